@@ -1,0 +1,67 @@
+# Staff Passport: `make run` serves the demo on http://127.0.0.1:5000; `make test` runs lint and the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+ASSETS_DIR := passport/static/vendor/nhsuk
+ASSETS := $(ASSETS_DIR)/nhsuk-frontend.min.css
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+# PostgreSQL for the second run of the suite; tests create and drop their own database there.
+PASSPORT_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test setup migrate lint test-sqlite test-postgres e2e-deps bench serve-prod clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# The NHS.UK frontend's built CSS, JS and images, copied where our own /assets/ route serves them.
+$(ASSETS): node_modules/.package-lock.json scripts/build_assets.py | $(BIN)/python
+	$(BIN)/python scripts/build_assets.py
+
+setup: $(INSTALLED) $(ASSETS)
+
+migrate: setup
+	mkdir -p instance
+	$(BIN)/alembic upgrade head
+
+run: migrate
+	$(FLASK) passport seed-demo-if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+serve-prod: migrate
+	PASSPORT_ENV=production $(BIN)/gunicorn --workers 4 --bind 127.0.0.1:$(PORT) 'wsgi:app'
+
+lint: setup
+	$(BIN)/ruff check .
+
+# Real browsers for tests/e2e: Debian's chromium (browsers cannot be downloaded by Playwright here).
+e2e-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing and this user cannot apt-get install it: browser tests will be skipped"; fi; \
+	fi
+
+test-sqlite: setup e2e-deps
+	$(BIN)/pytest -q
+
+test-postgres: setup
+	PASSPORT_TEST_DATABASE_URL=$(PASSPORT_TEST_POSTGRES_URL) $(BIN)/pytest -q -m "not e2e" tests/unit tests/functional
+
+test: migrate lint test-sqlite test-postgres
+
+bench: setup
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules $(ASSETS_DIR)
