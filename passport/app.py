@@ -1,0 +1,279 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, request, send_from_directory
+from flask_login import current_user
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
+
+from passport import db, errors
+from passport.config import PROJECT_ROOT, flask_config, load_settings
+from passport.extensions import api, csrf, limiter, login_manager
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+NHSUK_ASSETS_DIR = STATIC_DIR / "vendor" / "nhsuk"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = load_settings()
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(STATIC_DIR),
+    )
+    app.url_map.converters["int"] = RecordIdConverter
+    app.config.update(flask_config(settings))
+    if config:
+        app.config.update(config)
+        if "PASSPORT_DATABASE_URL" in config:
+            settings = settings.__class__(
+                **{**settings.__dict__, "database_url": config["PASSPORT_DATABASE_URL"]}
+            )
+            app.config["PASSPORT_SETTINGS"] = settings
+    # The public verifier takes JSON from anyone, signed in or not: no form, no session to protect.
+    app.config["PASSPORT_CSRF_EXEMPT_ENDPOINTS"] = {
+        *app.config.get("PASSPORT_CSRF_EXEMPT_ENDPOINTS", set()),
+        "credentials_api.Verify",
+    }
+    _configure_templates(app)
+    db.init_app(app, app.config.get("PASSPORT_DATABASE_URL", settings.database_url))
+    errors.init_app(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_core_routes(app)
+    from passport.cli import passport_cli
+
+    for name in CLI_MODULES:
+        for command in importlib.import_module(name).commands:
+            passport_cli.add_command(command)
+    app.cli.add_command(passport_cli)
+    app.after_request(_security_headers)
+    return app
+
+
+def _configure_templates(app: Flask) -> None:
+    # nhsuk-frontend-jinja's macros rely on ChainableUndefined for optional nested parameters.
+    app.jinja_env.undefined = ChainableUndefined
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PackageLoader("nhsuk_frontend_jinja", "templates"),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        from passport.auth.policy import Action, allows
+
+        return {"service_name": "Staff Passport", "allows": allows, "Action": Action}
+
+
+class RecordIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: bounded to the range of our integer primary keys, so an id no row
+    can have is a plain 404 instead of an out-of-range error from the database."""
+
+    def __init__(self, url_map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", MAX_RECORD_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+MAX_RECORD_ID = 2**31 - 1
+
+
+def _init_extensions(app: Flask) -> None:
+    from passport.auth.operations import load_user_for_session, user_for_api_token
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(session_id: str):  # type: ignore[no-untyped-def]
+        return load_user_for_session(db.get_session(), session_id)
+
+    @login_manager.request_loader
+    def _load_user_from_token(req):  # type: ignore[no-untyped-def]
+        header = req.headers.get("Authorization", "")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw:
+            return None
+        user = user_for_api_token(db.get_session(), raw.strip())
+        if user is not None:
+            g.authenticated_by_token = True
+        return user
+
+    @login_manager.unauthorized_handler
+    def _unauthorised():  # type: ignore[no-untyped-def]
+        from flask import flash, redirect, url_for
+
+        if errors.wants_problem_json():
+            return errors.problem_response(
+                401,
+                "Unauthorized",
+                "Sign in, or send an API token as 'Authorization: Bearer <token>'.",
+                headers={"WWW-Authenticate": 'Bearer realm="passport"'},
+            )
+        flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    api.register_converter(
+        RecordIdConverter, lambda _converter: {"type": "integer", "minimum": 0, "maximum": MAX_RECORD_ID}
+    )
+    app.before_request(_refuse_nul_characters)
+    _token_requests_skip_csrf(app)
+
+
+def _strings_in(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
+
+
+def _refuse_nul_characters() -> Response | None:
+    """No text we keep may hold a NUL character (PostgreSQL refuses it): answer 400 before any work."""
+    values: list[str] = list(request.args.values())
+    if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        values += list(request.form.values())
+    elif request.is_json:
+        try:
+            values += list(_strings_in(request.get_json(silent=True)))
+        except RecursionError:
+            detail = "The JSON is not valid JSON we can read: it is nested too deeply."
+            if errors.wants_problem_json():
+                return errors.problem_response(400, "Bad Request", detail)
+            return current_app.make_response(errors.html_error(400, "Bad request", detail))
+    if not any("\x00" in value for value in values):
+        return None
+    message = "Text may not contain NUL characters."
+    if errors.wants_problem_json():
+        return errors.problem_response(400, "Bad Request", message)
+    return current_app.make_response(errors.html_error(400, "Bad request", message))
+
+
+def _token_requests_skip_csrf(app: Flask) -> None:
+    """API clients with a bearer token are not browsers riding a cookie, so CSRF does not apply to them;
+    a browser calling the API with its session cookie still needs the CSRF token header."""
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def _csrf_unless_token() -> None:
+        if request.method in {"GET", "HEAD", "OPTIONS", "TRACE"} or not app.config.get(
+            "WTF_CSRF_ENABLED", True
+        ):
+            return
+        if current_user.is_authenticated and g.get("authenticated_by_token"):
+            return
+        if request.endpoint in app.config.get("PASSPORT_CSRF_EXEMPT_ENDPOINTS", set()):
+            return
+        csrf.protect()
+
+
+# Each feature adds its modules here: views modules expose `blueprint` (a Flask Blueprint), API modules
+# expose `blueprint` (a flask-smorest Blueprint, mounted under /api/v1), CLI modules expose `commands`.
+VIEW_MODULES = [
+    "passport.core_views",
+    "passport.auth.views",
+    "passport.audit.views",
+    "passport.trusts.views",
+    "passport.credentials.views",
+    "passport.passports.views",
+    "passport.workforce.views",
+    "competencies.jobs.views",
+    "competencies.frameworks.views",
+    "competencies.frameworks.case_api",
+    "passport.secondments.views",
+    "passport.metrics.views",
+]
+API_MODULES = [
+    "passport.auth.api",
+    "passport.trusts.api",
+    "passport.credentials.api",
+    "passport.passports.api",
+    "passport.workforce.api",
+    "competencies.jobs.api",
+    "competencies.frameworks.api",
+    "passport.secondments.api",
+    "passport.metrics.api",
+]
+CLI_MODULES: list[str] = [
+    "competencies.jobs.cli",
+    "passport.credentials.cli",
+    "passport.passports.cli",
+    "passport.workforce.cli",
+    "competencies.frameworks.cli",
+    "passport.secondments.cli",
+    "passport.metrics.cli",
+]
+
+
+def _register_blueprints(app: Flask) -> None:
+    for name in VIEW_MODULES:
+        app.register_blueprint(importlib.import_module(name).blueprint)
+    for name in API_MODULES:
+        api.register_blueprint(importlib.import_module(name).blueprint, url_prefix="/api/v1")
+
+
+def _register_core_routes(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        try:
+            db.get_session().execute(text("SELECT 1"))
+        except Exception as error:  # any failure to reach the database means unhealthy
+            app.logger.warning("health check: database unreachable: %s", error)
+            return jsonify(status="unavailable", database="unreachable"), 503
+        return jsonify(status="ok", database="reachable"), 200
+
+    @app.get("/assets/<path:filename>")
+    def nhsuk_assets(filename: str) -> Response:
+        """The NHS.UK frontend's built files, served by us (its CSS refers to /assets/images/...)."""
+        response = send_from_directory(NHSUK_ASSETS_DIR, filename, max_age=86400)
+        return response
+
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+def _security_headers(response: Response) -> Response:
+    from flask import current_app
+
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_app.config["PASSPORT_SETTINGS"].is_production:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    is_asset = request.path.startswith(("/assets/", "/static/"))
+    if not is_asset and ("Cache-Control" not in response.headers or current_user.is_authenticated):
+        # Pages and API answers may carry personal data: never kept by a browser or a proxy.
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,65 @@
+"""Web forms of the accounts feature (Flask-WTF: CSRF token on every form)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from passport.auth.models import Role
+from passport.auth.operations import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address is too long"),
+        ],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password"), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        "Token name",
+        description="So you can tell your tokens apart, for example 'ESR sync'.",
+        validators=[
+            DataRequired("Enter a name for the token"),
+            Length(max=100, message="Token name must be 100 characters or fewer"),
+        ],
+    )
+
+
+class CreateUserForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter an email address"),
+            Email("Enter an email address like name@trust.nhs.uk"),
+        ],
+    )
+    display_name = StringField(
+        "Full name", validators=[DataRequired("Enter the person's name"), Length(max=200)]
+    )
+    trust = SelectField("Trust", validators=[Optional()], choices=[])
+    roles = SelectMultipleField(
+        "Roles",
+        choices=[(role.value, role.label) for role in Role],
+        validators=[DataRequired("Choose at least one role")],
+    )
+    password = PasswordField(
+        "Initial password",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Tell the person to change it.",
+        validators=[
+            DataRequired("Enter a password"),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=f"Password must be at least {MIN_PASSWORD_LENGTH} characters",
+            ),
+        ],
+    )

@@ -1,0 +1,101 @@
+"""Sign in, sign out and the person's own API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from passport.auth import operations
+from passport.auth.forms import ApiTokenForm, SignInForm
+from passport.auth.policy import Action, ensure
+from passport.db import get_session
+from passport.extensions import limiter
+from passport.urls import is_safe_local_path
+
+blueprint = Blueprint("auth", __name__)
+
+SIGN_IN_FAILED = (
+    "Your email address or password is not right, or your account is locked. "
+    "Check them and try again, or wait 15 minutes."
+)
+
+
+def _address_and_account() -> str:
+    """The limiter key for guessing one account's password: the caller's address and the email tried."""
+    email = (request.form.get("email") or "").strip().lower()[:320]
+    return f"{get_remote_address()}|{email}"
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["PASSPORT_SIGN_IN_RATE_LIMIT"],
+    key_func=_address_and_account,
+    methods=["POST"],
+    error_message="Too many sign-in attempts. Wait a few minutes and try again.",
+)
+@limiter.limit(
+    lambda: current_app.config["PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT"],
+    methods=["POST"],
+    error_message="Too many sign-in attempts. Wait a few minutes and try again.",
+)
+def login():  # type: ignore[no-untyped-def]
+    next_path = request.args.get("next")
+    if current_user.is_authenticated:
+        return redirect(next_path if is_safe_local_path(next_path) else url_for("core.home"))
+    form = SignInForm()
+    failed = False
+    if form.validate_on_submit():
+        session = get_session()
+        result = operations.authenticate(session, form.email.data or "", form.password.data or "")
+        session.commit()
+        if result.user is not None:
+            # A fresh session: nothing from before sign-in survives (no fixation); it lapses after a shift.
+            flask_session.clear()
+            flask_session.permanent = True
+            login_user(result.user)
+            return redirect(next_path if is_safe_local_path(next_path) else url_for("core.home"))
+        failed = True
+    status = 401 if failed else (422 if form.errors else 200)
+    return render_template("auth/sign_in.html", form=form, failed=failed, message=SIGN_IN_FAILED), status
+
+
+@blueprint.post("/sign-out")
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    session = get_session()
+    operations.end_all_sessions(session, current_user._get_current_object(), reason="signed_out")
+    session.commit()
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.route("/account/api-tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    ensure(user, Action.MANAGE_OWN_TOKENS)
+    session = get_session()
+    form = ApiTokenForm()
+    new_secret = None
+    if form.validate_on_submit():
+        _token, new_secret = operations.create_api_token(session, user, form.name.data or "")
+        session.commit()
+        form = ApiTokenForm(formdata=None)
+    tokens = operations.user_tokens(session, user)
+    status = 422 if form.errors else 200
+    return render_template("auth/api_tokens.html", form=form, tokens=tokens, new_secret=new_secret), status
+
+
+@blueprint.post("/account/api-tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    ensure(user, Action.MANAGE_OWN_TOKENS)
+    session = get_session()
+    token = operations.revoke_api_token(session, user, token_id)
+    session.commit()
+    flash(f"Token '{token.name}' is revoked.", "success")
+    return redirect(url_for("auth.api_tokens"))

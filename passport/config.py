@@ -1,0 +1,159 @@
+"""Settings from environment variables.
+
+Development needs no settings at all: SQLite in ``instance/``, a secret key generated once and kept in
+``instance/``. Production (``PASSPORT_ENV=production``) refuses to start while any development default
+is still in force, and says which setting is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the service cannot start with the settings it was given."""
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'passport.sqlite3'}"
+
+
+def _development_secret_key() -> str:
+    """Generate a secret key once and keep it, so sessions survive a restart in development."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _development_key_encryption_key() -> str:
+    """One Fernet key-encryption key, generated once into instance/, so signing keys survive a restart."""
+    from cryptography.fernet import Fernet
+
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    key_file = INSTANCE_DIR / "key_encryption_key"
+    if not key_file.exists():
+        key_file.write_text(Fernet.generate_key().decode("ascii"))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _key_encryption_keys(raw: str) -> tuple[str, ...]:
+    """PASSPORT_KEY_ENCRYPTION_KEYS: comma-separated Fernet keys; the first encrypts, all decrypt."""
+    from cryptography.fernet import Fernet
+
+    keys = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigurationError(
+                f"PASSPORT_KEY_ENCRYPTION_KEYS: key {position} is not a Fernet key "
+                "(32 url-safe base64-encoded bytes)."
+            ) from None
+    return keys
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    database_url: str
+    secret_key: str
+    public_url: str
+    ratelimit_storage_url: str
+    demo_password: str
+    # Sign-in limits: per address and account (guessing one password), and per address alone (spraying
+    # many accounts) set high enough for a whole ward behind one trust proxy at a shift change.
+    sign_in_rate_limit: str = "10 per minute; 50 per hour"
+    sign_in_address_rate_limit: str = "120 per minute; 1000 per hour"
+    # Fernet keys that encrypt the trusts' private signing keys at rest; the first one encrypts.
+    key_encryption_keys: tuple[str, ...] = ()
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    environment = env.get("PASSPORT_ENV", "development").strip().lower()
+    if environment not in {"development", "production", "testing"}:
+        raise ConfigurationError(
+            f"PASSPORT_ENV must be development, production or testing, not {environment!r}."
+        )
+    production = environment == "production"
+    missing = [
+        name
+        for name in (
+            "PASSPORT_DATABASE_URL",
+            "SECRET_KEY",
+            "PASSPORT_PUBLIC_URL",
+            "PASSPORT_RATELIMIT_STORAGE_URL",
+            "PASSPORT_KEY_ENCRYPTION_KEYS",
+        )
+        if production and not env.get(name)
+    ]
+    if missing:
+        raise ConfigurationError(
+            "PASSPORT_ENV=production needs these settings, which are not set: " + ", ".join(missing)
+        )
+    secret_key = env.get("SECRET_KEY") or _development_secret_key()
+    if production and len(secret_key) < 32:
+        raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
+    database_url = env.get("PASSPORT_DATABASE_URL") or default_database_url()
+    if production and database_url.startswith("sqlite"):
+        raise ConfigurationError("PASSPORT_DATABASE_URL must name PostgreSQL in production, not SQLite.")
+    ratelimit = env.get("PASSPORT_RATELIMIT_STORAGE_URL") or "memory://"
+    if production and ratelimit.startswith("memory"):
+        raise ConfigurationError(
+            "PASSPORT_RATELIMIT_STORAGE_URL must name a shared store (such as redis://) in production."
+        )
+    key_encryption_keys = _key_encryption_keys(
+        env.get("PASSPORT_KEY_ENCRYPTION_KEYS") or _development_key_encryption_key()
+    )
+    return Settings(
+        environment=environment,
+        database_url=database_url,
+        secret_key=secret_key,
+        public_url=(env.get("PASSPORT_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        ratelimit_storage_url=ratelimit,
+        demo_password=env.get("PASSPORT_DEMO_PASSWORD") or "demo-passport-2026",
+        key_encryption_keys=key_encryption_keys,
+        sign_in_rate_limit=env.get("PASSPORT_SIGN_IN_RATE_LIMIT") or Settings.sign_in_rate_limit,
+        sign_in_address_rate_limit=(
+            env.get("PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT") or Settings.sign_in_address_rate_limit
+        ),
+    )
+
+
+def flask_config(settings: Settings) -> dict[str, object]:
+    """The Flask and extension settings that follow from our own."""
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "PASSPORT_SETTINGS": settings,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.is_production,
+        "SESSION_COOKIE_NAME": "__Host-passport" if settings.is_production else "passport_session",
+        "PERMANENT_SESSION_LIFETIME": 8 * 60 * 60,  # one working shift
+        "REMEMBER_COOKIE_DURATION": 0,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": 8 * 60 * 60,
+        "RATELIMIT_STORAGE_URI": settings.ratelimit_storage_url,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PASSPORT_SIGN_IN_RATE_LIMIT": settings.sign_in_rate_limit,
+        "PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT": settings.sign_in_address_rate_limit,
+        "API_TITLE": "Staff Passport API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }

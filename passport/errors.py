@@ -1,0 +1,179 @@
+"""One place that turns errors into answers: RFC 9457 problem details under ``/api/``, NHS.UK pages
+elsewhere. Operations raise the domain errors below; they know nothing of HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class DomainError(Exception):
+    """A rule of the service was broken; the message is for the person who broke it."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or ({field: [message]} if field else {})
+
+
+class InvalidInput(DomainError):
+    status = 422
+    title = "The request has invalid fields"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class AccessDenied(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/ims/")
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = [{"field": field, "message": message} for field, message in _flatten_errors(errors)]
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_errors(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """marshmallow and webargs nest errors by location and field; flatten to dotted field paths."""
+    flat: list[tuple[str, str]] = []
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            # webargs puts the location (json, query, form) first; it is not part of the field's name.
+            name = (
+                ""
+                if (not prefix and key in {"json", "query", "form", "files", "headers", "path", "view_args"})
+                else str(key)
+            )
+            path = ".".join(part for part in (prefix, name) if part)
+            flat.extend(_flatten_errors(value, path))
+    elif isinstance(errors, list | tuple):
+        if all(isinstance(item, str) for item in errors):
+            flat.extend((prefix or "(body)", item) for item in errors)
+        else:
+            for item in errors:
+                flat.extend(_flatten_errors(item, prefix))
+    else:
+        flat.append((prefix or "(body)", str(errors)))
+    return flat
+
+
+def _describe(errors: dict[str, Any]) -> str:
+    pairs = _flatten_errors(errors)
+    if not pairs:
+        return "The request could not be processed."
+    return "; ".join(f"{field}: {message}" for field, message in pairs[:5])
+
+
+def html_error(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def handle_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+    if wants_problem_json():
+        detail = error.message if not error.errors else error.message
+        return problem_response(error.status, error.title, detail, error.errors)
+    return html_error(error.status, error.title, error.message)
+
+
+def handle_validation_error(error: ValidationError):  # type: ignore[no-untyped-def]
+    messages = error.messages if isinstance(error.messages, dict) else {"(body)": error.messages}
+    return handle_domain_error(InvalidInput(_describe(messages), errors=messages))
+
+
+HUMAN_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "You need to sign in to see this page.",
+    403: "You do not have permission to see this page.",
+    404: "Page not found. If you typed the web address, check it is correct.",
+    405: "This page does not accept that kind of request.",
+    413: "The file or request is too large.",
+    415: "That type of content is not accepted here.",
+    429: "Too many attempts. Wait a few minutes and try again.",
+    500: "Sorry, there is a problem with the service. Try again later.",
+    503: "Sorry, the service is unavailable. Try again later.",
+}
+
+
+def handle_http_exception(error: HTTPException):  # type: ignore[no-untyped-def]
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or data.get("messages")
+    headers = dict(data.get("headers") or {})
+    if wants_problem_json():
+        if errors:
+            detail = _describe(errors)
+        elif status == 400 and request.is_json is False and request.method in {"POST", "PUT", "PATCH"}:
+            detail = "The request body must be JSON (Content-Type: application/json)."
+        else:
+            detail = data.get("message") or error.description or HUMAN_MESSAGES.get(status, error.name)
+        response = problem_response(status, error.name, detail, errors, headers)
+        if status == 405 and error.get_response().headers.get("Allow"):
+            response.headers["Allow"] = error.get_response().headers["Allow"]
+        return response
+    message = HUMAN_MESSAGES.get(status, error.description or error.name)
+    body, code = html_error(status, error.name, message)
+    response = current_app.make_response((body, code))
+    if status == 405 and error.get_response().headers.get("Allow"):
+        response.headers["Allow"] = error.get_response().headers["Allow"]
+    return response
+
+
+def handle_csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    message = (
+        "The form had expired or was not sent from this service. Go back, reload the page and try again."
+    )
+    if wants_problem_json():
+        return problem_response(400, "CSRF check failed", error.description or message)
+    return html_error(400, "Your form could not be sent", message)
+
+
+def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    if not app.testing:
+        app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,58 @@
+"""The partnership, its member trusts and the people they employ."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from passport.db import Base, UTCDateTime, utcnow
+
+
+class Partnership(Base):
+    __tablename__ = "partnership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    trusts: Mapped[list[Trust]] = relationship(back_populates="partnership", order_by="Trust.ods_code")
+
+
+class Trust(Base):
+    __tablename__ = "trust"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"), index=True)
+    # ODS organisation code, such as RPG for Oxleas NHS Foundation Trust.
+    ods_code: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    partnership: Mapped[Partnership] = relationship(back_populates="trusts")
+
+    def __repr__(self) -> str:
+        return f"<Trust {self.ods_code}>"
+
+
+class StaffMember(Base):
+    """A person employed by (or seconded within) the partnership; owned by her current trust."""
+
+    __tablename__ = "staff_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id"), index=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # NMC PIN for registrants: two digits, a letter, four digits and a letter (for example 12A3456E).
+    nmc_pin: Mapped[str | None] = mapped_column(String(8), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    trust: Mapped[Trust] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"

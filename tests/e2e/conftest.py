@@ -1,0 +1,137 @@
+"""End-to-end tests: the real app served on a free local port, driven by Debian's chromium.
+
+The server is a separate process on its own migrated SQLite database holding the demo partnership,
+exactly as ``make run`` makes it. Browsers cannot be downloaded here, so Playwright drives the system
+chromium through ``executable_path``. Without chromium these tests are skipped, except in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEMO_PASSWORD = "demo-passport-2026"
+
+
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "PASSPORT_DATABASE_URL": f"sqlite:///{folder}/live.sqlite3",
+        "PASSPORT_DEMO_PASSWORD": DEMO_PASSWORD,
+        "PASSPORT_ENV": "development",
+        # The journeys sign the same demo people in many times a minute from one address.
+        "PASSPORT_SIGN_IN_RATE_LIMIT": "1000 per minute",
+        "PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT": "1000 per minute",
+    }
+    env.pop("PASSPORT_TEST_DATABASE_URL", None)
+    bin_dir = Path(sys.executable).parent
+    subprocess.run(
+        [bin_dir / "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    subprocess.run(
+        [bin_dir / "flask", "--app", "wsgi", "passport", "seed-demo"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [bin_dir / "flask", "--app", "wsgi", "run", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base_url}/healthz", timeout=1):  # noqa: S310 (our own server)
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the app did not start")
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; `make test` installs it with apt-get")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message):  # type: ignore[no-untyped-def]
+        # A page answered with a 4xx on purpose (a refused sign-in) is logged by chromium too; failed
+        # sub-resources are caught below instead, by their own responses.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    def on_response(response):  # type: ignore[no-untyped-def]
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} for {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    yield page
+    context.close()
+    assert not errors, f"the browser reported errors: {errors}"
+
+
+def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -1,0 +1,92 @@
+"""Who gets what from every route: the written-down expectation the access-matrix test checks.
+
+Each row is one method of one URL rule. ``expected`` gives the status for each caller: anonymous, or
+signed in with one role for the trust RPG (a partnership admin has no trust). Where a route names a
+trust's record, ``other_url`` reaches the same kind of record of another trust (RV5) and
+``other_expected`` says what each caller gets there. Feature test modules append their rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+CALLERS = ("anonymous", "nurse", "hr", "assessor", "director", "admin")
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    rule: str
+    url: str
+    expected: dict[str, int]
+    json: object | None = None
+    form: dict[str, str] | None = None
+    other_url: str | None = None
+    other_expected: dict[str, int] = field(default_factory=dict)
+
+
+def statuses(default: int, **overrides: int) -> dict[str, int]:
+    return {caller: overrides.get(caller, default) for caller in CALLERS}
+
+
+# Features that need records in their rows' URLs add a builder: (session, own trust, other trust) -> the
+# values their URL templates name, such as {"own_staff": 12, "other_staff": 13}.
+WORLD_BUILDERS: list[Callable[[Any, Any, Any], dict[str, object]]] = []
+
+SIGNED_IN = statuses(200, anonymous=302)  # a page for anyone signed in
+API_SIGNED_IN = statuses(200, anonymous=401)
+
+ROWS: list[Row] = [
+    Row("GET", "/", "/", SIGNED_IN),
+    Row("GET", "/healthz", "/healthz", statuses(200)),
+    Row("GET", "/api/v1/reference", "/api/v1/reference", statuses(200)),
+    Row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", statuses(200)),
+    Row("GET", "/assets/<path:filename>", "/assets/nhsuk-frontend.min.css", statuses(200)),
+    Row("GET", "/static/<path:filename>", "/static/js/app.js", statuses(200)),
+    Row("GET", "/sign-in", "/sign-in", statuses(302, anonymous=200)),
+    Row("POST", "/sign-in", "/sign-in", statuses(302, anonymous=422), form={}),
+    Row("POST", "/sign-out", "/sign-out", statuses(302)),
+    Row("GET", "/account/api-tokens", "/account/api-tokens", SIGNED_IN),
+    Row("POST", "/account/api-tokens", "/account/api-tokens", statuses(422, anonymous=302), form={}),
+    # {own_token} belongs to the caller; {other_token} to somebody else, whoever asks.
+    Row(
+        "POST",
+        "/account/api-tokens/<int:token_id>/revoke",
+        "/account/api-tokens/{own_token}/revoke",
+        statuses(302),
+        other_url="/account/api-tokens/{other_token}/revoke",
+        other_expected=statuses(404, anonymous=302),
+    ),
+    Row("GET", "/audit", "/audit", statuses(403, anonymous=302, hr=200, admin=200)),
+    Row("GET", "/admin/trusts", "/admin/trusts", statuses(403, anonymous=302, admin=200)),
+    Row("POST", "/admin/trusts", "/admin/trusts", statuses(403, anonymous=302, admin=422), form={}),
+    Row("GET", "/admin/users", "/admin/users", statuses(403, anonymous=302, admin=200)),
+    Row("POST", "/admin/users", "/admin/users", statuses(403, anonymous=302, admin=422), form={}),
+    Row("GET", "/api/v1/me", "/api/v1/me", API_SIGNED_IN),
+    Row("GET", "/api/v1/users", "/api/v1/users", statuses(403, anonymous=401, admin=200)),
+    Row("POST", "/api/v1/users", "/api/v1/users", statuses(403, anonymous=401, admin=422), json={}),
+    Row(
+        "GET",
+        "/api/v1/users/<int:user_id>",
+        "/api/v1/users/{own_user}",
+        statuses(403, anonymous=401, admin=200),
+        other_url="/api/v1/users/{other_user}",
+        other_expected=statuses(403, anonymous=401, admin=200),
+    ),
+    Row("GET", "/api/v1/trusts", "/api/v1/trusts", API_SIGNED_IN),
+    Row("POST", "/api/v1/trusts", "/api/v1/trusts", statuses(403, anonymous=401, admin=422), json={}),
+    Row(
+        "GET",
+        "/api/v1/trusts/<string:ods_code>",
+        "/api/v1/trusts/{own_trust}",
+        API_SIGNED_IN,
+        other_url="/api/v1/trusts/{other_trust}",
+        other_expected=API_SIGNED_IN,
+    ),
+]
+
+
+# Each feature's rows live in a module of their own; importing them here appends them to ROWS.
+from tests.functional.access_rows import credentials_jobs, frameworks, secondments, workforce  # noqa: E402,F401,I001

@@ -1,0 +1,209 @@
+"""Signing in and out, lock-out, sessions that die with logout, CSRF, rate limits and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import select
+
+from passport.app import create_app
+from passport.audit.models import AuditEvent
+from passport.auth import operations
+from passport.auth.models import ApiToken, Role
+from tests.conftest import sign_in
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
+
+
+def test_sign_in_then_home_then_sign_out(client, session):
+    user = UserFactory(role=Role.HR)
+    response = sign_in(client, user)
+    assert response.headers["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200
+    assert user.display_name.encode() in home.data
+    assert client.post("/sign-out").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("which", ["wrong password", "unknown email"])
+def test_failed_sign_in_says_the_same_whatever_went_wrong(client, session, which):
+    user = UserFactory()
+    email = user.email if which == "wrong password" else "nobody@example.test"
+    response = client.post("/sign-in", data={"email": email, "password": "not-the-password-at-all"})
+    assert response.status_code == 401
+    assert b"Your email address or password is not right" in response.data
+    assert b"nobody@example.test" not in response.data.replace(b'value="nobody@example.test"', b"")
+
+
+def test_empty_form_names_both_fields(client, session):
+    response = client.post("/sign-in", data={})
+    assert response.status_code == 422
+    assert b"Enter your email address" in response.data and b"Enter your password" in response.data
+    assert b"nhsuk-error-summary" in response.data
+
+
+def test_repeated_failures_lock_the_account(client, session):
+    user = UserFactory()
+    for _ in range(operations.LOCKOUT_THRESHOLD):
+        client.post("/sign-in", data={"email": user.email, "password": "wrong-password-here"})
+    session.refresh(user)
+    assert user.locked_until is not None
+    locked = client.post("/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD})
+    assert locked.status_code == 401
+    assert client.get("/").status_code == 302
+
+
+def test_failures_are_audited_without_the_password(client, session):
+    user = UserFactory()
+    client.post("/sign-in", data={"email": user.email, "password": "my-secret-guess-123"})
+    events = session.scalars(select(AuditEvent).where(AuditEvent.actor_user_id == user.id)).all()
+    assert [e.action for e in events] == ["auth.sign_in_failed"]
+    assert "my-secret-guess-123" not in repr([e.details for e in events])
+
+
+def test_copied_session_cookie_is_useless_after_sign_out(app, session):
+    user = UserFactory()
+    first, copy = app.test_client(), app.test_client()
+    sign_in(first, user)
+    cookie = first.get_cookie("passport_session")
+    copy.set_cookie("passport_session", cookie.value)
+    assert copy.get("/").status_code == 200
+    first.post("/sign-out")
+    assert copy.get("/").status_code == 302
+
+
+def test_deactivation_ends_sessions_and_tokens(app, client, session):
+    user = UserFactory()
+    sign_in(client, user)
+    _token, raw = operations.create_api_token(session, user, "sync")
+    operations.deactivate_user(session, user, actor="test")
+    session.flush()
+    assert client.get("/").status_code == 302
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example", "https://evil.example/x"])
+def test_next_parameter_only_accepts_local_paths(client, session, target):
+    user = UserFactory()
+    response = client.post(
+        "/sign-in", query_string={"next": target}, data={"email": user.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_next_parameter_takes_a_local_path(client, session):
+    user = UserFactory(role=Role.HR)
+    response = client.post(
+        "/sign-in", query_string={"next": "/audit"}, data={"email": user.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.headers["Location"] == "/audit"
+
+
+@pytest.fixture
+def strict_app(engine, database_url, session, app):
+    """The app as it runs for people: CSRF checks and rate limits on, sharing the test's transaction."""
+    strict = create_app({"TESTING": True, "PASSPORT_DATABASE_URL": database_url})
+    strict.extensions["passport_sessionmaker"] = app.extensions["passport_sessionmaker"]
+    return strict
+
+
+def test_form_without_csrf_token_is_refused(strict_app, session):
+    user = UserFactory()
+    response = strict_app.test_client().post(
+        "/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 400
+    assert b"form had expired" in response.data or b"CSRF" in response.data
+
+
+def test_api_post_with_session_cookie_needs_csrf(strict_app, session):
+    admin = UserFactory(role=Role.ADMIN, trust=None)
+    client = strict_app.test_client()
+    page = client.get("/sign-in").data.decode()
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    assert (
+        client.post(
+            "/sign-in", data={"email": admin.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    refused = client.post("/api/v1/trusts", json={"ods_code": "RQY", "name": "A trust"})
+    assert refused.status_code == 400
+    assert refused.json["title"] == "CSRF check failed"
+
+
+def test_sign_in_is_rate_limited(strict_app, session):
+    strict_app.config["WTF_CSRF_ENABLED"] = False
+    client = strict_app.test_client()
+    codes = [
+        client.post(
+            "/sign-in",
+            data={"email": "x@example.test", "password": "wrong-password-123"},
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        ).status_code
+        for _ in range(12)
+    ]
+    assert codes[:10] == [401] * 10
+    assert codes[10] == 429
+
+
+def test_sign_in_limit_is_per_account_with_a_looser_limit_per_address(strict_app, session):
+    """A ward behind one trust proxy can all sign in; spraying many accounts from one address cannot."""
+    strict_app.config["WTF_CSRF_ENABLED"] = False
+    strict_app.config["PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT"] = "15 per minute"
+    client = strict_app.test_client()
+
+    def attempt(email: str, address: str) -> int:
+        return client.post(
+            "/sign-in",
+            data={"email": email, "password": "wrong-password-123"},
+            environ_base={"REMOTE_ADDR": address},
+        ).status_code
+
+    shared_proxy = "198.51.100.7"
+    assert [attempt(f"nurse{n}@example.test", shared_proxy) for n in range(15)] == [401] * 15
+    assert attempt("nurse15@example.test", shared_proxy) == 429
+    assert attempt("nurse15@example.test", "198.51.100.8") == 401
+
+
+def test_api_token_is_shown_once_stored_hashed_and_revocable(client, session):
+    user = UserFactory()
+    sign_in(client, user)
+    page = client.post("/account/api-tokens", data={"name": "ESR sync"})
+    assert page.status_code == 200
+    raw = page.data.decode().split('id="new-token">')[1].split("<")[0]
+    stored = session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in repr(session.scalars(select(AuditEvent)).all())
+    api = app_client = client.application.test_client()
+    me = api.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    assert me.status_code == 200 and me.json["email"] == user.email
+    assert client.get("/account/api-tokens").data.count(raw.encode()) == 0
+    client.post(f"/account/api-tokens/{stored.id}/revoke")
+    assert app_client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+def test_someone_elses_token_cannot_be_revoked(client, session):
+    owner, other = UserFactory(), UserFactory()
+    token, _raw = operations.create_api_token(session, owner, "mine")
+    sign_in(client, other)
+    assert client.post(f"/account/api-tokens/{token.id}/revoke").status_code == 404
+    session.refresh(token)
+    assert token.revoked_at is None
+
+
+@pytest.mark.parametrize("password", ["short", "elevenchars"])
+def test_passwords_under_twelve_characters_are_refused(session, password):
+    from passport.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="at least 12"):
+        operations.create_user(
+            session,
+            email="new@example.test",
+            display_name="N",
+            password=password,
+            roles={Role.NURSE},
+            trust_id=UserFactory().trust_id,
+        )

@@ -1,0 +1,231 @@
+"""Health, error pages, security headers and the JSON API's answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from passport.app import create_app
+from passport.auth.models import Role
+from tests.conftest import sign_in
+from tests.support.factories import UserFactory
+
+
+def test_health_names_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "reachable"}
+
+
+def test_health_is_503_when_the_database_is_unreachable(tmp_path):
+    broken = create_app({"TESTING": True, "PASSPORT_DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_unknown_page_is_a_styled_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"nhsuk-header" in response.data and b"Page not found" in response.data
+
+
+def test_unknown_api_route_is_problem_json(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 404
+
+
+def test_pages_carry_security_headers(client, session):
+    sign_in(client, UserFactory())
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert b"<script>" not in response.data and b"Skip to main content" in response.data
+
+
+def test_assets_are_served_by_us(client):
+    css = client.get("/assets/nhsuk-frontend.min.css")
+    assert css.status_code == 200 and b"nhsuk" in css.data
+    assert "no-store" not in css.headers.get("Cache-Control", "")
+    assert client.get("/static/js/app.js").status_code == 200
+
+
+def test_me(client, session):
+    user = UserFactory(role=Role.DIRECTOR)
+    sign_in(client, user)
+    response = client.get("/api/v1/me")
+    assert response.json == {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "roles": ["director"],
+        "trust": user.trust.ods_code,
+        "active": True,
+    }
+
+
+@pytest.fixture
+def admin_client(client, session):
+    sign_in(client, UserFactory(role=Role.ADMIN, trust=None))
+    return client
+
+
+def test_admin_creates_a_user_through_the_api(admin_client, demo_trusts):
+    response = admin_client.post(
+        "/api/v1/users",
+        json={
+            "email": "New.Nurse@RPG.example",
+            "display_name": "New Nurse",
+            "password": "a-long-password-1",
+            "roles": ["nurse"],
+            "trust": "RPG",
+        },
+    )
+    assert response.status_code == 201
+    assert response.json["email"] == "new.nurse@rpg.example" and response.json["trust"] == "RPG"
+    assert "password" not in response.json
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {
+                "email": "not-an-email",
+                "display_name": "N",
+                "password": "a-long-password-1",
+                "roles": ["nurse"],
+            },
+            "email",
+        ),
+        ({"email": "a@b.example", "display_name": "N", "password": "short", "roles": ["nurse"]}, "password"),
+        (
+            {"email": "a@b.example", "display_name": "N", "password": "a-long-password-1", "roles": ["king"]},
+            "roles.0",
+        ),
+        (
+            {"email": "a@b.example", "display_name": 7, "password": "a-long-password-1", "roles": ["nurse"]},
+            "display_name",
+        ),
+        (
+            {
+                "email": "a@b.example",
+                "display_name": "N",
+                "password": "a-long-password-1",
+                "roles": ["nurse"],
+                "trust": "ZZZ",
+            },
+            None,
+        ),
+    ],
+)
+def test_bad_user_input_names_the_field_and_writes_nothing(admin_client, demo_trusts, body, field):
+    before = admin_client.get("/api/v1/users").json
+    response = admin_client.post("/api/v1/users", json=body)
+    assert 400 <= response.status_code < 500
+    assert response.mimetype == "application/problem+json"
+    assert response.json["detail"]
+    if field:
+        assert field in [error["field"] for error in response.json["errors"]]
+    assert admin_client.get("/api/v1/users").json == before
+
+
+def test_malformed_json_is_a_400_problem(admin_client):
+    response = admin_client.post("/api/v1/trusts", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+def test_duplicate_trust_is_a_409_naming_the_field(admin_client, demo_trusts):
+    response = admin_client.post("/api/v1/trusts", json={"ods_code": "rpg", "name": "Again"})
+    assert response.status_code == 409
+    assert response.json["errors"][0]["field"] == "ods_code"
+
+
+def test_hr_cannot_list_users(client, session, demo_trusts):
+    sign_in(client, UserFactory(role=Role.HR, trust=demo_trusts[0]))
+    response = client.get("/api/v1/users")
+    assert response.status_code == 403
+    assert response.json["detail"]
+
+
+def test_audit_page_shows_hr_only_their_trust(client, session, demo_trusts):
+    from passport.audit.operations import record_event
+
+    own, other = demo_trusts
+    record_event(session, actor="cli", action="own.thing", trust_id=own.id)
+    record_event(session, actor="cli", action="other.thing", trust_id=other.id)
+    session.flush()
+    sign_in(client, UserFactory(role=Role.HR, trust=own))
+    page = client.get("/audit").data
+    assert b"own.thing" in page and b"other.thing" not in page
+
+
+def test_admin_pages_add_a_trust_and_show_errors_the_nhs_way(admin_client, demo_trusts):
+    bad = admin_client.post("/admin/trusts", data={"ods_code": "RPG", "name": "Again"})
+    assert bad.status_code == 422
+    assert b"nhsuk-error-summary" in bad.data and b"already in the partnership" in bad.data
+    good = admin_client.post("/admin/trusts", data={"ods_code": "RQY", "name": "South West London"})
+    assert good.status_code == 302
+    assert b"RQY" in admin_client.get("/admin/trusts").data
+
+
+def test_api_reference_page_lists_operations(client):
+    page = client.get("/api/v1/reference")
+    assert page.status_code == 200
+    assert b"/api/v1/me" in page.data and b"UserDump" in page.data
+
+
+def test_an_unexpected_error_is_a_styled_500_without_details(engine, database_url):
+    production_like = create_app({"PASSPORT_DATABASE_URL": database_url})
+
+    @production_like.get("/boom")
+    def boom():  # type: ignore[no-untyped-def]
+        raise RuntimeError("secret internal detail")
+
+    response = production_like.test_client().get("/boom")
+    assert response.status_code == 500
+    assert b"Sorry, there is a problem with the service" in response.data
+    assert b"secret internal detail" not in response.data and b"nhsuk-header" in response.data
+
+
+def test_an_expired_session_cookie_is_refused(app, client, session):
+    import time as real_time
+    from unittest.mock import patch
+
+    user = UserFactory()
+    sign_in(client, user)
+    cookie_value = client.get_cookie("passport_session").value
+    serializer = app.session_interface.get_signing_serializer(app)
+    payload = serializer.loads(cookie_value)
+    nine_hours_ago = real_time.time() - 9 * 3600
+    # itsdangerous stamps the cookie with the signing time; sign the same session nine hours ago.
+    with patch("itsdangerous.timed.time.time", return_value=nine_hours_ago):
+        stale = serializer.dumps(payload)
+    fresh_client = app.test_client()
+    fresh_client.set_cookie("passport_session", stale)
+    assert fresh_client.get("/").status_code == 302
+    fresh_client.set_cookie("passport_session", cookie_value)
+    assert fresh_client.get("/").status_code == 200
+
+
+def test_sign_in_starts_a_new_session(client, session):
+    with client.session_transaction() as before:
+        before["planted"] = "by someone else"
+    sign_in(client, UserFactory())
+    with client.session_transaction() as after:
+        assert "planted" not in after
+        assert after.permanent
+
+
+def test_nul_characters_are_refused_before_any_work(admin_client, demo_trusts):
+    response = admin_client.post("/api/v1/trusts", json={"ods_code": "RQY", "name": "Bad\x00name"})
+    assert response.status_code == 400
+    assert "NUL" in response.json["detail"]
+    page = admin_client.post("/admin/trusts", data={"ods_code": "RQY", "name": "Bad\x00name"})
+    assert page.status_code == 400
+    assert "RQY" not in [t["ods_code"] for t in admin_client.get("/api/v1/trusts").json]

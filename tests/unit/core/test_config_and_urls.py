@@ -1,0 +1,76 @@
+import pytest
+
+from passport.config import ConfigurationError, load_settings
+from passport.urls import is_safe_local_path
+
+PRODUCTION_COMPLETE = {
+    "PASSPORT_ENV": "production",
+    "PASSPORT_DATABASE_URL": "postgresql+psycopg://passport@db/passport",
+    "SECRET_KEY": "x" * 40,
+    "PASSPORT_PUBLIC_URL": "https://passport.example.nhs.uk",
+    "PASSPORT_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
+    "PASSPORT_KEY_ENCRYPTION_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJ8GSmPqfwZSCLw=",
+}
+
+
+def test_production_with_every_setting_starts():
+    settings = load_settings(PRODUCTION_COMPLETE)
+    assert settings.is_production
+    assert settings.public_url == "https://passport.example.nhs.uk"
+
+
+@pytest.mark.parametrize("missing", sorted(set(PRODUCTION_COMPLETE) - {"PASSPORT_ENV"}))
+def test_production_names_the_missing_setting(missing):
+    env = {k: v for k, v in PRODUCTION_COMPLETE.items() if k != missing}
+    with pytest.raises(ConfigurationError, match=missing):
+        load_settings(env)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("PASSPORT_DATABASE_URL", "sqlite:///x.db", "PostgreSQL"),
+        ("SECRET_KEY", "short", "32 characters"),
+        ("PASSPORT_RATELIMIT_STORAGE_URL", "memory://", "shared store"),
+    ],
+)
+def test_production_refuses_development_defaults(name, value, complaint):
+    with pytest.raises(ConfigurationError, match=complaint):
+        load_settings({**PRODUCTION_COMPLETE, name: value})
+
+
+def test_development_needs_no_settings():
+    settings = load_settings({})
+    assert settings.database_url.startswith("sqlite:///")
+    assert len(settings.secret_key) >= 32
+    assert settings.demo_password == "demo-passport-2026"
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(ConfigurationError, match="PASSPORT_ENV"):
+        load_settings({"PASSPORT_ENV": "prod"})
+
+
+@pytest.mark.parametrize("target", ["/", "/audit?page=2", "/admin/users#x"])
+def test_local_paths_are_safe(target):
+    assert is_safe_local_path(target)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "http:/evil",
+        "javascript:alert(1)",
+        "evil.example",
+        "",
+        None,
+        "/\r\nLocation: https://evil",
+        "\\\\evil",
+        "/%0d%0a".replace("%0d%0a", "\n"),
+    ],
+)
+def test_foreign_targets_are_refused(target):
+    assert not is_safe_local_path(target)
