@@ -1,0 +1,354 @@
+"""Import speed of ESR-style extracts against a bare insert of the same rows, on SQLite and PostgreSQL.
+
+Generates a partnership of 60,000 assignments and 1,000,000 absences (non-overlapping, all valid) as
+CSV, then for each database:
+- imports the assignments file and then the absences file with the service's own import (parse, check,
+  match staff by email, write), as `flask passport import-esr` does, and prints rows a second;
+- imports both files again (every row unchanged) and prints that too;
+- in a fresh database with the same schema, inserts the same rows (staff, assignments, absences, already
+  converted to what the driver takes) with a bare DBAPI ``executemany`` through the same driver
+  (sqlite3 / psycopg) in one transaction: the floor any import could reach.
+The goal (issue 6): at least 50,000 rows a second, and no more than twice the bare insert.
+
+Run: .venv/bin/python bench/bench_import.py [--assignments N] [--absences N] [--databases sqlite,postgresql]
+PostgreSQL is 127.0.0.1:5432 user postgres (PASSPORT_BENCH_POSTGRES_URL overrides); the bench creates
+and drops databases of its own there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ORGS = ("RPG", "RV5", "RQY")
+BANDS = ("Band 2", "Band 3", "Band 4", "Band 5", "Band 6", "Band 7", "Band 8a", "")
+FTES = ("1", "0.8", "0.6", "0.5", "1.0", "0.4", "0.75")
+CATEGORIES = ("Sickness", "Sickness", "Annual Leave", "Study Leave", "Special Leave")
+MAX_BYTES = 1024 * 1024 * 1024
+ASSIGNMENT_HEADER = [
+    "Assignment Number",
+    "Employee Email",
+    "First Name",
+    "Last Name",
+    "Org Code",
+    "Staff Group",
+    "Job Role",
+    "AfC Band",
+    "Contracted FTE",
+    "Assignment Start Date",
+    "Assignment End Date",
+    "Leaving Reason",
+]
+POSTGRES_URL = os.environ.get(
+    "PASSPORT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def uk(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def write_files(folder: Path, assignments: int, absences: int, rng: random.Random) -> tuple[Path, Path]:
+    from passport.workforce.reference import SICKNESS_REASONS, STAFF_GROUPS
+
+    a_path, b_path = folder / "assignments.csv", folder / "absences.csv"
+    spans: list[tuple[date, date | None]] = []
+    with a_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ASSIGNMENT_HEADER)
+        for n in range(assignments):
+            start = date(2012, 1, 1) + timedelta(days=rng.randrange(2900))  # before 2020
+            end = date(2025, 1, 1) + timedelta(days=rng.randrange(365)) if rng.random() < 0.15 else None
+            spans.append((start, end))
+            writer.writerow(
+                [
+                    f"{10_000_000 + n}-1",
+                    f"person{n}@nhs.example",
+                    "Sam",
+                    f"Surname{n}",
+                    ORGS[n % len(ORGS)],
+                    rng.choice(STAFF_GROUPS).label,
+                    "Staff Nurse",
+                    rng.choice(BANDS),
+                    rng.choice(FTES),
+                    uk(start),
+                    uk(end) if end else "",
+                    "Voluntary Resignation - Relocation" if end else "",
+                ]
+            )
+    reasons = [f"{r.code} {r.label}" for r in SICKNESS_REASONS]
+    # Each assignment's absences follow one another with gaps (2020-2024), so none overlap; the rows are
+    # then shuffled, as an extract sorted by anything but assignment would be.
+    cursor = [date(2020, 1, 1) + timedelta(days=rng.randrange(30)) for _ in range(assignments)]
+    rows = []
+    for i in range(absences):
+        a = i % assignments
+        first = cursor[a]
+        last = first + timedelta(days=rng.randrange(0, 10))
+        cursor[a] = last + timedelta(days=rng.randrange(20, 80))
+        category = rng.choice(CATEGORIES)
+        rows.append(
+            [
+                f"{10_000_000 + a}-1",
+                uk(first),
+                uk(last),
+                category,
+                rng.choice(reasons) if category == "Sickness" else "",
+            ]
+        )
+    rng.shuffle(rows)
+    with b_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "Assignment Number",
+                "Absence Start Date",
+                "Absence End Date",
+                "Absence Category",
+                "Attendance Reason",
+            ]
+        )
+        writer.writerows(rows)
+    return a_path, b_path
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh, migrated database with the three trusts; dropped afterwards."""
+    from alembic import command
+    from alembic.config import Config
+
+    if kind == "sqlite":
+        url = f"sqlite:///{folder}/bench-{uuid.uuid4().hex[:8]}.sqlite3"
+        drop = None
+    else:
+        name = f"passport_bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    from passport.db import make_engine
+
+    engine = make_engine(url)
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "heads")
+        connection.execute(
+            text("INSERT INTO partnership (id, code, name, created_at) VALUES (1, 'SLP', 'SLP', :t)"),
+            {"t": datetime.now()},
+        )
+        for number, code in enumerate(ORGS, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO trust (id, partnership_id, ods_code, name, created_at) "
+                    "VALUES (:i, 1, :c, :c, :t)"
+                ),
+                {"i": number, "c": code, "t": datetime.now()},
+            )
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        if drop:
+            drop()
+
+
+def our_import(url: str, path: Path, kind: str) -> tuple[float, object]:
+    from sqlalchemy.orm import configure_mappers
+
+    from passport.app import create_app
+    from passport.db import get_session
+    from passport.workforce.runner import run_import
+
+    app = create_app({"PASSPORT_DATABASE_URL": url, "TESTING": True})
+    configure_mappers()  # once per process, at start-up: not part of any one import
+    with app.app_context():
+        session = get_session()
+        started = time.perf_counter()
+        with path.open("rb") as stream:
+            outcome = run_import(
+                session,
+                kind=kind,
+                stream=stream,
+                filename=path.name,
+                actor="bench",
+                only_trust_id=None,
+                run_trust_id=None,
+                partial=False,
+                max_bytes=MAX_BYTES,
+            )
+        seconds = time.perf_counter() - started
+        session.close()
+    app.extensions["passport_engine"].dispose()
+    return seconds, outcome.report
+
+
+def stored_rows(url: str) -> dict[str, tuple[list[str], list[tuple]]]:
+    """The rows our import stored, as plain values: what the bare insert writes again."""
+    from passport.db import make_engine
+
+    engine = make_engine(url)
+    tables = {
+        "staff_member": ["id", "trust_id", "given_name", "family_name", "email", "nmc_pin", "created_at"],
+        "assignment": [
+            "id",
+            "staff_member_id",
+            "trust_id",
+            "assignment_number",
+            "staff_group",
+            "job_role",
+            "afc_band",
+            "contracted_fte",
+            "person_type",
+            "start_date",
+            "end_date",
+            "leaving_reason",
+            "created_at",
+            "updated_at",
+        ],
+        "absence": [
+            "id",
+            "assignment_id",
+            "trust_id",
+            "first_day",
+            "last_day",
+            "category",
+            "reason_code",
+            "related_reason",
+            "created_at",
+            "updated_at",
+        ],
+    }
+    out = {}
+    with engine.connect() as conn:
+        for table, columns in tables.items():
+            # Raw driver values (strings on SQLite, dates on PostgreSQL): exactly what the driver takes back.
+            cursor = conn.connection.driver_connection.cursor()
+            cursor.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")  # noqa: S608 - fixed names
+            out[table] = (columns, [tuple(row) for row in cursor.fetchall()])
+    engine.dispose()
+    return out
+
+
+def bare_insert(url: str, rows: dict[str, tuple[list[str], list[tuple]]], *, copy: bool = False) -> float:
+    """The stored rows inserted again through the raw driver in one transaction: executemany, or on
+    PostgreSQL with ``copy`` psycopg's COPY ``write_row`` (the other floor, which our import also uses)."""
+    from passport.db import make_engine
+
+    engine = make_engine(url)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        cursor = raw.cursor()
+        started = time.perf_counter()
+        if sqlite:
+            cursor.execute("BEGIN")
+        for table, (columns, values) in rows.items():
+            names = ", ".join(columns)
+            if copy:
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as stream:
+                    for row in values:
+                        stream.write_row(row)
+            else:
+                marks = ", ".join(["?" if sqlite else "%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)  # noqa: S608
+        if sqlite:
+            cursor.execute("COMMIT")
+        else:
+            raw.commit()
+        seconds = time.perf_counter() - started
+    engine.dispose()
+    return seconds
+
+
+def rate(rows: int, seconds: float) -> str:
+    return f"{rows / seconds:>10,.0f} rows/s ({seconds:6.2f} s)"
+
+
+def run(kind: str, folder: Path, a_path: Path, b_path: Path, counts: tuple[int, int]) -> None:
+    total = sum(counts)
+    load_before = os.getloadavg()[0]
+    with database(kind, folder) as url:
+        a_seconds, a_report = our_import(url, a_path, "assignments")
+        b_seconds, b_report = our_import(url, b_path, "absences")
+        assert a_report.written and b_report.written, (a_report.row_errors[:3], b_report.row_errors[:3])
+        assert a_report.added == counts[0] and b_report.added == counts[1], (a_report.added, b_report.added)
+        ra_seconds, ra_report = our_import(url, a_path, "assignments")
+        rb_seconds, rb_report = our_import(url, b_path, "absences")
+        assert ra_report.unchanged == counts[0] and rb_report.unchanged == counts[1]
+        rows = stored_rows(url)
+    bare = {}
+    for method in ("executemany", "COPY") if kind == "postgresql" else ("executemany",):
+        with database(kind, folder) as url:
+            bare[method] = bare_insert(url, rows, copy=method == "COPY")
+    ours = a_seconds + b_seconds
+    staff = f"{a_report.staff_added:,} staff records"
+    lines = [
+        f"### {kind}",
+        "",
+        "| step | rows | rate |",
+        "| --- | ---: | ---: |",
+        f"| our import: assignments (and {staff}) | {counts[0]:,} | {rate(counts[0], a_seconds)} |",
+        f"| our import: absences | {counts[1]:,} | {rate(counts[1], b_seconds)} |",
+        f"| **our import, both files** | {total:,} | **{rate(total, ours)}** |",
+        f"| re-import, both files, all unchanged | {total:,} | {rate(total, ra_seconds + rb_seconds)} |",
+    ]
+    lines += [
+        f"| bare DBAPI {method} of the same rows (all three tables) | {total:,} | {rate(total, s)} |"
+        for method, s in bare.items()
+    ]
+    lines.append("")
+    ratios = ", ".join(f"{ours / s:.2f}x a bare {method}" for method, s in bare.items())
+    met = "met" if total / ours >= 50_000 else "NOT met"
+    lines.append(f"Our import takes {ratios} (goal: at most 2x); the 50,000 rows/s goal is {met}.")
+    lines.append(f"Load average (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}.")
+    print("\n".join(lines) + "\n", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignments", type=int, default=60_000)
+    parser.add_argument("--absences", type=int, default=1_000_000)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    args = parser.parse_args()
+    counts = (args.assignments, args.absences)
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        started = time.perf_counter()
+        a_path, b_path = write_files(folder, *counts, random.Random(20261123))
+        print(
+            f"Generated {counts[0]:,} assignments ({a_path.stat().st_size / 1e6:.0f} MB) and {counts[1]:,} "
+            f"absences ({b_path.stat().st_size / 1e6:.0f} MB) as CSV "
+            f"in {time.perf_counter() - started:.0f} s; "
+            f"Python {sys.version.split()[0]}.\n"
+        )
+        for kind in args.databases.split(","):
+            run(kind.strip(), folder, a_path, b_path, counts)
+
+
+if __name__ == "__main__":
+    main()

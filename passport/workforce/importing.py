@@ -1,0 +1,568 @@
+"""Importing ESR-style assignment and absence extracts: set-based, all or nothing unless partial.
+
+The file is read in chunks (``esr_files``); for each chunk the keys already stored are loaded in one
+query per table, every row is checked in memory, and what is new or changed is written with one
+executemany per table. No ORM object is made per row: a million absences stay a million tuples.
+
+Rules:
+- staff are matched by email (created when new); an assignment is matched by its number;
+- a row's org code must be a partnership trust the importer may import for (HR: her own trust);
+- an absence must name an assignment already stored, fall inside it, and a sickness absence must not
+  overlap another sickness absence of the same assignment (stored, or earlier in the file);
+- counts say what was added, updated, unchanged and rejected; re-importing a file changes nothing;
+- any rejected row (or a file that cannot be read) means nothing is written, unless ``partial``, when
+  the good rows are written and the bad ones reported. The data is written inside a savepoint that is
+  rolled back at the first rejected row when not partial; the check still runs to the end, so the
+  report lists every bad row.
+
+Nothing here commits: ``runner.run_import`` is the edge that does.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from passport.audit.operations import record_event
+from passport.db import utcnow
+from passport.trusts.models import StaffMember
+from passport.workforce.bulk import BulkWriter, select_in
+from passport.workforce.esr_files import (
+    DEFAULT_CHUNK_SIZE,
+    AbsenceRow,
+    AssignmentRow,
+    ParseResult,
+    RowError,
+    iter_absence_chunks,
+    iter_assignment_chunks,
+)
+from passport.workforce.import_gate import Actor, TrustGate
+from passport.workforce.models import Absence, Assignment, ImportRun
+from passport.workforce.reference import ABSENCE_CATEGORIES, format_uk_date
+
+ASSIGNMENTS = "assignments"
+ABSENCES = "absences"
+KINDS = (ASSIGNMENTS, ABSENCES)
+# The stored report keeps this many rejected rows; the run's counts and the CLI's output keep them all.
+MAX_STORED_ROW_ERRORS = 5_000
+
+Progress = Callable[[int], None]
+
+_ASSIGNMENT_TABLE = Assignment.__table__
+_ABSENCE_TABLE = Absence.__table__
+_STAFF_TABLE = StaffMember.__table__
+_CATEGORY_INDEX = {category.code: index for index, category in enumerate(ABSENCE_CATEGORIES)}
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would have done; ``written`` says whether anything was kept."""
+
+    kind: str
+    filename: str
+    partial: bool
+    rows_read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    staff_added: int = 0
+    row_errors: list[RowError] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len({error.row_number for error in self.row_errors})
+
+    @property
+    def written(self) -> bool:
+        return not self.file_errors and (self.partial or not self.row_errors)
+
+    @property
+    def status(self) -> str:
+        return "imported" if self.written else "rejected"
+
+    def as_json(self) -> dict[str, Any]:
+        stored = self.row_errors[:MAX_STORED_ROW_ERRORS]
+        return {
+            "partial": self.partial,
+            "written": self.written,
+            "staff_added": self.staff_added,
+            "file_errors": list(self.file_errors),
+            "rejected_rows": [
+                {"row": e.row_number, "column": e.column, "message": e.message} for e in stored
+            ],
+            "rejected_rows_truncated": len(self.row_errors) > len(stored),
+        }
+
+
+# --- Shared machinery --------------------------------------------------------------------------------
+def _run_chunks(
+    chunks: Iterator[ParseResult[Any]],
+    report: ImportReport,
+    writer: BulkWriter,
+    handle: Callable[[list[Any]], list[RowError]],
+    progress: Progress | None,
+) -> None:
+    for chunk in chunks:
+        report.rows_read += chunk.rows_read
+        if chunk.file_errors:
+            report.file_errors.extend(chunk.file_errors)
+            writer.abandon()
+            return
+        if chunk.row_errors:
+            report.row_errors.extend(chunk.row_errors)
+            writer.rows_rejected()
+        errors = handle(chunk.rows)
+        if errors:
+            report.row_errors.extend(errors)
+        if progress is not None:
+            progress(report.rows_read)
+
+
+# --- Assignments -------------------------------------------------------------------------------------
+_ASSIGNMENT_FIELDS = (
+    "staff_group",
+    "job_role",
+    "afc_band",
+    "contracted_fte",
+    "person_type",
+    "start_date",
+    "end_date",
+    "leaving_reason",
+)
+_ASSIGNMENT_COLUMNS = ("staff_member_id", "trust_id", "assignment_number", *_ASSIGNMENT_FIELDS)
+_ASSIGNMENT_UPDATE = (
+    update(_ASSIGNMENT_TABLE)
+    .where(_ASSIGNMENT_TABLE.c.id == bindparam("_id"))
+    .values(
+        **{name: bindparam(f"_{name}") for name in _ASSIGNMENT_FIELDS},
+        updated_at=func.current_timestamp(),
+    )
+)
+_STAFF_COLUMNS = ("trust_id", "given_name", "family_name", "email", "nmc_pin")
+
+
+class _AssignmentImport:
+    def __init__(self, session: Session, gate: TrustGate, report: ImportReport, writer: BulkWriter) -> None:
+        self.session = session
+        self.gate = gate
+        self.report = report
+        self.writer = writer
+        self.staff_ids: dict[str, int | None] = {}  # email -> id (None: made by this import, not written)
+        self.pins_taken: set[str] = set()
+
+    def _load(self, rows: list[AssignmentRow]) -> dict[str, tuple[Any, ...]]:
+        session = self.session
+        existing = {
+            number: (assignment_id, trust_id, email, tuple(values))
+            for assignment_id, number, trust_id, email, *values in select_in(
+                session,
+                select(
+                    _ASSIGNMENT_TABLE.c.id,
+                    _ASSIGNMENT_TABLE.c.assignment_number,
+                    _ASSIGNMENT_TABLE.c.trust_id,
+                    _STAFF_TABLE.c.email,
+                    *(_ASSIGNMENT_TABLE.c[name] for name in _ASSIGNMENT_FIELDS),
+                ).join(_STAFF_TABLE, _STAFF_TABLE.c.id == _ASSIGNMENT_TABLE.c.staff_member_id),
+                _ASSIGNMENT_TABLE.c.assignment_number,
+                {row.assignment_number for row in rows},
+            )
+        }
+        self._find_staff({row.employee_email for row in rows} - self.staff_ids.keys())
+        pins = {row.nmc_pin for row in rows if row.nmc_pin and row.employee_email not in self.staff_ids}
+        self.pins_taken.update(
+            pin for (pin,) in select_in(session, select(_STAFF_TABLE.c.nmc_pin), _STAFF_TABLE.c.nmc_pin, pins)
+        )
+        return existing
+
+    def _find_staff(self, emails: set[str]) -> None:
+        for staff_id, email in select_in(
+            self.session, select(_STAFF_TABLE.c.id, _STAFF_TABLE.c.email), _STAFF_TABLE.c.email, emails
+        ):
+            self.staff_ids[email] = staff_id
+
+    def handle(self, rows: list[AssignmentRow]) -> list[RowError]:
+        if not rows:
+            return []
+        existing = self._load(rows)
+        gate, report, day, fte = self.gate, self.report, self.writer.day, self.writer.fte
+        errors: list[RowError] = []
+        new_staff: dict[str, tuple[Any, ...]] = {}
+        inserts: list[tuple[str, tuple[Any, ...]]] = []  # (email, row without its staff id)
+        updates: list[dict[str, Any]] = []
+        for row in rows:
+            trust_id, refusal = gate.check(row.row_number, "Org Code", row.org_code)
+            if refusal is not None:
+                errors.append(refusal)
+                continue
+            values = (
+                row.staff_group,
+                row.job_role,
+                row.afc_band,
+                row.contracted_fte,
+                row.person_type.value,
+                row.start_date,
+                row.end_date,
+                row.leaving_reason,
+            )
+            stored = existing.get(row.assignment_number)
+            if stored is not None:
+                assignment_id, stored_trust, stored_email, stored_values = stored
+                if stored_trust != trust_id:
+                    message = f"{row.assignment_number} is recorded at {gate.code_of[stored_trust]}"
+                    errors.append(RowError(row.row_number, "Org Code", message))
+                elif stored_email != row.employee_email:
+                    message = f"{row.assignment_number} belongs to another person ({stored_email})"
+                    errors.append(RowError(row.row_number, "Employee Email", message))
+                elif stored_values == values:
+                    report.unchanged += 1
+                else:
+                    changed = dict(zip((f"_{n}" for n in _ASSIGNMENT_FIELDS), values, strict=True))
+                    updates.append({"_id": assignment_id, **changed})
+                    report.updated += 1
+                continue
+            email = row.employee_email
+            if email not in self.staff_ids and email not in new_staff:
+                pin = row.nmc_pin
+                if pin is not None and pin in self.pins_taken:
+                    message = f"{pin} belongs to another staff record"
+                    errors.append(RowError(row.row_number, "NMC PIN", message))
+                    continue
+                if pin is not None:
+                    self.pins_taken.add(pin)
+                new_staff[email] = (trust_id, row.first_name[:100], row.last_name[:100], email, pin)
+            inserts.append(
+                (
+                    email,
+                    (
+                        trust_id,
+                        row.assignment_number,
+                        row.staff_group,
+                        row.job_role,
+                        row.afc_band,
+                        fte(row.contracted_fte),
+                        row.person_type.value,
+                        day(row.start_date),
+                        day(row.end_date),
+                        row.leaving_reason,
+                    ),
+                )
+            )
+            report.added += 1
+        report.staff_added += len(new_staff)
+        if errors:
+            self.writer.rows_rejected()
+        if self.writer.writing:
+            self.writer.insert(_STAFF_TABLE, _STAFF_COLUMNS, list(new_staff.values()))
+            self._find_staff(set(new_staff))
+            self.writer.insert(
+                _ASSIGNMENT_TABLE,
+                _ASSIGNMENT_COLUMNS,
+                [(self.staff_ids[email], *row) for email, row in inserts],
+            )
+            self.writer.execute(_ASSIGNMENT_UPDATE, updates)
+        else:
+            self.staff_ids.update(dict.fromkeys(new_staff))
+        return errors
+
+
+# --- Absences ----------------------------------------------------------------------------------------
+_ABSENCE_COLUMNS = ("assignment_id", "trust_id", "first_day", "last_day", "category", "reason_code")
+_ABSENCE_UPDATE = (
+    update(_ABSENCE_TABLE)
+    .where(_ABSENCE_TABLE.c.id == bindparam("_id"))
+    .values(
+        last_day=bindparam("_last_day"),
+        reason_code=bindparam("_reason_code"),
+        updated_at=func.current_timestamp(),
+    )
+)
+_OPEN = date.max  # an absence still going on, for overlap arithmetic
+
+
+def _absence_key(assignment_id: int, first_day: date, category: str) -> int:
+    """One int per (assignment, first day, category), the stored unique key: cheap to hold a million."""
+    return (assignment_id << 27) | (first_day.toordinal() << 5) | _CATEGORY_INDEX[category]
+
+
+def _spell(first: date, last: date | None) -> str:
+    return f"{format_uk_date(first)} to {format_uk_date(last) if last else 'open'}"
+
+
+def absence_outside_assignment(
+    start: date, end: date | None, first: date, last: date | None
+) -> tuple[str, str] | None:
+    """(column, message) when an absence falls outside its assignment's dates, else None."""
+    if first < start:
+        return "Absence Start Date", f"the absence starts before the assignment did ({format_uk_date(start)})"
+    if end is not None:
+        if first > end:
+            return (
+                "Absence Start Date",
+                f"the absence starts after the assignment ended ({format_uk_date(end)})",
+            )
+        if last is None or last > end:
+            return (
+                "Absence End Date",
+                f"the absence must end by the assignment's end date ({format_uk_date(end)})",
+            )
+    return None
+
+
+class _AbsenceImport:
+    def __init__(self, session: Session, gate: TrustGate, report: ImportReport, writer: BulkWriter) -> None:
+        self.session = session
+        self.gate = gate
+        self.report = report
+        self.writer = writer
+        # assignment number -> (id, trust id, start, end), or None when no such assignment is stored
+        self.assignments: dict[str, tuple[int, int, date, date | None] | None] = {}
+        # key -> (stored id or 0 when from this file, last day, reason code, file row or 0 when stored)
+        self.known: dict[int, tuple[int, date | None, str | None, int]] = {}
+        # assignment id -> sickness spells [first, last (or _OPEN), key]
+        self.sickness: dict[int, list[list[Any]]] = {}
+        self.loaded: set[int] = set()
+
+    def _load(self, rows: list[AbsenceRow]) -> None:
+        numbers = {row.assignment_number for row in rows} - self.assignments.keys()
+        found = {
+            number: (assignment_id, trust_id, start, end)
+            for assignment_id, number, trust_id, start, end in select_in(
+                self.session,
+                select(
+                    _ASSIGNMENT_TABLE.c.id,
+                    _ASSIGNMENT_TABLE.c.assignment_number,
+                    _ASSIGNMENT_TABLE.c.trust_id,
+                    _ASSIGNMENT_TABLE.c.start_date,
+                    _ASSIGNMENT_TABLE.c.end_date,
+                ),
+                _ASSIGNMENT_TABLE.c.assignment_number,
+                numbers,
+            )
+        }
+        for number in numbers:
+            self.assignments[number] = found.get(number)
+        new_ids = {a[0] for row in rows if (a := self.assignments[row.assignment_number])} - self.loaded
+        self.loaded |= new_ids
+        for absence_id, assignment_id, first, last, category, reason in select_in(
+            self.session,
+            select(
+                _ABSENCE_TABLE.c.id,
+                _ABSENCE_TABLE.c.assignment_id,
+                _ABSENCE_TABLE.c.first_day,
+                _ABSENCE_TABLE.c.last_day,
+                _ABSENCE_TABLE.c.category,
+                _ABSENCE_TABLE.c.reason_code,
+            ),
+            _ABSENCE_TABLE.c.assignment_id,
+            new_ids,
+        ):
+            key = _absence_key(assignment_id, first, category)
+            self.known[key] = (absence_id, last, reason, 0)
+            if category == "SICKNESS":
+                self.sickness.setdefault(assignment_id, []).append([first, last or _OPEN, key])
+
+    def handle(self, rows: list[AbsenceRow]) -> list[RowError]:
+        if not rows:
+            return []
+        self._load(rows)
+        gate, known, sickness, assignments = self.gate, self.known, self.sickness, self.assignments
+        allowed, report, day = gate.allowed_ids, self.report, self.writer.day
+        category_index = _CATEGORY_INDEX
+        errors: list[RowError] = []
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[dict[str, Any]] = []
+        for row in rows:
+            number = row.row_number
+            assignment = assignments[row.assignment_number]
+            if assignment is None:
+                message = (
+                    f"{row.assignment_number} is not a known assignment: import the assignments file first"
+                )
+                errors.append(RowError(number, "Assignment Number", message))
+                continue
+            assignment_id, trust_id, start, end = assignment
+            if trust_id not in allowed:
+                errors.append(RowError(number, "Assignment Number", gate.refusal(trust_id)))
+                continue
+            first, last = row.start_date, row.end_date
+            if end is not None or first < start:
+                outside = absence_outside_assignment(start, end, first, last)
+                if outside is not None:
+                    errors.append(RowError(number, *outside))
+                    continue
+            key = (
+                (assignment_id << 27) | (first.toordinal() << 5) | category_index[row.category]
+            )  # _absence_key
+            before = known.get(key)
+            if before is not None and before[3]:
+                message = f"the same absence (assignment, start date and category) is on row {before[3]}"
+                errors.append(RowError(number, "Absence Start Date", message))
+                continue
+            if row.counts_as_sickness:
+                spells = sickness.setdefault(assignment_id, [])
+                stop = last or _OPEN
+                clash = next((s for s in spells if s[2] != key and s[0] <= stop and first <= s[1]), None)
+                if clash is not None:
+                    where = f"row {known[clash[2]][3]}" if known[clash[2]][3] else "a stored absence"
+                    span = _spell(clash[0], None if clash[1] is _OPEN else clash[1])
+                    message = f"overlaps the sickness absence {span} ({where})"
+                    errors.append(RowError(number, "Absence Start Date", message))
+                    continue
+                mine = next((s for s in spells if s[2] == key), None)
+                if mine is None:
+                    spells.append([first, stop, key])
+                else:
+                    mine[1] = stop
+            reason = row.reason_code
+            if before is None:
+                inserts.append((assignment_id, trust_id, day(first), day(last), row.category, reason))
+                report.added += 1
+                known[key] = (0, last, reason, number)
+                continue
+            if before[1] == last and before[2] == reason:
+                report.unchanged += 1
+            else:
+                updates.append({"_id": before[0], "_last_day": last, "_reason_code": reason})
+                report.updated += 1
+            known[key] = (before[0], last, reason, number)
+        if errors:
+            self.writer.rows_rejected()
+        # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
+        inserts.sort()
+        self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
+        self.writer.execute(_ABSENCE_UPDATE, updates)
+        return errors
+
+
+# --- Runs --------------------------------------------------------------------------------------------
+def file_sha256(stream: IO[bytes]) -> str:
+    """The file's digest, read from where the stream stands, which is then put back."""
+    start = stream.tell()
+    digest = hashlib.sha256()
+    while block := stream.read(1024 * 1024):
+        digest.update(block)
+    stream.seek(start)
+    return digest.hexdigest()
+
+
+def start_import_run(
+    session: Session,
+    *,
+    kind: str,
+    filename: str,
+    sha256: str,
+    actor: Actor,
+    trust_id: int | None,
+    progress_key: str | None = None,
+) -> ImportRun:
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind}")
+    run = ImportRun(
+        kind=kind,
+        trust_id=trust_id,
+        filename=filename[:255],
+        sha256=sha256,
+        status="running",
+        report={"progress_key": progress_key} if progress_key else {},
+        created_by_id=getattr(actor, "id", None),
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def import_file(
+    session: Session,
+    run: ImportRun,
+    stream: IO[bytes],
+    *,
+    actor: Actor,
+    only_trust_id: int | None = None,
+    partial: bool = False,
+    progress: Progress | None = None,
+    max_bytes: int,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> ImportReport:
+    """Import ``stream`` as ``run.kind`` and record the outcome on ``run`` and in the audit log."""
+    report = ImportReport(kind=run.kind, filename=run.filename, partial=partial)
+    gate = TrustGate(session, actor, only_trust_id)
+    writer = BulkWriter(session, partial)
+    if run.kind == ASSIGNMENTS:
+        chunks: Iterator[ParseResult[Any]] = iter_assignment_chunks(
+            stream, filename=run.filename, max_bytes=max_bytes, chunk_size=chunk_size
+        )
+        handler: Callable[[list[Any]], list[RowError]] = _AssignmentImport(
+            session, gate, report, writer
+        ).handle
+    else:
+        chunks = iter_absence_chunks(
+            stream, filename=run.filename, max_bytes=max_bytes, chunk_size=chunk_size
+        )
+        handler = _AbsenceImport(session, gate, report, writer).handle
+    # A million-row import keeps a million small tuples alive; the cyclic garbage collector would walk
+    # them all again and again as they are made (it slowed the import several times over). The import
+    # makes no reference cycles of its own, so collection waits until it is done.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _run_chunks(chunks, report, writer, handler, progress)
+        writer.finish(report.written)
+    finally:
+        writer.close()
+        if collecting:
+            gc.enable()
+    report.row_errors.sort(key=lambda error: error.row_number)
+    _finish_run(session, run, report, actor)
+    return report
+
+
+def _finish_run(session: Session, run: ImportRun, report: ImportReport, actor: Actor) -> None:
+    written = report.written
+    run.status = report.status
+    run.rows_read = report.rows_read
+    run.added = report.added if written else 0
+    run.updated = report.updated if written else 0
+    run.unchanged = report.unchanged
+    run.rejected = report.rejected
+    progress_key = (run.report or {}).get("progress_key")
+    run.report = {**report.as_json(), **({"progress_key": progress_key} if progress_key else {})}
+    if not written:
+        run.report["would_have"] = {"added": report.added, "updated": report.updated}
+    run.finished_at = utcnow()
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action=f"import.{run.kind}",
+        record_type="import_run",
+        record_id=run.id,
+        trust_id=run.trust_id,
+        details={
+            "filename": run.filename,
+            "sha256": run.sha256,
+            "status": run.status,
+            "rows_read": run.rows_read,
+            "added": run.added,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "rejected": run.rejected,
+            "partial": report.partial,
+        },
+    )
+
+
+def mark_failed(session: Session, run_id: int, message: str) -> None:
+    """After an unexpected error the import's own transaction is gone; say so on the run."""
+    run = session.get(ImportRun, run_id)
+    if run is not None:
+        run.status = "failed"
+        run.finished_at = utcnow()
+        run.report = {**(run.report or {}), "file_errors": [message]}

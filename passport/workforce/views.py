@@ -1,0 +1,220 @@
+"""HR pages for workforce records: the staff list, a person's page, absence and leaver forms, and the
+upload of ESR-style extracts with its results."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from passport.auth.models import Role, UserAccount
+from passport.auth.policy import Action, ensure, filter_by_scope
+from passport.db import get_session
+from passport.errors import DomainError
+from passport.forms import attach_domain_error
+from passport.navigation import HomeLink, register
+from passport.workforce import operations
+from passport.workforce.api import get_import_run, import_limits
+from passport.workforce.forms import AbsenceForm, EndAbsenceForm, ImportForm, LeaverForm, StaffFilterForm
+from passport.workforce.models import ImportRun
+from passport.workforce.reference import LEAVING_REASON_BY_CODE, STAFF_GROUP_BY_CODE
+from passport.workforce.runner import progress_for, run_import
+from passport.workforce.schemas import import_run_json
+
+blueprint = Blueprint("workforce", __name__)
+PAGE_SIZE = 50
+SHOWN_REJECTED_ROWS = 1_000
+_PROGRESS_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+register(
+    HomeLink(
+        Role.HR, "Staff records", "workforce.staff_list", "Your trust's staff, assignments and absences."
+    ),
+    HomeLink(Role.HR, "Import ESR extracts", "workforce.imports", "Upload assignments or absences from ESR."),
+    HomeLink(
+        Role.ADMIN, "Staff records", "workforce.staff_list", "Assignments and absences across the trusts."
+    ),
+    HomeLink(
+        Role.ADMIN, "Import ESR extracts", "workforce.imports", "Upload assignments or absences from ESR."
+    ),
+)
+
+
+def _user() -> UserAccount:
+    return current_user._get_current_object()
+
+
+@blueprint.app_template_filter("uk_date")
+def uk_date(value) -> str:  # type: ignore[no-untyped-def]
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+@blueprint.app_context_processor
+def _workforce_labels() -> dict[str, object]:
+    return {"STAFF_GROUP_BY_CODE": STAFF_GROUP_BY_CODE, "LEAVING_REASON_BY_CODE": LEAVING_REASON_BY_CODE}
+
+
+@blueprint.get("/workforce/staff")
+@login_required
+def staff_list():  # type: ignore[no-untyped-def]
+    user = _user()
+    ensure(user, Action.VIEW_WORKFORCE)
+    form = StaffFilterForm(request.args)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    result = None
+    if form.validate():
+        filters = operations.StaffFilters(
+            staff_group=form.staff_group.data or None,
+            afc_band=form.afc_band.data or None,
+            in_post_on=form.in_post_on.data,
+            name=(form.name.data or "").strip() or None,
+        )
+        result = operations.list_staff(
+            get_session(), user, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+    args = {key: value for key, value in request.args.items() if key != "page" and value}
+    status = 422 if form.errors else 200
+    return render_template(
+        "workforce/staff_list.html", form=form, result=result, page=page, page_size=PAGE_SIZE, args=args
+    ), status
+
+
+@blueprint.get("/workforce/staff/<int:staff_id>")
+@login_required
+def person(staff_id: int):  # type: ignore[no-untyped-def]
+    record = operations.person_record(get_session(), _user(), staff_id)
+    return render_template("workforce/person.html", record=record)
+
+
+def _form_page(template: str, form, status_ok: int = 200, **context):  # type: ignore[no-untyped-def]
+    status = 422 if form.errors or getattr(form, "form_errors", None) else status_ok
+    return render_template(template, form=form, **context), status
+
+
+@blueprint.route("/workforce/assignments/<int:assignment_id>/absences/new", methods=["GET", "POST"])
+@login_required
+def record_absence(assignment_id: int):  # type: ignore[no-untyped-def]
+    user, session = _user(), get_session()
+    assignment = operations.get_assignment(session, user, assignment_id, Action.RECORD_WORKFORCE)
+    form = AbsenceForm()
+    if form.validate_on_submit():
+        try:
+            operations.record_absence(
+                session,
+                user,
+                assignment,
+                first_day=form.first_day.data,
+                last_day=form.last_day.data,
+                category=form.category.data or "",
+                reason_code=form.reason_code.data or None,
+                related_reason=form.related_reason.data,
+            )
+        except DomainError as error:
+            session.rollback()
+            attach_domain_error(form, error)
+        else:
+            session.commit()
+            flash("Absence recorded.", "success")
+            return redirect(url_for("workforce.person", staff_id=assignment.staff_member_id))
+    return _form_page("workforce/absence_form.html", form, assignment=assignment)
+
+
+@blueprint.route("/workforce/absences/<int:absence_id>/end", methods=["GET", "POST"])
+@login_required
+def end_absence(absence_id: int):  # type: ignore[no-untyped-def]
+    user, session = _user(), get_session()
+    absence = operations.get_absence(session, user, absence_id, Action.RECORD_WORKFORCE)
+    form = EndAbsenceForm()
+    if form.validate_on_submit():
+        try:
+            operations.end_absence(session, user, absence, last_day=form.last_day.data)
+        except DomainError as error:
+            session.rollback()
+            attach_domain_error(form, error)
+        else:
+            session.commit()
+            flash("Absence ended.", "success")
+            return redirect(url_for("workforce.person", staff_id=absence.assignment.staff_member_id))
+    return _form_page("workforce/end_absence_form.html", form, absence=absence)
+
+
+@blueprint.route("/workforce/assignments/<int:assignment_id>/leaver", methods=["GET", "POST"])
+@login_required
+def record_leaver(assignment_id: int):  # type: ignore[no-untyped-def]
+    user, session = _user(), get_session()
+    assignment = operations.get_assignment(session, user, assignment_id, Action.RECORD_WORKFORCE)
+    form = LeaverForm()
+    if form.validate_on_submit():
+        try:
+            operations.record_leaver(
+                session,
+                user,
+                assignment,
+                end_date=form.end_date.data,
+                leaving_reason=form.leaving_reason.data or "",
+            )
+        except DomainError as error:
+            session.rollback()
+            attach_domain_error(form, error)
+        else:
+            session.commit()
+            flash(f"Leaver recorded on assignment {assignment.assignment_number}.", "success")
+            return redirect(url_for("workforce.person", staff_id=assignment.staff_member_id))
+    return _form_page("workforce/leaver_form.html", form, assignment=assignment)
+
+
+def _recent_runs(user: UserAccount) -> list[ImportRun]:
+    stmt = filter_by_scope(user, Action.IMPORT_WORKFORCE, select(ImportRun), ImportRun.trust_id)
+    return list(get_session().scalars(stmt.order_by(ImportRun.id.desc()).limit(10)))
+
+
+@blueprint.route("/workforce/imports", methods=["GET", "POST"])
+@login_required
+def imports():  # type: ignore[no-untyped-def]
+    user = _user()
+    ensure(user, Action.IMPORT_WORKFORCE)
+    form = ImportForm()
+    if form.validate_on_submit():
+        only, run_trust = import_limits(user, None)
+        key = form.progress_key.data if _PROGRESS_KEY.match(form.progress_key.data or "") else None
+        upload = form.file.data
+        outcome = run_import(
+            get_session(),
+            kind=form.kind.data or "",
+            stream=upload.stream,
+            filename=upload.filename or f"{form.kind.data}.csv",
+            actor=user,
+            only_trust_id=only,
+            run_trust_id=run_trust,
+            partial=bool(form.partial.data),
+            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+            progress_key=key,
+        )
+        return redirect(url_for("workforce.import_result", run_id=outcome.run.id), code=303)
+    form.progress_key.data = secrets.token_urlsafe(24)
+    status = 422 if form.errors else 200
+    return render_template("workforce/imports.html", form=form, runs=_recent_runs(user)), status
+
+
+@blueprint.get("/workforce/imports/<int:run_id>")
+@login_required
+def import_result(run_id: int):  # type: ignore[no-untyped-def]
+    run = import_run_json(get_import_run(_user(), run_id))
+    return render_template("workforce/import_result.html", run=run, shown=SHOWN_REJECTED_ROWS)
+
+
+@blueprint.get("/workforce/imports/progress/<string:key>")
+@login_required
+def import_progress(key: str):  # type: ignore[no-untyped-def]
+    """How far the import started from the upload page has got (polled by workforce.js)."""
+    user = _user()
+    ensure(user, Action.IMPORT_WORKFORCE)
+    known = progress_for(get_session(), key, user.id) if _PROGRESS_KEY.match(key) else None
+    if known is None:  # not started yet (the file is still uploading), or no such import of hers
+        return jsonify(status="waiting", rows_read=0)
+    return jsonify(
+        status=known.get("status"), rows_read=known.get("rows_read", 0), run_id=known.get("run_id")
+    )

@@ -1,0 +1,138 @@
+"""Workforce records through the JSON API: imports, the staff list, a person, absences, leavers."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from passport.auth.models import Role
+from passport.workforce.models import Absence, Assignment
+from tests.conftest import sign_in
+from tests.support.esr_csv import absence, assignment, csv_bytes
+from tests.support.factories import UserFactory
+from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
+
+
+@pytest.fixture
+def hr(client, demo_trusts):  # type: ignore[no-untyped-def]
+    user = UserFactory(role=Role.HR, trust=demo_trusts[0])
+    sign_in(client, user)
+    return user
+
+
+def upload(client, kind: str, data: bytes, filename: str = "extract.csv", **form):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/api/v1/imports/{kind}",
+        data={"file": (io.BytesIO(data), filename), **form},
+        content_type="multipart/form-data",
+    )
+
+
+def test_hr_imports_assignments_then_absences_and_reads_the_run_back(client, session, hr):
+    response = upload(
+        client, "assignments", csv_bytes([assignment(), assignment("20000002-1", "b@rpg.example")])
+    )
+    assert response.status_code == 201, response.json
+    run = response.json
+    assert (run["status"], run["added"], run["rejected"], run["trust"], run["kind"]) == (
+        "imported",
+        2,
+        0,
+        "RPG",
+        "assignments",
+    )
+    response = upload(client, "absences", csv_bytes([absence()]))
+    assert response.status_code == 201 and response.json["added"] == 1
+    again = client.get(f"/api/v1/imports/{run['id']}")
+    assert again.status_code == 200 and again.json["added"] == 2 and again.json["sha256"]
+
+
+def test_rejected_rows_come_back_with_row_numbers_and_partial_keeps_the_good_ones(client, session, hr):
+    data = csv_bytes([assignment(), assignment("20000002-1", "b@rpg.example", **{"Contracted FTE": "abc"})])
+    refused = upload(client, "assignments", data).json
+    assert refused["status"] == "rejected" and refused["added"] == 0
+    assert refused["rejected_rows"] == [
+        {"row": 3, "column": "Contracted FTE", "message": "abc is not a number"}
+    ]
+    assert session.scalar(select(func.count()).select_from(Assignment)) == 0
+    kept = upload(client, "assignments", data, partial="true").json
+    assert (kept["status"], kept["added"], kept["rejected"], kept["partial"]) == ("imported", 1, 1, True)
+
+
+def test_hr_cannot_import_for_another_trust(client, hr):
+    response = upload(client, "assignments", csv_bytes([assignment()]), trust="RV5")
+    assert response.status_code == 403
+    assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_an_upload_without_a_file_names_the_field(client, hr):
+    response = client.post(
+        "/api/v1/imports/assignments", data={"partial": "true"}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "file"
+
+
+def test_an_oversized_upload_is_a_413_problem(app, client, hr):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 2_000
+    try:
+        response = upload(client, "assignments", b"x" * 5_000)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert response.status_code == 413
+    assert response.json["status"] == 413 and response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_staff_list_and_person_with_reasons_for_hr_only(client, session, demo_trusts, hr):
+    post = AssignmentFactory(staff_member__trust=demo_trusts[0], staff_group="NMR", afc_band="5")
+    AssignmentFactory(staff_member__trust=demo_trusts[1])
+    AbsenceFactory(assignment=post, first_day=date(2024, 5, 1), last_day=date(2024, 5, 3), reason_code="S11")
+    listed = client.get("/api/v1/staff?staff_group=NMR&afc_band=5").json
+    assert [item["id"] for item in listed["items"]] == [post.staff_member_id]
+    assert listed["items"][0]["assignments"][0]["contracted_fte"] == "1.0000"
+    assert client.get("/api/v1/staff?afc_band=10").status_code == 422
+    person = client.get(f"/api/v1/staff/{post.staff_member_id}").json
+    assert person["absences"][0]["reason_code"] == "S11" and person["bradford"]["spells"] in (0, 1)
+    admin = UserFactory(role=Role.ADMIN, trust=None)
+    client.post("/sign-out")
+    sign_in(client, admin)
+    seen = client.get(f"/api/v1/staff/{post.staff_member_id}").json
+    assert "reason_code" not in seen["absences"][0] and seen["bradford"] is None
+
+
+def test_recording_an_absence_its_end_and_a_leaver(client, session, demo_trusts, hr):
+    post = AssignmentFactory(staff_member__trust=demo_trusts[0], start_date=date(2023, 4, 1))
+    url = f"/api/v1/staff/{post.staff_member_id}/absences"
+    body = {"assignment_id": post.id, "first_day": "2024-05-01", "category": "SICKNESS", "reason_code": "S10"}
+    made = client.post(url, json=body)
+    assert made.status_code == 201 and made.json["last_day"] is None and made.json["reason_code"] == "S10"
+    clash = client.post(url, json={**body, "first_day": "2024-06-01"})
+    assert clash.status_code == 409 and "overlaps" in clash.json["detail"]
+    assert client.post(url, json={**body, "reason_code": "S55"}).status_code == 422
+    assert client.post(url, json={**body, "reason_code": None}).status_code == 422
+    ended = client.patch(f"/api/v1/absences/{made.json['id']}", json={"last_day": "2024-05-04"})
+    assert ended.status_code == 200 and ended.json["last_day"] == "2024-05-04"
+    left = client.post(
+        f"/api/v1/assignments/{post.id}/leaver", json={"end_date": "2025-03-31", "leaving_reason": "FTC_END"}
+    )
+    assert left.status_code == 200 and left.json["end_date"] == "2025-03-31"
+    assert left.json["leaving_reason_label"] == "End of Fixed Term Contract"
+    assert session.scalar(select(func.count()).select_from(Absence)) == 1
+
+
+def test_hr_cannot_touch_another_trusts_records(client, demo_trusts, hr):
+    post = AssignmentFactory(staff_member__trust=demo_trusts[1])
+    open_absence = AbsenceFactory(assignment=post, last_day=None)
+    assert client.get(f"/api/v1/staff/{post.staff_member_id}").status_code == 403
+    assert (
+        client.patch(f"/api/v1/absences/{open_absence.id}", json={"last_day": "2024-06-01"}).status_code
+        == 403
+    )
+    response = client.post(
+        f"/api/v1/assignments/{post.id}/leaver", json={"end_date": "2025-03-31", "leaving_reason": "FTC_END"}
+    )
+    assert response.status_code == 403

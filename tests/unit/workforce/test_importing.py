@@ -1,0 +1,332 @@
+"""The ESR-style import against the real database: counts, re-imports, every kind of bad input, and
+nothing half-written."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from passport.audit.models import AuditEvent
+from passport.auth.models import Role
+from passport.trusts.models import StaffMember
+from passport.workforce.importing import ABSENCES, ASSIGNMENTS, file_sha256, import_file, start_import_run
+from passport.workforce.models import Absence, Assignment, ImportRun
+from tests.support.esr_csv import absence, assignment, csv_bytes, xlsx_bytes
+from tests.support.factories import StaffMemberFactory, UserFactory
+from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
+
+MAX = 10 * 1024 * 1024
+
+
+def run(session, kind, data: bytes, *, actor="cli", only=None, partial=False, filename="extract.csv", **kw):  # type: ignore[no-untyped-def]
+    stream = io.BytesIO(data)
+    record = start_import_run(
+        session, kind=kind, filename=filename, sha256=file_sha256(stream), actor=actor, trust_id=only
+    )
+    report = import_file(
+        session,
+        record,
+        stream,
+        actor=actor,
+        only_trust_id=only,
+        partial=partial,
+        max_bytes=kw.pop("max_bytes", MAX),
+        **kw,
+    )
+    return record, report
+
+
+def count(session, model) -> int:  # type: ignore[no-untyped-def]
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def problems(report) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    return [(e.row_number, e.column) for e in report.row_errors]
+
+
+@pytest.fixture
+def trusts(demo_trusts):  # type: ignore[no-untyped-def]
+    return demo_trusts
+
+
+def two_assignments() -> bytes:
+    return csv_bytes(
+        [
+            assignment("20000001-1", "amy.one@rpg.example"),
+            assignment(
+                "20000002-1",
+                "bea.two@rpg.example",
+                **{
+                    "First Name": "Bea",
+                    "Contracted FTE": "0.8",
+                    "AfC Band": "6",
+                    "Assignment Start Date": "2022-06-01",
+                    "Assignment End Date": "31/03/2025",
+                    "Leaving Reason": "Voluntary Resignation - Work Life Balance",
+                },
+            ),
+        ]
+    )
+
+
+def test_assignments_are_added_with_their_staff_and_a_reimport_changes_nothing(session, trusts):
+    record, report = run(session, ASSIGNMENTS, two_assignments())
+    assert (report.added, report.updated, report.unchanged, report.rejected) == (2, 0, 0, 0)
+    assert report.staff_added == 2 and record.status == "imported"
+    bea = session.scalar(select(Assignment).where(Assignment.assignment_number == "20000002-1"))
+    assert bea.contracted_fte == Decimal("0.8") and bea.afc_band == "6" and bea.staff_group == "NMR"
+    assert bea.end_date == date(2025, 3, 31) and bea.leaving_reason == "VR_WORK_LIFE_BALANCE"
+    assert bea.trust_id == trusts[0].id and bea.staff_member.email == "bea.two@rpg.example"
+
+    again, report = run(session, ASSIGNMENTS, two_assignments())
+    assert (report.added, report.updated, report.unchanged, report.rejected) == (0, 0, 2, 0)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+    assert count(session, Assignment) == 2 and count(session, StaffMember) == 2
+
+
+def test_a_changed_row_is_an_update(session, trusts):
+    run(session, ASSIGNMENTS, two_assignments())
+    changed = csv_bytes([assignment("20000001-1", **{"Contracted FTE": "0.6"})])
+    _, report = run(session, ASSIGNMENTS, changed)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 0)
+    amy = session.scalar(select(Assignment).where(Assignment.assignment_number == "20000001-1"))
+    session.refresh(amy)
+    assert amy.contracted_fte == Decimal("0.6")
+
+
+def test_staff_are_matched_by_email(session, trusts):
+    existing = StaffMemberFactory(trust=trusts[0], email="amy.one@rpg.example")
+    _, report = run(session, ASSIGNMENTS, csv_bytes([assignment(email="Amy.One@RPG.example")]))
+    assert report.added == 1 and report.staff_added == 0
+    assert session.scalar(select(Assignment.staff_member_id)) == existing.id
+
+
+def test_bad_assignment_rows_are_each_reported_and_nothing_is_written(session, trusts):
+    rows = [
+        assignment("20000001-1", "ok@rpg.example"),
+        assignment("20000002-1", "a@rpg.example", **{"Org Code": "ZZZ"}),
+        assignment("20000003-1", "b@rpg.example", **{"Contracted FTE": "0"}),
+        assignment("20000004-1", "c@rpg.example", **{"Contracted FTE": "abc"}),
+        assignment("20000005-1", "d@rpg.example", **{"Assignment End Date": "01/01/2020"}),
+        assignment("20000006-1", "e@rpg.example", **{"Assignment Start Date": "31/02/2025"}),
+        assignment(
+            "20000007-1", "f@rpg.example", **{"Assignment End Date": "01/01/2025", "Leaving Reason": "Bored"}
+        ),
+    ]
+    record, report = run(session, ASSIGNMENTS, csv_bytes(rows))
+    assert problems(report) == [
+        (3, "Org Code"),
+        (4, "Contracted FTE"),
+        (5, "Contracted FTE"),
+        (6, "Assignment End Date"),
+        (7, "Assignment Start Date"),
+        (8, "Leaving Reason"),
+    ]
+    messages = {e.row_number: e.message for e in report.row_errors}
+    assert "ZZZ is not a trust of the partnership" in messages[3]
+    assert "abc is not a number" in messages[5]
+    assert "31/02/2025 is not a real date" in messages[7]
+    assert record.status == "rejected" and record.rejected == 6 and record.added == 0
+    assert record.report["rejected_rows"][0] == {"row": 3, "column": "Org Code", "message": messages[3]}
+    assert count(session, Assignment) == 0 and count(session, StaffMember) == 0
+
+
+def test_partial_imports_the_good_rows_and_reports_the_bad(session, trusts):
+    rows = [assignment("20000001-1"), assignment("20000002-1", "x@rpg.example", **{"Contracted FTE": "2"})]
+    record, report = run(session, ASSIGNMENTS, csv_bytes(rows), partial=True)
+    assert record.status == "imported" and (record.added, record.rejected) == (1, 1)
+    assert problems(report) == [(3, "Contracted FTE")]
+    assert count(session, Assignment) == 1
+
+
+def test_a_bad_row_in_a_later_chunk_undoes_the_chunks_already_written(session, trusts):
+    rows = [assignment(f"2000000{n}-1", f"p{n}@rpg.example") for n in range(1, 6)]
+    rows.append(assignment("20000009-1", "late@rpg.example", **{"Org Code": "XXX"}))
+    record, report = run(session, ASSIGNMENTS, csv_bytes(rows), chunk_size=2)
+    assert report.rejected == 1 and problems(report) == [(7, "Org Code")]
+    assert record.status == "rejected" and record.report["would_have"] == {"added": 5, "updated": 0}
+    assert count(session, Assignment) == 0 and count(session, StaffMember) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"Assignment Number,Employee Email\n1,a@b.example\n", "is missing the columns"),
+        (b"", "is empty"),
+    ],
+)
+def test_an_unreadable_file_is_refused_whole(session, trusts, data, message):
+    record, report = run(session, ASSIGNMENTS, data)
+    assert record.status == "rejected" and message in record.report["file_errors"][0]
+    assert not report.written and count(session, Assignment) == 0
+
+
+def test_an_xlsx_that_is_a_zip_of_something_else_is_refused(session, trusts):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "not a workbook")
+    record, _ = run(session, ASSIGNMENTS, buffer.getvalue(), filename="staff.xlsx")
+    assert record.report["file_errors"] == ["staff.xlsx is not an Excel workbook"]
+
+
+def test_a_file_over_the_limit_is_refused(session, trusts):
+    record, _ = run(session, ASSIGNMENTS, two_assignments(), max_bytes=100)
+    assert "larger than the" in record.report["file_errors"][0]
+    assert count(session, Assignment) == 0
+
+
+def test_an_xlsx_extract_imports(session, trusts):
+    _, report = run(session, ASSIGNMENTS, xlsx_bytes([assignment()]), filename="staff.xlsx")
+    assert report.added == 1
+
+
+def test_hr_imports_only_her_own_trusts_rows(session, trusts):
+    hr = UserFactory(role=Role.HR, trust=trusts[0])
+    rows = [assignment("20000001-1"), assignment("20000002-1", "x@rv5.example", **{"Org Code": "RV5"})]
+    record, report = run(session, ASSIGNMENTS, csv_bytes(rows), actor=hr, only=trusts[0].id)
+    assert problems(report) == [(3, "Org Code")]
+    assert "RV5 is not your trust: you may import only rows of RPG" in report.row_errors[0].message
+    assert count(session, Assignment) == 0 and record.created_by_id == hr.id
+
+
+def test_a_director_imports_nothing(session, trusts):
+    director = UserFactory(role=Role.DIRECTOR, trust=trusts[0])
+    _, report = run(session, ASSIGNMENTS, csv_bytes([assignment()]), actor=director)
+    assert report.rejected == 1 and count(session, Assignment) == 0
+
+
+def test_an_assignment_cannot_change_trust_or_person(session, trusts):
+    AssignmentFactory(
+        assignment_number="20000001-1", staff_member__trust=trusts[1], staff_member__email="z@rv5.example"
+    )
+    rows = [
+        assignment("20000001-1", "z@rv5.example"),
+        assignment("20000001-2", "z@rv5.example", **{"Org Code": "RV5"}),
+    ]
+    AssignmentFactory(assignment_number="20000001-2", staff_member__trust=trusts[1])
+    _, report = run(session, ASSIGNMENTS, csv_bytes(rows))
+    assert problems(report) == [(2, "Org Code"), (3, "Employee Email")]
+
+
+def test_an_import_is_audited(session, trusts):
+    record, _ = run(session, ASSIGNMENTS, two_assignments())
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "import.assignments"))
+    assert (
+        event.record_id == str(record.id)
+        and event.details["added"] == 2
+        and event.details["status"] == "imported"
+    )
+
+
+# --- Absences ----------------------------------------------------------------------------------------
+@pytest.fixture
+def assigned(session, trusts):  # type: ignore[no-untyped-def]
+    run(session, ASSIGNMENTS, two_assignments())
+
+
+def test_absences_are_added_and_a_reimport_changes_nothing(session, assigned):
+    rows = [
+        absence(),
+        absence(start="10/06/2024", end="", **{"Attendance Reason": "s12"}),
+        absence(
+            "20000002-1",
+            "01/05/2024",
+            "10/05/2024",
+            **{"Absence Category": "Annual Leave", "Attendance Reason": ""},
+        ),
+    ]
+    record, report = run(session, ABSENCES, csv_bytes(rows))
+    assert (report.added, report.rejected) == (3, 0) and record.status == "imported"
+    stored = {(a.first_day, a.category, a.reason_code, a.last_day) for a in session.scalars(select(Absence))}
+    assert (date(2024, 6, 10), "SICKNESS", "S12", None) in stored
+    assert (date(2024, 5, 1), "ANNUAL_LEAVE", None, date(2024, 5, 10)) in stored
+    _, again = run(session, ABSENCES, csv_bytes(rows))
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+    rows[1] = absence(start="10/06/2024", end="14/06/2024", **{"Attendance Reason": "S12"})
+    _, ended = run(session, ABSENCES, csv_bytes(rows))
+    assert (ended.added, ended.updated, ended.unchanged) == (0, 1, 2)
+    assert count(session, Absence) == 3
+
+
+def test_bad_absence_rows_are_each_reported_and_nothing_is_written(session, assigned):
+    rows = [
+        absence(),
+        absence("99999999-9", "01/07/2024", "02/07/2024"),
+        absence(start="01/08/2024", end="02/08/2024", **{"Attendance Reason": "S55"}),
+        absence(start="02/05/2024", end="04/05/2024"),  # overlaps row 2
+        absence(start="01/09/2024", end="01/08/2024"),
+        absence(start="31/02/2025", end=""),
+        absence(start="01/10/2024", end="02/10/2024", **{"Attendance Reason": ""}),
+        absence(start="01/01/2020", end="02/01/2020"),  # before the assignment began
+        absence("20000002-1", "01/05/2025", "02/05/2025"),  # after it ended
+        absence(),  # the same absence again
+    ]
+    record, report = run(session, ABSENCES, csv_bytes(rows))
+    assert problems(report) == [
+        (3, "Assignment Number"),
+        (4, "Attendance Reason"),
+        (5, "Absence Start Date"),
+        (6, "Absence End Date"),
+        (7, "Absence Start Date"),
+        (8, "Attendance Reason"),
+        (9, "Absence Start Date"),
+        (10, "Absence Start Date"),
+        (11, "Absence Start Date"),
+    ]
+    messages = {e.row_number: e.message for e in report.row_errors}
+    assert "99999999-9 is not a known assignment" in messages[3]
+    assert "S55 is not a known sickness absence reason code" in messages[4]
+    assert "overlaps the sickness absence 01/05/2024 to 03/05/2024 (row 2)" in messages[5]
+    assert "sickness absence needs a reason code" in messages[8]
+    assert "is on row 2" in messages[11]
+    assert record.status == "rejected" and count(session, Absence) == 0
+
+
+def test_a_sickness_absence_overlapping_a_stored_one_is_rejected(session, trusts):
+    stored = AbsenceFactory(
+        assignment=AssignmentFactory(assignment_number="30000001-1", staff_member__trust=trusts[0]),
+        first_day=date(2024, 5, 1),
+        last_day=None,
+    )
+    rows = [
+        absence("30000001-1", "01/07/2024", "02/07/2024"),
+        absence(
+            "30000001-1",
+            "01/07/2024",
+            "02/07/2024",
+            **{"Absence Category": "Study Leave", "Attendance Reason": ""},
+        ),
+    ]
+    _, report = run(session, ABSENCES, csv_bytes(rows), partial=True)
+    assert problems(report) == [(2, "Absence Start Date")]
+    assert "01/05/2024 to open (a stored absence)" in report.row_errors[0].message
+    assert report.added == 1  # study leave may overlap sickness
+    assert stored.last_day is None
+
+
+def test_hr_imports_absences_only_for_her_trusts_assignments(session, trusts):
+    AssignmentFactory(assignment_number="40000001-1", staff_member__trust=trusts[1])
+    hr = UserFactory(role=Role.HR, trust=trusts[0])
+    _, report = run(session, ABSENCES, csv_bytes([absence("40000001-1")]), actor=hr, only=trusts[0].id)
+    assert problems(report) == [(2, "Assignment Number")]
+    assert count(session, Absence) == 0
+
+
+def test_runs_are_recorded(session, assigned):
+    runs = list(session.scalars(select(ImportRun)))
+    assert [(r.kind, r.status, r.rows_read) for r in runs] == [("assignments", "imported", 2)]
+    assert len(runs[0].sha256) == 64 and runs[0].finished_at is not None
+
+
+def test_the_sqlite_page_cache_is_put_back_after_an_import(session, trusts):
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        pytest.skip("a SQLite connection setting")
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    run(session, ASSIGNMENTS, two_assignments())
+    assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before
