@@ -1,0 +1,191 @@
+"""The verifier's collaborators over our own database, and the one call every feature verifies with.
+
+``DatabaseIssuerDirectory`` is the partnership's register of trusted issuers (its member trusts, by
+did:web DID) and their keys in every state; ``DatabaseStatusListSource`` answers status list URLs under
+our public address from the database. Neither ever fetches anything over the network: a URL that is
+not ours is simply unavailable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from passport.credentials.did import public_url, trusts_by_did
+from passport.credentials.models import SigningKey, StatusList, StatusPurpose
+from passport.credentials.multikey import MultikeyError, public_key_from_multibase
+from passport.credentials.verification import (
+    VC_V2_CONTEXT,
+    KeyRecord,
+    VerificationReport,
+    verify_presentation,
+)
+from passport.db import utcnow
+from passport.errors import DomainError, InvalidInput
+from passport.trusts.models import Trust
+
+_STATUS_PATH = re.compile(
+    r"^/trusts/(?P<ods>[A-Z0-9]{3,5})/status/(?P<purpose>[a-z]+)/(?P<sequence>\d{1,9})$"
+)
+
+
+class DatabaseIssuerDirectory:
+    """Trusted issuers are the partnership's member trusts; keys come from ``signing_key``."""
+
+    def __init__(self, session: Session, base: str | None = None) -> None:
+        self._session = session
+        self._trusts = trusts_by_did(session, base or public_url())
+        self._records: dict[str, KeyRecord | None] = {}
+
+    def is_trusted_issuer(self, issuer_did: str) -> bool:
+        return issuer_did in self._trusts
+
+    def trust_for(self, issuer_did: str) -> Trust | None:
+        return self._trusts.get(issuer_did)
+
+    def resolve_verification_method(self, verification_method_id: str) -> KeyRecord | None:
+        if verification_method_id not in self._records:
+            self._records[verification_method_id] = self._lookup(verification_method_id)
+        return self._records[verification_method_id]
+
+    def _lookup(self, verification_method_id: str) -> KeyRecord | None:
+        did, _, fragment = verification_method_id.partition("#")
+        trust = self._trusts.get(did)
+        if trust is None or not fragment:
+            return None
+        key = self._session.scalar(
+            select(SigningKey).where(SigningKey.trust_id == trust.id, SigningKey.key_id == fragment)
+        )
+        if key is None:
+            return None
+        try:
+            public_key = public_key_from_multibase(key.public_key_multibase)
+        except MultikeyError:
+            return None
+        return KeyRecord(public_key, did, key.state.value, key.compromised_at)  # type: ignore[arg-type]
+
+
+class DatabaseStatusListSource:
+    """Status list credentials under ``<public url>/trusts/<ods>/status/<purpose>/<n>``, from the database."""
+
+    def __init__(self, session: Session, base: str | None = None) -> None:
+        self._session = session
+        self._base = base or public_url()
+        self._fetched: dict[str, dict[str, Any] | None] = {}
+
+    def fetch_status_list(self, url: str) -> dict[str, Any] | None:
+        if url not in self._fetched:
+            self._fetched[url] = self._lookup(url)
+        return self._fetched[url]
+
+    def _lookup(self, url: str) -> dict[str, Any] | None:
+        if not isinstance(url, str) or not url.startswith(self._base + "/"):
+            return None  # not ours: never fetched over the network
+        match = _STATUS_PATH.match(url[len(self._base) :])
+        if match is None or match["purpose"] not in {p.value for p in StatusPurpose}:
+            return None
+        return find_status_list_credential(
+            self._session, match["ods"], StatusPurpose(match["purpose"]), int(match["sequence"])
+        )
+
+
+def find_status_list_credential(
+    session: Session, ods_code: str, purpose: StatusPurpose, sequence: int
+) -> dict[str, Any] | None:
+    return session.scalar(
+        select(StatusList.signed_credential)
+        .join(Trust, Trust.id == StatusList.trust_id)
+        .where(Trust.ods_code == ods_code, StatusList.purpose == purpose, StatusList.sequence == sequence)
+    )
+
+
+def verify_document(
+    session: Session, document: object, *, proof_only: bool = False, now: datetime | None = None
+) -> VerificationReport:
+    """Verify a credential or presentation against the partnership's register; never raises."""
+    base = public_url()
+    return verify_presentation(
+        document,
+        issuers=DatabaseIssuerDirectory(session, base),
+        status_lists=DatabaseStatusListSource(session, base),
+        now=now or utcnow(),
+        proof_only=proof_only,
+    )
+
+
+# --- Reading what people ask us to verify ----------------------------------------------------------------
+
+MAX_VERIFY_BYTES = 10 * 1024 * 1024
+VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+
+
+class UnreadableDocument(DomainError):
+    """The input is not JSON at all (or not text): nothing to verify."""
+
+    status = 400
+    title = "The document cannot be read"
+
+
+def load_verifiable(raw: bytes | str) -> dict[str, Any]:
+    """Parse a credential or presentation sent to us, refusing clearly what is not one.
+
+    Not JSON: UnreadableDocument (400). JSON that is not a W3C VC 2.0 credential or presentation (a
+    list, a VC 1.1 credential, an Open Badge, a JWT string...): InvalidInput (422) saying what it is.
+    """
+    if isinstance(raw, bytes | bytearray):
+        if len(raw) > MAX_VERIFY_BYTES:
+            raise DocumentTooLarge()
+        try:
+            raw = bytes(raw).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise UnreadableDocument("The document is not UTF-8 text, so it cannot be JSON.") from None
+    if not raw.strip():
+        raise UnreadableDocument("The document is empty: send a credential or presentation as JSON.")
+    try:
+        document = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        raise UnreadableDocument(f"The document is not valid JSON ({_short(error)}).") from None
+    if not isinstance(document, dict):
+        raise InvalidInput(
+            "This is JSON but not a credential or presentation: a JSON object is expected.", field="(body)"
+        )
+    context = document.get("@context")
+    first_context = context[0] if isinstance(context, list) and context else context
+    types = document.get("type")
+    type_list = types if isinstance(types, list) else [types]
+    if first_context == VC_V1_CONTEXT:
+        raise InvalidInput(
+            "This is a Verifiable Credentials 1.1 document; this service verifies VC Data Model 2.0 "
+            f"({VC_V2_CONTEXT}).",
+            field="@context",
+        )
+    if not (
+        {"VerifiableCredential", "VerifiablePresentation"} & {t for t in type_list if isinstance(t, str)}
+    ):
+        raise InvalidInput(
+            "This is not a W3C verifiable credential or presentation: its type names neither "
+            "VerifiableCredential nor VerifiablePresentation.",
+            field="type",
+        )
+    return document
+
+
+class DocumentTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"
+
+    def __init__(self) -> None:
+        super().__init__(f"The document is larger than {MAX_VERIFY_BYTES // (1024 * 1024)} MB.")
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _short(error: Exception) -> str:
+    return "nested too deeply" if isinstance(error, RecursionError) else str(error)[:120]

@@ -1,0 +1,149 @@
+"""Multibase / Multikey encodings of Ed25519 keys, and the did:key method for Ed25519.
+
+Only what the partnership needs: base58btc multibase ("z" prefix), Ed25519 public keys as Multikey
+(multicodec 0xed, varint bytes 0xed 0x01) and Ed25519 secret keys (multicodec 0x1300, varint bytes
+0x80 0x26), and did:key DIDs built from such a public key.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+BASE58BTC_PREFIX = "z"
+ED25519_PUBLIC_MULTICODEC = b"\xed\x01"
+ED25519_SECRET_MULTICODEC = b"\x80\x26"
+ED25519_KEY_LENGTH = 32
+DID_KEY_PREFIX = "did:key:"
+
+# Bitcoin's base58 alphabet (no 0, O, I, l). A ~20 line implementation is kept here on purpose: the
+# PyPI base58 packages add a dependency for something this small, and we only ever encode short values
+# (keys and 64-byte signatures).
+_BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BASE58_DECODE_TABLE = bytes(
+    _BASE58_ALPHABET.index(chr(code)) if chr(code) in _BASE58_ALPHABET else 0xFF for code in range(256)
+)
+
+
+class MultikeyError(ValueError):
+    """A multibase, Multikey or did:key value that cannot be decoded."""
+
+
+def base58btc_encode(data: bytes) -> str:
+    """Encode bytes as base58 (Bitcoin alphabet), keeping leading zero bytes as leading '1's."""
+    leading_zeros = len(data) - len(data.lstrip(b"\x00"))
+    number = int.from_bytes(data, "big")
+    digits: list[str] = []
+    while number:
+        number, remainder = divmod(number, 58)
+        digits.append(_BASE58_ALPHABET[remainder])
+    return "1" * leading_zeros + "".join(reversed(digits))
+
+
+def base58btc_decode(text: str) -> bytes:
+    """Decode a base58 (Bitcoin alphabet) string; raise MultikeyError on a character outside it."""
+    if not isinstance(text, str) or not text.isascii():
+        raise MultikeyError("A base58 value must be a string of base58btc characters.")
+    # bytes.translate maps every character to its digit value in C; 0xFF marks characters outside
+    # the alphabet. This keeps decoding a 64-byte signature cheap on the verification hot path.
+    digits = text.encode("ascii").translate(_BASE58_DECODE_TABLE)
+    if b"\xff" in digits:
+        raise MultikeyError("The value holds characters that are not base58btc.")
+    number = 0
+    # Two digits per step (58**2 = 3364) halves the interpreted loop for a 64-byte signature.
+    paired_length = len(digits) - len(digits) % 2
+    for position in range(0, paired_length, 2):
+        number = number * 3364 + digits[position] * 58 + digits[position + 1]
+    if paired_length != len(digits):
+        number = number * 58 + digits[-1]
+    leading_zeros = len(text) - len(text.lstrip("1"))
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    return b"\x00" * leading_zeros + body
+
+
+def multibase_base58btc_encode(data: bytes) -> str:
+    """Multibase base58btc: the 'z' header followed by base58btc."""
+    return BASE58BTC_PREFIX + base58btc_encode(data)
+
+
+def multibase_base58btc_decode(value: str) -> bytes:
+    """Decode a multibase base58btc value ('z...'); any other base is rejected."""
+    if not isinstance(value, str) or not value.startswith(BASE58BTC_PREFIX) or len(value) < 2:
+        raise MultikeyError("Expected a multibase base58btc value starting with 'z'.")
+    return base58btc_decode(value[1:])
+
+
+def _raw_public_bytes(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def public_key_to_multibase(public_key: Ed25519PublicKey) -> str:
+    """Ed25519 public key -> Multikey publicKeyMultibase ('z6Mk...')."""
+    return multibase_base58btc_encode(ED25519_PUBLIC_MULTICODEC + _raw_public_bytes(public_key))
+
+
+def public_key_from_multibase(public_key_multibase: str) -> Ed25519PublicKey:
+    """Multikey publicKeyMultibase ('z6Mk...') -> Ed25519 public key."""
+    decoded = multibase_base58btc_decode(public_key_multibase)
+    if not decoded.startswith(ED25519_PUBLIC_MULTICODEC):
+        raise MultikeyError("The Multikey is not an Ed25519 public key (multicodec 0xed01 expected).")
+    raw = decoded[len(ED25519_PUBLIC_MULTICODEC) :]
+    if len(raw) != ED25519_KEY_LENGTH:
+        raise MultikeyError(f"An Ed25519 public key has {ED25519_KEY_LENGTH} bytes, not {len(raw)}.")
+    try:
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError as error:
+        raise MultikeyError("The Multikey does not hold a valid Ed25519 public key.") from error
+
+
+def private_key_to_multibase(private_key: Ed25519PrivateKey) -> str:
+    """Ed25519 private key -> Multikey secretKeyMultibase ('z3u2...'); the 32-byte seed is encoded."""
+    seed = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return multibase_base58btc_encode(ED25519_SECRET_MULTICODEC + seed)
+
+
+def private_key_from_multibase(secret_key_multibase: str) -> Ed25519PrivateKey:
+    """Multikey secretKeyMultibase ('z3u2...') -> Ed25519 private key."""
+    decoded = multibase_base58btc_decode(secret_key_multibase)
+    if not decoded.startswith(ED25519_SECRET_MULTICODEC):
+        raise MultikeyError("The Multikey is not an Ed25519 secret key (multicodec 0x8026 expected).")
+    seed = decoded[len(ED25519_SECRET_MULTICODEC) :]
+    if len(seed) != ED25519_KEY_LENGTH:
+        raise MultikeyError(f"An Ed25519 secret key has {ED25519_KEY_LENGTH} bytes, not {len(seed)}.")
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def did_key_from_public_key(public_key: Ed25519PublicKey) -> str:
+    """The did:key DID of an Ed25519 public key: 'did:key:z6Mk...'."""
+    return DID_KEY_PREFIX + public_key_to_multibase(public_key)
+
+
+def did_key_verification_method_id(public_key: Ed25519PublicKey) -> str:
+    """The did:key verification method id: 'did:key:z6Mk...#z6Mk...' (the fragment repeats the key)."""
+    multibase = public_key_to_multibase(public_key)
+    return f"{DID_KEY_PREFIX}{multibase}#{multibase}"
+
+
+def is_did_key(identifier: object) -> bool:
+    """True when the value is a string naming the did:key method (a DID or a DID URL)."""
+    return isinstance(identifier, str) and identifier.startswith(DID_KEY_PREFIX)
+
+
+def resolve_did_key_verification_method(verification_method_id: str) -> Ed25519PublicKey:
+    """Resolve 'did:key:z6Mk...#z6Mk...' (or the bare DID) to its Ed25519 public key, locally.
+
+    The fragment, when present, must repeat the method-specific identifier, as the did:key
+    specification says; anything else names a key this DID does not have.
+    """
+    if not is_did_key(verification_method_id):
+        raise MultikeyError("Not a did:key identifier.")
+    did, _, fragment = verification_method_id.partition("#")
+    method_specific_id = did[len(DID_KEY_PREFIX) :]
+    if fragment and fragment != method_specific_id:
+        raise MultikeyError("A did:key verification method fragment must repeat the key itself.")
+    return public_key_from_multibase(method_specific_id)
+
+
+def controller_of_verification_method(verification_method_id: str) -> str:
+    """The DID part of a verification method id (everything before '#')."""
+    return verification_method_id.partition("#")[0]

@@ -1,0 +1,227 @@
+"""Public issuer documents (DID documents, our JSON-LD context, status lists) and HR's credential pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from passport.auth.policy import Action, allows, ensure
+from passport.credentials import operations
+from passport.credentials.api import read_csv_upload, visible_credential
+from passport.credentials.contexts import context_document
+from passport.credentials.did import did_document
+from passport.credentials.directory import find_status_list_credential
+from passport.credentials.forms import field_specs, immunisation_specs, subject_from_form
+from passport.credentials.keys import trust_keys
+from passport.credentials.models import StatusPurpose
+from passport.credentials.types import CREDENTIAL_TYPES, GROUPS
+from passport.db import get_session
+from passport.errors import AccessDenied, DomainError, InvalidInput
+from passport.trusts.operations import find_trust
+
+blueprint = Blueprint("credentials", __name__)
+
+
+def _public_json(body: dict[str, Any], mimetype: str, max_age: int) -> Response:
+    response = Response(json.dumps(body, indent=2, ensure_ascii=False), mimetype=mimetype)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    # Verifiers elsewhere (in a browser too) resolve our DIDs and status lists.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@blueprint.get("/trusts/<string:ods_code>/did.json")
+def did_json(ods_code: str) -> Response:
+    session = get_session()
+    trust = find_trust(session, ods_code)
+    if trust is None or trust.ods_code != ods_code:
+        abort(404)
+    return _public_json(did_document(trust, trust_keys(session, trust)), "application/did+ld+json", 300)
+
+
+@blueprint.get("/contexts/staff-passport/v1")
+def staff_passport_context() -> Response:
+    return _public_json(context_document(), "application/ld+json", 86400)
+
+
+@blueprint.get("/trusts/<string:ods_code>/status/<string:purpose>/<int:sequence>")
+def status_list(ods_code: str, purpose: str, sequence: int) -> Response:
+    if purpose not in {p.value for p in StatusPurpose}:
+        abort(404)
+    document = find_status_list_credential(get_session(), ods_code, StatusPurpose(purpose), sequence)
+    if document is None:
+        abort(404)
+    return _public_json(document, "application/vc+ld+json", 60)
+
+
+# --- HR pages -----------------------------------------------------------------------------------------
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object()
+
+
+@blueprint.get("/credentials")
+@login_required
+def issued():  # type: ignore[no-untyped-def]
+    user = _user()
+    ensure(user, Action.VIEW_ISSUED_CREDENTIALS, user.trust_id)
+    session = get_session()
+    credentials = operations.credentials_issued_by(session, user.trust)
+    return render_template(
+        "credentials/issued.html",
+        credentials=credentials,
+        status_of=operations.status_of,
+        types=CREDENTIAL_TYPES,
+    )
+
+
+@blueprint.route("/credentials/issue", methods=["GET", "POST"])
+@login_required
+def issue():  # type: ignore[no-untyped-def]
+    user = _user()
+    ensure(user, Action.ISSUE_CREDENTIALS, user.trust_id)
+    kind = CREDENTIAL_TYPES.get(request.args.get("type", ""))
+    if kind is None:
+        return render_template("credentials/choose_type.html", types=CREDENTIAL_TYPES, groups=GROUPS)
+    errors: dict[str, list[str]] = {}
+    form_errors: list[str] = []
+    values = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        session = get_session()
+        data, errors = subject_from_form(kind, request.form)
+        email = (request.form.get("staff_email") or "").strip()
+        if not email:
+            errors["staff_email"] = ["Enter the staff member's email address."]
+        if not errors:
+            try:
+                credential = operations.issue_credential(
+                    session,
+                    issuer_trust=user.trust,
+                    subject=operations.find_staff_by_email(session, email),
+                    credential_type=kind,
+                    subject_data=data,
+                    actor=user,
+                )
+            except DomainError as error:
+                session.rollback()
+                for name, messages in (error.errors or {}).items():
+                    errors.setdefault(name.removeprefix("subject."), []).extend(messages)
+                if not error.errors:
+                    form_errors.append(error.message)
+            else:
+                session.commit()
+                flash(f"Issued: {credential.title} for {credential.staff_member.full_name}.", "success")
+                return redirect(url_for("credentials.detail", credential_id=credential.id))
+    fields = field_specs(kind) + immunisation_specs(kind)
+    known = {spec.name for spec in fields} | {"staff_email"}
+    form_errors += [f"{name}: {' '.join(m)}" for name, m in errors.items() if name not in known]
+    status = 422 if errors or form_errors else 200
+    return (
+        render_template(
+            "credentials/issue.html",
+            kind=kind,
+            fields=fields,
+            errors=errors,
+            form_errors=form_errors,
+            values=values,
+        ),
+        status,
+    )
+
+
+@blueprint.get("/credentials/<int:credential_id>")
+@login_required
+def detail(credential_id: int):  # type: ignore[no-untyped-def]
+    user = _user()
+    credential = visible_credential(get_session(), user, credential_id)
+    return render_template(
+        "credentials/detail.html",
+        credential=credential,
+        state=operations.status_of(credential),
+        can_change=allows(user, Action.CHANGE_CREDENTIAL_STATUS, credential.trust_id),
+        document_json=json.dumps(credential.document, indent=2, ensure_ascii=False),
+    )
+
+
+@blueprint.post("/credentials/<int:credential_id>/status")
+@login_required
+def change_status(credential_id: int):  # type: ignore[no-untyped-def]
+    user = _user()
+    ensure(user, Action.CHANGE_CREDENTIAL_STATUS)
+    session = get_session()
+    credential = operations.get_credential(session, credential_id)
+    if not allows(user, Action.CHANGE_CREDENTIAL_STATUS, credential.trust_id):
+        raise AccessDenied("Only HR of the trust that issued a credential can change its status.")
+    action = request.form.get("action", "")
+    try:
+        operations.change_status(session, credential, action, actor=user, reason=request.form.get("reason"))
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("credentials.detail", credential_id=credential_id)), 303
+    session.commit()
+    flash(f"The credential is now {credential.state.value}.", "success")
+    return redirect(url_for("credentials.detail", credential_id=credential_id))
+
+
+@blueprint.route("/credentials/bulk-training", methods=["GET", "POST"])
+@login_required
+def bulk_training():  # type: ignore[no-untyped-def]
+    user = _user()
+    ensure(user, Action.ISSUE_CREDENTIALS, user.trust_id)
+    result, error_message = None, None
+    if request.method == "POST":
+        session = get_session()
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise InvalidInput("Choose a CSV file to upload.", field="file")
+            result = operations.issue_training_csv(
+                session, issuer_trust=user.trust, text=read_csv_upload(upload), actor=user
+            )
+        except DomainError as error:
+            session.rollback()
+            error_message = error.message
+        else:
+            if result.ok:
+                session.commit()
+            else:
+                session.rollback()
+    status = 422 if error_message or (result is not None and not result.ok) else 200
+    return (
+        render_template(
+            "credentials/bulk_training.html",
+            result=result,
+            error_message=error_message,
+            columns=operations.TRAINING_CSV_COLUMNS,
+        ),
+        status,
+    )
+
+
+def _register_home_links() -> None:
+    from passport.auth.models import Role
+    from passport.navigation import HomeLink, register
+
+    register(
+        HomeLink(Role.HR, "Issue a credential", "credentials.issue", "Sign a credential for a staff member."),
+        HomeLink(
+            Role.HR,
+            "Credentials issued",
+            "credentials.issued",
+            "Your trust's credentials; revoke or suspend.",
+        ),
+        HomeLink(
+            Role.HR,
+            "Training from a CSV file",
+            "credentials.bulk_training",
+            "Issue training completions in bulk.",
+        ),
+    )
+
+
+_register_home_links()

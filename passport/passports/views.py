@@ -1,0 +1,222 @@
+"""The nurse's passport pages, her shares, and the public page a share link opens."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from passport.auth.policy import Action, allows, ensure
+from passport.credentials.directory import verify_document
+from passport.credentials.operations import status_of
+from passport.db import get_session
+from passport.errors import AccessDenied, Conflict, DomainError
+from passport.extensions import limiter
+from passport.passports import operations
+from passport.passports.api import share_url
+from passport.passports.forms import ShareForm
+from passport.passports.models import OpeningKind
+from passport.passports.qr import qr_png, qr_svg
+from passport.trusts.operations import find_trust, list_trusts
+
+blueprint = Blueprint("passports", __name__)
+
+
+def _holder():  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    ensure(user, Action.HOLD_PASSPORT)
+    return user, operations.staff_member_of(user)
+
+
+def _current_user_or_none():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _share_rate_limit() -> str:
+    return current_app.config.get("PASSPORT_SHARE_RATE_LIMIT", "120 per minute")
+
+
+@blueprint.get("/passport")
+@login_required
+def passport():  # type: ignore[no-untyped-def]
+    _user, member = _holder()
+    groups = operations.passport_groups(get_session(), member)
+    return render_template("passports/passport.html", member=member, groups=groups)
+
+
+@blueprint.get("/passport/presentation.json")
+@login_required
+def presentation_download():  # type: ignore[no-untyped-def]
+    _user, member = _holder()
+    body = operations.current_presentation(get_session(), member)
+    return _json_download(body, "passport-presentation.json")
+
+
+def _json_download(body: dict[str, Any], filename: str) -> Response:
+    response = Response(json.dumps(body, indent=2, ensure_ascii=False), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@blueprint.route("/passport/share", methods=["GET", "POST"])
+@login_required
+def share():  # type: ignore[no-untyped-def]
+    user, member = _holder()
+    session = get_session()
+    groups = operations.passport_groups(session, member)
+    shareable = [e for g in groups for e in g.entries if e.credential.state.value != "revoked"]
+    form = ShareForm()
+    form.credential_ids.choices = [(e.credential.id, e.credential.title) for e in shareable]
+    form.receiving_trust.choices = [("", "Not stated")] + [
+        (t.ods_code, f"{t.name} ({t.ods_code})") for t in list_trusts(session)
+    ]
+    if not form.is_submitted():
+        form.credential_ids.data = [e.credential.id for e in shareable if e.state.tag in {"green", "yellow"}]
+    if form.validate_on_submit():
+        try:
+            new_share, token = operations.create_share(
+                session,
+                member=member,
+                credential_ids=form.credential_ids.data or [],
+                hours=int(form.hours.data),
+                receiving_trust=find_trust(session, form.receiving_trust.data)
+                if form.receiving_trust.data
+                else None,
+                actor=user,
+            )
+        except DomainError as error:
+            session.rollback()
+            from passport.forms import attach_domain_error
+
+            attach_domain_error(form, error)
+        else:
+            session.commit()
+            # Shown once: only the token's hash is kept, so this page is the one place the link appears.
+            return render_template(
+                "passports/share_created.html",
+                share=new_share,
+                member=member,
+                link=share_url(token),
+                token=token,
+                status_of=status_of,
+            )
+    status = 422 if form.errors else 200
+    return render_template("passports/share.html", form=form, entries=shareable), status
+
+
+@blueprint.get("/passport/shares")
+@login_required
+def shares():  # type: ignore[no-untyped-def]
+    _user, member = _holder()
+    from passport.db import utcnow
+
+    return render_template(
+        "passports/shares.html", shares=operations.shares_of(get_session(), member), now=utcnow()
+    )
+
+
+@blueprint.post("/passport/shares/<int:share_id>/revoke")
+@login_required
+def revoke_share(share_id: int):  # type: ignore[no-untyped-def]
+    user, member = _holder()
+    session = get_session()
+    operations.revoke_share(session, member, share_id, actor=user)
+    session.commit()
+    flash("The link is withdrawn: it no longer opens your passport.", "success")
+    return redirect(url_for("passports.shares"))
+
+
+# --- The public side of a share -----------------------------------------------------------------------
+
+
+@blueprint.get("/v/<string:token>")
+@limiter.limit(_share_rate_limit)
+def shared(token: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    the_share = operations.live_share(session, token)
+    user = _current_user_or_none()
+    report = verify_document(session, operations.presentation(the_share.credentials))
+    operations.record_opening(session, the_share, OpeningKind.OPENED, user)
+    session.commit()
+    can_record = (
+        user is not None
+        and the_share.receiving_trust_id is not None
+        and allows(user, Action.RECORD_SHARE_VERIFIED, the_share.receiving_trust_id)
+    )
+    response = Response(
+        render_template(
+            "passports/shared.html",
+            share=the_share,
+            token=token,
+            entries=list(zip(the_share.credentials, report.credentials, strict=True)),
+            report=report,
+            can_record=can_record,
+        )
+    )
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@blueprint.get("/v/<string:token>/presentation.json")
+@limiter.limit(_share_rate_limit)
+def shared_presentation(token: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    the_share = operations.live_share(session, token)
+    body = operations.presentation(the_share.credentials)
+    operations.record_opening(session, the_share, OpeningKind.DOWNLOADED, _current_user_or_none())
+    session.commit()
+    return _json_download(body, "shared-passport.json")
+
+
+@blueprint.get("/v/<string:token>/qr.svg")
+@limiter.limit(_share_rate_limit)
+def share_qr_svg(token: str):  # type: ignore[no-untyped-def]
+    operations.live_share(get_session(), token)
+    return Response(qr_svg(share_url(token)), mimetype="image/svg+xml")
+
+
+@blueprint.get("/v/<string:token>/qr.png")
+@limiter.limit(_share_rate_limit)
+def share_qr_png(token: str):  # type: ignore[no-untyped-def]
+    operations.live_share(get_session(), token)
+    return Response(qr_png(share_url(token)), mimetype="image/png")
+
+
+@blueprint.post("/v/<string:token>/verified")
+@login_required
+def record_verified(token: str):  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    ensure(user, Action.RECORD_SHARE_VERIFIED)
+    session = get_session()
+    the_share = operations.live_share(session, token)
+    if the_share.receiving_trust_id is None:
+        raise Conflict("This share names no receiving trust, so nobody can record it as verified.")
+    if not allows(user, Action.RECORD_SHARE_VERIFIED, the_share.receiving_trust_id):
+        raise AccessDenied("Only HR of the trust this passport was shared with can record it as verified.")
+    report = verify_document(session, operations.presentation(the_share.credentials))
+    operations.record_opening(session, the_share, OpeningKind.VERIFIED, user, verified_result=report.verified)
+    session.commit()
+    outcome = "every credential verified" if report.verified else "some credentials did not verify"
+    flash(f"Recorded that you checked this passport: {outcome}.", "success")
+    return redirect(url_for("passports.shared", token=token))
+
+
+def _register() -> None:
+    from passport.auth.models import Role
+    from passport.demo import DEMO_EXTENSIONS
+    from passport.navigation import HomeLink, register
+    from passport.passports.demo import seed_passports
+
+    if seed_passports not in DEMO_EXTENSIONS:
+        DEMO_EXTENSIONS.append(seed_passports)
+    for role in (Role.NURSE, Role.ASSESSOR):
+        register(
+            HomeLink(role, "Your passport", "passports.passport", "The credentials trusts signed about you."),
+            HomeLink(role, "Share your passport", "passports.share", "A time-limited link and QR code."),
+            HomeLink(role, "Your shares", "passports.shares", "Your links, and who opened them."),
+        )
+
+
+_register()

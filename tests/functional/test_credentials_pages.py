@@ -1,0 +1,296 @@
+"""HR's credential pages, the public issuer documents, and the key and verify commands."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from passport.auth.models import Role
+from passport.credentials.did import trust_did
+from passport.credentials.keys import active_key
+from passport.credentials.models import CredentialState, IssuedCredential, KeyState, SigningKey
+from tests.conftest import sign_in
+from tests.support.credential_factories import issue, staff
+from tests.support.factories import UserFactory
+
+VECTORS = Path(__file__).resolve().parents[1] / "unit" / "credentials" / "vectors"
+
+
+@pytest.fixture
+def hr(client, demo_trusts):  # type: ignore[no-untyped-def]
+    user = UserFactory(role=Role.HR, trust=demo_trusts[0])
+    sign_in(client, user)
+    return user
+
+
+def _count(session) -> int:  # type: ignore[no-untyped-def]
+    return session.scalar(select(func.count()).select_from(IssuedCredential))
+
+
+# --- Public issuer documents ----------------------------------------------------------------------------
+
+
+def test_did_document_lists_the_trusts_keys_as_multikeys(client, session, demo_trusts):
+    own = demo_trusts[0]
+    issue(own)
+    key = active_key(session, own)
+    response = client.get("/trusts/RPG/did.json")
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    document = response.json
+    assert document["id"] == trust_did(own)
+    assert document["verificationMethod"] == [
+        {
+            "id": f"{trust_did(own)}#{key.key_id}",
+            "type": "Multikey",
+            "controller": trust_did(own),
+            "publicKeyMultibase": key.public_key_multibase,
+        }
+    ]
+    assert client.get("/trusts/rpg/did.json").status_code == 404
+    assert client.get("/trusts/ZZZ/did.json").status_code == 404
+
+
+def test_status_lists_and_the_context_are_served(client, session, demo_trusts):
+    credential = issue(demo_trusts[0])
+    for entry in credential.document["credentialStatus"]:
+        path = entry["statusListCredential"].split("127.0.0.1:5000", 1)[1]
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.json["credentialSubject"]["statusPurpose"] == entry["statusPurpose"]
+        assert response.json["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert client.get("/trusts/RPG/status/refresh/1").status_code == 404
+    assert client.get("/trusts/RPG/status/revocation/99").status_code == 404
+    context = client.get("/contexts/staff-passport/v1").json["@context"]
+    document = credential.document
+    assert document["@context"][1].endswith("/contexts/staff-passport/v1")
+    for term in (
+        "MandatoryTrainingCredential",
+        "mandatoryTraining",
+        "cstfSubject",
+        "completedOn",
+        "expiresOn",
+    ):
+        assert term in context
+    assert context["@protected"] is True
+
+
+# --- Issuing from the form ----------------------------------------------------------------------------
+
+
+def test_hr_issues_from_the_form(client, session, hr, demo_trusts):
+    member = staff(demo_trusts[0])
+    assert "DBS check" in client.get("/credentials/issue").get_data(as_text=True)
+    response = client.post(
+        "/credentials/issue?type=mandatory-training",
+        data={
+            "staff_email": member.email,
+            "subject_code": "CSTF-RESUS",
+            "level": "2",
+            "completed_on": "15/03/2026",
+        },
+    )
+    assert response.status_code == 302
+    credential = session.scalar(select(IssuedCredential).where(IssuedCredential.staff_member_id == member.id))
+    assert credential.document["credentialSubject"]["mandatoryTraining"]["completedOn"] == "2026-03-15"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Resuscitation, level 2" in page and "Revoke for good" in page
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"subject_code": "CSTF-FIRE", "level": "1", "completed_on": "31/02/2026"}, "Enter a real date"),
+        ({"subject_code": "CSTF-FIRE", "level": "2", "completed_on": "01/02/2026"}, "has no level 2"),
+        ({"subject_code": "CSTF-FIRE", "level": "1"}, "Missing data"),
+        (
+            {"email": "", "subject_code": "CSTF-FIRE", "level": "1", "completed_on": "01/02/2026"},
+            "email address",
+        ),
+    ],
+)
+def test_form_errors_are_shown_beside_their_fields_and_nothing_is_issued(
+    client, session, hr, demo_trusts, form, message
+):
+    member = staff(demo_trusts[0])
+    data = {"staff_email": member.email, **form}
+    if "email" in form:
+        data["staff_email"] = form.pop("email")
+    response = client.post("/credentials/issue?type=mandatory-training", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "There is a problem" in page and message in page
+    assert "<title>Error: " in page
+    assert _count(session) == 0
+
+
+def test_hr_changes_status_from_the_detail_page(client, session, hr, demo_trusts):
+    credential = issue(demo_trusts[0])
+    url = f"/credentials/{credential.id}/status"
+    assert client.post(url, data={"action": "suspend", "reason": "Checking"}).status_code == 302
+    session.refresh(credential)
+    assert credential.state is CredentialState.SUSPENDED
+    response = client.post(url, data={"action": "suspend"})
+    assert response.status_code == 303  # refused with a message: already suspended
+    assert "Only an active credential" in client.get(f"/credentials/{credential.id}").get_data(as_text=True)
+
+
+def test_hr_of_another_trust_gets_403_on_the_status_form(client, session, demo_trusts):
+    credential = issue(demo_trusts[0])
+    sign_in(client, UserFactory(role=Role.HR, trust=demo_trusts[1]))
+    assert client.post(f"/credentials/{credential.id}/status", data={"action": "revoke"}).status_code == 403
+    session.refresh(credential)
+    assert credential.state is CredentialState.ACTIVE
+
+
+# --- Bulk training CSV ---------------------------------------------------------------------------------
+
+
+def _upload(client, text: str, url: str = "/credentials/bulk-training"):  # type: ignore[no-untyped-def]
+    return client.post(
+        url,
+        data={"file": (io.BytesIO(text.encode("utf-8")), "training.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_bulk_csv_issues_every_row(client, session, hr, demo_trusts):
+    first, second = staff(demo_trusts[0]), staff(demo_trusts[1])
+    text = (
+        "\ufeffemail,subject_code,level,completed_on,expires_on\n"
+        f"{first.email},CSTF-FIRE,1,01/03/2026,\n"
+        f"{second.email.upper()},cstf-resus,3,2026-03-02,2027-09-01\n\n"
+    )
+    response = _upload(client, text)
+    assert response.status_code == 200
+    assert "2 credentials issued" in response.get_data(as_text=True)
+    assert _count(session) == 2
+    resus = session.scalar(select(IssuedCredential).where(IssuedCredential.staff_member_id == second.id))
+    assert resus.document["credentialSubject"]["mandatoryTraining"]["expiresOn"] == "2027-09-01"
+
+
+def test_bulk_csv_is_all_or_nothing_with_a_report_per_row(client, session, hr, demo_trusts):
+    member = staff(demo_trusts[0])
+    text = (
+        "email,subject_code,level,completed_on\n"
+        f"{member.email},CSTF-FIRE,1,01/03/2026\n"
+        "nobody@nowhere.example,CSTF-FIRE,1,01/03/2026\n"
+        f"{member.email},CSTF-NOPE,1,01/03/2026\n"
+        f"{member.email},CSTF-FIRE,x,01/03/2026\n"
+        f"{member.email},CSTF-FIRE,1,32/13/2026\n"
+    )
+    response = _upload(client, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Nothing was issued" in page
+    for words in (
+        "no staff record for nobody@nowhere.example",
+        "subject_code",
+        "not a level number",
+        "not a date",
+    ):
+        assert words in page
+    assert _count(session) == 0
+    api = _upload(client, text, "/api/v1/credentials/bulk-training")
+    assert api.status_code == 422
+    assert [row["ok"] for row in api.json["rows"]] == [True, False, False, False, False]
+    assert [row["line"] for row in api.json["rows"]] == [2, 3, 4, 5, 6]
+    assert _count(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "empty"),
+        ("name,course\nx,y\n", "missing column(s): email"),
+        ("email,subject_code,level,completed_on\n", "no completions"),
+    ],
+)
+def test_bulk_csv_with_a_bad_file(client, session, hr, text, words):
+    response = _upload(client, text)
+    assert response.status_code == 422 and words in response.get_data(as_text=True)
+    api = _upload(client, text, "/api/v1/credentials/bulk-training")
+    assert api.status_code == 422 and words in api.json["detail"]
+
+
+def test_bulk_csv_that_is_not_utf8(client, hr):
+    response = client.post(
+        "/api/v1/credentials/bulk-training",
+        data={"file": (io.BytesIO(b"\xff\xfe\x00e\x00m"), "t.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "UTF-8" in response.json["detail"]
+
+
+# --- Commands ------------------------------------------------------------------------------------------
+
+
+def _run(app, *args):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(args=["passport", *args])
+
+
+def test_verify_command_exit_codes(app, session, demo_trusts, tmp_path):
+    credential = issue(demo_trusts[0])
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(credential.document))
+    result = _run(app, "verify", str(good))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["verified"] is True
+    tampered = json.loads(json.dumps(credential.document))
+    tampered["name"] = "Something else"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(tampered))
+    result = _run(app, "verify", str(bad))
+    assert result.exit_code == 1 and json.loads(result.output)["verified"] is False
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{nope")
+    assert _run(app, "verify", str(garbage)).exit_code == 2
+    assert _run(app, "verify", str(tmp_path / "missing.json")).exit_code == 2
+    other = tmp_path / "other.json"
+    other.write_text(
+        '{"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"]}'
+    )
+    assert _run(app, "verify", str(other)).exit_code == 1
+
+
+def test_verify_command_proof_only_takes_the_w3c_vector(app):
+    vector = str(VECTORS / "eddsa_jcs_2022_signed_credential.json")
+    assert _run(app, "verify", vector, "--proof-only").exit_code == 0
+    assert _run(app, "verify", vector).exit_code == 1  # its issuer is not in the partnership
+
+
+def test_key_commands(app, session, demo_trusts, tmp_path):
+    own = demo_trusts[0]
+    credential = issue(own)
+    first = active_key(session, own)
+    result = _run(app, "rotate-signing-key", "--trust", "RPG")
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    second = active_key(session, own)
+    assert second.key_id != first.key_id and session.get(SigningKey, first.id).state is KeyState.RETIRED
+    assert _run(app, "rotate-kek").exit_code == 0
+    result = _run(
+        app,
+        "mark-key-compromised",
+        "--trust",
+        "RPG",
+        "--key-id",
+        first.key_id,
+        "--at",
+        "2020-01-01T00:00:00+00:00",
+    )
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert session.get(SigningKey, first.id).state is KeyState.COMPROMISED
+    good = tmp_path / "c.json"
+    good.write_text(json.dumps(credential.document))
+    assert _run(app, "verify", str(good)).exit_code == 1  # signed after the (reported) compromise
+    assert _run(app, "mark-key-compromised", "--trust", "RPG", "--key-id", "nope").exit_code == 1
+    assert (
+        _run(
+            app, "mark-key-compromised", "--trust", "RPG", "--key-id", second.key_id, "--at", "yesterday"
+        ).exit_code
+        == 1
+    )
+    assert _run(app, "rotate-signing-key", "--trust", "ZZZ").exit_code == 1

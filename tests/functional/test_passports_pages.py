@@ -1,0 +1,226 @@
+"""The nurse's passport, her shares, and the public page a share link opens."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from passport.audit.models import AuditEvent
+from passport.auth.models import Role
+from passport.credentials.operations import change_status
+from passport.db import utcnow
+from passport.passports.models import OpeningKind, Share, ShareOpening
+from tests.conftest import sign_in
+from tests.support.credential_factories import issue, nurse_with_passport, share_of
+from tests.support.factories import UserFactory
+
+
+@pytest.fixture
+def nurse(client, demo_trusts):  # type: ignore[no-untyped-def]
+    user, member = nurse_with_passport(demo_trusts[0])
+    sign_in(client, user)
+    return user, member
+
+
+def _token_from(page: str) -> str:
+    return re.search(r'id="share-link">[^<]*/v/([A-Za-z0-9_-]+)<', page).group(1)
+
+
+def test_her_passport_groups_credentials_with_their_status(client, session, nurse, demo_trusts):
+    _user, member = nurse
+    own, other = demo_trusts
+    issue(own, member, "dbs-check")
+    issue(own, member, "professional-registration")
+    soon = (utcnow() - timedelta(days=350)).date().isoformat()  # resuscitation lapses after 12 months
+    issue(
+        other, member, "mandatory-training", {"subject_code": "CSTF-RESUS", "level": 1, "completed_on": soon}
+    )
+    revoked = issue(other, member, "employment")
+    change_status(session, revoked, "revoke", actor="test")
+    page = client.get("/passport").get_data(as_text=True)
+    headings = re.findall(r'<h2 id="group-(\w+)"', page)
+    assert headings == ["identity_checks", "registration", "training", "competencies", "employment"]
+    assert "Training to renew" in page and "Resuscitation, level 1" in page
+    assert "Revoked" in page and "NMC registration" in page
+    assert "South London and Maudsley" in page  # credentials from more than one trust
+
+
+def test_share_then_anyone_opens_exactly_what_was_shared(client, app, session, nurse, demo_trusts):
+    user, member = nurse
+    shared = issue(demo_trusts[0], member, "dbs-check")
+    kept_back = issue(demo_trusts[0], member, "occupational-health")
+    response = client.post("/passport/share", data={"credential_ids": [shared.id], "hours": "72"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    token = _token_from(page)
+    share = session.scalar(select(Share).where(Share.staff_member_id == member.id))
+    assert share.token_hash == hashlib.sha256(token.encode()).hexdigest()  # stored hashed, never in clear
+    assert token not in json.dumps([share.token_hash, share.id])
+    assert abs((share.expires_at - share.created_at) - timedelta(hours=72)) < timedelta(seconds=1)
+    assert client.get(f"/v/{token}/qr.svg").mimetype == "image/svg+xml"
+    assert client.get(f"/v/{token}/qr.png").data[:8] == b"\x89PNG\r\n\x1a\n"
+
+    anonymous = app.test_client()
+    public = anonymous.get(f"/v/{token}")
+    text = public.get_data(as_text=True)
+    assert public.status_code == 200 and "Verified" in text
+    assert shared.title in text and kept_back.title not in text
+    assert public.headers["X-Robots-Tag"] == "noindex, nofollow"
+    presentation = anonymous.get(f"/v/{token}/presentation.json").json
+    assert presentation["type"] == ["VerifiablePresentation"]
+    assert presentation["verifiableCredential"] == [shared.document]
+    assert anonymous.post("/api/v1/verify", json=presentation).json["verified"]
+
+    # Every opening is recorded and visible to her.
+    kinds = [o.kind for o in session.scalars(select(ShareOpening).order_by(ShareOpening.id))]
+    assert kinds == [OpeningKind.OPENED, OpeningKind.DOWNLOADED]
+    assert (
+        session.scalar(select(AuditEvent).where(AuditEvent.action == "passport.share_opened")).actor_label
+        == "anonymous"
+    )
+    shares_page = client.get("/passport/shares").get_data(as_text=True)
+    assert "Someone not signed in" in shares_page and "Downloaded the JSON" in shares_page
+
+
+def test_a_revoked_credential_shows_as_failed_on_the_shared_page(client, app, session, nurse, demo_trusts):
+    _user, member = nurse
+    credential = issue(demo_trusts[0], member)
+    share, token = share_of(member, [credential])
+    change_status(session, credential, "revoke", actor="test")
+    session.flush()
+    page = app.test_client().get(f"/v/{token}").get_data(as_text=True)
+    assert "Not everything verified" in page and "This credential was revoked by its issuer." in page
+
+
+def test_unknown_expired_and_withdrawn_links(client, app, session, nurse, demo_trusts):
+    _user, member = nurse
+    credential = issue(demo_trusts[0], member)
+    anonymous = app.test_client()
+    assert anonymous.get("/v/never-existed-never-existed-never").status_code == 404
+    assert anonymous.get("/v/x").status_code == 404
+    expired, expired_token = share_of(member, [credential])
+    expired.expires_at = utcnow() - timedelta(minutes=1)
+    withdrawn, withdrawn_token = share_of(member, [credential])
+    session.flush()
+    response = client.post(f"/passport/shares/{withdrawn.id}/revoke")
+    assert response.status_code == 302
+    for token in (expired_token, withdrawn_token):
+        for suffix in ("", "/presentation.json", "/qr.svg"):
+            assert anonymous.get(f"/v/{token}{suffix}").status_code == 410
+    assert "withdrawn" in anonymous.get(f"/v/{withdrawn_token}").get_data(as_text=True)
+    assert session.scalar(select(ShareOpening.id)) is None  # refused openings open nothing
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"credential_ids": []}, "credential_ids"),
+        ({"credential_ids": [1], "hours": 721}, "hours"),
+        ({"credential_ids": [1], "hours": 0}, "hours"),
+        ({"credential_ids": [1], "receiving_trust": "ZZZ"}, "receiving_trust"),
+    ],
+)
+def test_bad_share_requests(client, nurse, payload, field):
+    response = client.post("/api/v1/passport/shares", json=payload)
+    assert response.status_code == 422
+    assert field in [e["field"] for e in response.json["errors"]]
+
+
+def test_she_can_share_only_her_own_unrevoked_credentials(client, session, nurse, demo_trusts):
+    _user, member = nurse
+    someone_elses = issue(demo_trusts[0])
+    revoked = issue(demo_trusts[0], member)
+    change_status(session, revoked, "revoke", actor="test")
+    session.flush()
+    for ids in ([someone_elses.id], [revoked.id]):
+        response = client.post("/api/v1/passport/shares", json={"credential_ids": ids})
+        assert response.status_code == 422, response.json
+    assert session.scalar(select(Share.id)) is None
+
+
+def test_share_through_the_api_at_most_30_days(client, session, nurse, demo_trusts):
+    _user, member = nurse
+    credential = issue(demo_trusts[0], member)
+    response = client.post(
+        "/api/v1/passport/shares",
+        json={"credential_ids": [credential.id], "hours": 720, "receiving_trust": "RV5"},
+    )
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["receiving_trust"] == "RV5" and body["credential_ids"] == [credential.id]
+    assert "/v/" in body["url"] and body["qr_svg_url"].endswith("/qr.svg")
+    listed = client.get("/api/v1/passport/shares").json
+    assert [s["id"] for s in listed] == [body["id"]] and "url" not in listed[0]
+    assert client.post(f"/api/v1/passport/shares/{body['id']}/revoke").json["revoked_at"]
+    presentation = client.get("/api/v1/passport/presentation").json
+    assert presentation["verifiableCredential"] == [credential.document]
+
+
+def test_hr_of_the_receiving_trust_records_it_verified(app, session, demo_trusts):
+    own, other = demo_trusts
+    _nurse, member = nurse_with_passport(own)
+    credential = issue(own, member)
+    _share, token = share_of(member, [credential], receiving=other)
+    session.flush()
+    receiving_hr, own_hr = app.test_client(), app.test_client()
+    sign_in(receiving_hr, UserFactory(role=Role.HR, trust=other))
+    sign_in(own_hr, UserFactory(role=Role.HR, trust=own))
+    assert "Record that" in receiving_hr.get(f"/v/{token}").get_data(as_text=True)
+    assert "Record that" not in own_hr.get(f"/v/{token}").get_data(as_text=True)
+    assert own_hr.post(f"/v/{token}/verified").status_code == 403
+    assert receiving_hr.post(f"/v/{token}/verified").status_code == 302
+    verified = session.scalar(select(ShareOpening).where(ShareOpening.kind == OpeningKind.VERIFIED))
+    assert verified.verified_result is True and "RV5" in verified.who
+
+
+def test_export_passport_command_writes_her_current_credentials(app, session, demo_trusts, tmp_path):
+    _nurse, member = nurse_with_passport(demo_trusts[0])
+    current = issue(demo_trusts[0], member)
+    revoked = issue(demo_trusts[1], member)
+    change_status(session, revoked, "revoke", actor="test")
+    session.flush()
+    out = tmp_path / "vp.json"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["passport", "export-passport", "--email", member.email, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    presentation = json.loads(out.read_text())
+    assert presentation["verifiableCredential"] == [current.document]
+    verify = runner.invoke(args=["passport", "verify", str(out)])
+    assert verify.exit_code == 0, verify.output
+    missing = runner.invoke(
+        args=["passport", "export-passport", "--email", "no@x.example", "--out", str(out)]
+    )
+    assert missing.exit_code == 1
+
+
+def test_seed_demo_gives_the_rpg_nurse_a_full_passport(app, session):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["passport", "seed-demo"]).exit_code == 0
+    from passport.auth.models import UserAccount
+    from passport.credentials.models import CredentialState, IssuedCredential
+    from passport.credentials.operations import status_of
+
+    nurse = session.scalar(select(UserAccount).where(UserAccount.email == "nurse@rpg.example"))
+    credentials = list(
+        session.scalars(
+            select(IssuedCredential).where(IssuedCredential.staff_member_id == nurse.staff_member_id)
+        )
+    )
+    assert len({c.trust_id for c in credentials}) == 3
+    assert any(c.state is CredentialState.REVOKED for c in credentials)
+    assert any(status_of(c).label.startswith("Expires") for c in credentials)
+    count = len(credentials)
+    assert runner.invoke(args=["passport", "seed-demo"]).exit_code == 0
+    assert (
+        session.scalar(
+            select(IssuedCredential.id)
+            .where(IssuedCredential.staff_member_id == nurse.staff_member_id)
+            .offset(count)
+        )
+        is None
+    )
