@@ -1,0 +1,53 @@
+"""The frameworks journey: an admin imports a CASE file, browses its tree and an item, publishes it, and
+the published framework is served by the CASE endpoint; the demo frameworks are there too."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+
+SAMPLE = Path("/work/shared/data/case-samples/opensalt-framework-20c5134f.json")
+
+
+def test_admin_imports_browses_and_publishes(page):
+    sign_in(page, "admin@partnership.example")
+    page.get_by_role("link", name=re.compile("Competency frameworks")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Competency frameworks")
+    expect(page.get_by_role("link", name="Band 5 Registered Nurse core competencies")).to_be_visible()
+    page.get_by_role("button", name="Import a CASE package").click()
+    page.get_by_label("CASE package file").set_input_files(str(SAMPLE))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("What Standards Could Be, version 1")
+    expect(page.get_by_text("Draft", exact=True)).to_be_visible()
+    tree = page.locator(".framework-tree").first
+    expect(tree).to_be_visible()
+    first_item = tree.get_by_role("link").first
+    first_item.click()
+    expect(page.get_by_role("heading", level=2, name="Associations")).to_be_visible()
+    expect(page.get_by_text("isChildOf").first).to_be_visible()
+    page.go_back()
+    page.get_by_label("Search items by code or words").fill("6.RP.A unit rate")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name=re.compile("2 items matching"))).to_be_visible()
+    page.get_by_role("link", name="Show the whole framework").click()
+    page.get_by_role("button", name="Publish version 1").click()
+    expect(page.get_by_text("Version 1 is published")).to_be_visible()
+    expect(page.get_by_role("button", name="Publish version 1")).to_have_count(0)
+    document_id = "20c5134f-423d-4097-a971-3dd5152bf507"
+    response = page.request.get(f"/ims/case/v1p1/CFPackages/{document_id}")
+    assert response.status == 200 and response.json()["CFDocument"]["identifier"] == document_id
+
+
+def test_a_broken_upload_shows_its_problems(page, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"CFItems": [}')
+    sign_in(page, "admin@partnership.example")
+    page.goto("/frameworks/import")
+    page.get_by_label("CASE package file").set_input_files(str(broken))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
+    expect(page.get_by_role("table", name="Problems in the package")).to_contain_text("not valid JSON")
