@@ -1,0 +1,50 @@
+"""Web forms of secondments. Dates use the workforce pages' UK date field (day, month, year boxes)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from passport.workforce.forms import UkDateField
+
+
+class ProposeForm(FlaskForm):
+    staff_email = StringField(
+        "Nurse's email address",
+        description="As on her staff record at her home trust.",
+        validators=[DataRequired("Enter the nurse's email address"), Length(max=254)],
+    )
+    job_version_id = SelectField("Job description", description="One your trust has adopted.", choices=[])
+    start_date = UkDateField("Start date", description="For example, 1 3 2027")
+    end_date = UkDateField("End date", description="For example, 31 8 2027")
+    fte = StringField(
+        "FTE (optional)",
+        description="Whole-time equivalent, for example 0.8. Give this or the hours a week.",
+        validators=[Optional(), Length(max=10)],
+    )
+    hours_per_week = StringField(
+        "Hours a week (optional)",
+        description="For example, 30. Give this or the FTE.",
+        validators=[Optional(), Length(max=10)],
+    )
+    recharge_percent = StringField(
+        "Recharge (% of her pay the host trust reimburses)",
+        description="From 0 to 100.",
+        validators=[DataRequired("Enter the recharge percentage"), Length(max=10)],
+    )
+    reason = TextAreaField(
+        "Reason for the secondment",
+        validators=[DataRequired("Enter the reason for the secondment"), Length(max=2000)],
+    )
+
+
+class StepForm(FlaskForm):
+    step = HiddenField(validators=[DataRequired("Choose what to do")])
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
+    override_reason = TextAreaField(
+        "Reason to override the fit check (only if essential requirements are missing)",
+        validators=[Optional(), Length(max=2000)],
+    )
+    new_end_date = UkDateField("New end date", required=False)
+    ended_on = UkDateField("Last day at the host trust", required=False)

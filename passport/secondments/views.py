@@ -1,0 +1,299 @@
+"""Secondment pages: lists by trust, the proposal form, a secondment with its timeline and the steps the
+viewer may take, the CSV export, HR of the host trust's view of a seconded nurse, and notifications."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from passport.auth.policy import Action, allows, ensure
+from passport.db import get_session
+from passport.errors import DomainError
+from passport.forms import attach_domain_error
+from passport.secondments import notifications, operations, queries
+from passport.secondments.forms import ProposeForm, StepForm
+from passport.secondments.state import STEP_LABELS, Party, Status, Step
+
+blueprint = Blueprint("secondments", __name__)
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object()
+
+
+def today() -> date:
+    return date.today()
+
+
+def _ensure_some_part(user: Any) -> None:
+    if not (allows(user, Action.VIEW_SECONDMENTS) or allows(user, Action.CONSENT_TO_SECONDMENT)):
+        ensure(user, Action.VIEW_SECONDMENTS)  # raises, naming the action
+
+
+def _filters() -> queries.ListFilters:
+    def day(name: str) -> date | None:
+        raw = (request.args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            abort(400)
+
+    direction = request.args.get("direction") or "all"
+    status = request.args.get("status") or None
+    if direction not in queries.DIRECTIONS or (status and status not in {s.value for s in Status}):
+        abort(400)
+    return queries.ListFilters(direction, status, day("on_or_after"), day("on_or_before"))
+
+
+@blueprint.get("/secondments")
+@login_required
+def secondment_list():  # type: ignore[no-untyped-def]
+    user = _user()
+    _ensure_some_part(user)
+    filters = _filters()
+    day = today()
+    rows = queries.list_secondments(get_session(), user, filters, today=day)
+    return render_template(
+        "secondments/list.html",
+        rows=rows,
+        filters=filters,
+        shown_status=lambda s: queries.shown_status(s, day),
+        statuses=list(Status),
+        directions=queries.DIRECTIONS,
+        can_propose=allows(user, Action.PROPOSE_SECONDMENT, user.trust_id),
+    )
+
+
+@blueprint.get("/secondments/export.csv")
+@login_required
+def export_csv() -> Response:
+    user = _user()
+    _ensure_some_part(user)
+    day = today()
+    rows = queries.list_secondments(get_session(), user, _filters(), today=day, limit=queries.MAX_LIMIT)
+    response = Response(queries.to_csv(rows, day), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="secondments-{day.isoformat()}.csv"'
+    return response
+
+
+@blueprint.route("/secondments/new", methods=["GET", "POST"])
+@login_required
+def propose():  # type: ignore[no-untyped-def]
+    from competencies.jobs.operations import adopted_by_trust
+
+    user = _user()
+    ensure(user, Action.PROPOSE_SECONDMENT, user.trust_id)
+    session = get_session()
+    form = ProposeForm()
+    form.job_version_id.choices = [("", "Choose a job description")] + [
+        (str(v.id), f"{v.title}, band {v.afc_band} (version {v.number})")
+        for v in adopted_by_trust(session, user.trust_id)
+    ]
+    if form.validate_on_submit():
+        try:
+            version_id = int(form.job_version_id.data or 0)
+            secondment = operations.propose(
+                session,
+                user,
+                operations.Proposal(
+                    staff_member=operations.staff_by_email(session, form.staff_email.data or ""),
+                    job_version_id=version_id,
+                    start_date=form.start_date.data,
+                    end_date=form.end_date.data,
+                    fte=form.fte.data or None,
+                    hours_per_week=form.hours_per_week.data or None,
+                    recharge_percent=form.recharge_percent.data,
+                    reason=form.reason.data or "",
+                ),
+                today=today(),
+            )
+        except DomainError as error:
+            session.rollback()
+            attach_domain_error(form, error)
+        else:
+            session.commit()
+            flash(
+                f"Secondment proposed: it waits for {secondment.home_trust.ods_code} HR and the nurse.",
+                "success",
+            )
+            return redirect(url_for("secondments.detail", secondment_id=secondment.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("secondments/propose.html", form=form), status
+
+
+def _render_detail(
+    secondment: Any, step_form: StepForm | None = None, failed_step: str | None = None, status: int = 200
+):  # type: ignore[no-untyped-def]
+    user, day = _user(), today()
+    from competencies.jobs.models import JobVersion
+
+    steps = operations.available_steps(user, secondment, day)
+    asker = secondment.extension_requested_by
+    asked_by_me = asker is not None and Party(asker) in operations.parties_of(user, secondment)
+    return (
+        render_template(
+            "secondments/detail.html",
+            s=secondment,
+            shown=queries.shown_status(secondment, day),
+            version=get_session().get(JobVersion, secondment.job_version_id),
+            steps=steps,
+            step_labels=STEP_LABELS,
+            Step=Step,
+            Party=Party,
+            form=step_form or StepForm(formdata=None),
+            failed_step=failed_step,
+            asked_by_me=asked_by_me,
+            can_see_secondee=operations.Party.HOST in operations.parties_of(user, secondment)
+            and operations.is_on(secondment, day),
+        ),
+        status,
+    )
+
+
+@blueprint.get("/secondments/<int:secondment_id>")
+@login_required
+def detail(secondment_id: int):  # type: ignore[no-untyped-def]
+    return _render_detail(operations.get_secondment(get_session(), _user(), secondment_id))
+
+
+@blueprint.post("/secondments/<int:secondment_id>/steps")
+@login_required
+def take_step(secondment_id: int):  # type: ignore[no-untyped-def]
+    user = _user()
+    if not (allows(user, Action.DECIDE_SECONDMENT) or allows(user, Action.CONSENT_TO_SECONDMENT)):
+        ensure(user, Action.DECIDE_SECONDMENT)  # raises: no part in any secondment
+    session = get_session()
+    secondment = operations.get_secondment(session, user, secondment_id)
+    form = StepForm()
+    step_value = form.step.data or ""
+    if step_value not in {s.value for s in Step} or step_value in (Step.PROPOSE, Step.ACTIVATE):
+        form.form_errors.append("Choose one of the steps offered.")
+        return _render_detail(secondment, form, step_value, 422)
+    if form.validate():
+        try:
+            operations.take_step(
+                session,
+                user,
+                secondment,
+                Step(step_value),
+                operations.StepInput(
+                    note=form.note.data,
+                    new_end_date=form.new_end_date.data,
+                    ended_on=form.ended_on.data,
+                    override_reason=form.override_reason.data,
+                ),
+                today=today(),
+            )
+        except DomainError as error:
+            session.rollback()
+            if error.status == 403:
+                raise
+            attach_domain_error(form, error)
+        else:
+            session.commit()
+            now = queries.shown_status(secondment, today()).label.lower()
+            flash(f"{Step(step_value).label}. The secondment is now {now}.", "success")
+            return redirect(url_for("secondments.detail", secondment_id=secondment.id))
+    secondment = operations.get_secondment(session, user, secondment_id)
+    return _render_detail(secondment, form, step_value, 422)
+
+
+@blueprint.get("/secondments/<int:secondment_id>/secondee")
+@login_required
+def secondee(secondment_id: int):  # type: ignore[no-untyped-def]
+    user, session = _user(), get_session()
+    ensure(user, Action.DECIDE_SECONDMENT)
+    secondment = operations.get_secondment(session, user, secondment_id)
+    view = queries.secondee_view(session, user, secondment, today())
+    from passport.credentials.operations import status_of
+
+    return render_template("secondments/secondee.html", view=view, s=secondment, status_of=status_of)
+
+
+@blueprint.get("/notifications")
+@login_required
+def notification_list():  # type: ignore[no-untyped-def]
+    user = _user()
+    rows = notifications.notifications_for(get_session(), user)
+    return render_template("secondments/notifications.html", rows=rows)
+
+
+@blueprint.post("/notifications/read")
+@login_required
+def notifications_read():  # type: ignore[no-untyped-def]
+    session = get_session()
+    count = notifications.mark_all_read(session, _user())
+    session.commit()
+    flash(f"{count} notification{'' if count == 1 else 's'} marked as read.", "success")
+    return redirect(url_for("secondments.notification_list"))
+
+
+# --- Registration: home page links and to-do list, demo data, the policy's temporary access ---------------
+
+
+def _todo_items(user: Any) -> list[Any]:
+    from passport.navigation import TodoItem
+
+    session = get_session()
+    items = [
+        TodoItem(
+            f"{item.what}: secondment of {item.secondment.staff_member.full_name} "
+            f"({item.secondment.home_trust.ods_code} to {item.secondment.host_trust.ods_code})",
+            url_for("secondments.detail", secondment_id=item.secondment.id),
+        )
+        for item in queries.todo_for(session, user, today())
+    ]
+    unread = notifications.unread_count(session, user)
+    if unread:
+        items.append(
+            TodoItem(
+                f"{unread} unread notification{'' if unread == 1 else 's'}",
+                url_for("secondments.notification_list"),
+            )
+        )
+    return items
+
+
+def _register() -> None:
+    import competencies.jobs.demo  # noqa: F401 (registers the job descriptions' demo data before ours)
+    from passport.auth.models import Role
+    from passport.auth.policy import register_temporary_access
+    from passport.demo import DEMO_EXTENSIONS
+    from passport.navigation import HomeLink, register, register_todo
+    from passport.secondments.demo import seed_secondments
+
+    if seed_secondments not in DEMO_EXTENSIONS:
+        DEMO_EXTENSIONS.append(seed_secondments)
+    register_temporary_access(operations.host_access)
+    register_todo(_todo_items)
+    register(
+        HomeLink(
+            Role.HR, "Secondments", "secondments.secondment_list", "Incoming and outgoing; propose one."
+        ),
+        HomeLink(
+            Role.ADMIN, "Secondments", "secondments.secondment_list", "Every secondment in the partnership."
+        ),
+        HomeLink(
+            Role.NURSE,
+            "Your secondments",
+            "secondments.secondment_list",
+            "Consent to or decline a secondment.",
+        ),
+    )
+    for role in (Role.HR, Role.NURSE, Role.ASSESSOR):
+        register(
+            HomeLink(
+                role,
+                "Notifications",
+                "secondments.notification_list",
+                "What happened, and what waits on you.",
+            )
+        )
+
+
+_register()

@@ -1,0 +1,70 @@
+"""The secondment journey in a browser: HR of the host trust proposes, HR of the home trust approves
+from her to-do list, the nurse consents from her own account, and all three see it agreed."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+
+
+def _fill_date(page, name: str, day: date) -> None:  # type: ignore[no-untyped-def]
+    page.locator(f"#{name}-day").fill(str(day.day))
+    page.locator(f"#{name}-month").fill(str(day.month))
+    page.locator(f"#{name}-year").fill(str(day.year))
+
+
+def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/sign-in"))
+
+
+def test_host_proposes_home_approves_nurse_consents(page):
+    start = date.today() + timedelta(days=400)  # clear of the demo secondments' dates
+    # HR of the host trust (RV5) proposes seconding the RPG demo nurse.
+    sign_in(page, "hr@rv5.example")
+    page.get_by_role("link", name="Secondments").first.click()
+    page.get_by_role("link", name="Propose a secondment into your trust").click()
+    page.get_by_label("Nurse's email address").fill("nurse@rpg.example")
+    option = page.locator("#job_version_id option", has_text="Registered Nurse").first
+    page.get_by_label("Job description").select_option(option.get_attribute("value"))
+    _fill_date(page, "start_date", start)
+    _fill_date(page, "end_date", start + timedelta(days=180))
+    page.get_by_label("FTE (optional)").fill("0.8")
+    page.get_by_label("Recharge (% of her pay the host trust reimburses)").fill("100")
+    page.get_by_label("Reason for the secondment").fill("Community team cover over the winter.")
+    page.get_by_role("button", name="Propose secondment").click()
+    expect(page.locator(".nhsuk-tag").first).to_have_text("Proposed")
+    detail = page.url
+    _sign_out(page)
+
+    # HR of the home trust (RPG) finds it on her to-do list and approves it.
+    sign_in(page, "hr@rpg.example")
+    todo = page.locator("#todo-list").get_by_role(
+        "link", name=re.compile(r"Approve or decline: .*RPG to RV5")
+    )
+    expect(todo.first).to_be_visible()
+    page.goto(detail)
+    page.locator("#approve-override_reason").fill("Her checks transfer on day one.")
+    page.get_by_role("button", name="Approve secondment").click()
+    expect(page.get_by_text("Approved by the home trust").first).to_be_visible()
+    expect(page.locator(".nhsuk-tag").first).to_have_text("Proposed")
+    _sign_out(page)
+
+    # The nurse consents from her own account: now it is agreed.
+    sign_in(page, "nurse@rpg.example")
+    page.locator("#todo-list").get_by_role("link", name=re.compile(r"Consent or decline")).first.click()
+    expect(page).to_have_url(detail)
+    page.get_by_role("button", name="Consent to secondment").click()
+    expect(page.locator(".nhsuk-tag").first).to_have_text("Agreed")
+    timeline = page.locator("#timeline li")
+    expect(timeline).to_have_count(3)
+    expect(timeline.nth(2)).to_contain_text("Consented to by the nurse")
+    _sign_out(page)
+
+    sign_in(page, "hr@rv5.example")
+    page.goto(detail)
+    expect(page.locator(".nhsuk-tag").first).to_have_text("Agreed")
