@@ -1,0 +1,82 @@
+"""The metrics in the JSON API: /api/v1/metrics/sickness|leavers|stability, the same rows as the CLI."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from passport.auth.policy import Action, ensure, requires
+from passport.db import get_session
+from passport.metrics import operations
+from passport.metrics.schemas import (
+    LeaversRowSchema,
+    MetricQuerySchema,
+    SicknessRowSchema,
+    StabilityRowSchema,
+)
+
+blueprint = Blueprint(
+    "metrics_api",
+    __name__,
+    description="Retention and sickness figures (aggregates only; small sickness cells suppressed)",
+)
+
+
+def metric_answer(metric: str, query: dict) -> list[dict]:
+    """Check access for the trust or partnership asked about, then count. Shared by the three routes."""
+    user = current_user._get_current_object()
+    session = get_session()
+    parsed = operations.build_query(
+        session,
+        metric=metric,
+        trust=query.get("trust"),
+        partnership=query.get("partnership", False),
+        from_month=query["from_month"],
+        to_month=query["to_month"],
+        by=query.get("by"),
+        window=query.get("window"),
+        staff_groups=query.get("staff_group"),
+        bands=query.get("band"),
+    )
+    if parsed.trust is None:
+        ensure(user, Action.VIEW_PARTNERSHIP_METRICS)
+    else:
+        ensure(user, Action.VIEW_METRICS, parsed.trust.id)
+    return operations.metric_rows(session, parsed)
+
+
+@blueprint.route("/metrics/sickness")
+class Sickness(MethodView):
+    decorators = [login_required]
+
+    @requires(Action.VIEW_METRICS)
+    @blueprint.arguments(MetricQuerySchema, location="query")
+    @blueprint.response(200, SicknessRowSchema(many=True))
+    def get(self, query: dict):  # type: ignore[no-untyped-def]
+        """Sickness absence rate: FTE days lost / FTE days available (directors, HR, admins)"""
+        return metric_answer("sickness", query)
+
+
+@blueprint.route("/metrics/leavers")
+class Leavers(MethodView):
+    decorators = [login_required]
+
+    @requires(Action.VIEW_METRICS)
+    @blueprint.arguments(MetricQuerySchema, location="query")
+    @blueprint.response(200, LeaversRowSchema(many=True))
+    def get(self, query: dict):  # type: ignore[no-untyped-def]
+        """Leaver rate by headcount and FTE (NHS Data Dictionary) (directors, HR, admins)"""
+        return metric_answer("leavers", query)
+
+
+@blueprint.route("/metrics/stability")
+class Stability(MethodView):
+    decorators = [login_required]
+
+    @requires(Action.VIEW_METRICS)
+    @blueprint.arguments(MetricQuerySchema, location="query")
+    @blueprint.response(200, StabilityRowSchema(many=True))
+    def get(self, query: dict):  # type: ignore[no-untyped-def]
+        """Stability index: staff in post at the start still in post at the end (directors, HR, admins)"""
+        return metric_answer("stability", query)

@@ -1,0 +1,172 @@
+"""Plotly figures for the dashboard's charts, and plotly's own JavaScript and CSS served by us.
+
+Figures are built from exactly the rows of each chart's table and CSV (dashboard.ChartData) and handed
+to the page as JSON in a data attribute; passport/static/js/metrics.js draws them. No CDN, no inline
+script. plotly.js would add its stylesheet as an inline <style> element, which our Content-Security-
+Policy refuses; it skips that when the page already links a stylesheet with the id
+"plotly.js-style-global" and the class "no-inline-styles", so we serve its rules as a file, read out of
+the very bundle we serve (they stay in step when plotly is upgraded).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import plotly
+import plotly.graph_objects as go
+
+from passport.metrics.dashboard import ChartData
+
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+NHS_COLOURS = ["#005eb8", "#d5281b", "#007f3b", "#7C2855", "#ffb81C", "#330072", "#425563"]
+_RULE = re.compile(r'"((?:[^"\\]|\\.)*)":(?:"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\')')
+
+
+@lru_cache(maxsize=1)
+def plotly_css() -> str:
+    """plotly.js's global style rules (normally injected at run time) as a stylesheet."""
+    bundle = PLOTLY_JS.read_text(encoding="utf-8")
+    start = bundle.find('{"X,X div":')
+    end = bundle.find("};for(", start)
+    if start < 0 or end < 0:
+        return "/* plotly.js style rules not found in this version of the bundle */\n"
+    rules = [css for _id, css in bundled_styles()]
+    for selector, double, single in _RULE.findall(bundle[start : end + 1]):
+        body = double or single
+        selector = (
+            re.sub(r"^,", " ,", selector)
+            .replace("X", ".js-plotly-plot .plotly")
+            .replace("Y", ".plotly-notifier")
+        )
+        rules.append(f"{selector}{{{body}}}")
+    return "\n".join(rules) + "\n"
+
+
+# Stylesheets the bundle adds once at load time (maplibre's), unless an element with their id exists.
+_BUNDLED_STYLE = re.compile(
+    r'if\(!document\.getElementById\("([0-9a-f]+)"\)\)\{var (\w)=document\.createElement\("style"\);'
+    r"\2\.id=\"\1\",\2\.textContent='((?:[^'\\]|\\.)*)'"
+)
+
+
+@lru_cache(maxsize=1)
+def bundled_styles() -> list[tuple[str, str]]:
+    """(element id, CSS) of each stylesheet plotly.min.js would inject as an inline <style>: the page
+    gives an element each id (so the bundle skips it) and plotly.css carries the CSS."""
+    bundle = PLOTLY_JS.read_text(encoding="utf-8")
+    return [(match.group(1), match.group(3)) for match in _BUNDLED_STYLE.finditer(bundle)]
+
+
+def bundled_style_ids() -> list[str]:
+    return [style_id for style_id, _css in bundled_styles()]
+
+
+def _number(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _layout(title: str, y_title: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": {"text": title},
+        "font": {"family": "Frutiger W01, Arial, sans-serif", "size": 14},
+        "colorway": NHS_COLOURS,
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
+        "legend": {"orientation": "h", "y": -0.25},
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 80},
+        "hovermode": "x unified",
+        **extra,
+    }
+
+
+def figure(chart: ChartData) -> dict[str, Any] | None:
+    """The plotly figure for a chart, or None for a chart shown only as a table."""
+    rows = chart.rows
+    if chart.kind == "table" or not rows:
+        return None
+    first_key = chart.columns[0][0]
+    x = [row[first_key] for row in rows]
+    fig = go.Figure()
+    if chart.name == "sickness-trend":
+        for key, heading in chart.columns[1:]:
+            dashed = key.startswith("published")
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=[_number(row[key]) for row in rows],
+                    name=heading.replace(" (%)", ""),
+                    mode="lines+markers",
+                    line={"dash": "dot" if dashed else "solid", "width": 2 if dashed else 3},
+                    connectgaps=False,
+                )
+            )
+        fig.update_layout(_layout(chart.title, "% of FTE days lost"))
+    elif chart.name == "retention-trend":
+        for key in ("leaver_rate_percent", "fte_leaver_rate_percent"):
+            heading = dict(chart.columns)[key]
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=[_number(r[key]) for r in rows],
+                    name=heading.replace(" (%)", ""),
+                    mode="lines+markers",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=[_number(r["stability_percent"]) for r in rows],
+                name="Stability index",
+                mode="lines+markers",
+                yaxis="y2",
+                line={"dash": "dash"},
+            )
+        )
+        fig.update_layout(
+            _layout(
+                chart.title,
+                "Leaver rate, 12 months (%)",
+                yaxis2={
+                    "title": {"text": "Stability index (%)"},
+                    "overlaying": "y",
+                    "side": "right",
+                    "range": [0, 100],
+                },
+            )
+        )
+    elif chart.name == "absence-reasons":
+        ordered = list(reversed(rows))
+        fig.add_trace(
+            go.Bar(
+                x=[_number(r["share_percent"]) for r in ordered],
+                y=[f"{r['reason_code']} {r['reason'][:40]}" for r in ordered],
+                orientation="h",
+                name="Share of FTE days lost",
+            )
+        )
+        fig.update_layout(
+            _layout(
+                chart.title,
+                "",
+                xaxis={"title": {"text": "% of FTE days lost"}},
+                height=max(300, 40 * len(rows) + 120),
+            )
+        )
+    elif chart.name == "secondments":
+        for key, heading in chart.columns[1:]:
+            fig.add_trace(go.Bar(x=x, y=[r[key] for r in rows], name=heading))
+        fig.update_layout(_layout(chart.title, "People", barmode="group"))
+    else:
+        for key, heading in chart.columns[1:]:
+            fig.add_trace(go.Bar(x=x, y=[_number(r[key]) for r in rows], name=heading.replace(" (%)", "")))
+        fig.update_layout(_layout(chart.title, "%", barmode="group"))
+    return json.loads(fig.to_json())
+
+
+def figure_json(chart: ChartData) -> str | None:
+    built = figure(chart)
+    return None if built is None else json.dumps(built, separators=(",", ":"))

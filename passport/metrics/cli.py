@@ -1,0 +1,113 @@
+"""Operator commands: ``flask --app wsgi passport metrics ...`` and ``import-published-sickness``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from passport.db import get_session
+from passport.errors import DomainError
+from passport.metrics import demo as _demo  # noqa: F401  (adds the 24-month history to seed-demo)
+from passport.metrics import operations
+from passport.metrics.benchmark import import_published_sickness
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def rows_as_csv(rows: list[dict]) -> str:
+    """CSV with the rows' own keys as the header (empty cells for suppressed or missing figures)."""
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out.getvalue()
+
+
+@click.command("metrics")
+@with_appcontext
+@click.argument("metric", type=click.Choice(operations.METRICS))
+@click.option("--trust", "trust", metavar="ODS", help="One trust's figures (trust level).")
+@click.option("--partnership", is_flag=True, help="The partnership's figures (partnership level).")
+@click.option("--from", "from_month", required=True, metavar="YYYY-MM", help="First month of the period.")
+@click.option("--to", "to_month", required=True, metavar="YYYY-MM", help="Last month of the period.")
+@click.option(
+    "--by", "by", default="", metavar="KEYS", help="Breakdown: any of month,trust,staff_group,band."
+)
+@click.option(
+    "--window", type=click.Choice(operations.WINDOWS), help="With --by month: one month or rolling 12."
+)
+@click.option("--staff-group", "staff_groups", multiple=True, help="Only this staff group code (repeatable).")
+@click.option("--band", "bands", multiple=True, help="Only this Agenda for Change band (repeatable).")
+@click.option("--format", "output", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--show-small-cells", is_flag=True, help="Do not suppress cells of 330 FTE days or fewer.")
+def metrics_command(
+    metric: str,
+    trust: str | None,
+    partnership: bool,
+    from_month: str,
+    to_month: str,
+    by: str,
+    window: str | None,
+    staff_groups: tuple[str, ...],
+    bands: tuple[str, ...],
+    output: str,
+    show_small_cells: bool,
+) -> None:
+    """Sickness, leaver or stability figures for a trust or the partnership, as JSON or CSV."""
+    session = get_session()
+    try:
+        query = operations.build_query(
+            session,
+            metric=metric,
+            trust=trust,
+            partnership=partnership,
+            from_month=from_month,
+            to_month=to_month,
+            by=by,
+            window=window,
+            staff_groups=staff_groups,
+            bands=bands,
+        )
+        rows = operations.metric_rows(session, query, suppress=not show_small_cells)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(json.dumps(rows, indent=2) if output == "json" else rows_as_csv(rows), nl=output == "json")
+
+
+@click.command("import-published-sickness")
+@with_appcontext
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def import_published_command(files: tuple[Path, ...]) -> None:
+    """Import NHS England's published monthly sickness absence files (CSV or XLSX); re-import is harmless."""
+    session = get_session()
+    handles = [path.open("rb") for path in files]
+    try:
+        summary = import_published_sickness(
+            session, [(path.name, handle) for path, handle in zip(files, handles, strict=True)], actor="cli"
+        )
+    except DomainError as error:
+        session.rollback()
+        _fail(error.message)
+    finally:
+        for handle in handles:
+            handle.close()
+    session.commit()
+    click.echo(
+        f"Imported {summary.rows} rows from {len(files)} file(s) for {', '.join(summary.months)}: "
+        f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged."
+    )
+
+
+commands = [metrics_command, import_published_command]

@@ -1,0 +1,279 @@
+"""The nursing directors' dashboard as data: every chart's rows, from which the chart, its table
+alternative and its CSV download are all drawn (so the three always hold exactly the same figures).
+
+Suppression applies here: a sickness cell with 330 FTE days available or fewer shows no rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from passport.metrics.benchmark import benchmark_series
+from passport.metrics.movement import secondment_counts
+from passport.metrics.operations import is_suppressed, scope_for
+from passport.metrics.queries import Period, month_label, trust_codes
+from passport.metrics.retention import leaver_cells, nqn_retention, stability_cells
+from passport.metrics.sickness import sickness_cells, sickness_reasons, sickness_trend
+from passport.trusts.models import Trust
+from passport.trusts.operations import the_partnership
+from passport.workforce.reference import SICKNESS_REASON_BY_CODE
+
+CHART_NAMES = (
+    "sickness-trend",
+    "retention-trend",
+    "secondments",
+    "absence-reasons",
+    "partner-trusts",
+    "nqn-retention",
+)
+
+
+@dataclass
+class ChartData:
+    name: str
+    title: str
+    description: str
+    columns: list[tuple[str, str]]  # (key, heading)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    kind: str = "line"  # line, bar or table
+
+
+@dataclass
+class Dashboard:
+    title: str
+    period: Period
+    charts: dict[str, ChartData]
+
+
+def _sickness_rate(cell: Any) -> Decimal | None:
+    return None if cell is None or is_suppressed(cell.fte_days_available) else cell.rate_percent
+
+
+def dashboard_data(
+    session: Session,
+    trust: Trust | None,
+    first_month: int,
+    last_month: int,
+    *,
+    staff_groups: tuple[str, ...] = (),
+    bands: tuple[str, ...] = (),
+    side_by_side: bool = False,
+    as_of: Any = None,
+) -> Dashboard:
+    """Every series for one trust (trust level) or the partnership (partnership level)."""
+    scope = scope_for(session, trust, staff_groups, bands)
+    partnership = the_partnership(session) if trust is None else trust.partnership
+    title = trust.name if trust is not None else partnership.name
+    months = list(range(first_month, last_month + 1))
+    charts: dict[str, ChartData] = {}
+
+    monthly, rolling = sickness_trend(session, scope, first_month, last_month)
+    codes = trust_codes(session, scope.partnership_trust_ids)
+    org_codes = [trust.ods_code] if trust is not None else [codes[i] for i in scope.partnership_trust_ids]
+    bench = benchmark_series(session, org_codes, first_month, last_month)
+    published_label = "Published rate, this trust" if trust is not None else "Published rate, partner trusts"
+    charts["sickness-trend"] = ChartData(
+        "sickness-trend",
+        "Sickness absence rate",
+        "Monthly and rolling 12-month sickness absence rate (FTE days lost / FTE days available), beside "
+        "NHS England's published rates for the same organisations, their region, their type and England. "
+        "Published figures cover all staff groups.",
+        [
+            ("month", "Month"),
+            ("rate_percent", "Rate (%)"),
+            ("rolling_12_month_rate_percent", "Rolling 12 months (%)"),
+            ("published_rate_percent", published_label + " (%)"),
+            ("published_region_rate_percent", f"Published, {', '.join(bench.region_names) or 'region'} (%)"),
+            ("published_org_type_rate_percent", f"Published, {', '.join(bench.org_types) or 'type'} (%)"),
+            ("published_england_rate_percent", "Published, England (%)"),
+        ],
+    )
+    for m in months:
+        published = bench.months.get(m)
+        charts["sickness-trend"].rows.append(
+            {
+                "month": month_label(m),
+                "rate_percent": _sickness_rate(monthly.get(m)),
+                "rolling_12_month_rate_percent": _sickness_rate(rolling.get(m)),
+                "published_rate_percent": published.own if published else None,
+                "published_region_rate_percent": published.region if published else None,
+                "published_org_type_rate_percent": published.org_type if published else None,
+                "published_england_rate_percent": published.england if published else None,
+            }
+        )
+
+    rolling_periods = [Period(m - 11, m) for m in months]
+    leavers = {c.period.last_month: c for c in leaver_cells(session, scope, rolling_periods, [])}
+    stability = {c.period.last_month: c for c in stability_cells(session, scope, rolling_periods, [])}
+    level = "trust" if trust is not None else "partnership"
+    charts["retention-trend"] = ChartData(
+        "retention-trend",
+        "Leaver rate and stability",
+        f"Rolling 12 months at the {level} level: leavers / average headcount (and FTE), and the share of "
+        "staff in post at the start still in post at the end."
+        + (" A move to a partner trust counts as leaving the trust." if trust is not None else "")
+        + ("" if trust is not None else " Moves between partner trusts and secondments are not leaving."),
+        [
+            ("month", "12 months to"),
+            ("leavers", "Leavers"),
+            ("average_headcount", "Average headcount"),
+            ("leaver_rate_percent", "Leaver rate (%)"),
+            ("fte_leaver_rate_percent", "Leaver rate by FTE (%)"),
+            ("stability_percent", "Stability index (%)"),
+        ],
+    )
+    for m in months:
+        lv, st = leavers.get(m), stability.get(m)
+        charts["retention-trend"].rows.append(
+            {
+                "month": month_label(m),
+                "leavers": lv.leavers if lv else None,
+                "average_headcount": lv.average_headcount if lv else None,
+                "leaver_rate_percent": lv.rate_percent if lv else None,
+                "fte_leaver_rate_percent": lv.fte_rate_percent if lv else None,
+                "stability_percent": st.stability_percent if st else None,
+            }
+        )
+
+    movement = secondment_counts(session, scope.trust_ids, scope.partnership_trust_ids, months)
+    charts["secondments"] = ChartData(
+        "secondments",
+        "Secondments in and out",
+        "People on secondment during each month: seconded in to "
+        + ("this trust" if trust is not None else "a partner trust")
+        + " from a partner trust, and seconded out"
+        + (
+            " from this trust."
+            if trust is not None
+            else " (across the partnership every secondment is both)."
+        )
+        + " A secondment is never counted as leaving.",
+        [("month", "Month"), ("seconded_in", "Seconded in"), ("seconded_out", "Seconded out")],
+        kind="bar",
+    )
+    for m in months:
+        seconded_in, seconded_out = movement[m]
+        if trust is None:
+            seconded_out = seconded_in  # inside the partnership each secondment leaves one trust for another
+        charts["secondments"].rows.append(
+            {"month": month_label(m), "seconded_in": seconded_in, "seconded_out": seconded_out}
+        )
+
+    reason_first = max(first_month, last_month - 11)
+    shares, available = sickness_reasons(session, scope, reason_first, last_month)
+    reason_period = Period(reason_first, last_month)
+    charts["absence-reasons"] = ChartData(
+        "absence-reasons",
+        "Reasons for sickness absence",
+        f"Share of FTE days lost by reason, {reason_period.label}.",
+        [
+            ("reason_code", "Code"),
+            ("reason", "Reason"),
+            ("fte_days_lost", "FTE days lost"),
+            ("share_percent", "Share (%)"),
+        ],
+        kind="bar",
+    )
+    if not is_suppressed(available):
+        for share in shares:
+            reason = SICKNESS_REASON_BY_CODE.get(share.reason_code)
+            charts["absence-reasons"].rows.append(
+                {
+                    "reason_code": share.reason_code,
+                    "reason": reason.label if reason else share.reason_code,
+                    "fte_days_lost": share.fte_days_lost.quantize(Decimal("0.01")),
+                    "share_percent": share.share_percent,
+                }
+            )
+
+    if side_by_side:
+        charts["partner-trusts"] = _partner_trusts(session, staff_groups, bands, reason_period, codes)
+
+    cohort = Period(last_month - 23, last_month - 12)
+    charts["nqn-retention"] = _nqn_chart(session, scope, cohort, as_of, codes)
+    return Dashboard(title, Period(first_month, last_month), charts)
+
+
+def _partner_trusts(
+    session: Session,
+    staff_groups: tuple[str, ...],
+    bands: tuple[str, ...],
+    period: Period,
+    codes: dict[int, str],
+) -> ChartData:
+    scope = scope_for(session, None, staff_groups, bands)
+    sickness = {
+        c.keys["trust"]: c
+        for c in sickness_cells(session, scope, period.first_month, period.last_month, ["trust"])
+    }
+    totals = sickness_cells(session, scope, period.first_month, period.last_month, [])
+    leavers = {c.keys["trust"]: c for c in leaver_cells(session, scope, [period], ["trust"])}
+    stability = {c.keys["trust"]: c for c in stability_cells(session, scope, [period], ["trust"])}
+    leavers_total = leaver_cells(session, scope, [period], [])
+    stability_total = stability_cells(session, scope, [period], [])
+    chart = ChartData(
+        "partner-trusts",
+        "Partner trusts side by side",
+        f"{period.label}, partnership view: each trust's sickness rate, leaver rate (leaving the partnership "
+        "from that trust) and stability (staying in the partnership), with the partnership as a whole "
+        "(ratios of summed figures, never averages of the trusts' rates).",
+        [
+            ("trust", "Trust"),
+            ("sickness_rate_percent", "Sickness rate (%)"),
+            ("leaver_rate_percent", "Leaver rate (%)"),
+            ("stability_percent", "Stability index (%)"),
+        ],
+        kind="bar",
+    )
+    for trust_id in sorted(codes, key=codes.get):  # type: ignore[arg-type]
+        lv, st = leavers.get(trust_id), stability.get(trust_id)
+        chart.rows.append(
+            {
+                "trust": codes[trust_id],
+                "sickness_rate_percent": _sickness_rate(sickness.get(trust_id)),
+                "leaver_rate_percent": lv.rate_percent if lv else None,
+                "stability_percent": st.stability_percent if st else None,
+            }
+        )
+    chart.rows.append(
+        {
+            "trust": "Partnership",
+            "sickness_rate_percent": _sickness_rate(totals[0] if totals else None),
+            "leaver_rate_percent": leavers_total[0].rate_percent if leavers_total else None,
+            "stability_percent": stability_total[0].stability_percent if stability_total else None,
+        }
+    )
+    return chart
+
+
+def _nqn_chart(session: Session, scope: Any, cohort: Period, as_of: Any, codes: dict[int, str]) -> ChartData:
+    from datetime import date
+
+    cells = nqn_retention(session, scope, cohort, as_of or date.today(), ["trust"])
+    chart = ChartData(
+        "nqn-retention",
+        "Newly qualified nurse retention",
+        f"Nurses whose first post in the partnership started at band 5 in {cohort.label}, and how many were "
+        f"still in post at the {scope.level} level 12 months after they started.",
+        [
+            ("trust", "Trust of first post"),
+            ("cohort", "Starters"),
+            ("retained", "Still in post"),
+            ("retention_percent", "Retention (%)"),
+        ],
+        kind="table",
+    )
+    for cell in sorted(cells, key=lambda c: codes.get(c.keys["trust"], "")):
+        chart.rows.append(
+            {
+                "trust": codes.get(cell.keys["trust"]),
+                "cohort": cell.cohort,
+                "retained": cell.retained,
+                "retention_percent": cell.retention_percent,
+            }
+        )
+    return chart

@@ -1,0 +1,236 @@
+"""Demo history for the dashboard: 24 months (April 2023 to March 2025, the published figures' last year
+and the one before) of assignments and sickness for a few hundred staff per demo trust, plus NHS
+England's published figures when shared/data/nhs-sickness-absence/ is there.
+
+Idempotent: the history is made once (its staff have metrics.demo.* emails); the published import is an
+upsert. Plausible, not real: each trust has its own sickness level, a winter peak and a slow fall, some
+leavers and newly qualified starters, moves between the partner trusts and FTE changes.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from passport.config import PROJECT_ROOT
+from passport.demo import _FAMILY, _GIVEN, DEMO_EXTENSIONS, DEMO_TRUSTS, DemoReport
+from passport.metrics.benchmark import import_published_sickness
+from passport.trusts.models import StaffMember
+from passport.trusts.operations import find_trust
+from passport.workforce.models import Absence, Assignment
+
+FIRST, LAST = date(2023, 4, 1), date(2025, 3, 31)
+STAFF_PER_TRUST = 220
+PUBLISHED_DIR = PROJECT_ROOT.parent / "shared" / "data" / "nhs-sickness-absence"
+# Share of calendar days lost the demo aims at, per trust, before the seasonal swing and the slow fall.
+TARGET_RATE = {"RPG": 0.052, "RV5": 0.041, "RQY": 0.047}
+_JOBS = [  # (staff group, job role, band, weight)
+    ("NMR", "Staff Nurse", "5", 30),
+    ("NMR", "Senior Staff Nurse", "6", 22),
+    ("NMR", "Ward Manager", "7", 10),
+    ("NMR", "Matron", "8a", 3),
+    ("ACS", "Healthcare Assistant", "3", 20),
+    ("ACS", "Senior Healthcare Assistant", "4", 5),
+    ("AHP", "Occupational Therapist", "6", 6),
+    ("AC", "Ward Clerk", "3", 4),
+]
+_REASON_WEIGHTS = {
+    "S10": 26,
+    "S12": 10,
+    "S11": 8,
+    "S13": 14,
+    "S25": 9,
+    "S28": 4,
+    "S16": 4,
+    "S98": 8,
+    "S99": 5,
+}
+
+
+def _email(ods: str, number: int) -> str:
+    return f"metrics.demo.{number}@{ods.lower()}.example"
+
+
+class _Maker:
+    def __init__(self, session: Session, rng: random.Random):
+        self.session, self.rng = session, rng
+        self.assignments: list[dict] = []
+        self.absences: list[dict] = []
+        self.number = 0
+
+    def assignment(
+        self,
+        member: StaffMember,
+        trust_id: int,
+        job: tuple,
+        start: date,
+        end: date | None,
+        fte: str,
+        kind: str = "employee",
+    ) -> dict:  # noqa: E501
+        self.number += 1
+        row = {
+            "staff_member_id": member.id,
+            "trust_id": trust_id,
+            "assignment_number": f"DM{self.number:07d}-1",
+            "staff_group": job[0],
+            "job_role": job[1],
+            "afc_band": job[2],
+            "contracted_fte": Decimal(fte),
+            "person_type": kind,
+            "start_date": start,
+            "end_date": end,
+            "leaving_reason": None if end is None else "VR_WORK_LIFE_BALANCE",
+        }
+        self.assignments.append(row)
+        return row
+
+    def sickness(
+        self, assignment_number: str, trust_id: int, ods: str, start: date, end: date | None
+    ) -> None:
+        """Spells through the assignment's days in the demo period, never overlapping."""
+        rng = self.rng
+        day = max(start, FIRST)
+        last = min(end or LAST, LAST)
+        base = TARGET_RATE[ods]
+        while day <= last:
+            months_in = (day.year - FIRST.year) * 12 + day.month - FIRST.month
+            winter = 1.35 if day.month in (12, 1, 2) else (0.8 if day.month in (6, 7, 8) else 1.0)
+            falling = 1.0 - 0.012 * months_in  # the partnership's work paying off, slowly
+            length = rng.choice([1, 1, 2, 2, 3, 3, 4, 5, 5, 7, 10, 14, 21, 35, 60])
+            if rng.random() < base * winter * falling / 9.5:  # 9.5: the mean spell length above
+                spell_end = min(day + timedelta(days=length - 1), last)
+                open_ = end is None and spell_end == LAST and rng.random() < 0.5
+                reason = rng.choices(list(_REASON_WEIGHTS), weights=list(_REASON_WEIGHTS.values()))[0]
+                self.absences.append(
+                    {
+                        "assignment_number": assignment_number,
+                        "trust_id": trust_id,
+                        "first_day": day,
+                        "last_day": None if open_ else spell_end,
+                        "category": "SICKNESS",
+                        "reason_code": reason,
+                    }
+                )
+                day = spell_end + timedelta(days=rng.randint(2, 40))
+            else:
+                day += timedelta(days=1)
+
+
+def _random_day(rng: random.Random, first: date, last: date) -> date:
+    return first + timedelta(days=rng.randint(0, (last - first).days))
+
+
+def seed_metrics_history(session: Session, report: DemoReport) -> None:
+    trusts = [find_trust(session, ods) for ods, _name in DEMO_TRUSTS]
+    if any(t is None for t in trusts):
+        return
+    if (
+        session.scalar(select(StaffMember.id).where(StaffMember.email == _email(DEMO_TRUSTS[0][0], 1)))
+        is None
+    ):
+        _make_history(session, [t for t in trusts if t is not None], report)
+    _import_published(session, report)
+
+
+def _make_history(session: Session, trusts: list, report: DemoReport) -> None:
+    rng = random.Random(7_2026)
+    maker = _Maker(session, rng)
+    members: list[tuple[StaffMember, object]] = []
+    for trust in trusts:
+        for number in range(1, STAFF_PER_TRUST + 1):
+            member = StaffMember(
+                trust_id=trust.id,
+                given_name=rng.choice(_GIVEN),
+                family_name=rng.choice(_FAMILY),
+                email=_email(trust.ods_code, number),
+            )
+            session.add(member)
+            members.append((member, trust))
+    session.flush()
+    others = {t.id: [o for o in trusts if o.id != t.id] for t in trusts}
+    for member, trust in members:
+        job = rng.choices(_JOBS, weights=[j[3] for j in _JOBS])[0]
+        fte = rng.choice(["1.0", "1.0", "1.0", "0.8", "0.6"])
+        newly_qualified = rng.random() < 0.12
+        if newly_qualified:
+            job, start = _JOBS[0], _random_day(rng, FIRST, date(2024, 9, 30))
+        else:
+            start = _random_day(rng, date(2010, 1, 1), date(2023, 3, 31))
+        leaves = rng.random() < (0.22 if newly_qualified else 0.14)
+        end = _random_day(rng, max(start, FIRST) + timedelta(days=30), LAST) if leaves else None
+        if end is not None and end >= LAST:
+            end = None
+        moves = end is not None and rng.random() < 0.25
+        earliest_change = max(start, FIRST) + timedelta(days=60)
+        if not leaves and earliest_change < LAST - timedelta(days=60) and rng.random() < 0.08:
+            # An FTE change: the old assignment ends and a new one starts the next day.
+            change = _random_day(rng, earliest_change, LAST - timedelta(days=60))
+            first = maker.assignment(member, trust.id, job, start, change, fte)
+            second = maker.assignment(
+                member, trust.id, job, change + timedelta(days=1), None, rng.choice(["0.6", "0.8"])
+            )
+            spans = [first, second]
+        else:
+            spans = [maker.assignment(member, trust.id, job, start, end, fte)]
+        if moves:
+            host = rng.choice(others[trust.id])
+            kind = "secondee" if rng.random() < 0.3 else "employee"
+            spans.append(maker.assignment(member, host.id, job, end + timedelta(days=1), None, fte, kind))
+        for span in spans:
+            ods = next(t.ods_code for t in trusts if t.id == span["trust_id"])
+            maker.sickness(
+                span["assignment_number"], span["trust_id"], ods, span["start_date"], span["end_date"]
+            )
+    session.execute(insert(Assignment), maker.assignments)
+    ids = {
+        number: assignment_id
+        for number, assignment_id in session.execute(
+            select(Assignment.assignment_number, Assignment.id).where(
+                Assignment.assignment_number.like("DM%")
+            )
+        )
+    }
+    session.execute(
+        insert(Absence),
+        [
+            {
+                **{k: v for k, v in a.items() if k != "assignment_number"},
+                "assignment_id": ids[a["assignment_number"]],
+            }
+            for a in maker.absences
+        ],
+    )
+    session.flush()
+    report.staff_added += len(members)
+    report.notes.append(
+        f"Metrics history: {len(maker.assignments)} assignments and {len(maker.absences)} sickness absences, "
+        f"{FIRST:%B %Y} to {LAST:%B %Y}."
+    )
+
+
+def _import_published(session: Session, report: DemoReport) -> None:
+    if not PUBLISHED_DIR.is_dir():
+        return
+    paths = sorted(PUBLISHED_DIR.glob("*.csv"))
+    if not paths:
+        return
+    handles = [path.open("rb") for path in paths]
+    try:
+        summary = import_published_sickness(
+            session, [(p.name, h) for p, h in zip(paths, handles, strict=True)], actor="seed-demo"
+        )
+    finally:
+        for handle in handles:
+            handle.close()
+    report.notes.append(
+        f"Published sickness figures: {summary.added} rows added for {len(summary.months)} months."
+    )
+
+
+if seed_metrics_history not in DEMO_EXTENSIONS:
+    DEMO_EXTENSIONS.append(seed_metrics_history)

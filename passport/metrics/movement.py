@@ -1,0 +1,54 @@
+"""Secondments in and out per trust per month, counted from workforce records.
+
+A secondment is a ``secondee`` assignment at the host trust (the secondments feature makes it when a
+secondment starts and ends it when it ends); the nurse's own assignment at her home trust carries on.
+So a trust's secondments *in* are the people holding a secondee assignment there during the month, and
+its secondments *out* are the people whose staff record belongs to the trust (her home trust) holding a
+secondee assignment at another partner trust during the month.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from passport.metrics.queries import Period, periods_table
+from passport.trusts.models import StaffMember
+from passport.workforce.models import Assignment
+
+SECONDEE = "secondee"
+
+
+def secondment_counts(
+    session: Session, trust_ids: tuple[int, ...], partnership_trust_ids: tuple[int, ...], months: list[int]
+) -> dict[int, tuple[int, int]]:
+    """{month index: (people seconded in, people seconded out)} for the given trusts together."""
+    if not months:
+        return {}
+    period = periods_table([Period(m, m) for m in months], "movement_month")
+    a = Assignment
+    during = and_(
+        a.person_type == SECONDEE,
+        a.start_date <= period.c.last_date,
+        or_(a.end_date.is_(None), a.end_date >= period.c.first_date),
+    )
+    seconded_in = (
+        select(period.c.first_month, func.count(func.distinct(a.staff_member_id)))
+        .join(a, during)
+        .where(a.trust_id.in_(trust_ids))
+        .group_by(period.c.first_month)
+    )
+    seconded_out = (
+        select(period.c.first_month, func.count(func.distinct(a.staff_member_id)))
+        .join(a, during)
+        .join(StaffMember, StaffMember.id == a.staff_member_id)
+        .where(
+            StaffMember.trust_id.in_(trust_ids),
+            a.trust_id.in_(partnership_trust_ids),
+            a.trust_id.not_in(trust_ids),
+        )
+        .group_by(period.c.first_month)
+    )
+    ins = dict(session.execute(seconded_in).all())
+    outs = dict(session.execute(seconded_out).all())
+    return {m: (int(ins.get(m, 0)), int(outs.get(m, 0))) for m in months}

@@ -1,0 +1,274 @@
+"""SQL building blocks shared by the metric queries: portable date arithmetic, the period calendar, and
+which assignments count.
+
+Everything here builds SQLAlchemy Core expressions that compile to SQL running on SQLite and PostgreSQL
+(and, for the benchmark, DuckDB through the PostgreSQL dialect). Day counts are done on whole day
+numbers (days since 1970-01-01) so that each engine's own date arithmetic is needed in one place only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    and_,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    values,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from passport.trusts.models import Trust
+from passport.workforce.models import Assignment
+
+EPOCH = date(1970, 1, 1)
+# Bank workers hold no contracted post: they are left out of every figure (docs/metrics.md).
+EXCLUDED_PERSON_TYPES = ("bank",)
+
+
+# --- Portable date arithmetic ------------------------------------------------------------------------
+class day_number(FunctionElement[int]):  # noqa: N801 (reads as a SQL function)
+    """Whole days since 1970-01-01 of a DATE expression."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "day_number"
+
+
+@compiles(day_number, "sqlite")
+def _day_number_sqlite(element: day_number, compiler: Any, **kw: Any) -> str:
+    # julianday('1970-01-01') is 2440587.5; dates are stored as ISO text, so the difference is whole.
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
+
+
+@compiles(day_number)
+def _day_number_default(element: day_number, compiler: Any, **kw: Any) -> str:
+    # PostgreSQL and DuckDB: DATE - DATE is a whole number of days.
+    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
+
+
+class greatest(FunctionElement[int]):  # noqa: N801
+    type = Integer()
+    inherit_cache = True
+    name = "greatest"
+
+
+class least(FunctionElement[int]):  # noqa: N801
+    type = Integer()
+    inherit_cache = True
+    name = "least"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"  # SQLite's scalar max of several values
+
+
+@compiles(least, "sqlite")
+def _least_sqlite(element: least, compiler: Any, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest)
+def _greatest_default(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least)
+def _least_default(element: least, compiler: Any, **kw: Any) -> str:
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
+
+
+class latest(greatest):  # noqa: N801
+    """The latest of several DATE expressions (ISO text compares in date order on SQLite)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+class earliest(least):  # noqa: N801
+    type = Date()
+    inherit_cache = True
+
+
+def to_day_number(value: date) -> int:
+    return (value - EPOCH).days
+
+
+# --- Months and periods ------------------------------------------------------------------------------
+def month_index(value: date) -> int:
+    """Months since year 0: consecutive months differ by one, whatever the year."""
+    return value.year * 12 + value.month - 1
+
+
+def month_of(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_last_day(index: int) -> date:
+    return month_of(index + 1) - timedelta(days=1)
+
+
+def month_label(index: int) -> str:
+    first = month_of(index)
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of whole months, first_month to last_month inclusive, as month indexes."""
+
+    first_month: int
+    last_month: int
+
+    @property
+    def first_day(self) -> date:
+        return month_of(self.first_month)
+
+    @property
+    def last_day(self) -> date:
+        return month_last_day(self.last_month)
+
+    @property
+    def label(self) -> str:
+        if self.first_month == self.last_month:
+            return month_label(self.first_month)
+        return f"{month_label(self.first_month)}/{month_label(self.last_month)}"
+
+
+def periods_table(periods: Sequence[Period], name: str = "period") -> CTE:
+    """The periods as a VALUES common table expression: key, first and last month, first and last day
+    as dates (for indexed comparisons) and as day numbers (for day counts)."""
+    rows = [
+        (
+            number,
+            p.first_month,
+            p.last_month,
+            p.first_day,
+            p.last_day,
+            to_day_number(p.first_day),
+            to_day_number(p.last_day),
+        )
+        for number, p in enumerate(periods)
+    ]
+    table = values(
+        column("key", Integer),
+        column("first_month", Integer),
+        column("last_month", Integer),
+        column("first_date", Date),
+        column("last_date", Date),
+        column("first_dn", Integer),
+        column("last_dn", Integer),
+        name=name,
+    ).data(rows)
+    return table.cte(name)
+
+
+# --- Which assignments count ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scope:
+    """The assignments a figure is counted over: one trust (trust level) or every trust of the partnership
+    (partnership level), optionally narrowed to staff groups and bands."""
+
+    trust_ids: tuple[int, ...]
+    partnership_trust_ids: tuple[int, ...]  # every partner trust: where a move is not a leave
+    level: str  # "trust" or "partnership"
+    staff_groups: tuple[str, ...] = ()
+    bands: tuple[str, ...] = ()
+
+    @property
+    def continuity_trust_ids(self) -> tuple[int, ...]:
+        """Where a next assignment keeps a person in post: her own trust, or any partner trust."""
+        return self.partnership_trust_ids if self.level == "partnership" else self.trust_ids
+
+
+def counted(assignment: Any, scope: Scope, *, indexed: bool = True) -> ColumnElement[bool]:
+    """Assignments inside the scope: its trusts, its groups and bands, never bank. ``assignment`` is the
+    Assignment class or an alias of it.
+
+    ``indexed=False`` writes the trust test as ``trust_id + 0``, which no index can serve: joining every
+    absence to its assignment, SQLite otherwise walks assignments by the trust index and fetches absences
+    one by one, many times slower than scanning absences once.
+    """
+    trust = assignment.trust_id if indexed else assignment.trust_id + 0
+    conditions = [
+        trust.in_(scope.trust_ids),
+        assignment.person_type.not_in(EXCLUDED_PERSON_TYPES),
+    ]
+    if scope.staff_groups:
+        conditions.append(assignment.staff_group.in_(scope.staff_groups))
+    if scope.bands:
+        conditions.append(assignment.afc_band.in_(scope.bands))
+    return and_(*conditions)
+
+
+def covers_day(assignment: Any, day: Any) -> ColumnElement[bool]:
+    """The assignment is in post on ``day`` (a DATE expression)."""
+    return and_(assignment.start_date <= day, or_(assignment.end_date.is_(None), assignment.end_date >= day))
+
+
+BREAKDOWN_COLUMNS = {
+    "trust": lambda a: a.trust_id,
+    "staff_group": lambda a: a.staff_group,
+    "band": lambda a: a.afc_band,
+}
+
+
+def breakdown_columns(assignment: Any, by: Sequence[str]) -> list[ColumnElement[Any]]:
+    """The assignment's columns for the breakdown keys asked for (month is handled by the periods)."""
+    return [BREAKDOWN_COLUMNS[key](assignment).label(key) for key in by if key in BREAKDOWN_COLUMNS]
+
+
+def trust_codes(session: Any, ids: Sequence[int]) -> dict[int, str]:
+    rows = session.execute(select(Trust.id, Trust.ods_code).where(Trust.id.in_(ids)))
+    return {row.id: row.ods_code for row in rows}
+
+
+def zero() -> ColumnElement[int]:
+    return literal(0, Integer)
+
+
+def null_text() -> ColumnElement[str]:
+    return literal(None, String)
+
+
+__all__ = [
+    "Assignment",
+    "EPOCH",
+    "Period",
+    "Scope",
+    "breakdown_columns",
+    "counted",
+    "covers_day",
+    "day_number",
+    "greatest",
+    "least",
+    "month_index",
+    "month_label",
+    "month_last_day",
+    "month_of",
+    "periods_table",
+    "to_day_number",
+]
+
+
+def fte_e4(assignment: Any) -> ColumnElement[int]:
+    """Contracted FTE in ten-thousandths, a whole number: sums stay exact on every engine (SQLite keeps
+    NUMERIC as binary floating point)."""
+    return cast(func.round(assignment.contracted_fte * 10000), Integer)
+
+
+E4 = 10000

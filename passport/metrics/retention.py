@@ -1,0 +1,402 @@
+"""Leavers, stability and newly qualified nurse retention, counted in the database.
+
+A person is in post on a day when she holds an assignment (not bank) covering it. She leaves a level
+(her trust, or the partnership) on the last day of an assignment when no assignment of hers at that level
+covers the next day: at the trust level only her own trust's assignments keep her in post, at the
+partnership level any partner trust's do, so a move between partner trusts (or onto a secondment there)
+starting no later than the day after is a leave from the trust but not from the partnership. Concurrent
+assignments ending the same day are one leave. Headcounts count people, not assignments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, Select, and_, case, column, exists, func, or_, select, union_all, values
+from sqlalchemy.orm import Session, aliased
+
+from passport.metrics.published import rate_percent
+from passport.metrics.queries import (
+    BREAKDOWN_COLUMNS,
+    E4,
+    EXCLUDED_PERSON_TYPES,
+    Period,
+    Scope,
+    breakdown_columns,
+    counted,
+    covers_day,
+    day_number,
+    fte_e4,
+    periods_table,
+)
+from passport.workforce.models import Assignment
+
+GROUP_KEYS = ("trust", "staff_group", "band")
+SECONDEE = "secondee"
+
+
+def _group_keys(by: Sequence[str]) -> list[str]:
+    return [key for key in GROUP_KEYS if key in by]
+
+
+def _continued(ending: Any, scope: Scope) -> Any:
+    """EXISTS: another assignment of the same person at the level covers the day after ``ending`` ends.
+
+    Any staff group or band counts: changing job inside the trust is not leaving it.
+    """
+    nxt = aliased(Assignment, name="next_assignment")
+    return exists().where(
+        nxt.staff_member_id == ending.staff_member_id,
+        nxt.trust_id.in_(scope.continuity_trust_ids),
+        nxt.person_type.not_in(EXCLUDED_PERSON_TYPES),
+        day_number(nxt.start_date) <= day_number(ending.end_date) + 1,
+        or_(nxt.end_date.is_(None), nxt.end_date > ending.end_date),
+    )
+
+
+def leave_events(scope: Scope, first_day: date, last_day: date, by: Sequence[str]) -> Select[Any]:
+    """One row per person, leaving date and breakdown cell: her counted assignments that end that day
+    with nothing at the level carrying her on (FTE summed over them)."""
+    ending = aliased(Assignment, name="ending")
+    key_cols = breakdown_columns(ending, by)
+    return (
+        select(
+            ending.staff_member_id.label("person"),
+            ending.end_date.label("leaving_date"),
+            *key_cols,
+            func.sum(fte_e4(ending)).label("fte_e4"),
+        )
+        .where(
+            counted(ending, scope),
+            ending.end_date >= first_day,
+            ending.end_date <= last_day,
+            # The end of a secondment is never a leave: she goes back to her home trust, where her own
+            # assignment never stopped (see docs/secondments.md).
+            ending.person_type != SECONDEE,
+            ~_continued(ending, scope),
+        )
+        .group_by(ending.staff_member_id, ending.end_date, *[c.element for c in key_cols])
+    )
+
+
+def _presence_events(scope: Scope, by: Sequence[str]) -> Select[Any]:
+    """Changes in people and FTE in post, per day and breakdown cell: (day, <keys>, heads, fte_e4).
+
+    A person's assignments in one cell that follow or overlap one another make one spell in post; an
+    assignment adds a head on its first day only when it starts a spell (no assignment of hers in the
+    cell covers the day before, nor starts the same day with a lower id) and takes it away the day after
+    its last only when it ends one. FTE changes with every assignment. The people in post on day x are
+    then the sum of the changes up to x: each assignment is looked at once (with two index lookups on
+    staff_member_id), not once per date asked about.
+    """
+    a = Assignment
+    other = aliased(Assignment, name="same_cell")
+    same_cell = [
+        other.staff_member_id == a.staff_member_id,
+        other.id != a.id,
+        counted(other, scope),
+        *[BREAKDOWN_COLUMNS[k](other).is_not_distinct_from(BREAKDOWN_COLUMNS[k](a)) for k in _group_keys(by)],
+    ]
+    starts_spell = ~exists().where(
+        *same_cell,
+        or_(
+            and_(
+                other.start_date < a.start_date,
+                or_(other.end_date.is_(None), day_number(other.end_date) + 1 >= day_number(a.start_date)),
+            ),
+            and_(other.start_date == a.start_date, other.id < a.id),
+        ),
+    )
+    ends_spell = ~exists().where(
+        *same_cell,
+        or_(
+            and_(
+                or_(other.end_date.is_(None), other.end_date > a.end_date),
+                day_number(other.start_date) <= day_number(a.end_date) + 1,
+            ),
+            and_(other.end_date == a.end_date, other.id < a.id),
+        ),
+    )
+    keys = breakdown_columns(a, by)
+    starts = select(
+        day_number(a.start_date).label("day"),
+        *keys,
+        case((starts_spell, 1), else_=0).label("heads"),
+        fte_e4(a).label("fte_e4"),
+    ).where(counted(a, scope))
+    ends = select(
+        (day_number(a.end_date) + 1).label("day"),
+        *breakdown_columns(a, by),
+        case((ends_spell, -1), else_=0).label("heads"),
+        (-fte_e4(a)).label("fte_e4"),
+    ).where(counted(a, scope), a.end_date.is_not(None))
+    both = union_all(starts, ends).subquery("presence_change")
+    group = [both.c.day, *[both.c[k] for k in _group_keys(by)]]
+    return select(
+        *group, func.sum(both.c.heads).label("heads"), func.sum(both.c.fte_e4).label("fte_e4")
+    ).group_by(*group)
+
+
+def _headcount_at(scope: Scope, periods: Any, day_column: str, by: Sequence[str]) -> Select[Any]:
+    """People (and FTE) in post on each period's first or last day, per breakdown cell."""
+    events = _presence_events(scope, by).subquery("presence")
+    day = periods.c["first_dn" if day_column == "first_date" else "last_dn"]
+    keys = [events.c[k] for k in _group_keys(by)]
+    headcount = func.sum(events.c.heads)
+    return (
+        select(
+            periods.c.key.label("period"),
+            *keys,
+            headcount.label("headcount"),
+            func.sum(events.c.fte_e4).label("fte_e4"),
+        )
+        .select_from(events)
+        .join(periods, events.c.day <= day)
+        .group_by(periods.c.key, *keys)
+        .having(headcount > 0)
+    )
+
+
+def _cell_key(row: Any, keys: Sequence[str]) -> tuple[Any, ...]:
+    return (row["period"], *(row[k] for k in keys))
+
+
+# --- Leaver rate ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeaverCell:
+    period: Period
+    keys: dict[str, Any]
+    leavers: int
+    start_headcount: int
+    end_headcount: int
+    leavers_fte: Decimal
+    start_fte: Decimal
+    end_fte: Decimal
+
+    @property
+    def average_headcount(self) -> Decimal:
+        return Decimal(self.start_headcount + self.end_headcount) / 2
+
+    @property
+    def average_fte(self) -> Decimal:
+        return (self.start_fte + self.end_fte) / 2
+
+    @property
+    def rate_percent(self) -> Decimal | None:
+        return rate_percent(Decimal(self.leavers), self.average_headcount) if self.average_headcount else None
+
+    @property
+    def fte_rate_percent(self) -> Decimal | None:
+        return rate_percent(self.leavers_fte, self.average_fte) if self.average_fte else None
+
+
+def leaver_cells(
+    session: Session, scope: Scope, periods: Sequence[Period], by: Sequence[str]
+) -> list[LeaverCell]:
+    """Leavers with a leaving date in each period / average of the headcounts on its first and last day."""
+    keys = _group_keys(by)
+    table = periods_table(periods)
+    first = min(p.first_day for p in periods)
+    last = max(p.last_day for p in periods)
+    events = leave_events(scope, first, last, by).subquery("leave_event")
+    event_keys = [events.c[k] for k in keys]
+    leavers_stmt = (
+        select(
+            table.c.key.label("period"),
+            *event_keys,
+            func.count().label("leavers"),
+            func.sum(events.c.fte_e4).label("fte_e4"),
+        )
+        .join(
+            table,
+            and_(events.c.leaving_date >= table.c.first_date, events.c.leaving_date <= table.c.last_date),
+        )
+        .group_by(table.c.key, *event_keys)
+    )
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def slot(row: Any) -> dict[str, Any]:
+        return found.setdefault(
+            _cell_key(row, keys),
+            {"leavers": 0, "leavers_fte": 0, "start": 0, "start_fte": 0, "end": 0, "end_fte": 0},
+        )
+
+    for row in session.execute(leavers_stmt).mappings():
+        cell = slot(row)
+        cell["leavers"], cell["leavers_fte"] = int(row["leavers"]), int(row["fte_e4"] or 0)
+    for day_column, name in (("first_date", "start"), ("last_date", "end")):
+        for row in session.execute(_headcount_at(scope, table, day_column, by)).mappings():
+            cell = slot(row)
+            cell[name], cell[f"{name}_fte"] = int(row["headcount"]), int(row["fte_e4"] or 0)
+    cells = [
+        LeaverCell(
+            periods[key[0]],
+            dict(zip(keys, key[1:], strict=True)),
+            v["leavers"],
+            v["start"],
+            v["end"],
+            Decimal(v["leavers_fte"]) / E4,
+            Decimal(v["start_fte"]) / E4,
+            Decimal(v["end_fte"]) / E4,
+        )
+        for key, v in found.items()
+    ]
+    cells.sort(key=lambda c: (c.period.last_month, *(str(c.keys[k]) for k in keys)))
+    return cells
+
+
+# --- Stability index -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StabilityCell:
+    period: Period
+    keys: dict[str, Any]
+    start_headcount: int
+    still_in_post: int
+
+    @property
+    def stability_percent(self) -> Decimal | None:
+        if not self.start_headcount:
+            return None
+        return rate_percent(Decimal(self.still_in_post), Decimal(self.start_headcount))
+
+
+def stability_cells(
+    session: Session, scope: Scope, periods: Sequence[Period], by: Sequence[str]
+) -> list[StabilityCell]:
+    """People in post on each period's first day (counted in the cell of the assignment they held then)
+    who did not leave the level before its last day / people in post on its first day."""
+    keys = _group_keys(by)
+    table = periods_table(periods)
+    first = min(p.first_day for p in periods)
+    last = max(p.last_day for p in periods)
+    # Leaving the level from any group or band counts, so events are found without those filters.
+    level_scope = replace(scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=())
+    events = leave_events(level_scope, first, last, ()).subquery("leave_event")
+    # (period, person) for every leave strictly before the period's last day.
+    left_in_period = (
+        select(table.c.key.label("period"), events.c.person, table.c.first_date)
+        .join(
+            table,
+            and_(events.c.leaving_date >= table.c.first_date, events.c.leaving_date < table.c.last_date),
+        )
+        .distinct()
+        .subquery("left_in_period")
+    )
+    a = Assignment
+    key_cols = breakdown_columns(a, by)
+    leavers_from_cohort = (
+        select(left_in_period.c.period, a.staff_member_id.label("person"), *key_cols)
+        .join(a, a.staff_member_id == left_in_period.c.person)
+        .where(covers_day(a, left_in_period.c.first_date), counted(a, scope))
+        .distinct()
+        .subquery("cohort_leaver")
+    )
+    cohort_keys = [leavers_from_cohort.c[k] for k in keys]
+    gone_stmt = select(leavers_from_cohort.c.period, *cohort_keys, func.count().label("gone")).group_by(
+        leavers_from_cohort.c.period, *cohort_keys
+    )
+    gone = {_cell_key(row, keys): int(row["gone"]) for row in session.execute(gone_stmt).mappings()}
+    cells = []
+    for row in session.execute(_headcount_at(scope, table, "first_date", by)).mappings():
+        key = _cell_key(row, keys)
+        start = int(row["headcount"])
+        cells.append(
+            StabilityCell(
+                periods[key[0]], dict(zip(keys, key[1:], strict=True)), start, start - gone.get(key, 0)
+            )
+        )
+    cells.sort(key=lambda c: (c.period.last_month, *(str(c.keys[k]) for k in keys)))
+    return cells
+
+
+# --- Newly qualified nurse retention ---------------------------------------------------------------------
+NQN_STAFF_GROUP = "NMR"
+NQN_BAND = "5"
+
+
+def one_year_on(start: date) -> date:
+    """The same day 12 months later; 29 February gives 28 February."""
+    try:
+        return start.replace(year=start.year + 1)
+    except ValueError:
+        return start.replace(year=start.year + 1, day=28)
+
+
+@dataclass(frozen=True)
+class RetentionCell:
+    keys: dict[str, Any]
+    cohort: int
+    retained: int
+
+    @property
+    def retention_percent(self) -> Decimal | None:
+        return rate_percent(Decimal(self.retained), Decimal(self.cohort)) if self.cohort else None
+
+
+def nqn_retention(
+    session: Session, scope: Scope, cohort: Period, as_of: date, by: Sequence[str] = ()
+) -> list[RetentionCell]:
+    """Nurses whose first assignment anywhere in the partnership started at band 5 (registered nursing)
+    within ``cohort``, at the scope's trusts, who are still in post at the level 12 months after their start.
+
+    Only starters whose first anniversary has come by ``as_of`` are counted.
+    """
+    keys = [k for k in _group_keys(by) if k == "trust"]
+    days = [
+        cohort.first_day + timedelta(days=n) for n in range((cohort.last_day - cohort.first_day).days + 1)
+    ]
+    anniversaries = (
+        values(column("start_date", Date), column("anniversary", Date), name="anniversary")
+        .data([(d, one_year_on(d)) for d in days if one_year_on(d) <= as_of])
+        .cte("anniversary")
+    )
+    a = Assignment
+    earlier = aliased(Assignment, name="earlier")
+    first_in_partnership = ~exists().where(
+        earlier.staff_member_id == a.staff_member_id,
+        earlier.trust_id.in_(scope.partnership_trust_ids),
+        earlier.person_type.not_in(EXCLUDED_PERSON_TYPES),
+        earlier.start_date < a.start_date,
+    )
+    level_scope = replace(scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=())
+    ending = aliased(Assignment, name="ending")
+    left_within_year = exists().where(
+        ending.staff_member_id == a.staff_member_id,
+        ending.trust_id.in_(scope.continuity_trust_ids),
+        ending.person_type.not_in(EXCLUDED_PERSON_TYPES),
+        ending.end_date >= a.start_date,
+        ending.end_date < anniversaries.c.anniversary,
+        ~_continued(ending, level_scope),
+    )
+    starters = (
+        select(
+            a.staff_member_id.label("person"),
+            *breakdown_columns(a, keys),
+            func.max(case((left_within_year, 1), else_=0)).label("left"),
+        )
+        .join(anniversaries, anniversaries.c.start_date == a.start_date)
+        .where(
+            a.trust_id.in_(scope.trust_ids),
+            a.person_type.not_in(EXCLUDED_PERSON_TYPES),
+            a.staff_group == NQN_STAFF_GROUP,
+            a.afc_band == NQN_BAND,
+            first_in_partnership,
+        )
+        .group_by(a.staff_member_id, *[c.element for c in breakdown_columns(a, keys)])
+        .subquery("starter")
+    )
+    key_cols = [starters.c[k] for k in keys]
+    stmt = select(
+        *key_cols,
+        func.count().label("cohort"),
+        func.sum(1 - starters.c.left).label("retained"),
+    ).group_by(*key_cols)
+    return [
+        RetentionCell({k: row[k] for k in keys}, int(row["cohort"]), int(row["retained"] or 0))
+        for row in session.execute(stmt).mappings()
+        if row["cohort"]
+    ]

@@ -1,0 +1,84 @@
+"""JSON shapes of the metrics API: the query (load) and one schema per metric's rows (dump)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from passport.metrics.operations import WINDOWS
+
+_MONTH = validate.Regexp(r"^\d{4}-\d{2}$", error="Write the month as YYYY-MM, such as 2024-04.")
+
+
+class MetricQuerySchema(Schema):
+    trust = fields.String(
+        validate=validate.Length(min=1, max=10),
+        metadata={"description": "ODS code of one trust (trust level)"},
+    )
+    partnership = fields.Boolean(
+        load_default=False, metadata={"description": "The partnership's figures (partnership level)"}
+    )
+    from_month = fields.String(
+        data_key="from", required=True, validate=_MONTH, metadata={"description": "First month, YYYY-MM"}
+    )
+    to_month = fields.String(
+        data_key="to", required=True, validate=_MONTH, metadata={"description": "Last month, YYYY-MM"}
+    )
+    by = fields.String(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={"description": "Breakdown keys, comma separated: month, trust, staff_group, band"},
+    )
+    window = fields.String(
+        validate=validate.OneOf(WINDOWS),
+        metadata={"description": "With by=month: each month (month) or the 12 months to it (rolling12)"},
+    )
+    staff_group = fields.List(
+        fields.String(validate=validate.Length(max=8)),
+        load_default=list,
+        metadata={"description": "Staff group codes"},
+    )
+    band = fields.List(
+        fields.String(validate=validate.Length(max=3)),
+        load_default=list,
+        metadata={"description": "AfC bands"},
+    )
+
+
+class _RowBase(Schema):
+    period = fields.String(
+        required=True, metadata={"description": "YYYY-MM, or YYYY-MM/YYYY-MM for a longer period"}
+    )
+    trust = fields.String(metadata={"description": "ODS code: the trust asked for, or the breakdown's trust"})
+    partnership = fields.String(metadata={"description": "The partnership's code (partnership level)"})
+    month = fields.String(metadata={"description": "With by=month: the month (the last of a rolling window)"})
+    staff_group = fields.String(allow_none=True)
+    band = fields.String(allow_none=True)
+
+
+class SicknessRowSchema(_RowBase):
+    fte_days_lost = fields.Float(
+        required=True, allow_none=True, metadata={"description": "Null when suppressed"}
+    )
+    fte_days_available = fields.Float(required=True, allow_none=True)
+    rate_percent = fields.Float(
+        required=True, allow_none=True, metadata={"description": "Null when suppressed"}
+    )
+
+
+class LeaversRowSchema(_RowBase):
+    leavers = fields.Integer(required=True)
+    average_headcount = fields.Float(required=True, allow_none=True)
+    rate_percent = fields.Float(required=True, allow_none=True)
+    leavers_fte = fields.Float(required=True, allow_none=True)
+    average_fte = fields.Float(required=True, allow_none=True)
+    fte_rate_percent = fields.Float(required=True, allow_none=True)
+
+
+class StabilityRowSchema(_RowBase):
+    start_headcount = fields.Integer(required=True)
+    still_in_post = fields.Integer(required=True)
+    stability_percent = fields.Float(required=True, allow_none=True)
+
+
+class PublishedUploadSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})

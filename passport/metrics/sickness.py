@@ -1,0 +1,339 @@
+"""Sickness absence counted in the database: FTE days lost and available, the rate, reasons, Bradford.
+
+Definitions (shared/design.md, restated in docs/metrics.md): calendar days; FTE days available for an
+assignment in a month = contracted FTE x days it is in post in that month; FTE days lost = FTE x days of
+a sickness absence inside the month and inside the assignment; an open absence runs to the period end;
+rate = sum lost / sum available x 100, always a ratio of sums.
+
+The SQL reduces records to one row per month and breakdown cell (sums in ten-thousandths of an FTE day,
+whole numbers, so every engine sums exactly); longer periods and rolling 12 months are sums of those
+monthly rows, done in SQL too (GROUP BY and a RANGE window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    case,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    values,
+)
+from sqlalchemy.orm import Session
+
+from passport.metrics.published import rate_percent
+from passport.metrics.queries import (
+    E4,
+    Period,
+    Scope,
+    breakdown_columns,
+    counted,
+    day_number,
+    earliest,
+    fte_e4,
+    latest,
+    month_last_day,
+    month_of,
+    periods_table,
+)
+from passport.trusts.models import StaffMember
+from passport.workforce.models import Absence, Assignment
+
+SICKNESS = "SICKNESS"
+ROLLING_MONTHS = 12
+GROUP_KEYS = ("trust", "staff_group", "band")
+
+
+@dataclass(frozen=True)
+class SicknessCell:
+    period: Period
+    keys: dict[str, Any]  # trust (id), staff_group, band: those asked for
+    fte_days_lost: Decimal
+    fte_days_available: Decimal
+
+    @property
+    def rate_percent(self) -> Decimal | None:
+        if not self.fte_days_available:
+            return None
+        return rate_percent(self.fte_days_lost, self.fte_days_available)
+
+
+def _group_keys(by: Sequence[str]) -> list[str]:
+    return [key for key in GROUP_KEYS if key in by]
+
+
+def _spans(
+    scope: Scope, first_day: date, last_day: date, by: Sequence[str], reason: bool = False
+) -> Select[Any]:
+    """Every counted assignment's days in post and every sickness absence's days lost, each clipped to
+    the period (and an absence to its assignment; an open one runs to the period end), as
+    (first, last, keys, lost_e4, available_e4) rows grouped on identical spans.
+
+    One pass over each table, whatever the number of months: the months are split out afterwards.
+    """
+    a, ab = Assignment, Absence
+    p_first, p_last = literal(first_day, Date), literal(last_day, Date)
+    keys = breakdown_columns(a, by)
+    in_post_first = latest(a.start_date, p_first)
+    in_post_last = earliest(func.coalesce(a.end_date, p_last), p_last)
+    reason_col = [literal(None, String).label("reason")] if reason else []
+    available = select(
+        in_post_first.label("first"),
+        in_post_last.label("last"),
+        *keys,
+        *reason_col,
+        literal(0, Integer).label("lost_e4"),
+        fte_e4(a).label("available_e4"),
+    ).where(counted(a, scope), in_post_first <= in_post_last)
+    sick_first = latest(ab.first_day, a.start_date, p_first)
+    sick_last = earliest(func.coalesce(ab.last_day, p_last), func.coalesce(a.end_date, p_last), p_last)
+    lost = (
+        select(
+            sick_first.label("first"),
+            sick_last.label("last"),
+            *breakdown_columns(a, by),
+            *([ab.reason_code.label("reason")] if reason else []),
+            fte_e4(a).label("lost_e4"),
+            literal(0, Integer).label("available_e4"),
+        )
+        .select_from(ab)
+        .join(a, a.id == ab.assignment_id)
+        .where(ab.category == SICKNESS, counted(a, scope, indexed=False), sick_first <= sick_last)
+    )
+    both = union_all(available, lost).subquery("span_rows")
+    group = [
+        both.c.first,
+        both.c.last,
+        *[both.c[k] for k in _group_keys(by)],
+        *([both.c.reason] if reason else []),
+    ]
+    return select(
+        *group,
+        func.sum(both.c.lost_e4).label("lost_e4"),
+        func.sum(both.c.available_e4).label("available_e4"),
+    ).group_by(*group)
+
+
+def monthly_sums(scope: Scope, first_month: int, last_month: int, by: Sequence[str]) -> Select[Any]:
+    """SELECT month, <keys>, lost_e4, available_e4 — one row per month and cell with staff in post.
+
+    Each span [first, last] of weight w becomes two change events, +w on its first day and -w the day
+    after its last; the weighted days before day x are then sum over events up to x of (x * w - day * w).
+    A month's days are that at (its last day + 1) less that at its first day. Only the events (one row
+    per day and cell) meet the months, never the records.
+    """
+    spans = _spans(scope, month_of(first_month), month_last_day(last_month), by).subquery("span")
+    keys = [spans.c[k] for k in _group_keys(by)]
+    side = values(column("side", Integer), name="side").data([(0,), (1,)]).cte("side")
+    day = case((side.c.side == 0, day_number(spans.c.first)), else_=day_number(spans.c.last) + 1)
+    sign = case((side.c.side == 0, 1), else_=-1)
+    events = (
+        select(
+            day.label("day"),
+            *keys,
+            func.sum(sign * spans.c.lost_e4).label("lost"),
+            func.sum(sign * spans.c.lost_e4 * day).label("lost_days"),
+            func.sum(sign * spans.c.available_e4).label("available"),
+            func.sum(sign * spans.c.available_e4 * day).label("available_days"),
+        )
+        .select_from(spans.join(side, literal(True)))
+        .group_by(day, *keys)
+        .subquery("event")
+    )
+    months = periods_table([Period(m, m) for m in range(first_month, last_month + 1)], "month")
+    event_keys = [events.c[k] for k in _group_keys(by)]
+    end, begin = months.c.last_dn + 1, months.c.first_dn
+
+    def days_in_month(weight: Any, weighted_days: Any) -> Any:
+        before_begin = case((events.c.day <= begin, begin * weight - weighted_days), else_=0)
+        return func.sum(end * weight - weighted_days - before_begin)
+
+    lost_e4 = days_in_month(events.c.lost, events.c.lost_days)
+    available_e4 = days_in_month(events.c.available, events.c.available_days)
+    return (
+        select(
+            months.c.first_month.label("month"),
+            *event_keys,
+            lost_e4.label("lost_e4"),
+            available_e4.label("available_e4"),
+        )
+        .select_from(events)
+        .join(months, events.c.day <= end)
+        .group_by(months.c.first_month, *event_keys)
+        .having(available_e4 != 0)
+    )
+
+
+def sickness_cells(
+    session: Session,
+    scope: Scope,
+    first_month: int,
+    last_month: int,
+    by: Sequence[str],
+    window: str = "month",
+) -> list[SicknessCell]:
+    """Sickness figures for the months first_month..last_month (month indexes).
+
+    With "month" in ``by``: one row per month, or per 12 months ending with each month when ``window`` is
+    "rolling12". Without it: one row for the whole period. Other keys of ``by`` split every row.
+    """
+    keys = _group_keys(by)
+    by_month = "month" in by
+    rolling = by_month and window == "rolling12"
+    start = first_month - (ROLLING_MONTHS - 1) if rolling else first_month
+    monthly = monthly_sums(scope, start, last_month, by).subquery("monthly")
+    key_cols = [monthly.c[key] for key in keys]
+    if rolling:
+        window_args = {"partition_by": key_cols or None, "order_by": monthly.c.month, "range_": (-11, 0)}
+        rolled = select(
+            monthly.c.month,
+            *key_cols,
+            func.sum(monthly.c.lost_e4).over(**window_args).label("lost_e4"),
+            func.sum(monthly.c.available_e4).over(**window_args).label("available_e4"),
+        ).subquery("rolled")
+        stmt = select(rolled).where(rolled.c.month >= first_month)
+    elif by_month:
+        stmt = select(monthly)
+    else:
+        stmt = select(
+            *key_cols,
+            func.sum(monthly.c.lost_e4).label("lost_e4"),
+            func.sum(monthly.c.available_e4).label("available_e4"),
+        ).group_by(*key_cols)
+    cells = []
+    for row in session.execute(stmt).mappings():
+        if by_month:
+            month = row["month"]
+            period = Period(month - ROLLING_MONTHS + 1 if rolling else month, month)
+        else:
+            period = Period(first_month, last_month)
+        cells.append(
+            SicknessCell(
+                period,
+                {key: row[key] for key in keys},
+                Decimal(int(row["lost_e4"] or 0)) / E4,
+                Decimal(int(row["available_e4"] or 0)) / E4,
+            )
+        )
+    cells.sort(key=lambda c: (c.period.last_month, *(str(c.keys[k]) for k in keys)))
+    return cells
+
+
+def sickness_trend(
+    session: Session, scope: Scope, first_month: int, last_month: int
+) -> tuple[dict[int, SicknessCell], dict[int, SicknessCell]]:
+    """Monthly and rolling 12-month cells for the same months in one statement (the dashboard's trend):
+    one pass over the records instead of two."""
+    monthly = monthly_sums(scope, first_month - (ROLLING_MONTHS - 1), last_month, ()).subquery("monthly")
+    window = {"order_by": monthly.c.month, "range_": (-11, 0)}
+    both = select(
+        monthly.c.month,
+        monthly.c.lost_e4,
+        monthly.c.available_e4,
+        func.sum(monthly.c.lost_e4).over(**window).label("rolling_lost_e4"),
+        func.sum(monthly.c.available_e4).over(**window).label("rolling_available_e4"),
+    ).subquery("trend")
+    by_month: dict[int, SicknessCell] = {}
+    rolling: dict[int, SicknessCell] = {}
+    for row in session.execute(select(both).where(both.c.month >= first_month)).mappings():
+        m = row["month"]
+        by_month[m] = SicknessCell(
+            Period(m, m),
+            {},
+            Decimal(int(row["lost_e4"] or 0)) / E4,
+            Decimal(int(row["available_e4"] or 0)) / E4,
+        )
+        rolling[m] = SicknessCell(
+            Period(m - ROLLING_MONTHS + 1, m),
+            {},
+            Decimal(int(row["rolling_lost_e4"] or 0)) / E4,
+            Decimal(int(row["rolling_available_e4"] or 0)) / E4,
+        )
+    return by_month, rolling
+
+
+@dataclass(frozen=True)
+class ReasonShare:
+    reason_code: str
+    fte_days_lost: Decimal
+    share_percent: Decimal
+
+
+def sickness_reasons(
+    session: Session, scope: Scope, first_month: int, last_month: int
+) -> tuple[list[ReasonShare], Decimal]:
+    """FTE days lost per reason code over the period and each one's share of all days lost; with the
+    period's FTE days available (so the caller can suppress a small cell). One pass, no months."""
+    spans = _spans(scope, month_of(first_month), month_last_day(last_month), (), reason=True).subquery()
+    days = day_number(spans.c.last) - day_number(spans.c.first) + 1
+    stmt = select(
+        spans.c.reason,
+        func.sum(spans.c.lost_e4 * days).label("lost_e4"),
+        func.sum(spans.c.available_e4 * days).label("available_e4"),
+    ).group_by(spans.c.reason)
+    rows = list(session.execute(stmt))
+    available = sum(int(row.available_e4 or 0) for row in rows)
+    lost_by_reason = [(row.reason, int(row.lost_e4 or 0)) for row in rows if row.reason is not None]
+    total = sum(lost for _code, lost in lost_by_reason)
+    shares = [
+        ReasonShare(code, Decimal(lost) / E4, rate_percent(Decimal(lost), Decimal(total)))
+        for code, lost in lost_by_reason
+        if lost > 0
+    ]
+    shares.sort(key=lambda r: (-r.fte_days_lost, r.reason_code))
+    return shares, Decimal(available) / E4
+
+
+# --- Bradford factor ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BradfordScore:
+    staff_member_id: int
+    name: str
+    spells: int
+    days: int
+    score: int
+
+
+def bradford_factors(session: Session, trust_id: int, as_of: date, limit: int = 50) -> list[BradfordScore]:
+    """The trust's people with sickness in the 52 weeks ending ``as_of``, highest Bradford factor first.
+
+    The factor itself (S^2 x D, spells on two posts at once merged) is the workforce records' own
+    ``bradford_factor``, so the person's record page and this list always agree. Only the sickness rows
+    inside the window are read. HR of the trust only (the policy's VIEW_SICKNESS_DETAIL).
+    """
+    from passport.workforce.operations import BRADFORD_WINDOW_DAYS, bradford_factor
+
+    first = as_of - timedelta(days=BRADFORD_WINDOW_DAYS - 1)
+    stmt = (
+        select(Absence, StaffMember)
+        .join(Assignment, Assignment.id == Absence.assignment_id)
+        .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
+        .where(
+            Absence.trust_id == trust_id,
+            Absence.category == SICKNESS,
+            Absence.first_day <= as_of,
+            or_(Absence.last_day.is_(None), Absence.last_day >= first),
+        )
+    )
+    spells: dict[int, tuple[StaffMember, list[Absence]]] = {}
+    for absence, member in session.execute(stmt):
+        spells.setdefault(member.id, (member, []))[1].append(absence)
+    scores = []
+    for member, absences in spells.values():
+        factor = bradford_factor(absences, as_of)
+        scores.append(BradfordScore(member.id, member.full_name, factor.spells, factor.days, factor.score))
+    scores.sort(key=lambda s: (-s.score, s.name))
+    return scores[:limit]

@@ -1,0 +1,244 @@
+"""The retention and sickness dashboard, its CSV downloads, HR's Bradford list and the admin upload of
+published NHS figures; plus plotly's JavaScript and stylesheet, served from the installed wheel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from passport.auth.models import Role
+from passport.auth.policy import Action, allows, ensure
+from passport.db import get_session
+from passport.errors import DomainError, NotFound
+from passport.forms import attach_domain_error
+from passport.metrics import charts
+from passport.metrics.benchmark import import_published_sickness, published_months
+from passport.metrics.dashboard import CHART_NAMES, Dashboard, dashboard_data
+from passport.metrics.forms import DashboardFilterForm, PublishedUploadForm
+from passport.metrics.operations import latest_recorded_month, parse_month
+from passport.metrics.queries import month_index, month_label
+from passport.metrics.sickness import bradford_factors
+from passport.navigation import HomeLink, register
+from passport.trusts.models import Trust
+from passport.trusts.operations import list_trusts
+
+blueprint = Blueprint("metrics", __name__)
+PARTNERSHIP = "partnership"
+DEFAULT_MONTHS = 24
+
+register(
+    HomeLink(
+        Role.DIRECTOR,
+        "Retention and sickness",
+        "metrics.dashboard",
+        "Trends for your trust and the partnership, beside published NHS figures.",
+    ),
+    HomeLink(
+        Role.HR,
+        "Retention and sickness",
+        "metrics.dashboard",
+        "Your trust's sickness, leaver and stability trends.",
+    ),
+    HomeLink(
+        Role.HR,
+        "Bradford factors",
+        "metrics.bradford",
+        "Your trust's staff with sickness in the last 52 weeks.",
+    ),
+    HomeLink(
+        Role.ADMIN,
+        "Retention and sickness",
+        "metrics.dashboard",
+        "The partnership's and each trust's trends.",
+    ),
+    HomeLink(
+        Role.ADMIN,
+        "Published sickness figures",
+        "metrics.published",
+        "Import NHS England's monthly sickness absence files.",
+    ),
+)
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object()
+
+
+def _scope_choices(user: Any, trusts: list[Trust]) -> list[tuple[str, str]]:
+    choices = [(t.ods_code, t.name) for t in trusts if allows(user, Action.VIEW_METRICS, t.id)]
+    if allows(user, Action.VIEW_PARTNERSHIP_METRICS):
+        choices.insert(0, (PARTNERSHIP, "The partnership (all partner trusts)"))
+    return choices
+
+
+def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
+    """The filter form from the query string and, when it is valid, what to count."""
+    user = _user()
+    ensure(user, Action.VIEW_METRICS)
+    session = get_session()
+    trusts = list_trusts(session)
+    form = DashboardFilterForm(formdata=request.args)
+    form.scope.choices = _scope_choices(user, trusts)
+    asked = (request.args.get("scope") or "").strip()
+    if asked == PARTNERSHIP:
+        ensure(user, Action.VIEW_PARTNERSHIP_METRICS)
+    elif asked:
+        known = next((t for t in trusts if t.ods_code == asked), None)
+        if known is not None:
+            ensure(user, Action.VIEW_METRICS, known.id)  # another trust's figures: refused, not "invalid"
+    if not form.validate():
+        return form, None
+    default_scope = next((t.ods_code for t in trusts if t.id == user.trust_id), None) or PARTNERSHIP
+    chosen = form.scope.data or default_scope
+    trust = next((t for t in trusts if t.ods_code == chosen), None)
+    if trust is None:
+        ensure(user, Action.VIEW_PARTNERSHIP_METRICS)
+    else:
+        ensure(user, Action.VIEW_METRICS, trust.id)
+    form.scope.data = chosen
+    try:
+        last = parse_month(form.to_month.data, "to_month") if form.to_month.data else None
+        first = parse_month(form.from_month.data, "from_month") if form.from_month.data else None
+    except DomainError as error:
+        attach_domain_error(form, error)
+        return form, None
+    if last is None:
+        ids = [trust.id] if trust else [t.id for t in trusts]
+        recorded = latest_recorded_month(session, ids)
+        last = recorded if recorded is not None else month_index(date.today()) - 1
+    if first is None:
+        first = last - DEFAULT_MONTHS + 1
+    if last < first:
+        form.to_month.errors = [*form.to_month.errors, "The period must end after it starts"]
+        return form, None
+    if last - first + 1 > 60:
+        form.from_month.errors = [*form.from_month.errors, "Choose at most 60 months"]
+        return form, None
+    form.from_month.data, form.to_month.data = month_label(first), month_label(last)
+    return form, {
+        "trust": trust,
+        "first": first,
+        "last": last,
+        "staff_groups": (form.staff_group.data,) if form.staff_group.data else (),
+        "bands": (form.band.data,) if form.band.data else (),
+        "side_by_side": allows(user, Action.VIEW_PARTNERSHIP_METRICS),
+    }
+
+
+def _dashboard(chosen: dict[str, Any]) -> Dashboard:
+    return dashboard_data(
+        get_session(),
+        chosen["trust"],
+        chosen["first"],
+        chosen["last"],
+        staff_groups=chosen["staff_groups"],
+        bands=chosen["bands"],
+        side_by_side=chosen["side_by_side"],
+    )
+
+
+@blueprint.context_processor
+def _plotly_style_ids() -> dict[str, Any]:
+    return {"plotly_style_ids": charts.bundled_style_ids()}
+
+
+@blueprint.get("/metrics")
+@login_required
+def dashboard():  # type: ignore[no-untyped-def]
+    form, chosen = _read_filters()
+    if chosen is None:
+        return render_template("metrics/dashboard.html", form=form, dashboard=None, figures={}, query=""), 422
+    board = _dashboard(chosen)
+    figures = {name: charts.figure_json(chart) for name, chart in board.charts.items()}
+    query = request.query_string.decode("ascii", "replace")
+    return render_template("metrics/dashboard.html", form=form, dashboard=board, figures=figures, query=query)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+@blueprint.get("/metrics/charts/<string:name>.csv")
+@login_required
+def chart_csv(name: str):  # type: ignore[no-untyped-def]
+    """Exactly the rows of one chart (and of its table), as CSV."""
+    if name not in CHART_NAMES:
+        raise NotFound(f"There is no chart called {name}.")
+    form, chosen = _read_filters()
+    if chosen is None:
+        abort(422)
+    chart = _dashboard(chosen).charts.get(name)
+    if chart is None:
+        raise NotFound(f"The chart {name} is not part of your dashboard.")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([key for key, _heading in chart.columns])
+    for row in chart.rows:
+        writer.writerow([_cell(row[key]) for key, _heading in chart.columns])
+    scope = chosen["trust"].ods_code if chosen["trust"] else PARTNERSHIP
+    filename = f"{name}_{scope}_{month_label(chosen['first'])}_{month_label(chosen['last'])}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@blueprint.get("/metrics/bradford")
+@login_required
+def bradford():  # type: ignore[no-untyped-def]
+    user = _user()
+    ensure(user, Action.VIEW_SICKNESS_DETAIL, user.trust_id)  # HR of a trust; nobody without one
+    as_of = date.today()
+    scores = bradford_factors(get_session(), user.trust_id, as_of)
+    return render_template("metrics/bradford.html", scores=scores, as_of=as_of, trust=user.trust)
+
+
+@blueprint.route("/admin/published-sickness", methods=["GET", "POST"])
+@login_required
+def published():  # type: ignore[no-untyped-def]
+    user = _user()
+    ensure(user, Action.MANAGE_PUBLISHED_BENCHMARKS)
+    session = get_session()
+    form = PublishedUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            summary = import_published_sickness(
+                session, [(upload.filename or "upload.csv", upload.stream)], actor=user
+            )
+        except DomainError as error:
+            session.rollback()
+            attach_domain_error(form, error)  # InvalidInput names the field "file"
+        else:
+            session.commit()
+            flash(
+                f"Imported {summary.rows} rows for {', '.join(summary.months)}: {summary.added} added, "
+                f"{summary.updated} updated, {summary.unchanged} unchanged.",
+                "success",
+            )
+            return redirect(url_for("metrics.published"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("metrics/published.html", form=form, months=published_months(session)), status
+
+
+@blueprint.get("/metrics/assets/plotly.min.js")
+def plotly_js():  # type: ignore[no-untyped-def]
+    return send_file(charts.PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+
+
+@blueprint.get("/metrics/assets/plotly.css")
+def plotly_css():  # type: ignore[no-untyped-def]
+    response = Response(charts.plotly_css(), mimetype="text/css")
+    response.cache_control.max_age = 86400
+    return response

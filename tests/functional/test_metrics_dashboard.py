@@ -1,0 +1,155 @@
+"""The dashboard page: charts as JSON for plotly, a table for each, a CSV of exactly the table's rows,
+published benchmarks beside the computed rate, filters, and who sees what."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from passport.auth.models import Role
+from passport.metrics.benchmark import benchmark_series
+from passport.metrics.queries import month_index
+from tests.conftest import sign_in
+from tests.support.factories import StaffMemberFactory, UserFactory
+from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory, PublishedSicknessFactory
+
+
+@pytest.fixture
+def world(session, demo_trusts):  # type: ignore[no-untyped-def]
+    rpg, rv5 = demo_trusts
+    # Twenty full-time nurses at RPG through 2024 (600 FTE days in a 30-day month); two absences.
+    made = [
+        AssignmentFactory(staff_member=StaffMemberFactory(trust=rpg), start_date=date(2023, 1, 1))
+        for _ in range(20)
+    ]
+    AbsenceFactory(
+        assignment=made[0], first_day=date(2024, 4, 1), last_day=date(2024, 4, 6), reason_code="S10"
+    )
+    AbsenceFactory(
+        assignment=made[1], first_day=date(2024, 4, 10), last_day=date(2024, 4, 12), reason_code="S12"
+    )
+    AssignmentFactory(staff_member=StaffMemberFactory(trust=rv5), start_date=date(2023, 1, 1))
+    # Published April 2024: RPG 4.71%, another London mental health trust 3.74%, a trust elsewhere 5%.
+    PublishedSicknessFactory(
+        org_code="RPG", fte_days_lost=Decimal("6113.03626"), fte_days_available=Decimal("129753.81081")
+    )
+    PublishedSicknessFactory(
+        org_code="RV5", fte_days_lost=Decimal("6630.21841"), fte_days_available=Decimal("177365.94527")
+    )
+    PublishedSicknessFactory(
+        org_code="RXX",
+        region_code="Y60",
+        region_name="Midlands",
+        org_type="Acute",
+        fte_days_lost=Decimal("500"),
+        fte_days_available=Decimal("10000"),
+    )
+    return made
+
+
+def test_benchmarks_are_ratios_of_summed_published_days(session, world):
+    bench = benchmark_series(session, ["RPG"], month_index(date(2024, 4, 1)), month_index(date(2024, 4, 1)))
+    april = bench.months[month_index(date(2024, 4, 1))]
+    # Own 6113.03626 / 129753.81081 = 4.711..%; region (RPG + RV5, both London) and type (both Mental
+    # Health): 12743.25467 / 307119.75608 = 4.149..%; England adds 500 / 10000: 13243.25467 / 317119.75608
+    # = 4.176..% (the mean of the three rates would be 4.48).
+    assert (april.own, april.region, april.org_type, april.england) == (
+        Decimal("4.71"),
+        Decimal("4.15"),
+        Decimal("4.15"),
+        Decimal("4.18"),
+    )
+
+
+def _figure(page: str, name: str) -> dict:
+    match = re.search(rf'id="{name}-chart" data-figure="([^"]*)"', page)
+    assert match, f"no figure for {name}"
+    return json.loads(html.unescape(match.group(1)))
+
+
+def test_director_sees_charts_tables_and_benchmark(client, world, demo_trusts):
+    sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
+    response = client.get("/metrics?from_month=2024-03&to_month=2024-04")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    figure = _figure(page, "sickness-trend")
+    traces = {trace["name"]: trace for trace in figure["data"]}
+    # April: 9 days lost / 600 available = 1.50%, beside the published 4.71%.
+    assert traces["Rate"]["x"] == ["2024-03", "2024-04"] and traces["Rate"]["y"][1] == 1.5
+    assert traces["Published rate, this trust"]["y"] == [None, 4.71]
+    assert 'id="sickness-trend-table"' in page and "<caption" in page
+    assert 'id="partner-trusts-chart"' in page  # directors see the partner trusts side by side
+    assert "<script>" not in page  # no inline script: the CSP would refuse it
+
+
+def test_chart_csv_is_exactly_the_table(client, world, demo_trusts):
+    sign_in(client, UserFactory(role=Role.HR, trust=demo_trusts[0]))
+    response = client.get("/metrics/charts/absence-reasons.csv?from_month=2024-03&to_month=2024-04")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    # 20 x 31 + 20 x 30 = 1,220 FTE days available over March and April (over 330: shown); lost S10
+    # 6 days (66.67%), S12 3 days (33.33%).
+    assert rows == [
+        ["reason_code", "reason", "fte_days_lost", "share_percent"],
+        ["S10", "Anxiety/stress/depression/other psychiatric illnesses", "6.00", "66.67"],
+        ["S12", "Other musculoskeletal problems", "3.00", "33.33"],
+    ]
+    page = client.get("/metrics?from_month=2024-03&to_month=2024-04").get_data(as_text=True)
+    table = page[page.index('id="absence-reasons-table"') :]
+    assert "Anxiety/stress/depression/other psychiatric illnesses" in table and "66.67" in table
+    assert 'id="partner-trusts-chart"' not in page  # HR: her trust only
+
+
+def test_filters_narrow_the_figures(client, world, demo_trusts):
+    sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
+    page = client.get("/metrics?from_month=2024-04&to_month=2024-04&staff_group=AC").get_data(as_text=True)
+    assert "No figures for this period and filter" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from_month=2024-05&to_month=2024-04", "The period must end after it starts"),
+        ("from_month=May&to_month=2024-04", "Enter the month as YYYY-MM"),
+        ("scope=nowhere", "Not a valid choice"),
+    ],
+)
+def test_bad_filters_show_the_error_summary(client, world, demo_trusts, query, message):
+    sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
+    response = client.get(f"/metrics?{query}")
+    assert response.status_code == 422
+    assert "There is a problem" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
+
+
+def test_bradford_list_for_hr(client, world, demo_trusts):
+    from datetime import timedelta
+
+    recent = date.today() - timedelta(days=20)
+    AbsenceFactory(
+        assignment=world[2], first_day=recent, last_day=recent + timedelta(days=2), reason_code="S13"
+    )
+    AbsenceFactory(
+        assignment=world[2], first_day=recent + timedelta(days=10), last_day=None, reason_code="S13"
+    )
+    sign_in(client, UserFactory(role=Role.HR, trust=demo_trusts[0]))
+    page = client.get("/metrics/bradford").get_data(as_text=True)
+    # Two spells: 3 days, and an open one from 10 days ago to today (11 days): 2 x 2 x 14 = 56.
+    name = world[2].staff_member.full_name
+    assert re.search(
+        rf"{re.escape(html.escape(name))}</th>\s*<td[^>]*>2</td>\s*<td[^>]*>14</td>\s*<td[^>]*>56</td>", page
+    )
+
+
+def test_plotly_is_served_by_us_with_its_styles(client):
+    script = client.get("/metrics/assets/plotly.min.js")
+    assert script.status_code == 200 and b"plotly.js v" in script.data[:200]
+    css = client.get("/metrics/assets/plotly.css").get_data(as_text=True)
+    assert ".js-plotly-plot .plotly .modebar{" in css

@@ -1,0 +1,222 @@
+"""The metrics through their interfaces: the JSON API, the CLI and the published-figures import."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from passport.auth.models import Role
+from passport.metrics.models import PublishedSickness
+from tests.conftest import sign_in
+from tests.support.factories import StaffMemberFactory, UserFactory
+from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
+
+PUBLISHED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "nhs-sickness-absence"
+APRIL = PUBLISHED / "nhs_sickness_absence_2024-04.csv"
+
+
+@pytest.fixture
+def records(session, demo_trusts):  # type: ignore[no-untyped-def]
+    """Twelve full-time nurses at RPG from April 2024 (360 FTE days in April); one off sick 2-3 April.
+    One at RV5, off sick 1-10 April."""
+    rpg, rv5 = demo_trusts
+    made = [
+        AssignmentFactory(staff_member=StaffMemberFactory(trust=rpg), start_date=date(2024, 4, 1))
+        for _ in range(12)
+    ]
+    AbsenceFactory(
+        assignment=made[0], first_day=date(2024, 4, 2), last_day=date(2024, 4, 3), reason_code="S10"
+    )
+    other = AssignmentFactory(staff_member=StaffMemberFactory(trust=rv5), start_date=date(2024, 4, 1))
+    AbsenceFactory(
+        assignment=other, first_day=date(2024, 4, 1), last_day=date(2024, 4, 10), reason_code="S11"
+    )
+    return made
+
+
+def _signed_in(client, role, trust):  # type: ignore[no-untyped-def]
+    user = UserFactory(role=role, trust=trust)
+    sign_in(client, user)
+    return user
+
+
+def test_api_sickness_rows_for_own_trust(client, records, demo_trusts):
+    _signed_in(client, Role.DIRECTOR, demo_trusts[0])
+    response = client.get("/api/v1/metrics/sickness?trust=RPG&from=2024-04&to=2024-04&by=month")
+    assert response.status_code == 200
+    # 2 days lost of 12 x 30 = 360 available: 0.56%
+    assert response.json == [
+        {
+            "period": "2024-04",
+            "trust": "RPG",
+            "month": "2024-04",
+            "fte_days_lost": 2.0,
+            "fte_days_available": 360.0,
+            "rate_percent": 0.56,
+        }
+    ]
+
+
+def test_api_partnership_by_trust_suppresses_small_cells(client, records, demo_trusts):
+    _signed_in(client, Role.DIRECTOR, demo_trusts[0])
+    response = client.get("/api/v1/metrics/sickness?partnership=true&from=2024-04&to=2024-04&by=trust")
+    assert response.status_code == 200
+    rows = {row["trust"]: row for row in response.json}
+    assert rows["RPG"]["rate_percent"] == 0.56
+    # RV5: one nurse, 30 FTE days available: suppressed.
+    assert rows["RV5"] == {
+        "period": "2024-04",
+        "partnership": "SLP",
+        "trust": "RV5",
+        "fte_days_lost": None,
+        "fte_days_available": 30.0,
+        "rate_percent": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ("trust=RPG&from=2024-06&to=2024-04", "to", "ends"),
+        ("trust=ZZZ&from=2024-04&to=2024-04", "trust", "no trust"),
+        ("trust=RPG&from=2024-04&to=2024-04&by=month,ward", "by", "ward"),
+        ("trust=RPG&partnership=true&from=2024-04&to=2024-04", "trust", "not both"),
+        ("trust=RPG&from=2024-13&to=2024-14", "from", "YYYY-MM"),
+    ],
+)
+def test_api_bad_input_is_a_clear_422(client, demo_trusts, query, field, words):
+    _signed_in(client, Role.ADMIN, None)
+    response = client.get(f"/api/v1/metrics/leavers?{query}")
+    assert response.status_code == 422, response.json
+    assert response.mimetype == "application/problem+json"
+    problems = {item["field"]: item["message"] for item in response.json["errors"]}
+    assert field in problems and words in problems[field], response.json
+
+
+def test_api_partnership_refused_to_hr(client, demo_trusts):
+    _signed_in(client, Role.HR, demo_trusts[0])
+    response = client.get("/api/v1/metrics/stability?partnership=true&from=2024-04&to=2024-04")
+    assert response.status_code == 403
+
+
+def _run(app, *args):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(args=["passport", *args], catch_exceptions=False)
+
+
+def test_cli_metrics_json_and_csv(app, records):
+    result = _run(app, "metrics", "sickness", "--trust", "RPG", "--from", "2024-04", "--to", "2024-04")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [
+        {
+            "period": "2024-04",
+            "trust": "RPG",
+            "fte_days_lost": 2.0,
+            "fte_days_available": 360.0,
+            "rate_percent": 0.56,
+        }
+    ]
+    result = _run(
+        app,
+        "metrics",
+        "leavers",
+        "--partnership",
+        "--from",
+        "2024-04",
+        "--to",
+        "2024-04",
+        "--by",
+        "trust",
+        "--format",
+        "csv",
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "period,partnership,trust,leavers,average_headcount,rate_percent,leavers_fte,average_fte,fte_rate_percent"
+    )
+    assert "2024-04,SLP,RPG,0,12.0,0.0,0.0,12.0,0.0" in lines
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--trust", "RPG", "--from", "2024-05", "--to", "2024-04"], "ends (2024-04) before it starts"),
+        (["--trust", "NOPE", "--from", "2024-04", "--to", "2024-04"], "no trust 'NOPE'"),
+        (
+            ["--partnership", "--from", "2024-04", "--to", "2024-04", "--by", "ward"],
+            "ward is not a breakdown",
+        ),
+    ],
+)
+def test_cli_metrics_bad_input(app, demo_trusts, args, message):
+    result = app.test_cli_runner().invoke(args=["passport", "metrics", "stability", *args])
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def _published_count(session) -> int:  # type: ignore[no-untyped-def]
+    return session.scalar(select(func.count()).select_from(PublishedSickness))
+
+
+@pytest.mark.skipif(not APRIL.exists(), reason="the shared published figures are not here")
+def test_import_published_sickness_twice_is_harmless(app, session):
+    first = _run(app, "import-published-sickness", str(APRIL))
+    assert first.exit_code == 0, first.output
+    count = _published_count(session)
+    assert count > 200 and "added" in first.output
+    oxleas = session.scalar(select(PublishedSickness).where(PublishedSickness.org_code == "RPG"))
+    assert (oxleas.month, oxleas.fte_days_lost, oxleas.fte_days_available) == (
+        date(2024, 4, 1),
+        Decimal("6113.036260"),
+        Decimal("129753.810810"),
+    )
+    again = _run(app, "import-published-sickness", str(APRIL))
+    assert again.exit_code == 0 and f"0 added, 0 updated, {count} unchanged" in again.output
+    assert _published_count(session) == count
+
+
+@pytest.mark.parametrize(
+    ("mangle", "message"),
+    [
+        (lambda text: text.replace(",FTE_DAYS_LOST", ",DAYS_LOST", 1), "missing the column FTE_DAYS_LOST"),
+        (lambda text: text.replace("6113.03626", "lots", 1), "lots is not a number"),
+    ],
+)
+@pytest.mark.skipif(not APRIL.exists(), reason="the shared published figures are not here")
+def test_bad_published_file_writes_nothing(app, session, tmp_path, mangle, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(mangle(APRIL.read_text(encoding="utf-8")), encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["passport", "import-published-sickness", str(APRIL), str(bad)]
+    )
+    assert result.exit_code == 1
+    assert message in result.output and "Nothing was imported" in result.output
+    assert _published_count(session) == 0
+
+
+@pytest.mark.skipif(not APRIL.exists(), reason="the shared published figures are not here")
+def test_admin_upload_page(client, session):
+    _signed_in(client, Role.ADMIN, None)
+    bad = APRIL.read_bytes().replace(b"6113.03626", b"n/a", 1)
+    response = client.post(
+        "/admin/published-sickness",
+        data={"file": (io.BytesIO(bad), "april.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert b"n/a is not a number" in response.data
+    assert _published_count(session) == 0
+    response = client.post(
+        "/admin/published-sickness",
+        data={"file": (io.BytesIO(APRIL.read_bytes()), "april.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert _published_count(session) > 200
+    assert b"2024-04" in client.get("/admin/published-sickness").data
