@@ -94,6 +94,8 @@ class DemoReport:
 
 DemoExtension = Callable[[Session, DemoReport], None]
 DEMO_EXTENSIONS: list[DemoExtension] = []
+# Steps that need every extension's data in place first (such as counting the dashboards).
+DEMO_FINISHERS: list[DemoExtension] = []
 
 
 def demo_email(role: Role, ods_code: str) -> str:
@@ -199,4 +201,6 @@ def seed_demo(session: Session, password: str) -> DemoReport:
             _ensure_staff(session, trust, email, given, family, _nmc_pin(rng), report)
     for extend in DEMO_EXTENSIONS:
         extend(session, report)
+    for finish in DEMO_FINISHERS:
+        finish(session, report)
     return report

@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
+from passport.db import utcnow
 from passport.errors import InvalidInput
 from passport.metrics.models import PublishedSickness
 from passport.metrics.published import PublishedSicknessRow, rate_percent, read_published_sickness
@@ -120,6 +121,7 @@ def import_published_sickness(
                 setattr(record, name, value)
                 changed = True
         if changed:
+            record.imported_at = utcnow()  # dashboards computed before this change are out of date
             summary.updated += 1
         else:
             summary.unchanged += 1

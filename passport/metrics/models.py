@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Date, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from passport.db import Base, UTCDateTime, utcnow
@@ -28,4 +29,23 @@ class PublishedSickness(Base):
     ics_name: Mapped[str] = mapped_column(String(200))
     fte_days_lost: Mapped[Decimal] = mapped_column(Numeric(16, 6))
     fte_days_available: Mapped[Decimal] = mapped_column(Numeric(18, 6))
-    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class DashboardSnapshot(Base):
+    """A dashboard as computed from the workforce records, kept until those records change.
+
+    Counting 24 months of a large partnership from its records takes seconds; a director opening the
+    dashboard should not wait for that each time. ``source_fingerprint`` says which state of the records
+    the figures come from (passport.metrics.snapshots); a snapshot whose fingerprint no longer matches
+    is never shown, and is recomputed.
+    """
+
+    __tablename__ = "dashboard_snapshot"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # what was asked, hashed
+    source_fingerprint: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    charts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    compute_seconds: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -17,20 +17,20 @@ from passport.auth.policy import Action, allows, ensure
 from passport.db import get_session
 from passport.errors import DomainError, NotFound
 from passport.forms import attach_domain_error
-from passport.metrics import charts
+from passport.metrics import charts, snapshots
 from passport.metrics.benchmark import import_published_sickness, published_months
-from passport.metrics.dashboard import CHART_NAMES, Dashboard, dashboard_data
+from passport.metrics.dashboard import CHART_NAMES, Dashboard
 from passport.metrics.forms import DashboardFilterForm, PublishedUploadForm
-from passport.metrics.operations import latest_recorded_month, parse_month
-from passport.metrics.queries import month_index, month_label
+from passport.metrics.operations import parse_month
+from passport.metrics.queries import month_label
 from passport.metrics.sickness import bradford_factors
+from passport.metrics.snapshots import DEFAULT_MONTHS, default_period
 from passport.navigation import HomeLink, register
 from passport.trusts.models import Trust
 from passport.trusts.operations import list_trusts
 
 blueprint = Blueprint("metrics", __name__)
 PARTNERSHIP = "partnership"
-DEFAULT_MONTHS = 24
 
 register(
     HomeLink(
@@ -109,9 +109,7 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
         attach_domain_error(form, error)
         return form, None
     if last is None:
-        ids = [trust.id] if trust else [t.id for t in trusts]
-        recorded = latest_recorded_month(session, ids)
-        last = recorded if recorded is not None else month_index(date.today()) - 1
+        last = default_period(session, trust, [t.id for t in trusts]).last_month
     if first is None:
         first = last - DEFAULT_MONTHS + 1
     if last < first:
@@ -132,8 +130,11 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
 
 
 def _dashboard(chosen: dict[str, Any]) -> Dashboard:
-    return dashboard_data(
-        get_session(),
+    """The dashboard asked for, from its snapshot when the records are unchanged (counted and kept
+    otherwise: the snapshot is committed here, at the edge)."""
+    session = get_session()
+    board = snapshots.dashboard(
+        session,
         chosen["trust"],
         chosen["first"],
         chosen["last"],
@@ -141,6 +142,8 @@ def _dashboard(chosen: dict[str, Any]) -> Dashboard:
         bands=chosen["bands"],
         side_by_side=chosen["side_by_side"],
     )
+    session.commit()
+    return board
 
 
 @blueprint.context_processor

@@ -34,6 +34,10 @@ class Assignment(Base):
         CheckConstraint("contracted_fte > 0 AND contracted_fte <= 1.5", name="fte_range"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
         Index("ix_assignment_trust_dates", "trust_id", "start_date", "end_date"),
+        # Secondee assignments are few: the secondments-in-and-out chart finds them by this.
+        Index("ix_assignment_person_type", "person_type"),
+        # The latest change, read by the metrics' dashboard snapshots to know whether they are current.
+        Index("ix_assignment_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +66,7 @@ class Absence(Base):
         CheckConstraint("last_day IS NULL OR last_day >= first_day", name="days_in_order"),
         CheckConstraint("category <> 'SICKNESS' OR reason_code IS NOT NULL", name="sickness_has_reason"),
         Index("ix_absence_trust_days", "trust_id", "first_day", "last_day"),
+        Index("ix_absence_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

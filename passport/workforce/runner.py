@@ -10,8 +10,10 @@ is answered by the process doing the import (development runs one process).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -32,6 +34,10 @@ from passport.workforce.models import ImportRun
 _PROGRESS: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _PROGRESS_LOCK = threading.Lock()
 _PROGRESS_KEEP = 200  # recent imports remembered for the progress poll
+# Work that follows an import that changed records, each step committed on its own (the metrics
+# register counting the usual dashboards again). A failing step is logged: the import stands.
+AFTER_IMPORT_STEPS: list[Callable[[Session], Any]] = []
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -126,5 +132,20 @@ def run_import(
         session.commit()
         _remember(progress_key, status="failed")
         raise
+    if run.added or run.updated:
+        _after_import(session, progress_key)
     _remember(progress_key, status=run.status, rows_read=run.rows_read)
     return ImportOutcome(run, report)
+
+
+def _after_import(session: Session, progress_key: str | None) -> None:
+    if not current_app.config.get("PASSPORT_STEPS_AFTER_IMPORT", True):
+        return
+    _remember(progress_key, status="counting")
+    for step in AFTER_IMPORT_STEPS:
+        try:
+            step(session)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("a step after an import failed; the import itself is kept")

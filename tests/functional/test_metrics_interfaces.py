@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from passport.auth.models import Role
-from passport.metrics.models import PublishedSickness
+from passport.metrics.models import DashboardSnapshot, PublishedSickness
+from passport.trusts.models import Trust
 from tests.conftest import sign_in
 from tests.support.factories import StaffMemberFactory, UserFactory
 from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
@@ -220,3 +221,13 @@ def test_admin_upload_page(client, session):
     assert response.status_code == 302
     assert _published_count(session) > 200
     assert b"2024-04" in client.get("/admin/published-sickness").data
+
+
+def test_cli_refresh_dashboards_keeps_the_usual_dashboards(app, session, records):
+    result = _run(app, "refresh-dashboards")
+    assert result.exit_code == 0, result.output
+    kept = session.scalar(select(func.count()).select_from(DashboardSnapshot))
+    # The partnership's, and each of its trusts' alone and side by side.
+    trusts = session.scalar(select(func.count()).select_from(Trust))
+    assert kept == 1 + 2 * trusts
+    assert f"Counted and kept {kept} dashboards" in result.output

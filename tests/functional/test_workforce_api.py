@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from passport.auth.models import Role
+from passport.metrics.models import DashboardSnapshot
+from passport.metrics.snapshots import source_fingerprint
 from passport.workforce.models import Absence, Assignment
 from tests.conftest import sign_in
 from tests.support.esr_csv import absence, assignment, csv_bytes
@@ -48,6 +50,10 @@ def test_hr_imports_assignments_then_absences_and_reads_the_run_back(client, ses
     assert response.status_code == 201 and response.json["added"] == 1
     again = client.get(f"/api/v1/imports/{run['id']}")
     assert again.status_code == 200 and again.json["added"] == 2 and again.json["sha256"]
+    # The usual dashboards were counted again after the import, from the records as they now stand.
+    fingerprint = source_fingerprint(session)
+    kept = session.scalars(select(DashboardSnapshot)).all()
+    assert kept and all(snapshot.source_fingerprint == fingerprint for snapshot in kept)
 
 
 def test_rejected_rows_come_back_with_row_numbers_and_partial_keeps_the_good_ones(client, session, hr):

@@ -25,6 +25,8 @@ async function poll (url) {
       show('Uploading the file…')
     } else if (body.status === 'running') {
       show(`Checking and saving rows: ${rows} read so far…`)
+    } else if (body.status === 'counting') {
+      show(`Saved: ${rows} rows read. Updating the dashboards…`)
     } else {
       show(`Finished: ${rows} rows read. Opening the results…`, 100)
     }
