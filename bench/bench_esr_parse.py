@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from passport.reference.workforce import SICKNESS_REASONS, STAFF_GROUPS  # noqa: E402
 from passport.workforce.esr_files import iter_absence_chunks, iter_assignment_chunks  # noqa: E402
-from passport.workforce.reference import SICKNESS_REASONS, STAFF_GROUPS  # noqa: E402
 
 ASSIGNMENTS = 60_000
 ABSENCES = 1_000_000

@@ -65,7 +65,7 @@ def uk(day: date) -> str:
 
 
 def write_files(folder: Path, assignments: int, absences: int, rng: random.Random) -> tuple[Path, Path]:
-    from passport.workforce.reference import SICKNESS_REASONS, STAFF_GROUPS
+    from passport.reference.workforce import SICKNESS_REASONS, STAFF_GROUPS
 
     a_path, b_path = folder / "assignments.csv", folder / "absences.csv"
     spans: list[tuple[date, date | None]] = []

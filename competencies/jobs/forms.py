@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from competencies.jobs.models import JobVersion
 from competencies.jobs.operations import ASSESSED_BY, LOCAL_FIELDS, PERSON_SPEC_CATEGORIES
 from passport.errors import DomainError
-from passport.workforce.reference import AFC_BANDS, STAFF_GROUPS
+from passport.reference.workforce import AFC_BANDS, STAFF_GROUPS
 
 DUTIES_HINT = (
     "One duty a line, starting with its area and a colon: 'Clinical care: Assesses patients' needs'."

@@ -24,8 +24,8 @@ from competencies.jobs.requirements import check_requirement
 from passport.audit.operations import record_event
 from passport.db import utcnow
 from passport.errors import Conflict, InvalidInput, NotFound
+from passport.reference.workforce import STAFF_GROUP_BY_CODE, UnknownReferenceValue, parse_afc_band
 from passport.trusts.models import Trust
-from passport.workforce.reference import STAFF_GROUP_BY_CODE, UnknownReferenceValue, parse_afc_band
 
 PERSON_SPEC_CATEGORIES = ("qualifications", "experience", "knowledge", "skills", "values")
 ASSESSED_BY = ("application", "interview", "test")

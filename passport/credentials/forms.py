@@ -14,7 +14,7 @@ from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
 
 from passport.credentials.types import NMC_REGISTER_PARTS, CredentialType, ImmunisationSchema
-from passport.workforce.reference import STAFF_GROUP_BY_CODE, parse_date
+from passport.reference.workforce import STAFF_GROUP_BY_CODE, parse_date
 
 _LABELS = {
     "identity_document": "Identity document checked",

@@ -317,7 +317,7 @@ def issue_training_csv(session: Session, *, issuer_trust: Trust, text: str, acto
     Every row is checked first; if any is wrong, nothing is issued and the result names each row's
     problem. Dates are UK (31/01/2026) or ISO (2026-01-31).
     """
-    from passport.workforce.reference import parse_date
+    from passport.reference.workforce import parse_date
 
     rows = _csv_rows(text)
     refresher_period = refresher_period_for(session, issuer_trust)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from passport.reference.cstf import CSTF_SUBJECTS_BY_CODE, refresher_months
-from passport.workforce.reference import AFC_BANDS, STAFF_GROUP_BY_CODE
+from passport.reference.workforce import AFC_BANDS, STAFF_GROUP_BY_CODE
 
 UK = ZoneInfo("Europe/London")
 

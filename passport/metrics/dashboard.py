@@ -18,9 +18,9 @@ from passport.metrics.operations import is_suppressed, scope_for
 from passport.metrics.queries import Period, month_label, trust_codes
 from passport.metrics.retention import leaver_cells, nqn_retention, stability_cells
 from passport.metrics.sickness import sickness_cells, sickness_reasons, sickness_trend
+from passport.reference.workforce import SICKNESS_REASON_BY_CODE
 from passport.trusts.models import Trust
 from passport.trusts.operations import the_partnership
-from passport.workforce.reference import SICKNESS_REASON_BY_CODE
 
 CHART_NAMES = (
     "sickness-trend",

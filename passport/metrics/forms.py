@@ -7,7 +7,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
-from passport.workforce.reference import AFC_BANDS, STAFF_GROUPS
+from passport.reference.workforce import AFC_BANDS, STAFF_GROUPS
 
 _MONTH = Regexp(r"^\d{4}-\d{2}$", message="Enter the month as YYYY-MM, such as 2024-04")
 

@@ -22,10 +22,10 @@ from passport.metrics.published import SUPPRESSION_MAX_DAYS_AVAILABLE
 from passport.metrics.queries import Period, Scope, month_index, month_label, trust_codes
 from passport.metrics.retention import leaver_cells, stability_cells
 from passport.metrics.sickness import sickness_cells
+from passport.reference.workforce import AFC_BANDS, STAFF_GROUP_BY_CODE
 from passport.trusts.models import Trust
 from passport.trusts.operations import find_trust, the_partnership
 from passport.workforce.models import Absence
-from passport.workforce.reference import AFC_BANDS, STAFF_GROUP_BY_CODE
 
 METRICS = ("sickness", "leavers", "stability")
 BREAKDOWN_KEYS = ("month", "trust", "staff_group", "band")

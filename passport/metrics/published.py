@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import IO, NamedTuple, TypeVar
 
+from passport.reference.workforce import parse_date
 from passport.workforce.esr_files import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_BYTES,
@@ -24,7 +25,6 @@ from passport.workforce.esr_files import (
     RowError,
     iter_parsed_chunks,
 )
-from passport.workforce.reference import parse_date
 
 # Design contract: a cell whose FTE days available is this or less is suppressed, never shown.
 SUPPRESSION_MAX_DAYS_AVAILABLE = Decimal(330)

@@ -22,6 +22,7 @@ from passport.auth.models import UserAccount
 from passport.auth.policy import Action, ensure
 from passport.db import utcnow
 from passport.errors import AccessDenied, Conflict, InvalidInput
+from passport.reference.workforce import format_uk_date
 from passport.secondments import notifications
 from passport.secondments.access import (  # noqa: F401 (callers reach them through operations too)
     can_view,
@@ -35,7 +36,6 @@ from passport.secondments.models import Secondment, SecondmentStep
 from passport.secondments.state import Party, Refused, Snapshot, Status, Step, WrongParty, decide
 from passport.trusts.models import StaffMember, Trust
 from passport.workforce.models import Assignment
-from passport.workforce.reference import format_uk_date
 
 FULL_TIME_HOURS = Decimal("37.5")
 MAX_NOTE = 2000

@@ -17,7 +17,7 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import date
 
-from passport.workforce.reference import format_uk_date
+from passport.reference.workforce import format_uk_date
 
 
 class Status(enum.StrEnum):

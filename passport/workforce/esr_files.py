@@ -23,7 +23,7 @@ from functools import lru_cache
 from tempfile import SpooledTemporaryFile
 from typing import IO, Generic, NamedTuple, TypeVar
 
-from passport.workforce.reference import (
+from passport.reference.workforce import (
     REQUIRED,
     PersonType,
     format_uk_date,

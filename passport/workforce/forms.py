@@ -12,7 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from passport.workforce.reference import (
+from passport.reference.workforce import (
     ABSENCE_CATEGORIES,
     AFC_BANDS,
     LEAVING_REASONS,

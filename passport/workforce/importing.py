@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
 from passport.db import utcnow
+from passport.reference.workforce import ABSENCE_CATEGORIES, format_uk_date
 from passport.trusts.models import StaffMember
 from passport.workforce.bulk import BulkWriter, select_in
 from passport.workforce.esr_files import (
@@ -45,7 +46,6 @@ from passport.workforce.esr_files import (
 )
 from passport.workforce.import_gate import Actor, TrustGate
 from passport.workforce.models import Absence, Assignment, ImportRun
-from passport.workforce.reference import ABSENCE_CATEGORIES, format_uk_date
 
 ASSIGNMENTS = "assignments"
 ABSENCES = "absences"

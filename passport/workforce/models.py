@@ -44,7 +44,7 @@ class Assignment(Base):
     staff_member_id: Mapped[int] = mapped_column(ForeignKey("staff_member.id"), index=True)
     trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id"))
     assignment_number: Mapped[str] = mapped_column(String(30), unique=True)
-    staff_group: Mapped[str] = mapped_column(String(8))  # code from passport.workforce.reference
+    staff_group: Mapped[str] = mapped_column(String(8))  # code from passport.reference.workforce
     job_role: Mapped[str | None] = mapped_column(String(100))
     afc_band: Mapped[str | None] = mapped_column(String(3))  # "1".."9", "8a".."8d"
     contracted_fte: Mapped[Decimal] = mapped_column(Numeric(6, 4))

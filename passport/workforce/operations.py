@@ -18,10 +18,7 @@ from passport.audit.operations import record_event
 from passport.auth.models import UserAccount
 from passport.auth.policy import Action, allows, ensure, filter_by_scope
 from passport.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from passport.trusts.models import StaffMember
-from passport.workforce.importing import absence_outside_assignment
-from passport.workforce.models import Absence, Assignment
-from passport.workforce.reference import (
+from passport.reference.workforce import (
     ABSENCE_CATEGORY_BY_CODE,
     AFC_BANDS,
     LEAVING_REASON_BY_CODE,
@@ -29,6 +26,9 @@ from passport.workforce.reference import (
     STAFF_GROUP_BY_CODE,
     format_uk_date,
 )
+from passport.trusts.models import StaffMember
+from passport.workforce.importing import absence_outside_assignment
+from passport.workforce.models import Absence, Assignment
 
 SICKNESS = "SICKNESS"
 BRADFORD_WINDOW_DAYS = 52 * 7  # a rolling 52 weeks, ending on the day asked about

@@ -11,8 +11,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy.orm import object_session
 
-from passport.trusts.models import Trust
-from passport.workforce.reference import (
+from passport.reference.workforce import (
     ABSENCE_CATEGORIES,
     AFC_BANDS,
     LEAVING_REASON_BY_CODE,
@@ -21,6 +20,7 @@ from passport.workforce.reference import (
     STAFF_GROUP_BY_CODE,
     STAFF_GROUPS,
 )
+from passport.trusts.models import Trust
 
 _ODS = validate.Regexp(r"^[A-Za-z][A-Za-z0-9]{2}([A-Za-z0-9]{2})?$", error="Not an ODS code (such as RPG).")
 

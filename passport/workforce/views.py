@@ -16,11 +16,11 @@ from passport.db import get_session
 from passport.errors import DomainError
 from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
+from passport.reference.workforce import LEAVING_REASON_BY_CODE, STAFF_GROUP_BY_CODE
 from passport.workforce import operations
 from passport.workforce.api import get_import_run, import_limits
 from passport.workforce.forms import AbsenceForm, EndAbsenceForm, ImportForm, LeaverForm, StaffFilterForm
 from passport.workforce.models import ImportRun
-from passport.workforce.reference import LEAVING_REASON_BY_CODE, STAFF_GROUP_BY_CODE
 from passport.workforce.runner import progress_for, run_import
 from passport.workforce.schemas import import_run_json
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from passport.reference.workforce import MAX_YEAR, MIN_YEAR, PersonType, parse_date
 from passport.workforce.esr_files import AbsenceRow, iter_absence_chunks, read_absences, read_assignments
-from passport.workforce.reference import MAX_YEAR, MIN_YEAR, PersonType, parse_date
 
 ASSIGNMENT_HEADER = [
     "Assignment Number",

@@ -1,6 +1,6 @@
 import pytest
 
-from passport.workforce.reference import (
+from passport.reference.workforce import (
     ABSENCE_CATEGORIES,
     AFC_BANDS,
     LEAVING_REASONS,
