@@ -345,9 +345,23 @@ def verified_facts(session: Session, member: StaffMember, needs: list[Need], *, 
             IssuedCredential.credential_type.in_(_types_needed(needs)),
         )
     )
+    reports = [
+        (
+            credential,
+            verify_credential(credential.document, issuers=issuers, status_lists=status_lists, now=now),
+        )
+        for credential in credentials
+    ]
+    return facts_from_reports(session, member.id, reports)
+
+
+def facts_from_reports(
+    session: Session, member_id: int, reports: list[tuple[IssuedCredential, Any]]
+) -> list[Fact]:
+    """Facts from credentials already verified (each with its verifier's report): a passport shared
+    with a trust is judged on what the nurse chose to present, as it was verified on the page."""
     facts: list[tuple[int, Fact]] = []
-    for credential in credentials:
-        report = verify_credential(credential.document, issuers=issuers, status_lists=status_lists, now=now)
+    for credential, report in reports:
         failed = next((check for check in report.checks if not check.passed), None)
         subject = (
             credential.document.get("credentialSubject") if isinstance(credential.document, dict) else None
@@ -361,7 +375,7 @@ def verified_facts(session: Session, member: StaffMember, needs: list[Need], *, 
             report.verified,
             None if failed is None else failed.message.rstrip("."),
         )
-        facts.append((member.id, fact))
+        facts.append((member_id, fact))
     return [fact for _, fact in _with_ranks(session, facts)]
 
 
@@ -449,4 +463,28 @@ def fits_for_member(
     return [
         (version, evaluate(needs, index, now=moment, expiring_within_days=expiring_within_days))
         for version, needs in needs_by_version
+    ]
+
+
+def fits_for_presented(
+    session: Session,
+    member_id: int,
+    reports: list[tuple[IssuedCredential, Any]],
+    versions: list[JobVersion],
+    *,
+    now: datetime | None = None,
+    expiring_within_days: int = DEFAULT_EXPIRING_DAYS,
+) -> list[tuple[JobVersion, FitResult]]:
+    """What a shared passport shows against several job descriptions: only the credentials presented
+    count, and only those that verified."""
+    moment = now or utcnow()
+    index = FactIndex(facts_from_reports(session, member_id, reports))
+    return [
+        (
+            version,
+            evaluate(
+                needs_for(session, version), index, now=moment, expiring_within_days=expiring_within_days
+            ),
+        )
+        for version in versions
     ]

@@ -21,10 +21,11 @@ from competencies.jobs.forms import (
 from competencies.jobs.models import JobStatus, JobVersion
 from passport.audit.operations import record_event
 from passport.auth.models import Role
-from passport.auth.policy import Action, ensure
+from passport.auth.policy import Action, allows, ensure
 from passport.db import get_session
 from passport.errors import DomainError, NotFound
 from passport.navigation import HomeLink, register
+from passport.passports.views import SHARED_PASSPORT_SECTIONS
 from passport.trusts.models import StaffMember, Trust
 
 blueprint = Blueprint("jobs", __name__)
@@ -334,3 +335,31 @@ def staff_fit(staff_id: int):  # type: ignore[no-untyped-def]
     )
     session.commit()
     return render_template("jobs/staff.html", member=member, fits=fits, statuses=JobStatus)
+
+
+def _fit_on_shared_passport(session, user, share, entries):  # type: ignore[no-untyped-def]
+    """HR of the trust a passport was shared with sees how what she presented fits each job
+    description that trust has adopted (shares naming no trust: the viewer's own trust)."""
+    trust_id = share.receiving_trust_id or user.trust_id
+    if trust_id is None or not allows(user, Action.RUN_FIT_CHECKS, trust_id):
+        return None
+    versions = operations.adopted_by_trust(session, trust_id)
+    if not versions:
+        return None
+    fits = facts.fits_for_presented(
+        session, share.staff_member_id, entries, versions, expiring_within_days=_expiring_days()
+    )
+    record_event(
+        session,
+        actor=user,
+        action="job.fit_checked",
+        record_type="passport_share",
+        record_id=share.id,
+        trust_id=trust_id,
+        details={"job_versions": [v.id for v in versions], "staff_member_id": share.staff_member_id},
+    )
+    return "jobs/_shared_fit.html", {"fits": fits, "trust": session.get(Trust, trust_id)}
+
+
+if _fit_on_shared_passport not in SHARED_PASSPORT_SECTIONS:
+    SHARED_PASSPORT_SECTIONS.append(_fit_on_shared_passport)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
@@ -28,6 +29,14 @@ def _holder():  # type: ignore[no-untyped-def]
     user = current_user._get_current_object()
     ensure(user, Action.HOLD_PASSPORT)
     return user, operations.staff_member_of(user)
+
+
+# More sections of a shared passport's page for a signed-in viewer, from other features (the job
+# descriptions add the fit check against the viewer's trust's job descriptions). Each is called with
+# the session, the viewer, the share and the (credential, verification report) pairs shown, and answers
+# (template, its variables) or None. They may record audit events: the page commits after them.
+SharedPassportSection = Callable[[Any, Any, Any, list[tuple[Any, Any]]], tuple[str, dict[str, Any]] | None]
+SHARED_PASSPORT_SECTIONS: list[SharedPassportSection] = []
 
 
 def _current_user_or_none():  # type: ignore[no-untyped-def]
@@ -139,6 +148,13 @@ def shared(token: str):  # type: ignore[no-untyped-def]
     user = _current_user_or_none()
     report = verify_document(session, operations.presentation(the_share.credentials))
     operations.record_opening(session, the_share, OpeningKind.OPENED, user)
+    entries = list(zip(the_share.credentials, report.credentials, strict=True))
+    sections = []
+    if user is not None:
+        for section in SHARED_PASSPORT_SECTIONS:
+            shown = section(session, user, the_share, entries)
+            if shown is not None:
+                sections.append(shown)
     session.commit()
     can_record = (
         user is not None
@@ -150,9 +166,10 @@ def shared(token: str):  # type: ignore[no-untyped-def]
             "passports/shared.html",
             share=the_share,
             token=token,
-            entries=list(zip(the_share.credentials, report.credentials, strict=True)),
+            entries=entries,
             report=report,
             can_record=can_record,
+            sections=sections,
         )
     )
     response.headers["X-Robots-Tag"] = "noindex, nofollow"

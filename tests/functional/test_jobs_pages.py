@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from competencies.jobs import operations
+from passport.audit.models import AuditEvent
 from passport.auth.models import Role
 from tests.conftest import sign_in
-from tests.support.credential_factories import issue, staff
+from tests.support.credential_factories import issue, nurse_with_passport, share_of, staff
 from tests.support.factories import UserFactory
 from tests.support.job_factories import adopted_job, job_content
 
@@ -138,3 +141,37 @@ def test_hr_fit_check_pages(client, session, demo_trusts):
     record = client.get(f"/jobs/staff/{ready.id}").get_data(as_text=True)
     assert "Registered Nurse" in record and "Met by NMC registration" in record
     assert client.get(f"/jobs/staff/{elsewhere.id}").status_code == 403
+
+
+def _fit_section(client, token: str) -> str:  # type: ignore[no-untyped-def]
+    """The fit check part of a shared passport's page, its whitespace collapsed."""
+    page = client.get(f"/v/{token}").get_data(as_text=True)
+    return " ".join(page.split('id="fit-check"')[1].split())
+
+
+def test_a_shared_passport_shows_the_receiving_trust_the_fit_of_what_was_shared(app, session, demo_trusts):
+    own, receiving = demo_trusts
+    dbs_only = [
+        {"kind": "credential", "credential_type": "dbs-check", "conditions": {"min_level": "enhanced"}}
+    ]
+    adopted_job(session, receiving, title="Community Staff Nurse", requirements=dbs_only)
+    _nurse, member = nurse_with_passport(own)
+    dbs, training = issue(own, member, "dbs-check"), issue(own, member)
+    _share, with_dbs = share_of(member, [dbs, training], receiving=receiving)
+    _share, without_dbs = share_of(member, [training], receiving=receiving)
+    session.flush()
+    receiving_hr, own_hr, anyone = app.test_client(), app.test_client(), app.test_client()
+    sign_in(receiving_hr, UserFactory(role=Role.HR, trust=receiving))
+    sign_in(own_hr, UserFactory(role=Role.HR, trust=own))
+
+    section = _fit_section(receiving_hr, with_dbs)
+    assert f"Fit for {receiving.name}" in section and "Community Staff Nurse" in section
+    assert "> Ready </strong>" in section and "Met by DBS check: enhanced with barred lists." in section
+    # She holds a DBS check but did not share it: only what she presented counts.
+    section = _fit_section(receiving_hr, without_dbs)
+    assert "> Not ready </strong>" in section and "> Missing </strong>" in section
+    # The fit is for the trust she shared it with: not her own trust's HR, nor someone not signed in.
+    assert 'id="fit-check"' not in own_hr.get(f"/v/{with_dbs}").get_data(as_text=True)
+    assert 'id="fit-check"' not in anyone.get(f"/v/{with_dbs}").get_data(as_text=True)
+    checked = session.scalars(select(AuditEvent).where(AuditEvent.action == "job.fit_checked")).all()
+    assert [(e.record_type, e.trust_id) for e in checked] == [("passport_share", receiving.id)] * 2
