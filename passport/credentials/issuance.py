@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -201,12 +202,21 @@ def build_credential(
     return document
 
 
+SIGNING_CHUNK = 500  # credentials signed between two progress reports
+
+
 def sign_and_store(
-    session: Session, trust: Trust, batch: list[PendingCredential], *, issued_by_id: int | None
+    session: Session,
+    trust: Trust,
+    batch: list[PendingCredential],
+    *,
+    issued_by_id: int | None,
+    on_signed: Callable[[int, int], None] | None = None,
 ) -> list[int]:
     """Sign every pending credential of ``trust`` and insert them in one statement; returns their ids.
 
     One key decryption, one status list load and one proof configuration hash serve the whole batch.
+    ``on_signed(done, total)`` hears how many are signed after each chunk (for a progress bar).
     """
     if not batch:
         return []
@@ -267,10 +277,13 @@ def sign_and_store(
                 "issued_by_id": issued_by_id,
             }
         )
-    for row, signed in zip(
-        rows, create_proofs(documents, signer, signer.verification_method, now), strict=True
-    ):
-        row["document"] = signed
+    for start in range(0, len(documents), SIGNING_CHUNK):
+        chunk = slice(start, start + SIGNING_CHUNK)
+        signed = create_proofs(documents[chunk], signer, signer.verification_method, now)
+        for row, document in zip(rows[chunk], signed, strict=True):
+            row["document"] = document
+        if on_signed is not None:
+            on_signed(min(start + SIGNING_CHUNK, len(documents)), len(documents))
     for allocator in allocators.values():
         allocator.save()
     session.flush()

@@ -149,10 +149,18 @@ def issue_credential(
 
 
 def issue_many(
-    session: Session, *, issuer_trust: Trust, pending: list[PendingCredential], actor: Any, source: str
+    session: Session,
+    *,
+    issuer_trust: Trust,
+    pending: list[PendingCredential],
+    actor: Any,
+    source: str,
+    on_signed: Callable[[int, int], None] | None = None,
 ) -> list[int]:
     """Sign and store prepared credentials in one batch, with one audit event naming them all; their ids."""
-    ids = sign_and_store(session, issuer_trust, pending, issued_by_id=getattr(actor, "id", None))
+    ids = sign_and_store(
+        session, issuer_trust, pending, issued_by_id=getattr(actor, "id", None), on_signed=on_signed
+    )
     record_event(
         session,
         actor=actor,
@@ -311,12 +319,29 @@ def _first_message(error: InvalidInput) -> str:
     return error.message
 
 
-def issue_training_csv(session: Session, *, issuer_trust: Trust, text: str, actor: Any) -> BulkResult:
+# How often the rows checked so far are reported while a CSV is checked.
+CHECKED_ROWS_REPORT_EVERY = 1000
+
+
+def issue_training_csv(
+    session: Session,
+    *,
+    issuer_trust: Trust,
+    text: str,
+    actor: Any,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> BulkResult:
     """Issue one mandatory-training credential per row, all or nothing.
 
     Every row is checked first; if any is wrong, nothing is issued and the result names each row's
-    problem. Dates are UK (31/01/2026) or ISO (2026-01-31).
+    problem. Dates are UK (31/01/2026) or ISO (2026-01-31). ``on_progress(stage, done, total)`` hears
+    how far it has got: stage "checking" then "signing".
     """
+
+    def report(stage: str, done: int, total: int) -> None:
+        if on_progress is not None:
+            on_progress(stage, done, total)
+
     from passport.reference.workforce import parse_date
 
     rows = _csv_rows(text)
@@ -325,7 +350,9 @@ def issue_training_csv(session: Session, *, issuer_trust: Trust, text: str, acto
     staff = {m.email: m for m in session.scalars(select(StaffMember).where(StaffMember.email.in_(emails)))}
     outcomes: list[RowOutcome] = []
     pending: list[PendingCredential] = []
-    for line, values in rows:
+    for checked, (line, values) in enumerate(rows):
+        if checked % CHECKED_ROWS_REPORT_EVERY == 0:
+            report("checking", checked, len(rows))
         email = values.get("email", "").lower()
         member = staff.get(email)
         try:
@@ -353,9 +380,17 @@ def issue_training_csv(session: Session, *, issuer_trust: Trust, text: str, acto
             continue
         pending.append(item)
         outcomes.append(RowOutcome(line, email, True, item.title))
+    report("checking", len(rows), len(rows))
     if not all(outcome.ok for outcome in outcomes):
         return BulkResult(outcomes, 0)
-    ids = issue_many(session, issuer_trust=issuer_trust, pending=pending, actor=actor, source="training CSV")
+    ids = issue_many(
+        session,
+        issuer_trust=issuer_trust,
+        pending=pending,
+        actor=actor,
+        source="training CSV",
+        on_signed=lambda done, total: report("signing", done, total),
+    )
     outcomes = [
         RowOutcome(o.line, o.email, True, f"Issued: {o.message}", credential_id)
         for o, credential_id in zip(outcomes, ids, strict=True)

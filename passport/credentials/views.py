@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from passport import progress
 from passport.auth.policy import Action, allows, ensure
 from passport.credentials import operations
 from passport.credentials.api import read_csv_upload, visible_credential
@@ -177,11 +178,20 @@ def bulk_training():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         session = get_session()
         upload = request.files.get("file")
+        key = request.form.get("progress_key")
+        key = key if progress.is_key(key) else None
+        progress.publish(key, user_id=user.id, stage="uploading", done=0, total=0)
         try:
             if upload is None or not upload.filename:
                 raise InvalidInput("Choose a CSV file to upload.", field="file")
             result = operations.issue_training_csv(
-                session, issuer_trust=user.trust, text=read_csv_upload(upload), actor=user
+                session,
+                issuer_trust=user.trust,
+                text=read_csv_upload(upload),
+                actor=user,
+                on_progress=lambda stage, done, total: progress.publish(
+                    key, stage=stage, done=done, total=total
+                ),
             )
         except DomainError as error:
             session.rollback()
@@ -198,9 +208,22 @@ def bulk_training():  # type: ignore[no-untyped-def]
             result=result,
             error_message=error_message,
             columns=operations.TRAINING_CSV_COLUMNS,
+            progress_key=progress.new_key(),
         ),
         status,
     )
+
+
+@blueprint.get("/credentials/bulk-training/progress/<string:key>")
+@login_required
+def bulk_training_progress(key: str):  # type: ignore[no-untyped-def]
+    """How far the upload started with ``key`` has got: checking rows, then signing (passports.js polls)."""
+    user = _user()
+    ensure(user, Action.ISSUE_CREDENTIALS, user.trust_id)
+    known = progress.read(key, user.id) if progress.is_key(key) else None
+    if known is None:  # still uploading, or not an upload of hers
+        return jsonify(stage="uploading", done=0, total=0)
+    return jsonify(stage=known["stage"], done=known["done"], total=known["total"])
 
 
 def _register_home_links() -> None:

@@ -11,8 +11,6 @@ is answered by the process doing the import (development runs one process).
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -21,6 +19,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from passport import progress
 from passport.workforce.importing import (
     Actor,
     ImportReport,
@@ -31,9 +30,6 @@ from passport.workforce.importing import (
 )
 from passport.workforce.models import ImportRun
 
-_PROGRESS: OrderedDict[str, dict[str, Any]] = OrderedDict()
-_PROGRESS_LOCK = threading.Lock()
-_PROGRESS_KEEP = 200  # recent imports remembered for the progress poll
 # Work that follows an import that changed records, each step committed on its own (the metrics
 # register counting the usual dashboards again). A failing step is logged: the import stands.
 AFTER_IMPORT_STEPS: list[Callable[[Session], Any]] = []
@@ -46,21 +42,10 @@ class ImportOutcome:
     report: ImportReport
 
 
-def _remember(progress_key: str | None, **values: Any) -> None:
-    if not progress_key:
-        return
-    with _PROGRESS_LOCK:
-        _PROGRESS.setdefault(progress_key, {}).update(values)
-        _PROGRESS.move_to_end(progress_key)
-        while len(_PROGRESS) > _PROGRESS_KEEP:
-            _PROGRESS.popitem(last=False)
-
-
 def progress_for(session: Session, progress_key: str, user_id: int | None) -> dict[str, Any] | None:
     """What is known of the import started with ``progress_key`` by this user, or None."""
-    with _PROGRESS_LOCK:
-        known = dict(_PROGRESS.get(progress_key, {}))
-    if known and known.get("user_id") == user_id:
+    known = progress.read(progress_key, user_id)
+    if known is not None:
         return known
     # Another worker may be running it: look for the run itself (a user's few latest runs).
     for run in session.scalars(
@@ -76,7 +61,7 @@ def _publisher(run_id: int, progress_key: str | None):  # type: ignore[no-untype
     shared = engine is not None and engine.dialect.name == "postgresql"
 
     def publish(rows_read: int) -> None:
-        _remember(progress_key, rows_read=rows_read, status="running")
+        progress.publish(progress_key, rows_read=rows_read, status="running")
         if shared:
             with engine.connect() as connection:
                 connection.execute(
@@ -113,7 +98,9 @@ def run_import(
     )
     session.commit()
     run_id = run.id
-    _remember(progress_key, run_id=run_id, status="running", rows_read=0, user_id=getattr(actor, "id", None))
+    progress.publish(
+        progress_key, run_id=run_id, status="running", rows_read=0, user_id=getattr(actor, "id", None)
+    )
     try:
         report = import_file(
             session,
@@ -130,18 +117,18 @@ def run_import(
         session.rollback()
         mark_failed(session, run_id, "The import stopped on an unexpected error; nothing was imported.")
         session.commit()
-        _remember(progress_key, status="failed")
+        progress.publish(progress_key, status="failed")
         raise
     if run.added or run.updated:
         _after_import(session, progress_key)
-    _remember(progress_key, status=run.status, rows_read=run.rows_read)
+    progress.publish(progress_key, status=run.status, rows_read=run.rows_read)
     return ImportOutcome(run, report)
 
 
 def _after_import(session: Session, progress_key: str | None) -> None:
     if not current_app.config.get("PASSPORT_STEPS_AFTER_IMPORT", True):
         return
-    _remember(progress_key, status="counting")
+    progress.publish(progress_key, status="counting")
     for step in AFTER_IMPORT_STEPS:
         try:
             step(session)

@@ -3,13 +3,11 @@ upload of ESR-style extracts with its results."""
 
 from __future__ import annotations
 
-import re
-import secrets
-
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from passport import progress
 from passport.auth.models import Role, UserAccount
 from passport.auth.policy import Action, ensure, filter_by_scope
 from passport.db import get_session
@@ -27,7 +25,6 @@ from passport.workforce.schemas import import_run_json
 blueprint = Blueprint("workforce", __name__)
 PAGE_SIZE = 50
 SHOWN_REJECTED_ROWS = 1_000
-_PROGRESS_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 register(
     HomeLink(
@@ -179,7 +176,7 @@ def imports():  # type: ignore[no-untyped-def]
     form = ImportForm()
     if form.validate_on_submit():
         only, run_trust = import_limits(user, None)
-        key = form.progress_key.data if _PROGRESS_KEY.match(form.progress_key.data or "") else None
+        key = form.progress_key.data if progress.is_key(form.progress_key.data) else None
         upload = form.file.data
         outcome = run_import(
             get_session(),
@@ -194,7 +191,7 @@ def imports():  # type: ignore[no-untyped-def]
             progress_key=key,
         )
         return redirect(url_for("workforce.import_result", run_id=outcome.run.id), code=303)
-    form.progress_key.data = secrets.token_urlsafe(24)
+    form.progress_key.data = progress.new_key()
     status = 422 if form.errors else 200
     return render_template("workforce/imports.html", form=form, runs=_recent_runs(user)), status
 
@@ -212,7 +209,7 @@ def import_progress(key: str):  # type: ignore[no-untyped-def]
     """How far the import started from the upload page has got (polled by workforce.js)."""
     user = _user()
     ensure(user, Action.IMPORT_WORKFORCE)
-    known = progress_for(get_session(), key, user.id) if _PROGRESS_KEY.match(key) else None
+    known = progress_for(get_session(), key, user.id) if progress.is_key(key) else None
     if known is None:  # not started yet (the file is still uploading), or no such import of hers
         return jsonify(status="waiting", rows_read=0)
     return jsonify(

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from passport import progress
 from passport.auth.models import Role
+from passport.credentials import issuance, operations
 from passport.credentials.did import trust_did
 from passport.credentials.keys import active_key
 from passport.credentials.models import CredentialState, IssuedCredential, KeyState, SigningKey
@@ -169,6 +171,50 @@ def test_bulk_csv_issues_every_row(client, session, hr, demo_trusts):
     assert _count(session) == 2
     resus = session.scalar(select(IssuedCredential).where(IssuedCredential.staff_member_id == second.id))
     assert resus.document["credentialSubject"]["mandatoryTraining"]["expiresOn"] == "2027-09-01"
+
+
+def test_bulk_csv_progress_is_published_for_the_page_to_poll(
+    app, client, session, hr, demo_trusts, monkeypatch
+):
+    # Small chunks, so three rows give the page a checking step and several signing steps to show.
+    monkeypatch.setattr(operations, "CHECKED_ROWS_REPORT_EVERY", 2)
+    monkeypatch.setattr(issuance, "SIGNING_CHUNK", 2)
+    members = [staff(demo_trusts[0]) for _ in range(3)]
+    text = "email,subject_code,level,completed_on\n" + "".join(
+        f"{m.email},CSTF-FIRE,1,01/03/2026\n" for m in members
+    )
+    heard: list[tuple[str, int, int]] = []
+    original = progress.publish
+
+    def listening(key, **values):  # type: ignore[no-untyped-def]
+        if "stage" in values:
+            heard.append((values["stage"], values["done"], values["total"]))
+        original(key, **values)
+
+    monkeypatch.setattr(progress, "publish", listening)
+    form = client.get("/credentials/bulk-training").get_data(as_text=True)
+    key = form.split('name="progress_key" value="')[1].split('"')[0]
+    poll = f"/credentials/bulk-training/progress/{key}"
+    assert client.get(poll).json == {"stage": "uploading", "done": 0, "total": 0}
+    response = client.post(
+        "/credentials/bulk-training",
+        data={"file": (io.BytesIO(text.encode()), "training.csv"), "progress_key": key},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert heard == [
+        ("uploading", 0, 0),
+        ("checking", 0, 3),
+        ("checking", 2, 3),
+        ("checking", 3, 3),
+        ("signing", 2, 3),
+        ("signing", 3, 3),
+    ]
+    assert client.get(poll).json == {"stage": "signing", "done": 3, "total": 3}
+    # Someone else's poll of the same key learns nothing.
+    other = app.test_client()
+    sign_in(other, UserFactory(role=Role.HR, trust=demo_trusts[0]))
+    assert other.get(poll).json == {"stage": "uploading", "done": 0, "total": 0}
 
 
 def test_bulk_csv_is_all_or_nothing_with_a_report_per_row(client, session, hr, demo_trusts):

@@ -83,6 +83,12 @@ ROWS += [
     ),
     Row("GET", "/credentials/bulk-training", "/credentials/bulk-training", HR_PAGE),
     Row(
+        "GET",
+        "/credentials/bulk-training/progress/<string:key>",
+        "/credentials/bulk-training/progress/no-such-upload-key-00000",
+        HR_PAGE,
+    ),
+    Row(
         "POST",
         "/credentials/bulk-training",
         "/credentials/bulk-training",
