@@ -14,7 +14,8 @@ from marshmallow import fields, validate
 from werkzeug.datastructures import MultiDict
 
 from passport.credentials.types import NMC_REGISTER_PARTS, CredentialType, ImmunisationSchema
-from passport.reference.workforce import STAFF_GROUP_BY_CODE, parse_date
+from passport.forms import date_parts_from, parse_date_parts
+from passport.reference.workforce import STAFF_GROUP_BY_CODE
 
 _LABELS = {
     "identity_document": "Identity document checked",
@@ -54,7 +55,7 @@ _CHOICE_LABELS: dict[str, dict[str, str]] = {
     "register_part": dict(NMC_REGISTER_PARTS),
     "staff_group": {code: group.label for code, group in STAFF_GROUP_BY_CODE.items()},
 }
-DATE_HINT = "For example, 31/01/2026"
+DATE_HINT = "For example, 31 1 2026"
 IMMUNISATION_PREFIX = "immunisation_"
 
 
@@ -121,15 +122,17 @@ def subject_from_form(kind: CredentialType, form: MultiDict) -> tuple[dict[str, 
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for spec in field_specs(kind):
+        if spec.widget == "date":  # the NHS.UK date input: day, month and year boxes
+            day, message = parse_date_parts(date_parts_from(form, spec.name), spec.label, required=False)
+            if message:
+                errors[spec.name] = [message]
+            elif day is not None:
+                data[spec.name] = day.isoformat()
+            continue  # left empty: the schema says whether that is allowed
         raw = (form.get(spec.name) or "").strip()
         if not raw:
             continue  # absent: the schema says whether that is allowed
-        if spec.widget == "date":
-            try:
-                data[spec.name] = parse_date(raw).isoformat()
-            except ValueError:
-                errors[spec.name] = [f"Enter a real date, for example 31/01/2026 (not {raw!r})."]
-        elif spec.widget == "yesno":
+        if spec.widget == "yesno":
             data[spec.name] = raw == "true"
         elif spec.name == "level":
             data[spec.name] = int(raw) if raw.isdigit() else raw

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from passport.workforce.forms import UkDateField
+from passport.forms import UkDateField
 
 
 class ProposeForm(FlaskForm):

@@ -3,15 +3,12 @@ and year boxes), with the NHS.UK error messages ("First day must be a real date"
 
 from __future__ import annotations
 
-import re
-from datetime import date
-from typing import Any
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, Field, HiddenField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from passport.forms import UkDateField
 from passport.reference.workforce import (
     ABSENCE_CATEGORIES,
     AFC_BANDS,
@@ -19,53 +16,6 @@ from passport.reference.workforce import (
     SICKNESS_REASONS,
     STAFF_GROUPS,
 )
-
-DATE_PARTS = ("day", "month", "year")
-_DIGITS = re.compile(r"^[0-9]{1,4}$")
-
-
-class UkDateField(Field):
-    """Three boxes named ``<name>-day``, ``<name>-month`` and ``<name>-year`` read as one date."""
-
-    def __init__(self, label: str | None = None, *, required: bool = True, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.required = required
-        self.parts: dict[str, str] = dict.fromkeys(DATE_PARTS, "")
-        self.parse_error: str | None = None
-
-    def process(self, formdata, data=None, extra_filters=None):  # type: ignore[no-untyped-def,override]
-        self.process_errors = []
-        self.parse_error = None
-        self.data = None
-        if formdata is not None:  # a submitted form: absent boxes count as empty ones
-            self.parts = {part: (formdata.get(f"{self.name}-{part}") or "").strip() for part in DATE_PARTS}
-            self.data, self.parse_error = self._parse()
-        elif isinstance(data, date):
-            self.data = data
-            self.parts = {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
-
-    def _parse(self) -> tuple[date | None, str | None]:
-        label = self.label.text
-        missing = [part for part in DATE_PARTS if not self.parts[part]]
-        if len(missing) == len(DATE_PARTS):
-            return None, f"Enter the {label.lower()}" if self.required else None
-        if missing:
-            return None, f"{label} must include a {' and '.join(missing)}"
-        if not all(_DIGITS.match(self.parts[part]) for part in DATE_PARTS) or len(self.parts["year"]) != 4:
-            return None, f"{label} must be a real date"
-        try:
-            return date(int(self.parts["year"]), int(self.parts["month"]), int(self.parts["day"])), None
-        except ValueError:
-            return None, f"{label} must be a real date"
-
-    def pre_validate(self, form: Any) -> None:
-        if self.parse_error:
-            raise ValidationError(self.parse_error)
-        if self.required and self.data is None:  # also a form sent with no fields at all
-            raise ValidationError(f"Enter the {self.label.text.lower()}")
-
-    def _value(self) -> str:
-        return self.data.isoformat() if self.data else ""
 
 
 def _sickness_choices() -> list[tuple[str, str]]:

@@ -83,6 +83,11 @@ def test_status_lists_and_the_context_are_served(client, session, demo_trusts):
 # --- Issuing from the form ----------------------------------------------------------------------------
 
 
+def _date_boxes(name: str, day: str, month: str, year: str) -> dict[str, str]:
+    """What the NHS.UK date input sends: three boxes."""
+    return {f"{name}-day": day, f"{name}-month": month, f"{name}-year": year}
+
+
 def test_hr_issues_from_the_form(client, session, hr, demo_trusts):
     member = staff(demo_trusts[0])
     assert "DBS check" in client.get("/credentials/issue").get_data(as_text=True)
@@ -92,7 +97,7 @@ def test_hr_issues_from_the_form(client, session, hr, demo_trusts):
             "staff_email": member.email,
             "subject_code": "CSTF-RESUS",
             "level": "2",
-            "completed_on": "15/03/2026",
+            **_date_boxes("completed_on", "15", "3", "2026"),
         },
     )
     assert response.status_code == 302
@@ -105,11 +110,26 @@ def test_hr_issues_from_the_form(client, session, hr, demo_trusts):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"subject_code": "CSTF-FIRE", "level": "1", "completed_on": "31/02/2026"}, "Enter a real date"),
-        ({"subject_code": "CSTF-FIRE", "level": "2", "completed_on": "01/02/2026"}, "has no level 2"),
+        (
+            {"subject_code": "CSTF-FIRE", "level": "1", **_date_boxes("completed_on", "31", "2", "2026")},
+            "Completed on must be a real date",
+        ),
+        (
+            {"subject_code": "CSTF-FIRE", "level": "1", **_date_boxes("completed_on", "31", "", "2026")},
+            "Completed on must include a month",
+        ),
+        (
+            {"subject_code": "CSTF-FIRE", "level": "2", **_date_boxes("completed_on", "1", "2", "2026")},
+            "has no level 2",
+        ),
         ({"subject_code": "CSTF-FIRE", "level": "1"}, "Missing data"),
         (
-            {"email": "", "subject_code": "CSTF-FIRE", "level": "1", "completed_on": "01/02/2026"},
+            {
+                "email": "",
+                "subject_code": "CSTF-FIRE",
+                "level": "1",
+                **_date_boxes("completed_on", "1", "2", "2026"),
+            },
             "email address",
         ),
     ],
