@@ -242,37 +242,28 @@ def load(engine, frames: dict[str, pd.DataFrame]) -> None:  # type: ignore[no-un
         raw.close()
 
 
-def full_dashboard(engine) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """Every series for the partnership (with the trusts side by side) and for each trust."""
+def full_dashboard(engine, build=dashboard_data) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Every series for the partnership (with the trusts side by side) and for each trust, as ``build``
+    makes them: counted from the records (``dashboard_data``), or as people are served them
+    (``served_dashboard``)."""
     from passport.trusts.models import Trust
 
     with Session(engine) as session:
         out = {
-            "partnership": dashboard_data(
-                session, None, FIRST_MONTH, LAST_MONTH, side_by_side=True, as_of=DATA_LAST
-            )
+            "partnership": build(session, None, FIRST_MONTH, LAST_MONTH, side_by_side=True, as_of=DATA_LAST)
         }
         for trust in session.query(Trust).order_by(Trust.ods_code):
-            out[trust.ods_code] = dashboard_data(session, trust, FIRST_MONTH, LAST_MONTH, as_of=DATA_LAST)
+            out[trust.ods_code] = build(session, trust, FIRST_MONTH, LAST_MONTH, as_of=DATA_LAST)
+        session.commit()  # the snapshots kept, when serving
         return out
 
 
 def served_dashboard(engine) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """The same dashboards as people are served them: from their snapshots while the records are
-    unchanged (passport.metrics.snapshots), counted and kept first when there is none."""
+    """From their snapshots while the records are unchanged (passport.metrics.snapshots), counted and
+    kept first when there is none."""
     from passport.metrics.snapshots import dashboard
-    from passport.trusts.models import Trust
 
-    with Session(engine) as session:
-        out = {
-            "partnership": dashboard(
-                session, None, FIRST_MONTH, LAST_MONTH, side_by_side=True, as_of=DATA_LAST
-            )
-        }
-        for trust in session.query(Trust).order_by(Trust.ods_code):
-            out[trust.ods_code] = dashboard(session, trust, FIRST_MONTH, LAST_MONTH, as_of=DATA_LAST)
-        session.commit()
-        return out
+    return full_dashboard(engine, dashboard)
 
 
 def snapshot_figures(engine) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
@@ -143,10 +143,18 @@ _ASSIGNMENT_UPDATE = (
     .where(_ASSIGNMENT_TABLE.c.id == bindparam("_id"))
     .values(
         **{name: bindparam(f"_{name}") for name in _ASSIGNMENT_FIELDS},
-        updated_at=func.current_timestamp(),
+        updated_at=bindparam("_updated_at"),
     )
 )
 _STAFF_COLUMNS = ("trust_id", "given_name", "family_name", "email", "nmc_pin")
+
+
+def _stamped(updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of an update, each with its change time: taken here, to the microsecond, like every
+    other change time (the database's CURRENT_TIMESTAMP is whole seconds on SQLite, and the
+    transaction's start on PostgreSQL), so that a record's latest change is always its latest."""
+    now = utcnow()
+    return [{**row, "_updated_at": now} for row in updates]
 
 
 class _AssignmentImport:
@@ -267,7 +275,7 @@ class _AssignmentImport:
                 _ASSIGNMENT_COLUMNS,
                 [(self.staff_ids[email], *row) for email, row in inserts],
             )
-            self.writer.execute(_ASSIGNMENT_UPDATE, updates)
+            self.writer.execute(_ASSIGNMENT_UPDATE, _stamped(updates))
         else:
             self.staff_ids.update(dict.fromkeys(new_staff))
         return errors
@@ -281,7 +289,7 @@ _ABSENCE_UPDATE = (
     .values(
         last_day=bindparam("_last_day"),
         reason_code=bindparam("_reason_code"),
-        updated_at=func.current_timestamp(),
+        updated_at=bindparam("_updated_at"),
     )
 )
 _OPEN = date.max  # an absence still going on, for overlap arithmetic
@@ -438,7 +446,7 @@ class _AbsenceImport:
         # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
         inserts.sort()
         self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
-        self.writer.execute(_ABSENCE_UPDATE, updates)
+        self.writer.execute(_ABSENCE_UPDATE, _stamped(updates))
         return errors
 
 

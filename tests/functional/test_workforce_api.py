@@ -33,7 +33,9 @@ def upload(client, kind: str, data: bytes, filename: str = "extract.csv", **form
     )
 
 
-def test_hr_imports_assignments_then_absences_and_reads_the_run_back(client, session, hr):
+def test_hr_imports_assignments_then_absences_and_reads_the_run_back(
+    client, session, hr, dashboards_after_imports
+):
     response = upload(
         client, "assignments", csv_bytes([assignment(), assignment("20000002-1", "b@rpg.example")])
     )
@@ -54,6 +56,22 @@ def test_hr_imports_assignments_then_absences_and_reads_the_run_back(client, ses
     fingerprint = source_fingerprint(session)
     kept = session.scalars(select(DashboardSnapshot)).all()
     assert kept and all(snapshot.source_fingerprint == fingerprint for snapshot in kept)
+
+
+def test_an_import_that_only_changes_records_still_makes_the_dashboards_count_again(client, session, hr):
+    assert upload(client, "assignments", csv_bytes([assignment()])).json["added"] == 1
+    assert upload(client, "absences", csv_bytes([absence(end="")])).json["added"] == 1  # still off sick
+    before = source_fingerprint(session)
+    # ESR now knows when she came back: the same absence, updated in place by a bulk statement.
+    changed = upload(client, "absences", csv_bytes([absence(end="09/05/2024")])).json
+    assert (changed["added"], changed["updated"]) == (0, 1)
+    assert source_fingerprint(session) != before
+    assignments_before = source_fingerprint(session)
+    assert (
+        upload(client, "assignments", csv_bytes([assignment(**{"Contracted FTE": "0.6"})])).json["updated"]
+        == 1
+    )
+    assert source_fingerprint(session) != assignments_before
 
 
 def test_rejected_rows_come_back_with_row_numbers_and_partial_keeps_the_good_ones(client, session, hr):
