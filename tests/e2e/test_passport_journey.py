@@ -36,6 +36,7 @@ def test_nurse_shares_and_anyone_sees_it_verified(page, browser, live_server):
     expect(public.get_by_text("Not everything verified")).to_have_count(0)
     download = public.get_by_role("link", name=re.compile("Download the Verifiable Presentation"))
     expect(download).to_be_visible()
+    expect(public.get_by_role("heading", name=re.compile("Fit for"))).to_have_count(0)  # HR only
     stranger.close()
 
     # HR of the receiving trust records that she verified it.
@@ -43,6 +44,9 @@ def test_nurse_shares_and_anyone_sees_it_verified(page, browser, live_server):
     hr_page = hr_context.new_page()
     sign_in(hr_page, "hr@rv5.example")
     hr_page.goto(path)
+    # She also sees how what was shared fits the job descriptions her trust has adopted.
+    expect(hr_page.get_by_role("heading", name=re.compile("Fit for .*job descriptions"))).to_be_visible()
+    expect(hr_page.get_by_role("heading", name=re.compile("Registered Nurse"), level=3).first).to_be_visible()
     hr_page.get_by_role("button", name=re.compile("Record that .* verified this passport")).click()
     expect(hr_page.get_by_text("Recorded that you checked this passport")).to_be_visible()
     hr_context.close()
