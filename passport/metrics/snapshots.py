@@ -51,8 +51,10 @@ def source_fingerprint(session: Session) -> str:
     """A digest of the state of the records the metrics read: it changes whenever they do. Each part is
     the end of an index, so this costs the same at any size."""
     parts: list[Any] = []
-    for columns in _SOURCES:
-        parts.extend(str(value) for value in session.execute(select(*(func.max(c) for c in columns))).one())
+    # One scalar subquery per column: SQLite reads a MAX() from the end of an index only when it is the
+    # query's single aggregate; two in one SELECT would scan the whole table.
+    ends = [select(func.max(column)).scalar_subquery() for columns in _SOURCES for column in columns]
+    parts.extend(str(value) for value in session.execute(select(*ends)).one())
     # The few trusts are read whole: a renamed trust or a new partner changes titles and totals.
     parts.extend(
         str(tuple(row))
