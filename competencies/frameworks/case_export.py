@@ -21,6 +21,7 @@ from competencies.frameworks.case_package import (
     package_to_case_json,
 )
 from competencies.frameworks.models import FrameworkAssociation, FrameworkItem, FrameworkVersion
+from passport.gc_pause import cycle_collector_paused
 
 CASE_PATH = "/ims/case/v1p1"
 
@@ -133,4 +134,5 @@ def export_case_json(session: Session, version: FrameworkVersion) -> dict[str, A
 
 
 def export_case_bytes(session: Session, version: FrameworkVersion) -> bytes:
-    return json.dumps(export_case_json(session, version), ensure_ascii=False).encode("utf-8")
+    with cycle_collector_paused():  # tens of thousands of dicts, no cycles: see passport/gc_pause.py
+        return json.dumps(export_case_json(session, version), ensure_ascii=False).encode("utf-8")

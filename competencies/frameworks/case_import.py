@@ -34,6 +34,7 @@ from competencies.frameworks.models import (
 from passport.audit.operations import record_event
 from passport.db import new_uuid, utcnow
 from passport.errors import InvalidInput
+from passport.gc_pause import cycle_collector_paused
 
 # Sequence numbers are stored as 64-bit integers.
 _SEQUENCE_RANGE = (-(2**63), 2**63 - 1)
@@ -281,7 +282,8 @@ def import_case_package(
     from competencies.frameworks.operations import add_default_scale
 
     try:
-        package = parse_case_package(data)
+        with cycle_collector_paused():  # tens of thousands of small objects, no cycles: see gc_pause.py
+            package = parse_case_package(data)
     except CasePackageError as error:
         raise CaseImportRejected(error.problems) from None
     problems = check_against_database(session, package)
@@ -318,14 +320,15 @@ def import_case_package(
                 ]
             )
         previous = framework.versions[-1]
-    version = store_package(
-        session,
-        package,
-        framework=framework,
-        status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
-        based_on=previous,
-        previous=previous,
-    )
+    with cycle_collector_paused():  # a row dict per item and association
+        version = store_package(
+            session,
+            package,
+            framework=framework,
+            status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
+            based_on=previous,
+            previous=previous,
+        )
     if previous is not None and any(
         v.version_label == version.version_label for v in framework.versions[:-1]
     ):

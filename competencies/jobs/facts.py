@@ -14,10 +14,8 @@ Two ways to decide that a credential counts:
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -37,6 +35,7 @@ from competencies.jobs.models import CredentialFact, JobRequirement, JobVersion
 from competencies.jobs.requirements import BENNER_LEVELS
 from passport.credentials.models import CredentialState, IssuedCredential, KeyState, SigningKey
 from passport.db import utcnow
+from passport.gc_pause import cycle_collector_paused
 from passport.trusts.models import StaffMember
 
 EXACT_MATCH = "exactMatchOf"
@@ -413,23 +412,8 @@ def fit_for_trust(
     expiring_within_days: int = DEFAULT_EXPIRING_DAYS,
 ) -> list[StaffFit]:
     """Everyone on the trust's staff against the version, set-based: three queries however many staff."""
-    with _cycle_collector_paused():
+    with cycle_collector_paused():  # see passport/gc_pause.py
         return _fit_for_trust(session, version, trust_id, now or utcnow(), expiring_within_days)
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """The list makes some hundred thousand small objects (facts, results) that hold no cycles, and
-    Python's cycle collector would otherwise walk the growing heap again and again while they are made
-    (a third of the list's time, measured by bench/bench_fit_check.py). Reference counting still frees
-    everything; the collector runs as usual afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _fit_for_trust(
