@@ -288,6 +288,26 @@ def edit_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
     return render_template("frameworks/item_form.html", form=form, version=found.version, item=found), status
 
 
+@blueprint.post("/versions/<string:version_id>/items/<string:item_id>/remove")
+@login_required
+def remove_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
+    """Take an item out of a draft (a published version never changes: 409)."""
+    session = get_session()
+    found = operations.get_item(session, operations.get_version(session, version_id), item_id)
+    operations.ensure_can_manage(_user(), found.version.framework.owner_trust_id)
+    operations.ensure_draft(found.version)
+    name = found.human_coding_scheme or found.full_statement[:60]
+    try:
+        operations.remove_draft_item(session, found, actor=_user())
+    except DomainError as error:  # it has children, or sign-offs or crosswalks refer to it
+        session.rollback()
+        flash(f"{name} was not removed. {error.message}", "error")
+        return redirect(url_for("frameworks.item", version_id=version_id, item_id=item_id))
+    session.commit()
+    flash(f"{name} is removed from this draft.", "success")
+    return redirect(url_for("frameworks.version", version_id=version_id))
+
+
 @blueprint.post("/versions/<string:version_id>/items/<string:item_id>/crosswalks")
 @login_required
 def add_crosswalk(version_id: str, item_id: str):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,7 +13,13 @@ import pytest
 from sqlalchemy import func, select
 
 from competencies.frameworks.case_package import parse_case_package
-from competencies.frameworks.models import FrameworkItem, FrameworkVersion, SignOff, TrustRefresherSetting
+from competencies.frameworks.models import (
+    FrameworkAssociation,
+    FrameworkItem,
+    FrameworkVersion,
+    SignOff,
+    TrustRefresherSetting,
+)
 from passport.auth.models import Role
 from tests.conftest import sign_in
 from tests.support.factories import StaffMemberFactory, UserFactory
@@ -78,6 +85,43 @@ def test_draft_edit_publish_new_version_and_diff_pages(client, admin, session) -
     assert added.status_code == 302
     diff = client.get(f"/frameworks/versions/{new_version.identifier}/diff").get_data(as_text=True)
     assert "1 added, 0 removed, 0 reworded, 4 unchanged" in diff and "A new one" in diff
+
+
+def test_a_draft_item_is_removed_from_its_page_unless_it_has_children(client, admin, session) -> None:
+    version = imported_framework(session, publish=False, codes=("SAFE", "SAFE.1", "CARE"))
+    base = f"/frameworks/versions/{version.identifier}"
+    items = {
+        item.human_coding_scheme: item
+        for item in session.scalars(select(FrameworkItem).where(FrameworkItem.version_id == version.id))
+    }
+    page = client.get(f"{base}/items/{items['SAFE.1'].identifier}").get_data(as_text=True)
+    assert "Remove this item from the draft" in page
+    removed = client.post(f"{base}/items/{items['SAFE.1'].identifier}/remove")
+    assert removed.status_code == 302 and removed.headers["Location"].endswith(base)
+    assert "SAFE.1 is removed from this draft." in client.get(base).get_data(as_text=True)
+    leaf = items["SAFE.1"].identifier
+    session.expire_all()
+    assert session.scalar(select(func.count()).where(FrameworkItem.identifier == leaf)) == 0
+    assert session.scalar(select(func.count()).where(FrameworkAssociation.origin_identifier == leaf)) == 0
+    # An item with children stays, and the page says why (SAFE gets a child again).
+    parent = session.scalar(select(FrameworkItem).where(FrameworkItem.identifier == items["SAFE"].identifier))
+    session.add(
+        FrameworkAssociation(
+            version_id=version.id, identifier=str(uuid.uuid4()), uri="urn:x", position=9,
+            association_type="isChildOf", origin_identifier=str(uuid.uuid4()), origin_uri="urn:y",
+            destination_identifier=parent.identifier, destination_uri="urn:z",
+        )
+    )  # fmt: skip
+    session.flush()
+    refused = client.post(f"{base}/items/{parent.identifier}/remove", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "SAFE was not removed. Remove or move this item" in refused and "children first." in refused
+    session.expire_all()
+    assert session.scalar(select(func.count()).where(FrameworkItem.identifier == parent.identifier)) == 1
+    # A published version never changes.
+    assert client.post(f"{base}/publish").status_code == 302
+    assert client.post(f"{base}/items/{parent.identifier}/remove").status_code == 409
 
 
 def test_search_and_item_page(client, admin, session) -> None:

@@ -112,6 +112,9 @@ ROWS += [
             other_url=_OTHER_V + "/items/{other_local_item}/edit", other_expected=_FW_CONFLICT_OTHER_PAGE)
         for method in ("GET", "POST")
     ],
+    Row("POST", "/frameworks/versions/<string:version_id>/items/<string:item_id>/remove",
+        _LOCAL_V + "/items/{own_local_item}/remove", _FW_CONFLICT_PAGE, form={},
+        other_url=_OTHER_V + "/items/{other_local_item}/remove", other_expected=_FW_CONFLICT_OTHER_PAGE),
     Row("POST", "/frameworks/versions/<string:version_id>/items/<string:item_id>/crosswalks",
         _LOCAL_V + "/items/{own_local_item}/crosswalks", statuses(403, anonymous=302, hr=302, admin=302),
         form={},
