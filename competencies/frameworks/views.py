@@ -258,13 +258,19 @@ def _shared_version_choices(session) -> list[tuple[str, str]]:  # type: ignore[n
     ]
 
 
+def _draft_item_to_change(session, version_id: str, item_id: str):  # type: ignore[no-untyped-def]
+    """The item, once the user may manage its framework and its version is still a draft (else 403/409)."""
+    found = operations.get_item(session, operations.get_version(session, version_id), item_id)
+    operations.ensure_can_manage(_user(), found.version.framework.owner_trust_id)
+    operations.ensure_draft(found.version)
+    return found
+
+
 @blueprint.route("/versions/<string:version_id>/items/<string:item_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
     session = get_session()
-    found = operations.get_item(session, operations.get_version(session, version_id), item_id)
-    operations.ensure_can_manage(_user(), found.version.framework.owner_trust_id)
-    operations.ensure_draft(found.version)
+    found = _draft_item_to_change(session, version_id, item_id)
     form = ItemForm(obj=found)
     if form.validate_on_submit():
         try:
@@ -293,9 +299,7 @@ def edit_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
 def remove_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
     """Take an item out of a draft (a published version never changes: 409)."""
     session = get_session()
-    found = operations.get_item(session, operations.get_version(session, version_id), item_id)
-    operations.ensure_can_manage(_user(), found.version.framework.owner_trust_id)
-    operations.ensure_draft(found.version)
+    found = _draft_item_to_change(session, version_id, item_id)
     name = found.human_coding_scheme or found.full_statement[:60]
     try:
         operations.remove_draft_item(session, found, actor=_user())
