@@ -37,7 +37,6 @@ class Users(MethodView):
     def get(self, query: dict):  # type: ignore[no-untyped-def]
         """User accounts (partnership admins)"""
         user = current_user._get_current_object()
-        ensure(user, Action.VIEW_USERS)
         session = get_session()
         stmt = filter_by_scope(user, Action.VIEW_USERS, select(UserAccount), UserAccount.trust_id)
         if query.get("trust"):
@@ -50,7 +49,6 @@ class Users(MethodView):
     def post(self, payload: dict):  # type: ignore[no-untyped-def]
         """Create a user account (partnership admins)"""
         user = current_user._get_current_object()
-        ensure(user, Action.MANAGE_USERS)
         session = get_session()
         trust = get_trust(session, payload["trust"]) if payload.get("trust") else None
         created = operations.create_user(

@@ -219,7 +219,8 @@ def ensure_for_person(
 
 
 def requires(action: Action):  # type: ignore[no-untyped-def]
-    """Decorator: refuse at once anyone who may take ``action`` for no trust at all.
+    """Decorator: refuse at once anyone who may take ``action`` for no trust at all (``allows`` with no
+    particular trust, so a view needs no ``ensure`` of its own for that).
 
     It runs before the request body is parsed, so a forbidden caller learns nothing from validation.
     Views still call ``ensure`` with the record's trust where the trust matters.
@@ -231,9 +232,7 @@ def requires(action: Action):  # type: ignore[no-untyped-def]
             from flask_login import current_user
 
             user = current_user._get_current_object() if current_user.is_authenticated else None
-            if not any(rule.roles & (user.roles if user else frozenset()) for rule in RULES[action]) or not (
-                user and user.active
-            ):
+            if not allows(user, action):
                 raise AccessDenied(f"You do not have permission to {action.value}.")
             return view(*args, **kwargs)
 
