@@ -191,6 +191,9 @@ class CheckedStatusList:
     public_key_bytes: bytes | None
     bits: bytes | None
     decode_error: str | None
+    # What the verifier read from the document once (its issuer, id, purpose, dates...), so that the
+    # thousands of credentials pointing at this list do not re-read it; see verification._ListFacts.
+    facts: Any = None
 
 
 def json_identical(first: object, second: object) -> bool:

@@ -299,21 +299,76 @@ _STATUS_WORDS = {  # purpose: (failure code, failure sentence, pass sentence)
 }
 
 
-def _check_validity_window(credential: dict[str, Any], now: datetime) -> Check:
-    valid_from = parse_xml_datetime(credential.get("validFrom")) if "validFrom" in credential else None
-    valid_until = parse_xml_datetime(credential.get("validUntil")) if "validUntil" in credential else None
-    unreadable = ("validFrom" in credential and valid_from is None) or (
-        "validUntil" in credential and valid_until is None
-    )
-    if unreadable:
+Window = tuple[datetime | None, datetime | None]
+
+
+def _read_window(document: dict[str, Any]) -> Window | None:
+    """(validFrom, validUntil) of a credential, each None when absent; None when either is unreadable."""
+    valid_from = valid_until = None
+    if "validFrom" in document:
+        valid_from = parse_xml_datetime(document["validFrom"])
+        if valid_from is None:
+            return None
+    if "validUntil" in document:
+        valid_until = parse_xml_datetime(document["validUntil"])
+        if valid_until is None:
+            return None
+    return valid_from, valid_until
+
+
+def _window_check(window: Window | None, now: datetime) -> Check:
+    if window is None:
         return Check("validity_window", False, "dates_invalid", "The validity dates cannot be read.")
+    valid_from, valid_until = window
     if valid_from is not None and now < valid_from:
         message = f"This credential is not valid until {_human_time(valid_from)}."
         return Check("validity_window", False, "not_yet_valid", message)
     if valid_until is not None and now > valid_until:
         message = f"This credential expired on {_human_time(valid_until)}."
         return Check("validity_window", False, "expired", message)
-    return Check("validity_window", True, "within_validity", "The credential is within its validity period.")
+    return _WITHIN_VALIDITY
+
+
+_WITHIN_VALIDITY = Check(
+    "validity_window", True, "within_validity", "The credential is within its validity period."
+)
+
+
+_STATUS_PASSES = {  # built once: most credentials pass, and this is the hot path
+    purpose: Check(purpose, True, f"not_{failure_code}", pass_sentence)
+    for purpose, (failure_code, _, pass_sentence) in _STATUS_WORDS.items()
+}
+
+
+def _check_validity_window(credential: dict[str, Any], now: datetime) -> Check:
+    return _window_check(_read_window(credential), now)
+
+
+class _ListFacts(NamedTuple):
+    """What a status list credential says about itself, read once when its proof is checked."""
+
+    issuer: str | None
+    list_id: object
+    is_bitstring_status_list: bool  # typed BitstringStatusListCredential, with a subject object
+    subject_type: object
+    purpose: object
+    status_size: object
+    window: Window | None
+
+
+def _list_facts(document: dict[str, Any]) -> _ListFacts:
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else None
+    typed = "BitstringStatusListCredential" in (_types(document.get("type")) or [])
+    return _ListFacts(
+        issuer=_issuer_id(document),
+        list_id=document.get("id"),
+        is_bitstring_status_list=typed and subject is not None,
+        subject_type=subject.get("type") if subject else None,
+        purpose=subject.get("statusPurpose") if subject else None,
+        status_size=subject.get("statusSize", 1) if subject else None,
+        window=_read_window(document),
+    )
 
 
 class _Checks:
@@ -367,8 +422,7 @@ class _Checks:
             problem = self._entry_problem(entry, purpose)
             if problem is not None:
                 return Check(purpose, False, *problem)
-        failure_code, _, pass_sentence = _STATUS_WORDS[purpose]
-        return Check(purpose, True, f"not_{failure_code}", pass_sentence)
+        return _STATUS_PASSES[purpose]
 
     def _checked_list(self, url: str, status_credential: dict[str, Any]) -> CheckedStatusList:
         cached = self.cache.get(url, status_credential)
@@ -393,7 +447,8 @@ class _Checks:
             decode_error = str(error)
         key_bytes = _raw_key(record.public_key) if record else None
         scalars = has_scalars_beyond_strings(snapshot)
-        checked = CheckedStatusList(snapshot, scalars, proof, key_bytes, bits, decode_error)
+        facts = _list_facts(snapshot)
+        checked = CheckedStatusList(snapshot, scalars, proof, key_bytes, bits, decode_error, facts)
         if proof.ok:
             self.cache.put(url, checked)
         return checked
@@ -427,27 +482,25 @@ class _Checks:
                 "status_list_invalid",
                 f"The issuer's {name} is not validly signed; it may have been altered.",
             )
-        if _issuer_id(listed) != self.issuer:
+        facts: _ListFacts = checked.facts
+        if facts.issuer != self.issuer:
             return "status_list_issuer_mismatch", f"The {name} was not published by the credential's issuer."
         for single in checked.proof.each():
             problem = _key_problem(single.verification_method, single.created, self.issuer, self.keys, name)
             if problem is not None:
                 return "status_list_key_invalid", problem[1]
-        if listed.get("id") != url:
+        if facts.list_id != url:
             return "status_list_mismatch", f"The {name} fetched is not the one the credential points to."
-        subject = listed.get("credentialSubject")
-        if "BitstringStatusListCredential" not in (_types(listed.get("type")) or []) or not isinstance(
-            subject, dict
-        ):
+        if not facts.is_bitstring_status_list:
             return "status_list_malformed", f"The issuer's {name} is not a Bitstring Status List."
-        if subject.get("type") != "BitstringStatusList" or subject.get("statusPurpose") != purpose:
+        if facts.subject_type != "BitstringStatusList" or facts.purpose != purpose:
             return "status_purpose_mismatch", f"The list the credential points to is not a {name}."
-        if subject.get("statusSize", 1) != 1 or entry.get("statusSize", 1) != 1:
+        if facts.status_size != 1 or entry.get("statusSize", 1) != 1:
             return (
                 "status_size_unsupported",
                 f"The {name} has multi-bit entries, which this service cannot read.",
             )
-        if not _check_validity_window(listed, self.now).passed:
+        if not _window_check(facts.window, self.now).passed:
             return "status_list_out_of_date", f"The issuer's {name} is out of date or not yet valid."
         if checked.bits is None:
             return "status_list_malformed", f"The issuer's {name} cannot be decoded: {checked.decode_error}"

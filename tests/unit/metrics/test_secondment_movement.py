@@ -25,11 +25,22 @@ def test_a_secondment_is_counted_in_and_out_and_never_as_a_leave(session, demo_t
     rpg, rv5 = demo_trusts
     nia = StaffMemberFactory(trust=rpg)
     AssignmentFactory(staff_member=nia, trust=rpg, start_date=date(2020, 1, 1))
-    AssignmentFactory(staff_member=nia, trust=rv5, person_type="secondee", start_date=date(2024, 5, 15),
-                      end_date=date(2024, 7, 31), contracted_fte=Decimal("1.0"))
+    AssignmentFactory(
+        staff_member=nia,
+        trust=rv5,
+        person_type="secondee",
+        start_date=date(2024, 5, 15),
+        end_date=date(2024, 7, 31),
+        contracted_fte=Decimal("1.0"),
+    )
     # Someone who really leaves RV5, so the query is shown to find leavers at all.
-    AssignmentFactory(trust=rv5, staff_member=StaffMemberFactory(trust=rv5), start_date=date(2020, 1, 1),
-                      end_date=date(2024, 6, 30), leaving_reason="VR_RELOCATION")
+    AssignmentFactory(
+        trust=rv5,
+        staff_member=StaffMemberFactory(trust=rv5),
+        start_date=date(2020, 1, 1),
+        end_date=date(2024, 6, 30),
+        leaving_reason="VR_RELOCATION",
+    )
     session.flush()
 
     april, august = month_index(date(2024, 4, 1)), month_index(date(2024, 8, 1))
