@@ -17,7 +17,7 @@ from passport.metrics.movement import secondment_counts
 from passport.metrics.operations import is_suppressed, scope_for
 from passport.metrics.queries import Period, month_label, trust_codes
 from passport.metrics.retention import leaver_cells, nqn_retention, stability_cells
-from passport.metrics.sickness import sickness_cells, sickness_reasons, sickness_trend
+from passport.metrics.sickness import SicknessCell, sickness_cells, sickness_reasons, sickness_trend
 from passport.reference.workforce import SICKNESS_REASON_BY_CODE
 from passport.trusts.models import Trust
 from passport.trusts.operations import the_partnership
@@ -206,11 +206,22 @@ def _partner_trusts(
     codes: dict[int, str],
 ) -> ChartData:
     scope = scope_for(session, None, staff_groups, bands)
-    sickness = {
-        c.keys["trust"]: c
-        for c in sickness_cells(session, scope, period.first_month, period.last_month, ["trust"])
-    }
-    totals = sickness_cells(session, scope, period.first_month, period.last_month, [])
+    by_trust = sickness_cells(session, scope, period.first_month, period.last_month, ["trust"])
+    sickness = {c.keys["trust"]: c for c in by_trust}
+    # Days lost and available add up across trusts (unlike heads), so the partnership's sickness is the
+    # sum of the trusts' cells: a ratio of sums, without a second pass over the absences.
+    totals = (
+        [
+            SicknessCell(
+                period,
+                {},
+                sum((c.fte_days_lost for c in by_trust), Decimal(0)),
+                sum((c.fte_days_available for c in by_trust), Decimal(0)),
+            )
+        ]
+        if by_trust
+        else []
+    )
     leavers = {c.keys["trust"]: c for c in leaver_cells(session, scope, [period], ["trust"])}
     stability = {c.keys["trust"]: c for c in stability_cells(session, scope, [period], ["trust"])}
     leavers_total = leaver_cells(session, scope, [period], [])

@@ -186,3 +186,18 @@ def test_trend_gives_the_same_monthly_and_rolling_figures(session, sickness_worl
         Decimal("39.8"),
         Decimal("569.2"),
     )
+
+
+def test_partner_trusts_side_by_side_adds_the_trusts_days_for_the_partnership(session, sickness_world):
+    from passport.metrics.dashboard import dashboard_data
+
+    board = dashboard_data(session, None, month("2023-03"), month("2024-02"), side_by_side=True)
+    rates = {row["trust"]: row["sickness_rate_percent"] for row in board.charts["partner-trusts"].rows}
+    # 12 months to February 2024 (366 days).
+    # RPG available: N1 366 + N2 0.6 x 259 (1 Jun 2023 - 14 Feb 2024) = 155.4 + 0.8 x 15 = 12 + N3 11 = 544.4;
+    #   lost: N1 30 Jan - 2 Feb 4 + N2 20-29 Feb 10 x 0.8 = 8 + N3 3 = 15.  15 / 544.4 = 2.755..% -> 2.76
+    # RV5 available: N7 366; lost 28-29 Feb 2.  2 / 366 = 0.546..% -> 0.55
+    # Partnership: (15 + 2) / (544.4 + 366) = 1.867..% -> 1.87 (a ratio of sums, not the mean 1.655)
+    assert rates["RPG"] == Decimal("2.76")
+    assert rates["RV5"] == Decimal("0.55")
+    assert rates["Partnership"] == Decimal("1.87")
