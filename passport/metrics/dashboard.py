@@ -17,7 +17,8 @@ from passport.metrics.movement import secondment_counts
 from passport.metrics.operations import is_suppressed, scope_for
 from passport.metrics.queries import Period, month_label, trust_codes
 from passport.metrics.retention import leaver_cells, nqn_retention, stability_cells
-from passport.metrics.sickness import SicknessCell, sickness_cells, sickness_reasons, sickness_trend
+from passport.metrics.rollups import sickness_source
+from passport.metrics.sickness import SicknessCell
 from passport.reference.workforce import SICKNESS_REASON_BY_CODE
 from passport.trusts.models import Trust
 from passport.trusts.operations import the_partnership
@@ -71,7 +72,8 @@ def dashboard_data(
     months = list(range(first_month, last_month + 1))
     charts: dict[str, ChartData] = {}
 
-    monthly, rolling = sickness_trend(session, scope, first_month, last_month)
+    sickness = sickness_source(session, scope, first_month, last_month)
+    monthly, rolling = sickness.trend(first_month, last_month)
     codes = trust_codes(session, scope.partnership_trust_ids)
     org_codes = [trust.ods_code] if trust is not None else [codes[i] for i in scope.partnership_trust_ids]
     bench = benchmark_series(session, org_codes, first_month, last_month)
@@ -164,7 +166,7 @@ def dashboard_data(
         )
 
     reason_first = max(first_month, last_month - 11)
-    shares, available = sickness_reasons(session, scope, reason_first, last_month)
+    shares, available = sickness.reasons(reason_first, last_month)
     reason_period = Period(reason_first, last_month)
     charts["absence-reasons"] = ChartData(
         "absence-reasons",
@@ -206,7 +208,8 @@ def _partner_trusts(
     codes: dict[int, str],
 ) -> ChartData:
     scope = scope_for(session, None, staff_groups, bands)
-    by_trust = sickness_cells(session, scope, period.first_month, period.last_month, ["trust"])
+    source = sickness_source(session, scope, period.first_month, period.last_month)
+    by_trust = source.by_trust(period.first_month, period.last_month)
     sickness = {c.keys["trust"]: c for c in by_trust}
     # Days lost and available add up across trusts (unlike heads), so the partnership's sickness is the
     # sum of the trusts' cells: a ratio of sums, without a second pass over the absences.

@@ -272,3 +272,25 @@ def fte_e4(assignment: Any) -> ColumnElement[int]:
 
 
 E4 = 10000
+
+
+class month_number(FunctionElement[int]):  # noqa: N801 (reads as a SQL function)
+    """The month index (year x 12 + month - 1, as ``month_index``) of a DATE expression."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "month_number"
+
+
+@compiles(month_number, "sqlite")
+def _month_number_sqlite(element: month_number, compiler: Any, **kw: Any) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return f"(CAST(substr({day}, 1, 4) AS INTEGER) * 12 + CAST(substr({day}, 6, 2) AS INTEGER) - 1)"
+
+
+@compiles(month_number)
+def _month_number_default(element: month_number, compiler: Any, **kw: Any) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return (
+        f"(CAST(EXTRACT(YEAR FROM {day}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {day}) AS INTEGER) - 1)"
+    )

@@ -284,7 +284,13 @@ def sickness_reasons(
         func.sum(spans.c.lost_e4 * days).label("lost_e4"),
         func.sum(spans.c.available_e4 * days).label("available_e4"),
     ).group_by(spans.c.reason)
-    rows = list(session.execute(stmt))
+    return reason_shares(session.execute(stmt))
+
+
+def reason_shares(rows: Any) -> tuple[list[ReasonShare], Decimal]:
+    """Shares of days lost from (reason, lost_e4, available_e4) rows, reason None holding the days
+    available; with the FTE days available."""
+    rows = list(rows)
     available = sum(int(row.available_e4 or 0) for row in rows)
     lost_by_reason = [(row.reason, int(row.lost_e4 or 0)) for row in rows if row.reason is not None]
     total = sum(lost for _code, lost in lost_by_reason)

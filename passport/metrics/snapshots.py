@@ -22,47 +22,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport.demo import DEMO_FINISHERS, DemoReport
 from passport.metrics.dashboard import ChartData, Dashboard, dashboard_data
-from passport.metrics.models import DashboardSnapshot, PublishedSickness
-from passport.metrics.operations import latest_recorded_month
+from passport.metrics.fingerprint import source_fingerprint
+from passport.metrics.models import DashboardSnapshot
+from passport.metrics.operations import latest_recorded_month, scope_for
 from passport.metrics.queries import Period, month_index
-from passport.trusts.models import StaffMember, Trust
-from passport.workforce.models import Absence, Assignment
+from passport.metrics.rollups import rebuild_sickness_rollup
+from passport.trusts.models import Trust
 from passport.workforce.runner import AFTER_IMPORT_STEPS
 
 DEFAULT_MONTHS = 24
-
-# The tables a dashboard's figures are counted from, each with the columns whose highest value moves
-# whenever a row is added (the id) or changed (its change time). Rows of these tables are never deleted.
-_SOURCES = (
-    (Assignment.id, Assignment.updated_at),
-    (Absence.id, Absence.updated_at),
-    (StaffMember.id,),
-    (PublishedSickness.id, PublishedSickness.imported_at),
-)
-
-
-def source_fingerprint(session: Session) -> str:
-    """A digest of the state of the records the metrics read: it changes whenever they do. Each part is
-    the end of an index, so this costs the same at any size."""
-    parts: list[Any] = []
-    # One scalar subquery per column: SQLite reads a MAX() from the end of an index only when it is the
-    # query's single aggregate; two in one SELECT would scan the whole table.
-    ends = [select(func.max(column)).scalar_subquery() for columns in _SOURCES for column in columns]
-    parts.extend(str(value) for value in session.execute(select(*ends)).one())
-    # The few trusts are read whole: a renamed trust or a new partner changes titles and totals.
-    parts.extend(
-        str(tuple(row))
-        for row in session.execute(
-            select(Trust.id, Trust.ods_code, Trust.name, Trust.partnership_id).order_by(Trust.id)
-        )
-    )
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def snapshot_key(
@@ -205,6 +179,8 @@ def refresh_usual_dashboards(session: Session) -> int:
     if not trusts:
         return 0
     partner_ids = [t.id for t in trusts]
+    # The sickness roll-up first: every dashboard below then sums it instead of reading every absence.
+    rebuild_sickness_rollup(session, scope_for(session, None), source_fingerprint(session))
     # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
     for trust in [None, *trusts]:
         period = default_period(session, trust, partner_ids)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from passport.auth.models import Role
+from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot
-from passport.metrics.snapshots import source_fingerprint
 from passport.workforce.models import Absence, Assignment
 from tests.conftest import sign_in
 from tests.support.esr_csv import absence, assignment, csv_bytes

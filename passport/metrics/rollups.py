@@ -1,0 +1,315 @@
+"""The sickness roll-up: FTE days lost (per reason) and available per month, trust, staff group and band.
+
+Days lost and available add up over months, trusts, groups and bands, so once they are counted per month
+and cell, every sickness series of the dashboard, for any trust, staff group, band and period, is a sum
+over a few thousand rows instead of a pass over every absence. The roll-up is counted from the records in
+one statement (``rollup_statement``), kept in ``sickness_rollup`` with the fingerprint of the records it
+came from, and used only while that fingerprint still matches and it covers the months asked about;
+otherwise the figures are counted from the records as before (``RecordSickness``). It is rebuilt with
+the usual dashboards after every import (passport.metrics.snapshots).
+
+Splitting a span of days into months: a span inside one month adds its days to that month; a longer one
+adds its first month's part and its last month's part, and its weight to every whole month between,
+which are found as +w on the month after its first and -w on its last month, summed up month by month.
+So no record meets more than two months, however long it runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, insert, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from passport.db import utcnow
+from passport.metrics.fingerprint import source_fingerprint
+from passport.metrics.models import RollupState, SicknessRollup
+from passport.metrics.queries import (
+    E4,
+    Period,
+    Scope,
+    day_number,
+    month_index,
+    month_last_day,
+    month_number,
+    month_of,
+    periods_table,
+)
+from passport.metrics.sickness import (
+    ROLLING_MONTHS,
+    SICKNESS,
+    ReasonShare,
+    SicknessCell,
+    _spans,
+    reason_shares,
+    sickness_cells,
+    sickness_reasons,
+    sickness_trend,
+)
+from passport.workforce.models import Absence
+
+SICKNESS_ROLLUP = "sickness"
+CELL_KEYS = ("trust", "staff_group", "band")
+# At least four years (a 24-month dashboard with its rolling 12 months, and a year to spare), at most
+# twelve: older months are counted from the records when asked about.
+MIN_ROLLUP_MONTHS = 48
+MAX_ROLLUP_MONTHS = 12 * 12
+
+
+def rollup_statement(scope: Scope, first_month: int, last_month: int) -> Select[Any]:
+    """SELECT month, trust, staff_group, band, reason, lost_e4, available_e4 for every month of
+    first_month..last_month with staff in post (reason NULL: the days available)."""
+    spans = (
+        _spans(scope, month_of(first_month), month_last_day(last_month), CELL_KEYS, reason=True)
+        .cte("span")
+        .prefix_with("MATERIALIZED")  # read once by each of the four pieces below
+    )
+    keys = [spans.c[key] for key in CELL_KEYS] + [spans.c.reason]
+    first_m, last_m = month_number(spans.c.first), month_number(spans.c.last)
+    first_dn, last_dn = day_number(spans.c.first), day_number(spans.c.last)
+    months = periods_table([Period(m, m) for m in range(first_month, last_month + 1)], "rollup_month")
+
+    def piece(month: Any, days: Any) -> Select[Any]:
+        return select(
+            month.label("month"),
+            *keys,
+            (spans.c.lost_e4 * days).label("lost_e4"),
+            (spans.c.available_e4 * days).label("available_e4"),
+        )
+
+    inside_one_month = piece(first_m, last_dn - first_dn + 1).where(first_m == last_m)
+    first_part = (
+        piece(months.c.first_month, months.c.last_dn - first_dn + 1)
+        .join(months, months.c.first_month == first_m)
+        .where(first_m < last_m)
+    )
+    last_part = (
+        piece(months.c.first_month, last_dn - months.c.first_dn + 1)
+        .join(months, months.c.first_month == last_m)
+        .where(first_m < last_m)
+    )
+    # Whole months between: +w from the month after the first, -w from the last; a running sum per cell.
+    changes = union_all(
+        select((first_m + 1).label("month"), *keys, spans.c.lost_e4, spans.c.available_e4).where(
+            last_m - first_m >= 2
+        ),
+        select(
+            last_m.label("month"),
+            *keys,
+            (-spans.c.lost_e4).label("lost_e4"),
+            (-spans.c.available_e4).label("available_e4"),
+        ).where(last_m - first_m >= 2),
+    ).subquery("weight_change")
+    change_keys = [changes.c[key] for key in (*CELL_KEYS, "reason")]
+    change = (
+        select(
+            changes.c.month,
+            *change_keys,
+            func.sum(changes.c.lost_e4).label("lost_w"),
+            func.sum(changes.c.available_e4).label("available_w"),
+        )
+        .group_by(changes.c.month, *change_keys)
+        .subquery("change")
+    )
+    cells = select(*[change.c[key] for key in (*CELL_KEYS, "reason")]).distinct().subquery("changing_cell")
+    cell_keys = [cells.c[key] for key in (*CELL_KEYS, "reason")]
+    same_cell = and_(
+        months.c.first_month == change.c.month,
+        *[change.c[key].is_not_distinct_from(cells.c[key]) for key in (*CELL_KEYS, "reason")],
+    )
+    window = {"partition_by": cell_keys, "order_by": months.c.first_month}
+    running = (
+        select(
+            months.c.first_month.label("month"),
+            months.c.first_dn,
+            months.c.last_dn,
+            *cell_keys,
+            func.sum(func.coalesce(change.c.lost_w, 0)).over(**window).label("lost_w"),
+            func.sum(func.coalesce(change.c.available_w, 0)).over(**window).label("available_w"),
+        )
+        .select_from(cells.join(months, literal(True)).outerjoin(change, same_cell))
+        .subquery("running")
+    )
+    month_days = running.c.last_dn - running.c.first_dn + 1
+    whole_months = select(
+        running.c.month,
+        *[running.c[key] for key in (*CELL_KEYS, "reason")],
+        (running.c.lost_w * month_days).label("lost_e4"),
+        (running.c.available_w * month_days).label("available_e4"),
+    ).where((running.c.lost_w != 0) | (running.c.available_w != 0))
+
+    pieces = union_all(inside_one_month, first_part, last_part, whole_months).subquery("piece")
+    group = [pieces.c.month, *[pieces.c[key] for key in (*CELL_KEYS, "reason")]]
+    lost, available = func.sum(pieces.c.lost_e4), func.sum(pieces.c.available_e4)
+    return (
+        select(*group, lost.label("lost_e4"), available.label("available_e4"))
+        .group_by(*group)
+        .having((lost != 0) | (available != 0))
+    )
+
+
+def rollup_months(session: Session) -> Period:
+    """The months the roll-up covers: to this month or the last month with an absence, whichever is later;
+    from 11 months before the first sickness absence on record (so its rolling 12 months are whole), or
+    four years back if that is earlier."""
+    first_day, last_first_day, last_last_day = session.execute(
+        select(func.min(Absence.first_day), func.max(Absence.first_day), func.max(Absence.last_day)).where(
+            Absence.category == SICKNESS
+        )
+    ).one()
+    recorded = [month_index(d) for d in (last_first_day, last_last_day) if d is not None]
+    last = max([month_index(date.today()), *recorded])
+    first = last - MIN_ROLLUP_MONTHS + 1
+    if first_day is not None:
+        first = min(first, month_index(first_day) - (ROLLING_MONTHS - 1))
+    return Period(max(first, last - MAX_ROLLUP_MONTHS + 1), last)
+
+
+def rebuild_sickness_rollup(session: Session, scope: Scope, fingerprint: str) -> RollupState:
+    """Count the roll-up again from the records, in the database (INSERT ... SELECT), and record which
+    state of the records it came from. The caller commits."""
+    started = time.perf_counter()
+    months = rollup_months(session)
+    session.execute(delete(SicknessRollup))
+    rows = rollup_statement(scope, months.first_month, months.last_month).subquery("rollup_row")
+    session.execute(
+        insert(SicknessRollup).from_select(
+            [
+                "month",
+                "trust_id",
+                "staff_group",
+                "band",
+                "reason_code",
+                "fte_days_lost_e4",
+                "fte_days_available_e4",
+            ],
+            select(
+                rows.c.month,
+                rows.c.trust,
+                rows.c.staff_group,
+                rows.c.band,
+                rows.c.reason,
+                rows.c.lost_e4,
+                rows.c.available_e4,
+            ),
+        )
+    )
+    state = session.get(RollupState, SICKNESS_ROLLUP) or RollupState(name=SICKNESS_ROLLUP)
+    state.source_fingerprint = fingerprint
+    state.first_month, state.last_month = months.first_month, months.last_month
+    state.build_seconds = time.perf_counter() - started
+    state.built_at = utcnow()
+    session.add(state)
+    session.flush()
+    return state
+
+
+@dataclass(frozen=True)
+class RecordSickness:
+    """The sickness figures counted from the records (one pass over the absences per question)."""
+
+    session: Session
+    scope: Scope
+
+    def trend(
+        self, first_month: int, last_month: int
+    ) -> tuple[dict[int, SicknessCell], dict[int, SicknessCell]]:
+        return sickness_trend(self.session, self.scope, first_month, last_month)
+
+    def reasons(self, first_month: int, last_month: int) -> tuple[list[ReasonShare], Decimal]:
+        return sickness_reasons(self.session, self.scope, first_month, last_month)
+
+    def by_trust(self, first_month: int, last_month: int) -> list[SicknessCell]:
+        return sickness_cells(self.session, self.scope, first_month, last_month, ["trust"])
+
+
+@dataclass(frozen=True)
+class RollupSickness:
+    """The same figures summed from the roll-up (which must be current and cover the months asked)."""
+
+    session: Session
+    scope: Scope
+
+    def _sums(self, first_month: int, last_month: int, *group: Any) -> Select[Any]:
+        r = SicknessRollup
+        conditions = [r.month.between(first_month, last_month), r.trust_id.in_(self.scope.trust_ids)]
+        if self.scope.staff_groups:
+            conditions.append(r.staff_group.in_(self.scope.staff_groups))
+        if self.scope.bands:
+            conditions.append(r.band.in_(self.scope.bands))
+        return (
+            select(
+                *group,
+                func.sum(r.fte_days_lost_e4).label("lost_e4"),
+                func.sum(r.fte_days_available_e4).label("available_e4"),
+            )
+            .where(*conditions)
+            .group_by(*group)
+        )
+
+    def trend(
+        self, first_month: int, last_month: int
+    ) -> tuple[dict[int, SicknessCell], dict[int, SicknessCell]]:
+        start = first_month - (ROLLING_MONTHS - 1)
+        sums = {
+            row.month: (int(row.lost_e4 or 0), int(row.available_e4 or 0))
+            for row in self.session.execute(self._sums(start, last_month, SicknessRollup.month))
+        }
+        by_month: dict[int, SicknessCell] = {}
+        rolling: dict[int, SicknessCell] = {}
+        for month in range(first_month, last_month + 1):
+            if not sums.get(month, (0, 0))[1]:  # as counted from the records: months with staff in post
+                continue
+            lost, available = sums[month]
+            window = [sums.get(m, (0, 0)) for m in range(month - ROLLING_MONTHS + 1, month + 1)]
+            by_month[month] = SicknessCell(
+                Period(month, month), {}, Decimal(lost) / E4, Decimal(available) / E4
+            )
+            rolling[month] = SicknessCell(
+                Period(month - ROLLING_MONTHS + 1, month),
+                {},
+                Decimal(sum(w[0] for w in window)) / E4,
+                Decimal(sum(w[1] for w in window)) / E4,
+            )
+        return by_month, rolling
+
+    def reasons(self, first_month: int, last_month: int) -> tuple[list[ReasonShare], Decimal]:
+        reason = SicknessRollup.reason_code.label("reason")
+        return reason_shares(self.session.execute(self._sums(first_month, last_month, reason)))
+
+    def by_trust(self, first_month: int, last_month: int) -> list[SicknessCell]:
+        period = Period(first_month, last_month)
+        rows = self.session.execute(self._sums(first_month, last_month, SicknessRollup.trust_id))
+        cells = [
+            SicknessCell(
+                period,
+                {"trust": row.trust_id},
+                Decimal(int(row.lost_e4 or 0)) / E4,
+                Decimal(int(row.available_e4 or 0)) / E4,
+            )
+            for row in rows
+            if row.available_e4
+        ]
+        return sorted(cells, key=lambda c: str(c.keys["trust"]))
+
+
+def sickness_source(
+    session: Session, scope: Scope, first_month: int, last_month: int, fingerprint: str | None = None
+) -> RecordSickness | RollupSickness:
+    """The roll-up when it is current and covers first_month - 11 (the rolling months) to last_month,
+    else the records. ``fingerprint`` saves reading it again when the caller has it."""
+    state = session.get(RollupState, SICKNESS_ROLLUP)
+    covers = state is not None and (
+        state.first_month <= first_month - (ROLLING_MONTHS - 1) and last_month <= state.last_month
+    )
+    if state is None or not covers:
+        return RecordSickness(session, scope)
+    if fingerprint is None:
+        fingerprint = source_fingerprint(session)
+    if state.source_fingerprint != fingerprint:
+        return RecordSickness(session, scope)
+    return RollupSickness(session, scope)
