@@ -44,7 +44,7 @@ from passport.metrics.sickness import (
     SICKNESS,
     ReasonShare,
     SicknessCell,
-    _spans,
+    clipped_spans,
     reason_shares,
     sickness_cells,
     sickness_reasons,
@@ -64,7 +64,7 @@ def rollup_statement(scope: Scope, first_month: int, last_month: int) -> Select[
     """SELECT month, trust, staff_group, band, reason, lost_e4, available_e4 for every month of
     first_month..last_month with staff in post (reason NULL: the days available)."""
     spans = (
-        _spans(scope, month_of(first_month), month_last_day(last_month), CELL_KEYS, reason=True)
+        clipped_spans(scope, month_of(first_month), month_last_day(last_month), CELL_KEYS, reason=True)
         .cte("span")
         .prefix_with("MATERIALIZED")  # read once by each of the four pieces below
     )

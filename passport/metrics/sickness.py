@@ -75,7 +75,7 @@ def _group_keys(by: Sequence[str]) -> list[str]:
     return [key for key in GROUP_KEYS if key in by]
 
 
-def _spans(
+def clipped_spans(
     scope: Scope, first_day: date, last_day: date, by: Sequence[str], reason: bool = False
 ) -> Select[Any]:
     """Every counted assignment's days in post and every sickness absence's days lost, each clipped to
@@ -135,7 +135,7 @@ def monthly_sums(scope: Scope, first_month: int, last_month: int, by: Sequence[s
     A month's days are that at (its last day + 1) less that at its first day. Only the events (one row
     per day and cell) meet the months, never the records.
     """
-    spans = _spans(scope, month_of(first_month), month_last_day(last_month), by).subquery("span")
+    spans = clipped_spans(scope, month_of(first_month), month_last_day(last_month), by).subquery("span")
     keys = [spans.c[k] for k in _group_keys(by)]
     side = values(column("side", Integer), name="side").data([(0,), (1,)]).cte("side")
     day = case((side.c.side == 0, day_number(spans.c.first)), else_=day_number(spans.c.last) + 1)
@@ -277,7 +277,8 @@ def sickness_reasons(
 ) -> tuple[list[ReasonShare], Decimal]:
     """FTE days lost per reason code over the period and each one's share of all days lost; with the
     period's FTE days available (so the caller can suppress a small cell). One pass, no months."""
-    spans = _spans(scope, month_of(first_month), month_last_day(last_month), (), reason=True).subquery()
+    first_day, last_day = month_of(first_month), month_last_day(last_month)
+    spans = clipped_spans(scope, first_day, last_day, (), reason=True).subquery()
     days = day_number(spans.c.last) - day_number(spans.c.first) + 1
     stmt = select(
         spans.c.reason,
