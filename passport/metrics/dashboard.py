@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from passport.metrics.benchmark import benchmark_series
+from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.movement import secondment_counts
 from passport.metrics.operations import is_suppressed, scope_for
 from passport.metrics.queries import Period, month_label, trust_codes
-from passport.metrics.retention import leaver_cells, nqn_retention, stability_cells
-from passport.metrics.rollups import sickness_source
+from passport.metrics.retention import nqn_retention
+from passport.metrics.rollups import retention_source, sickness_source
 from passport.metrics.sickness import SicknessCell
 from passport.reference.workforce import SICKNESS_REASON_BY_CODE
 from passport.trusts.models import Trust
@@ -72,7 +73,9 @@ def dashboard_data(
     months = list(range(first_month, last_month + 1))
     charts: dict[str, ChartData] = {}
 
-    sickness = sickness_source(session, scope, first_month, last_month)
+    # Counted from the roll-ups while they match the records (one fingerprint read for every series).
+    fingerprint = source_fingerprint(session)
+    sickness = sickness_source(session, scope, first_month, last_month, fingerprint)
     monthly, rolling = sickness.trend(first_month, last_month)
     codes = trust_codes(session, scope.partnership_trust_ids)
     org_codes = [trust.ods_code] if trust is not None else [codes[i] for i in scope.partnership_trust_ids]
@@ -109,8 +112,9 @@ def dashboard_data(
         )
 
     rolling_periods = [Period(m - 11, m) for m in months]
-    leavers = {c.period.last_month: c for c in leaver_cells(session, scope, rolling_periods, [])}
-    stability = {c.period.last_month: c for c in stability_cells(session, scope, rolling_periods, [])}
+    retention = retention_source(session, scope, first_month, last_month, fingerprint)
+    leavers = {c.period.last_month: c for c in retention.leavers(rolling_periods, [])}
+    stability = {c.period.last_month: c for c in retention.stability(rolling_periods, [])}
     level = "trust" if trust is not None else "partnership"
     charts["retention-trend"] = ChartData(
         "retention-trend",
@@ -193,7 +197,9 @@ def dashboard_data(
             )
 
     if side_by_side:
-        charts["partner-trusts"] = _partner_trusts(session, staff_groups, bands, reason_period, codes)
+        charts["partner-trusts"] = _partner_trusts(
+            session, staff_groups, bands, reason_period, codes, fingerprint
+        )
 
     cohort = Period(last_month - 23, last_month - 12)
     charts["nqn-retention"] = _nqn_chart(session, scope, cohort, as_of, codes)
@@ -206,9 +212,10 @@ def _partner_trusts(
     bands: tuple[str, ...],
     period: Period,
     codes: dict[int, str],
+    fingerprint: str,
 ) -> ChartData:
     scope = scope_for(session, None, staff_groups, bands)
-    source = sickness_source(session, scope, period.first_month, period.last_month)
+    source = sickness_source(session, scope, period.first_month, period.last_month, fingerprint)
     by_trust = source.by_trust(period.first_month, period.last_month)
     sickness = {c.keys["trust"]: c for c in by_trust}
     # Days lost and available add up across trusts (unlike heads), so the partnership's sickness is the
@@ -225,10 +232,11 @@ def _partner_trusts(
         if by_trust
         else []
     )
-    leavers = {c.keys["trust"]: c for c in leaver_cells(session, scope, [period], ["trust"])}
-    stability = {c.keys["trust"]: c for c in stability_cells(session, scope, [period], ["trust"])}
-    leavers_total = leaver_cells(session, scope, [period], [])
-    stability_total = stability_cells(session, scope, [period], [])
+    retention = retention_source(session, scope, period.first_month, period.last_month, fingerprint)
+    leavers = {c.keys["trust"]: c for c in retention.leavers([period], ["trust"])}
+    stability = {c.keys["trust"]: c for c in retention.stability([period], ["trust"])}
+    leavers_total = retention.leavers([period], [])
+    stability_total = retention.stability([period], [])
     chart = ChartData(
         "partner-trusts",
         "Partner trusts side by side",

@@ -6,7 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from passport.db import Base, UTCDateTime, utcnow
@@ -83,3 +94,34 @@ class RollupState(Base):
     last_month: Mapped[int] = mapped_column(Integer)
     build_seconds: Mapped[float] = mapped_column(Float)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RetentionRollup(Base):
+    """One month of one breakdown of the leaver and stability figures, counted from the records by
+    passport.metrics.rollups: the leavers whose leaving date falls in the month (and their FTE), the
+    people and FTE in post on its first and last day, and the stability of the 12 months ending with it.
+
+    People do not add up across cells (a nurse with posts in two bands is one head), so each breakdown the
+    dashboard offers is counted by itself: ``staff_group`` and ``band`` hold "*" for "all of them", and
+    ``trust_id`` is None for the partnership as a whole. Leavers add up over months (each leave has one
+    date), so any 12 months' leaver rate is a sum of these rows.
+    """
+
+    __tablename__ = "retention_rollup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(11))  # "trust" or "partnership"
+    trust_id: Mapped[int | None] = mapped_column(ForeignKey("trust.id"))
+    staff_group: Mapped[str] = mapped_column(String(8))
+    band: Mapped[str | None] = mapped_column(String(3))
+    month: Mapped[int] = mapped_column(Integer)
+    leavers: Mapped[int] = mapped_column(Integer)
+    leavers_fte_e4: Mapped[int] = mapped_column(BigInteger)
+    start_headcount: Mapped[int] = mapped_column(Integer)
+    start_fte_e4: Mapped[int] = mapped_column(BigInteger)
+    end_headcount: Mapped[int] = mapped_column(Integer)
+    end_fte_e4: Mapped[int] = mapped_column(BigInteger)
+    stability_start_headcount: Mapped[int] = mapped_column(Integer)
+    stability_still_in_post: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_retention_rollup_cell", "level", "staff_group", "band", "month"),)

@@ -17,6 +17,7 @@ So no record meets more than two months, however long it runs.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from passport.db import utcnow
 from passport.metrics.fingerprint import source_fingerprint
-from passport.metrics.models import RollupState, SicknessRollup
+from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
+from passport.metrics.operations import scope_for
 from passport.metrics.queries import (
     E4,
     Period,
@@ -39,6 +41,7 @@ from passport.metrics.queries import (
     month_of,
     periods_table,
 )
+from passport.metrics.retention import LeaverCell, StabilityCell, leaver_cells, stability_cells
 from passport.metrics.sickness import (
     ROLLING_MONTHS,
     SICKNESS,
@@ -50,6 +53,7 @@ from passport.metrics.sickness import (
     sickness_reasons,
     sickness_trend,
 )
+from passport.trusts.models import Trust
 from passport.workforce.models import Absence
 
 SICKNESS_ROLLUP = "sickness"
@@ -153,9 +157,9 @@ def rollup_statement(scope: Scope, first_month: int, last_month: int) -> Select[
 
 
 def rollup_months(session: Session) -> Period:
-    """The months the roll-up covers: to this month or the last month with an absence, whichever is later;
+    """The months the roll-ups cover: to this month or the last month with an absence, whichever is later;
     from 11 months before the first sickness absence on record (so its rolling 12 months are whole), or
-    four years back if that is earlier."""
+    four years before the latest one if that is earlier (at most twelve years in all)."""
     first_day, last_first_day, last_last_day = session.execute(
         select(func.min(Absence.first_day), func.max(Absence.first_day), func.max(Absence.last_day)).where(
             Absence.category == SICKNESS
@@ -163,18 +167,20 @@ def rollup_months(session: Session) -> Period:
     ).one()
     recorded = [month_index(d) for d in (last_first_day, last_last_day) if d is not None]
     last = max([month_index(date.today()), *recorded])
-    first = last - MIN_ROLLUP_MONTHS + 1
+    # The usual dashboard ends with the latest month with an absence recorded, whenever that was.
+    first = (month_index(last_first_day) if last_first_day is not None else last) - MIN_ROLLUP_MONTHS + 1
     if first_day is not None:
         first = min(first, month_index(first_day) - (ROLLING_MONTHS - 1))
     return Period(max(first, last - MAX_ROLLUP_MONTHS + 1), last)
 
 
-def rebuild_sickness_rollup(session: Session, scope: Scope, fingerprint: str) -> RollupState:
-    """Count the roll-up again from the records, in the database (INSERT ... SELECT), and record which
-    state of the records it came from. The caller commits."""
+def rebuild_sickness_rollup(session: Session, fingerprint: str) -> RollupState:
+    """Count the roll-up again from the records of every partner trust, in the database (INSERT ...
+    SELECT), and record which state of the records it came from. The caller commits."""
     started = time.perf_counter()
     months = rollup_months(session)
     session.execute(delete(SicknessRollup))
+    scope = scope_for(session, None)
     rows = rollup_statement(scope, months.first_month, months.last_month).subquery("rollup_row")
     session.execute(
         insert(SicknessRollup).from_select(
@@ -198,14 +204,7 @@ def rebuild_sickness_rollup(session: Session, scope: Scope, fingerprint: str) ->
             ),
         )
     )
-    state = session.get(RollupState, SICKNESS_ROLLUP) or RollupState(name=SICKNESS_ROLLUP)
-    state.source_fingerprint = fingerprint
-    state.first_month, state.last_month = months.first_month, months.last_month
-    state.build_seconds = time.perf_counter() - started
-    state.built_at = utcnow()
-    session.add(state)
-    session.flush()
-    return state
+    return _record_state(session, SICKNESS_ROLLUP, fingerprint, months, started)
 
 
 @dataclass(frozen=True)
@@ -302,14 +301,209 @@ def sickness_source(
 ) -> RecordSickness | RollupSickness:
     """The roll-up when it is current and covers first_month - 11 (the rolling months) to last_month,
     else the records. ``fingerprint`` saves reading it again when the caller has it."""
-    state = session.get(RollupState, SICKNESS_ROLLUP)
-    covers = state is not None and (
-        state.first_month <= first_month - (ROLLING_MONTHS - 1) and last_month <= state.last_month
-    )
-    if state is None or not covers:
-        return RecordSickness(session, scope)
-    if fingerprint is None:
-        fingerprint = source_fingerprint(session)
-    if state.source_fingerprint != fingerprint:
+    if not _current(session, SICKNESS_ROLLUP, first_month - (ROLLING_MONTHS - 1), last_month, fingerprint):
         return RecordSickness(session, scope)
     return RollupSickness(session, scope)
+
+
+# --- Leavers and stability -------------------------------------------------------------------------------
+RETENTION_ROLLUP = "retention"
+ALL = "*"  # staff_group / band of a retention roll-up row that covers all of them
+WINDOW_MONTHS = 12
+_GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("staff_group",), ("band",), ("staff_group", "band"))
+
+
+def _retention_breakdowns(session: Session) -> list[tuple[Scope, bool]]:
+    """(scope, by trust?) for every breakdown the dashboard shows: each trust at the trust level, and the
+    partnership as a whole and trust by trust."""
+    trusts = list(session.scalars(select(Trust).order_by(Trust.id)))
+    if not trusts:
+        return []
+    return [(scope_for(session, trust), False) for trust in trusts] + [
+        (scope_for(session, None), False),
+        (scope_for(session, None), True),
+    ]
+
+
+def rebuild_retention_rollup(session: Session, fingerprint: str) -> RollupState:
+    """Count leavers, headcounts and stability for every month and breakdown the dashboard offers (each
+    by itself: people do not add up across cells). The caller commits."""
+    started = time.perf_counter()
+    covered = rollup_months(session)
+    months = [Period(m, m) for m in range(covered.first_month, covered.last_month + 1)]
+    windows = [
+        Period(m - WINDOW_MONTHS + 1, m)
+        for m in range(covered.first_month + WINDOW_MONTHS - 1, covered.last_month + 1)
+    ]
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def row(scope: Scope, keys: dict[str, Any], grouping: tuple[str, ...], month: int) -> dict[str, Any]:
+        trust_id = scope.trust_ids[0] if scope.level == "trust" else keys.get("trust")
+        staff_group = keys["staff_group"] if "staff_group" in grouping else ALL
+        band = keys["band"] if "band" in grouping else ALL
+        return rows.setdefault(
+            (scope.level, trust_id, staff_group, band, month),
+            {
+                "level": scope.level,
+                "trust_id": trust_id,
+                "staff_group": staff_group,
+                "band": band,
+                "month": month,
+                **dict.fromkeys(
+                    (
+                        "leavers",
+                        "leavers_fte_e4",
+                        "start_headcount",
+                        "start_fte_e4",
+                        "end_headcount",
+                        "end_fte_e4",
+                        "stability_start_headcount",
+                        "stability_still_in_post",
+                    ),
+                    0,
+                ),
+            },
+        )
+
+    for scope, by_trust in _retention_breakdowns(session):
+        for grouping in _GROUPINGS:
+            by = ["trust", *grouping] if by_trust else list(grouping)
+            for cell in leaver_cells(session, scope, months, by):
+                kept = row(scope, cell.keys, grouping, cell.period.last_month)
+                kept["leavers"], kept["leavers_fte_e4"] = cell.leavers, int(cell.leavers_fte * E4)
+                kept["start_headcount"], kept["start_fte_e4"] = cell.start_headcount, int(cell.start_fte * E4)
+                kept["end_headcount"], kept["end_fte_e4"] = cell.end_headcount, int(cell.end_fte * E4)
+            for stable in stability_cells(session, scope, windows, by) if windows else []:
+                kept = row(scope, stable.keys, grouping, stable.period.last_month)
+                kept["stability_start_headcount"] = stable.start_headcount
+                kept["stability_still_in_post"] = stable.still_in_post
+    session.execute(delete(RetentionRollup))
+    if rows:
+        session.execute(insert(RetentionRollup), list(rows.values()))
+    return _record_state(session, RETENTION_ROLLUP, fingerprint, covered, started)
+
+
+def _record_state(
+    session: Session, name: str, fingerprint: str, covered: Period, started: float
+) -> RollupState:
+    state = session.get(RollupState, name) or RollupState(name=name)
+    state.source_fingerprint = fingerprint
+    state.first_month, state.last_month = covered.first_month, covered.last_month
+    state.build_seconds = time.perf_counter() - started
+    state.built_at = utcnow()
+    session.add(state)
+    session.flush()
+    return state
+
+
+@dataclass(frozen=True)
+class RecordRetention:
+    """Leavers and stability counted from the records."""
+
+    session: Session
+    scope: Scope
+
+    def leavers(self, periods: Sequence[Period], by: Sequence[str]) -> list[LeaverCell]:
+        return leaver_cells(self.session, self.scope, periods, by)
+
+    def stability(self, periods: Sequence[Period], by: Sequence[str]) -> list[StabilityCell]:
+        return stability_cells(self.session, self.scope, periods, by)
+
+
+@dataclass(frozen=True)
+class RollupRetention:
+    """The same figures from the retention roll-up, for 12-month periods, in total or trust by trust at
+    the partnership level; anything else is counted from the records."""
+
+    session: Session
+    scope: Scope
+
+    def _answers(self, periods: Sequence[Period], by: Sequence[str]) -> bool:
+        trust_by_trust = list(by) == ["trust"] and self.scope.level == "partnership"
+        return (
+            bool(periods)
+            and (not by or trust_by_trust)
+            and len(self.scope.staff_groups) <= 1
+            and len(self.scope.bands) <= 1
+            and all(p.last_month - p.first_month == WINDOW_MONTHS - 1 for p in periods)
+        )
+
+    def _rows(self, by_trust: bool, first_month: int, last_month: int) -> dict[tuple[Any, int], Any]:
+        r = RetentionRollup
+        conditions = [
+            r.level == self.scope.level,
+            r.staff_group == (self.scope.staff_groups[0] if self.scope.staff_groups else ALL),
+            r.band == (self.scope.bands[0] if self.scope.bands else ALL),
+            r.month.between(first_month, last_month),
+        ]
+        if self.scope.level == "trust":
+            conditions.append(r.trust_id == self.scope.trust_ids[0])
+        elif by_trust:
+            conditions.append(r.trust_id.in_(self.scope.trust_ids))
+        else:
+            conditions.append(r.trust_id.is_(None))
+        found = self.session.scalars(select(r).where(*conditions))
+        return {(row.trust_id if by_trust else None, row.month): row for row in found}
+
+    def leavers(self, periods: Sequence[Period], by: Sequence[str]) -> list[LeaverCell]:
+        if not self._answers(periods, by):
+            return RecordRetention(self.session, self.scope).leavers(periods, by)
+        by_trust = bool(by)
+        rows = self._rows(by_trust, min(p.first_month for p in periods), max(p.last_month for p in periods))
+        cells = []
+        for period in periods:
+            for trust_id in sorted({key[0] for key in rows}, key=str):
+                months = [rows.get((trust_id, m)) for m in range(period.first_month, period.last_month + 1)]
+                first, last = months[0], months[-1]
+                leavers = sum(m.leavers for m in months if m)
+                start, end = (first.start_headcount if first else 0), (last.end_headcount if last else 0)
+                if not (leavers or start or end):
+                    continue
+                cells.append(
+                    LeaverCell(
+                        period,
+                        {"trust": trust_id} if by_trust else {},
+                        leavers,
+                        start,
+                        end,
+                        Decimal(sum(m.leavers_fte_e4 for m in months if m)) / E4,
+                        Decimal(first.start_fte_e4 if first else 0) / E4,
+                        Decimal(last.end_fte_e4 if last else 0) / E4,
+                    )
+                )
+        return cells
+
+    def stability(self, periods: Sequence[Period], by: Sequence[str]) -> list[StabilityCell]:
+        if not self._answers(periods, by):
+            return RecordRetention(self.session, self.scope).stability(periods, by)
+        by_trust = bool(by)
+        rows = self._rows(by_trust, min(p.last_month for p in periods), max(p.last_month for p in periods))
+        cells = []
+        for period in periods:
+            for trust_id in sorted({key[0] for key in rows}, key=str):
+                row = rows.get((trust_id, period.last_month))
+                if row is None or not row.stability_start_headcount:
+                    continue
+                keys = {"trust": trust_id} if by_trust else {}
+                cells.append(
+                    StabilityCell(period, keys, row.stability_start_headcount, row.stability_still_in_post)
+                )
+        return cells
+
+
+def retention_source(
+    session: Session, scope: Scope, first_month: int, last_month: int, fingerprint: str | None = None
+) -> RecordRetention | RollupRetention:
+    """The roll-up when it is current and covers first_month - 11 to last_month, else the records."""
+    if _current(session, RETENTION_ROLLUP, first_month - (WINDOW_MONTHS - 1), last_month, fingerprint):
+        return RollupRetention(session, scope)
+    return RecordRetention(session, scope)
+
+
+def _current(session: Session, name: str, first_month: int, last_month: int, fingerprint: str | None) -> bool:
+    state = session.get(RollupState, name)
+    if state is None or not (state.first_month <= first_month and last_month <= state.last_month):
+        return False
+    return state.source_fingerprint == (
+        fingerprint if fingerprint is not None else source_fingerprint(session)
+    )

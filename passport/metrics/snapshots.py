@@ -30,9 +30,9 @@ from passport.demo import DEMO_FINISHERS, DemoReport
 from passport.metrics.dashboard import ChartData, Dashboard, dashboard_data
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot
-from passport.metrics.operations import latest_recorded_month, scope_for
+from passport.metrics.operations import latest_recorded_month
 from passport.metrics.queries import Period, month_index
-from passport.metrics.rollups import rebuild_sickness_rollup
+from passport.metrics.rollups import rebuild_retention_rollup, rebuild_sickness_rollup
 from passport.trusts.models import Trust
 from passport.workforce.runner import AFTER_IMPORT_STEPS
 
@@ -179,8 +179,10 @@ def refresh_usual_dashboards(session: Session) -> int:
     if not trusts:
         return 0
     partner_ids = [t.id for t in trusts]
-    # The sickness roll-up first: every dashboard below then sums it instead of reading every absence.
-    rebuild_sickness_rollup(session, scope_for(session, None), source_fingerprint(session))
+    # The roll-ups first: every dashboard below then sums them instead of reading every record.
+    fingerprint = source_fingerprint(session)
+    rebuild_sickness_rollup(session, fingerprint)
+    rebuild_retention_rollup(session, fingerprint)
     # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
     for trust in [None, *trusts]:
         period = default_period(session, trust, partner_ids)

@@ -7,22 +7,29 @@ from datetime import date
 
 import pytest
 
+from passport.metrics.dashboard import dashboard_data
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RollupState, SicknessRollup
 from passport.metrics.operations import scope_for
+from passport.metrics.queries import Period
 from passport.metrics.rollups import (
+    RecordRetention,
     RecordSickness,
+    RollupRetention,
     RollupSickness,
+    rebuild_retention_rollup,
     rebuild_sickness_rollup,
+    retention_source,
     sickness_source,
 )
 from tests.unit.metrics.conftest import month
+from tests.unit.metrics.test_retention_hand_worked import retention_world  # noqa: F401 (a fixture)
 from tests.unit.metrics.test_sickness_hand_worked import sickness_world  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
 def built(session, sickness_world):  # type: ignore[no-untyped-def]  # noqa: F811
-    return rebuild_sickness_rollup(session, scope_for(session, None), source_fingerprint(session))
+    return rebuild_sickness_rollup(session, source_fingerprint(session))
 
 
 def _scopes(session, demo_trusts):  # type: ignore[no-untyped-def]
@@ -66,3 +73,69 @@ def test_the_rollup_is_used_only_while_current_and_covering(session, people, bui
     people.absence(n9, date(2024, 3, 1), date(2024, 3, 3), "S10")
     session.flush()
     assert isinstance(sickness_source(session, scope, month("2024-01"), month("2024-12")), RecordSickness)
+
+
+@pytest.fixture
+def mixed_world(people, retention_world):  # type: ignore[no-untyped-def]  # noqa: F811
+    """The hand-worked leavers, with people in other staff groups and bands, and a nurse holding posts in
+    two bands at once (one head in total, one in each band)."""
+    rpg, rv5 = people.rpg, people.rv5
+    people.person((rpg, date(2021, 1, 1), date(2024, 6, 30), "1.0", "employee", "AHP", "6"))
+    people.person(
+        (rpg, date(2020, 1, 1), None, "0.5", "employee", "NMR", "6"),
+        (rpg, date(2020, 1, 1), date(2024, 8, 31), "0.5", "employee", "NMR", "7"),
+    )
+    people.person((rv5, date(2022, 1, 1), date(2024, 10, 31), "1.0", "employee", "AC", "3"))
+    people.person((rv5, date(2023, 3, 1), None, "1.0", "employee", "NMR", None))
+
+
+def test_every_retention_series_from_the_rollup_equals_the_records(session, demo_trusts, mixed_world):
+    rebuild_retention_rollup(session, source_fingerprint(session))
+    rpg, rv5 = demo_trusts
+    windows = [Period(m - 11, m) for m in range(month("2024-01"), month("2025-03") + 1)]
+    for name, scope in {
+        "partnership": scope_for(session, None),
+        "RPG": scope_for(session, rpg),
+        "RV5": scope_for(session, rv5),
+        "nurses at RPG": scope_for(session, rpg, ["NMR"]),
+        "band 6 everywhere": scope_for(session, None, (), ["6"]),
+        "band 7 nurses everywhere": scope_for(session, None, ["NMR"], ["7"]),
+        "AHPs at RPG": scope_for(session, rpg, ["AHP"]),
+    }.items():
+        counted, summed = RecordRetention(session, scope), RollupRetention(session, scope)
+        assert summed.leavers(windows, []) == counted.leavers(windows, []), name
+        assert summed.stability(windows, []) == counted.stability(windows, []), name
+        if scope.level == "partnership":
+            assert summed.leavers(windows, ["trust"]) == counted.leavers(windows, ["trust"]), name
+            assert summed.stability(windows, ["trust"]) == counted.stability(windows, ["trust"]), name
+    # What the roll-up does not hold (a six-month period) is counted from the records.
+    half_year = [Period(month("2024-01"), month("2024-06"))]
+    scope = scope_for(session, rpg)
+    from_rollup = RollupRetention(session, scope).leavers(half_year, [])
+    assert from_rollup == RecordRetention(session, scope).leavers(half_year, [])
+    assert from_rollup[0].leavers == 3  # P2 (31 Mar), P3 (15 May) and the AHP (30 Jun) left RPG
+
+
+def test_the_dashboard_from_the_rollups_equals_the_one_from_the_records(
+    session,
+    demo_trusts,
+    mixed_world,
+    sickness_world,  # noqa: F811
+):
+    first, last = month("2023-06"), month("2024-12")
+    rpg = demo_trusts[0]
+    counted = [
+        dashboard_data(session, None, first, last, side_by_side=True),
+        dashboard_data(session, rpg, first, last, staff_groups=("NMR",)),
+    ]
+    fingerprint = source_fingerprint(session)
+    rebuild_sickness_rollup(session, fingerprint)
+    rebuild_retention_rollup(session, fingerprint)
+    assert isinstance(retention_source(session, scope_for(session, None), first, last), RollupRetention)
+    summed = [
+        dashboard_data(session, None, first, last, side_by_side=True),
+        dashboard_data(session, rpg, first, last, staff_groups=("NMR",)),
+    ]
+    for before, after in zip(counted, summed, strict=True):
+        for name, chart in before.charts.items():
+            assert after.charts[name].rows == chart.rows, name

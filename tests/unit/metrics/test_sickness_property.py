@@ -84,7 +84,7 @@ def test_sql_matches_the_definition(session, people, scopes, data):
             made.append((a, rows))
         first_month, last_month = month_index(FIRST), month_index(LAST)
         # The roll-up splits the same spans into months in another way: it must agree day for day.
-        rebuild_sickness_rollup(session, scopes["partnership"], "property test")
+        rebuild_sickness_rollup(session, "property test")
         for name, ids in (("RPG", {people.rpg.id}), ("partnership", {people.rpg.id, people.rv5.id})):
             expected = reference(made, ids, FIRST, LAST)
             cells = sickness_cells(session, scopes[name], first_month, last_month, ["month"])
