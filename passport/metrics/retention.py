@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Select, and_, case, column, exists, func, or_, select, union_all, values
+from sqlalchemy import Date, Select, and_, case, column, exists, func, literal, or_, select, union_all, values
 from sqlalchemy.orm import Session, aliased
 
 from passport.metrics.published import rate_percent
@@ -141,23 +141,71 @@ def _presence_events(scope: Scope, by: Sequence[str]) -> Select[Any]:
     ).group_by(*group)
 
 
+_NO_BAND = "~"  # stands in for a missing band while cells are matched with plain equality
+
+
 def _headcount_at(scope: Scope, periods: Any, day_column: str, by: Sequence[str]) -> Select[Any]:
-    """People (and FTE) in post on each period's first or last day, per breakdown cell."""
+    """People (and FTE) in post on each period's first or last day, per breakdown cell.
+
+    The days asked about cut the timeline into steps; each change event falls into the first step whose
+    day is on or after it (one match per event, never one per event and day), the steps are summed per
+    cell, and a running sum over the steps gives the people in post on each day.
+    """
     events = _presence_events(scope, by).subquery("presence")
-    day = periods.c["first_dn" if day_column == "first_date" else "last_dn"]
-    keys = [events.c[k] for k in _group_keys(by)]
-    headcount = func.sum(events.c.heads)
-    return (
+    keys = _group_keys(by)
+    asked = periods.c["first_dn" if day_column == "first_date" else "last_dn"]
+    days = select(asked.label("day")).distinct().subquery("asked_day")
+    steps = select(days.c.day, func.lag(days.c.day).over(order_by=days.c.day).label("previous")).subquery(
+        "step"
+    )
+
+    def cell_key(column: Any, key: str) -> Any:
+        return func.coalesce(column, _NO_BAND) if key == "band" else column
+
+    in_step = and_(
+        events.c.day <= steps.c.day, or_(steps.c.previous.is_(None), events.c.day > steps.c.previous)
+    )
+    per_step = (
         select(
-            periods.c.key.label("period"),
-            *keys,
-            headcount.label("headcount"),
+            steps.c.day,
+            *[cell_key(events.c[k], k).label(k) for k in keys],
+            func.sum(events.c.heads).label("heads"),
             func.sum(events.c.fte_e4).label("fte_e4"),
         )
         .select_from(events)
-        .join(periods, events.c.day <= day)
-        .group_by(periods.c.key, *keys)
-        .having(headcount > 0)
+        .join(steps, in_step)
+        .group_by(steps.c.day, *[cell_key(events.c[k], k) for k in keys])
+        .subquery("per_step")
+    )
+    # Every cell on every day asked about, so that a day with no change still gets its running sum.
+    if keys:
+        cells = select(*[per_step.c[k] for k in keys]).distinct().subquery("cell")
+        cell_columns = [cells.c[k] for k in keys]
+        grid: Any = cells.join(days, literal(True))
+    else:
+        cell_columns, grid = [], days
+    same_cell = [per_step.c[k] == c for k, c in zip(keys, cell_columns, strict=True)]
+    same = and_(per_step.c.day == days.c.day, *same_cell)
+    window = {"partition_by": cell_columns or None, "order_by": days.c.day}
+    running = (
+        select(
+            days.c.day,
+            *cell_columns,
+            func.sum(func.coalesce(per_step.c.heads, 0)).over(**window).label("headcount"),
+            func.sum(func.coalesce(per_step.c.fte_e4, 0)).over(**window).label("fte_e4"),
+        )
+        .select_from(grid.outerjoin(per_step, same))
+        .subquery("in_post")
+    )
+    return (
+        select(
+            periods.c.key.label("period"),
+            *[(func.nullif(running.c[k], _NO_BAND) if k == "band" else running.c[k]).label(k) for k in keys],
+            running.c.headcount,
+            running.c.fte_e4,
+        )
+        .join(periods, asked == running.c.day)
+        .where(running.c.headcount > 0)
     )
 
 

@@ -58,10 +58,7 @@ from passport.workforce.models import Absence
 
 SICKNESS_ROLLUP = "sickness"
 CELL_KEYS = ("trust", "staff_group", "band")
-# At least four years (a 24-month dashboard with its rolling 12 months, and a year to spare), at most
-# twelve: older months are counted from the records when asked about.
-MIN_ROLLUP_MONTHS = 48
-MAX_ROLLUP_MONTHS = 12 * 12
+ROLLUP_MONTHS = 48
 
 
 def rollup_statement(scope: Scope, first_month: int, last_month: int) -> Select[Any]:
@@ -157,21 +154,16 @@ def rollup_statement(scope: Scope, first_month: int, last_month: int) -> Select[
 
 
 def rollup_months(session: Session) -> Period:
-    """The months the roll-ups cover: to this month or the last month with an absence, whichever is later;
-    from 11 months before the first sickness absence on record (so its rolling 12 months are whole), or
-    four years before the latest one if that is earlier (at most twelve years in all)."""
-    first_day, last_first_day, last_last_day = session.execute(
-        select(func.min(Absence.first_day), func.max(Absence.first_day), func.max(Absence.last_day)).where(
-            Absence.category == SICKNESS
-        )
+    """The months the roll-ups cover: four years to the latest month with a sickness absence recorded
+    (where the usual dashboard ends: 24 months and the 11 before them for the rolling figures, with a
+    year to spare), and on to this month if that is later. Other months are counted from the records."""
+    latest_first_day, latest_last_day = session.execute(
+        select(func.max(Absence.first_day), func.max(Absence.last_day)).where(Absence.category == SICKNESS)
     ).one()
-    recorded = [month_index(d) for d in (last_first_day, last_last_day) if d is not None]
-    last = max([month_index(date.today()), *recorded])
-    # The usual dashboard ends with the latest month with an absence recorded, whenever that was.
-    first = (month_index(last_first_day) if last_first_day is not None else last) - MIN_ROLLUP_MONTHS + 1
-    if first_day is not None:
-        first = min(first, month_index(first_day) - (ROLLING_MONTHS - 1))
-    return Period(max(first, last - MAX_ROLLUP_MONTHS + 1), last)
+    today = month_index(date.today())
+    anchor = month_index(latest_first_day) if latest_first_day is not None else today
+    recorded = [month_index(d) for d in (latest_first_day, latest_last_day) if d is not None]
+    return Period(anchor - ROLLUP_MONTHS + 1, max([today, *recorded]))
 
 
 def rebuild_sickness_rollup(session: Session, fingerprint: str) -> RollupState:
