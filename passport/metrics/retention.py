@@ -165,16 +165,18 @@ def _headcount_at(scope: Scope, periods: Any, day_column: str, by: Sequence[str]
     in_step = and_(
         events.c.day <= steps.c.day, or_(steps.c.previous.is_(None), events.c.day > steps.c.previous)
     )
+    # One expression per key, used in SELECT and GROUP BY alike (PostgreSQL wants them identical).
+    step_keys = [cell_key(events.c[k], k) for k in keys]
     per_step = (
         select(
             steps.c.day,
-            *[cell_key(events.c[k], k).label(k) for k in keys],
+            *[column.label(k) for column, k in zip(step_keys, keys, strict=True)],
             func.sum(events.c.heads).label("heads"),
             func.sum(events.c.fte_e4).label("fte_e4"),
         )
         .select_from(events)
         .join(steps, in_step)
-        .group_by(steps.c.day, *[cell_key(events.c[k], k) for k in keys])
+        .group_by(steps.c.day, *step_keys)
         .subquery("per_step")
     )
     # Every cell on every day asked about, so that a day with no change still gets its running sum.
