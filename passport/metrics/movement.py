@@ -34,9 +34,12 @@ def secondment_counts(
             Assignment.trust_id,
             Assignment.start_date,
             Assignment.end_date,
-            StaffMember.trust_id.label("home_trust_id"),
+            # Looked up per secondee by primary key: a join would read every staff record.
+            select(StaffMember.trust_id)
+            .where(StaffMember.id == Assignment.staff_member_id)
+            .scalar_subquery()
+            .label("home_trust_id"),
         )
-        .join(StaffMember, StaffMember.id == Assignment.staff_member_id)
         .where(Assignment.person_type == SECONDEE)
         .cte("secondee_assignment")
         .prefix_with("MATERIALIZED")

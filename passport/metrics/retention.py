@@ -10,13 +10,28 @@ assignments ending the same day are one leave. Headcounts count people, not assi
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Select, and_, case, column, exists, func, literal, or_, select, union_all, values
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    and_,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    values,
+)
 from sqlalchemy.orm import Session, aliased
 
 from passport.metrics.published import rate_percent
@@ -31,7 +46,10 @@ from passport.metrics.queries import (
     covers_day,
     day_number,
     fte_e4,
+    month_last_day,
+    month_of,
     periods_table,
+    to_day_number,
 )
 from passport.workforce.models import Assignment
 
@@ -396,13 +414,32 @@ def nqn_retention(
     Only starters whose first anniversary has come by ``as_of`` are counted.
     """
     keys = [k for k in _group_keys(by) if k == "trust"]
-    days = [
-        cohort.first_day + timedelta(days=n) for n in range((cohort.last_day - cohort.first_day).days + 1)
-    ]
-    anniversaries = (
-        values(column("start_date", Date), column("anniversary", Date), name="anniversary")
-        .data([(d, one_year_on(d)) for d in days if one_year_on(d) <= as_of])
-        .cte("anniversary")
+    # One row per cohort month (not per day: a long VALUES list costs more to compile than to run): a
+    # start's first anniversary is its day number plus the days from the 1st of its month to the 1st of
+    # the same month a year later, less one for 29 February (whose anniversary is 28 February).
+    month_rows = []
+    for index in range(cohort.first_month, cohort.last_month + 1):
+        first = month_of(index)
+        leap_day = date(first.year, 2, 29) if first.month == 2 and calendar.isleap(first.year) else None
+        month_rows.append(
+            (
+                first,
+                month_last_day(index),
+                (first.replace(year=first.year + 1) - first).days,
+                # For other months a day outside the month, which no start in it can equal.
+                to_day_number(leap_day) if leap_day else to_day_number(first) - 1,
+            )
+        )
+    cohort_months = (
+        values(
+            column("first_date", Date),
+            column("last_date", Date),
+            column("year_days", Integer),
+            column("leap_dn", Integer),
+            name="cohort_month",
+        )
+        .data(month_rows)
+        .cte("cohort_month")
     )
     a = Assignment
     earlier = aliased(Assignment, name="earlier")
@@ -412,6 +449,10 @@ def nqn_retention(
         earlier.person_type.not_in(EXCLUDED_PERSON_TYPES),
         earlier.start_date < a.start_date,
     )
+    start_dn = day_number(a.start_date)
+    anniversary_dn = (
+        start_dn + cohort_months.c.year_days - case((start_dn == cohort_months.c.leap_dn, 1), else_=0)
+    )
     level_scope = replace(scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=())
     ending = aliased(Assignment, name="ending")
     left_within_year = exists().where(
@@ -419,7 +460,7 @@ def nqn_retention(
         ending.trust_id.in_(scope.continuity_trust_ids),
         ending.person_type.not_in(EXCLUDED_PERSON_TYPES),
         ending.end_date >= a.start_date,
-        ending.end_date < anniversaries.c.anniversary,
+        day_number(ending.end_date) < anniversary_dn,
         ~_continued(ending, level_scope),
     )
     starters = (
@@ -428,12 +469,17 @@ def nqn_retention(
             *breakdown_columns(a, keys),
             func.max(case((left_within_year, 1), else_=0)).label("left"),
         )
-        .join(anniversaries, anniversaries.c.start_date == a.start_date)
+        .join(
+            cohort_months,
+            and_(a.start_date >= cohort_months.c.first_date, a.start_date <= cohort_months.c.last_date),
+        )
         .where(
             a.trust_id.in_(scope.trust_ids),
             a.person_type.not_in(EXCLUDED_PERSON_TYPES),
             a.staff_group == NQN_STAFF_GROUP,
             a.afc_band == NQN_BAND,
+            a.start_date.between(cohort.first_day, cohort.last_day),  # lets the planner see how few
+            anniversary_dn <= to_day_number(as_of),  # only starters whose first anniversary has come
             first_in_partnership,
         )
         .group_by(a.staff_member_id, *[c.element for c in breakdown_columns(a, keys)])

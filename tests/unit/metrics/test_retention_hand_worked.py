@@ -167,3 +167,13 @@ def test_newly_qualified_nurse_retention(session, people, scopes):
 def test_a_year_on_from_a_leap_day():
     assert one_year_on(date(2024, 2, 29)) == date(2025, 2, 28)
     assert one_year_on(date(2023, 3, 1)) == date(2024, 3, 1)
+
+
+def test_a_nurse_starting_on_a_leap_day_is_retained_from_28_february(session, people, scopes):
+    rpg = people.rpg
+    people.person((rpg, date(2024, 2, 29), date(2025, 2, 27), "1.0"))  # left the day before 28 Feb 2025
+    people.person((rpg, date(2024, 2, 29), date(2025, 2, 28), "1.0"))  # in post on 28 Feb 2025: retained
+    people.person((rpg, date(2024, 2, 28), date(2025, 2, 27), "1.0"))  # left before 28 Feb 2025
+    people.person((rpg, date(2024, 3, 1), None, "1.0"))  # a year on is 1 Mar 2025, after as_of: not yet
+    (cell,) = nqn_retention(session, scopes["RPG"], period("2024-02", "2024-03"), date(2025, 2, 28))
+    assert (cell.cohort, cell.retained) == (3, 1)
