@@ -44,8 +44,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "credentials_api.Verify",
     }
     _configure_templates(app)
+    if app.testing and not (config and "PASSPORT_QUEUE_URL" in config):
+        # Tests run jobs where they start, unless a test asks for a real broker.
+        app.config["PASSPORT_QUEUE_URL"] = "immediate"
     db.init_app(app, app.config.get("PASSPORT_DATABASE_URL", settings.database_url))
     errors.init_app(app)
+    for name in TASK_MODULES:
+        importlib.import_module(name)
+    from passport.background import queue
+
+    queue.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_core_routes(app)
@@ -193,6 +201,7 @@ def _token_requests_skip_csrf(app: Flask) -> None:
 # expose `blueprint` (a flask-smorest Blueprint, mounted under /api/v1), CLI modules expose `commands`.
 VIEW_MODULES = [
     "passport.core_views",
+    "passport.background.views",
     "passport.auth.views",
     "passport.audit.views",
     "passport.trusts.views",
@@ -206,6 +215,7 @@ VIEW_MODULES = [
     "passport.metrics.views",
 ]
 API_MODULES = [
+    "passport.background.api",
     "passport.auth.api",
     "passport.trusts.api",
     "passport.credentials.api",
@@ -217,6 +227,7 @@ API_MODULES = [
     "passport.metrics.api",
 ]
 CLI_MODULES: list[str] = [
+    "passport.background.cli",
     "competencies.jobs.cli",
     "passport.credentials.cli",
     "passport.passports.cli",
@@ -224,6 +235,17 @@ CLI_MODULES: list[str] = [
     "competencies.frameworks.cli",
     "passport.secondments.cli",
     "passport.metrics.cli",
+]
+
+# Each feature's tasks module registers its kinds of job and periodic work (passport.background.registry).
+TASK_MODULES: list[str] = [
+    "passport.background.tasks",
+    "passport.workforce.tasks",
+    "passport.credentials.tasks",
+    "passport.metrics.tasks",
+    "passport.secondments.tasks",
+    "passport.passports.tasks",
+    "competencies.frameworks.tasks",
 ]
 
 

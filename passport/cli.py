@@ -1,19 +1,52 @@
-"""Operator commands: ``flask --app wsgi passport ...``. Each parses, calls operations, commits once."""
+"""Operator commands: ``flask --app wsgi passport ...``. Each parses and calls operations; the group ends
+the command's transaction in one place: committed when it returns, rolled back when it fails."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
-from flask import current_app
+from flask import current_app, g
 from flask.cli import AppGroup
 
 from passport.db import get_session
 from passport.errors import DomainError
 
-passport_cli = AppGroup("passport", help="Staff Passport operator commands.")
+
+def _committing(callback: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = callback(*args, **kwargs)
+        except BaseException:
+            session = g.get("db_session")
+            if session is not None:
+                session.rollback()
+            raise
+        session = g.get("db_session")
+        if session is not None:
+            session.commit()
+        return result
+
+    return run
+
+
+class CommittingGroup(AppGroup):
+    """A command group whose every command commits once, when it succeeds."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if cmd.callback is not None and not getattr(cmd.callback, "_passport_commits", False):
+            cmd.callback = _committing(cmd.callback)
+            cmd.callback._passport_commits = True  # type: ignore[attr-defined]
+        super().add_command(cmd, name)
+
+
+passport_cli = CommittingGroup("passport", help="Staff Passport operator commands.")
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -24,6 +24,11 @@ def default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'passport.sqlite3'}"
 
 
+def default_queue_url() -> str:
+    """The embedded broker of ``make run``: an SQLite file of the queue's own, beside the database."""
+    return f"sqlite:///{INSTANCE_DIR / 'queue.sqlite3'}"
+
+
 def _development_secret_key() -> str:
     """Generate a secret key once and keep it, so sessions survive a restart in development."""
     INSTANCE_DIR.mkdir(exist_ok=True)
@@ -76,6 +81,11 @@ class Settings:
     sign_in_address_rate_limit: str = "120 per minute; 1000 per hour"
     # Fernet keys that encrypt the trusts' private signing keys at rest; the first one encrypts.
     key_encryption_keys: tuple[str, ...] = ()
+    # The task queue's broker (redis:// in production) and the email server (required in production).
+    queue_url: str = ""
+    smtp_url: str | None = None
+    # A running job whose heartbeat is older than this is taken to have lost its worker.
+    job_stale_seconds: int = 120
 
     @property
     def is_production(self) -> bool:
@@ -98,6 +108,8 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
             "PASSPORT_PUBLIC_URL",
             "PASSPORT_RATELIMIT_STORAGE_URL",
             "PASSPORT_KEY_ENCRYPTION_KEYS",
+            "PASSPORT_QUEUE_URL",
+            "PASSPORT_SMTP_URL",
         )
         if production and not env.get(name)
     ]
@@ -116,6 +128,12 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         raise ConfigurationError(
             "PASSPORT_RATELIMIT_STORAGE_URL must name a shared store (such as redis://) in production."
         )
+    queue_url = env.get("PASSPORT_QUEUE_URL") or default_queue_url()
+    if production and not queue_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(
+            "PASSPORT_QUEUE_URL must name the shared broker (redis://) in production, "
+            "so that workers on other machines take the jobs."
+        )
     key_encryption_keys = _key_encryption_keys(
         env.get("PASSPORT_KEY_ENCRYPTION_KEYS") or _development_key_encryption_key()
     )
@@ -127,11 +145,27 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         ratelimit_storage_url=ratelimit,
         demo_password=env.get("PASSPORT_DEMO_PASSWORD") or "demo-passport-2026",
         key_encryption_keys=key_encryption_keys,
+        queue_url=queue_url,
+        smtp_url=env.get("PASSPORT_SMTP_URL") or None,
+        job_stale_seconds=_positive_int(env, "PASSPORT_JOB_STALE_SECONDS", 120),
         sign_in_rate_limit=env.get("PASSPORT_SIGN_IN_RATE_LIMIT") or Settings.sign_in_rate_limit,
         sign_in_address_rate_limit=(
             env.get("PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT") or Settings.sign_in_address_rate_limit
         ),
     )
+
+
+def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number of seconds, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be more than 0.")
+    return value
 
 
 def flask_config(settings: Settings) -> dict[str, object]:
@@ -148,6 +182,11 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 8 * 60 * 60,
         "RATELIMIT_STORAGE_URI": settings.ratelimit_storage_url,
+        "PASSPORT_QUEUE_URL": settings.queue_url,
+        "PASSPORT_SMTP_URL": settings.smtp_url,
+        "PASSPORT_JOB_STALE_SECONDS": settings.job_stale_seconds,
+        # The heartbeat beats several times within the stale limit, so one missed beat is no alarm.
+        "PASSPORT_JOB_HEARTBEAT_SECONDS": max(1, settings.job_stale_seconds // 6),
         "RATELIMIT_HEADERS_ENABLED": True,
         "PASSPORT_SIGN_IN_RATE_LIMIT": settings.sign_in_rate_limit,
         "PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT": settings.sign_in_address_rate_limit,

@@ -1,19 +1,28 @@
-"""The declarative base, the engine and one database session per request.
+"""The declarative base, the engine and one database session, and one transaction, per request.
 
-Operations take a ``Session`` and never commit; the edges (views, API handlers, CLI commands) commit
-once. Tests swap the session factory for one bound to a connection whose outer transaction is rolled
-back after each test (see ``tests/conftest.py``).
+Operations take a ``Session`` and never commit. A request's transaction ends in one place
+(``_end_request_transaction``): a request that changes something commits once, after the view, unless
+it is answered with an error status (then nothing it did is kept, unless it says otherwise with
+``keep_changes_on_error``); a GET never writes (but for the access trail, ``allow_access_trail``). CLI
+commands commit once when they finish (``passport.cli``), jobs as they save their chunks
+(``passport.jobs.runner``). Tests swap the session factory for one bound to a connection whose outer
+transaction is rolled back after each test (see ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+
+log = logging.getLogger(__name__)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WROTE = "passport_wrote"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -82,6 +91,7 @@ def init_app(app: Flask, database_url: str) -> None:
     engine = make_engine(database_url)
     app.extensions["passport_engine"] = engine
     app.extensions["passport_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.after_request(_end_request_transaction)
     # Per request as well as per app context: an app context can outlive several requests (tests, CLI).
     app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
@@ -92,6 +102,75 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["passport_sessionmaker"]()
     return g.db_session
+
+
+class WriteOnSafeRequest(RuntimeError):
+    """A GET (or HEAD, OPTIONS) tried to change the database."""
+
+
+ACCESS_TRAIL = "passport_access_trail"
+
+
+def allow_access_trail(session: Session) -> None:
+    """Declare that this request, even a GET, appends to the access trail (an API token's last use, a
+    share link's openings, an audit of who viewed a record): those writes are kept. A GET changes no
+    record; everything else it tries to write is undone (and is an error in tests)."""
+    session.info[ACCESS_TRAIL] = True
+
+
+KEEP_ON_ERROR = "passport_keep_on_error"
+
+
+def keep_changes_on_error(session: Session) -> None:
+    """Declare that what this request wrote stands even though it answers with an error status (a failed
+    sign-in is recorded, and answered 401). Without it, an answer of 400 or more undoes the request."""
+    session.info[KEEP_ON_ERROR] = True
+
+
+def discard_request_changes() -> None:
+    """Undo what this request has changed so far (an error is being answered)."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def _end_request_transaction(response: Response) -> Response:
+    session: Session | None = g.get("db_session")
+    if session is None:
+        return response
+    if request.method in SAFE_METHODS and not session.info.get(ACCESS_TRAIL):
+        if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+            session.rollback()
+            message = f"{request.method} {request.path} tried to write to the database; it was undone."
+            if current_app.config.get("PASSPORT_STRICT_SAFE_METHODS", current_app.testing):
+                raise WriteOnSafeRequest(message)
+            log.error(message)
+        else:
+            session.rollback()
+        return response
+    if response.status_code >= 400 and not session.info.get(KEEP_ON_ERROR):
+        session.rollback()
+    else:
+        session.commit()
+    return response
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    for key in (_WROTE, ACCESS_TRAIL, KEEP_ON_ERROR):
+        session.info.pop(key, None)
 
 
 def _close_session(_exc: BaseException | None) -> None:

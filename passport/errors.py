@@ -170,10 +170,22 @@ def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
     return handle_http_exception(InternalServerError())
 
 
+def _discarding_changes(handler):  # type: ignore[no-untyped-def]
+    """An error answered is a request that did nothing: its changes are undone before the answer."""
+
+    def handle(error):  # type: ignore[no-untyped-def]
+        from passport.db import discard_request_changes
+
+        discard_request_changes()
+        return handler(error)
+
+    return handle
+
+
 def init_app(app: Flask) -> None:
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(ValidationError, handle_validation_error)
-    app.register_error_handler(CSRFError, handle_csrf_error)
-    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, _discarding_changes(handle_domain_error))
+    app.register_error_handler(ValidationError, _discarding_changes(handle_validation_error))
+    app.register_error_handler(CSRFError, _discarding_changes(handle_csrf_error))
+    app.register_error_handler(HTTPException, _discarding_changes(handle_http_exception))
     if not app.testing:
-        app.register_error_handler(Exception, handle_unexpected)
+        app.register_error_handler(Exception, _discarding_changes(handle_unexpected))

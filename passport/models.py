@@ -14,6 +14,7 @@ from competencies.frameworks.models import (
 from competencies.jobs.models import CredentialFact, JobAdoption, JobDescription, JobRequirement, JobVersion
 from passport.audit.models import AuditEvent
 from passport.auth.models import ApiToken, UserAccount, UserRole
+from passport.background.models import Job, JobFile, JobLock
 from passport.credentials.models import IssuedCredential, SigningKey, StatusList
 from passport.db import Base
 from passport.metrics.models import PublishedSickness
@@ -36,6 +37,9 @@ __all__ = [
     "FrameworkVersion",
     "ImportRun",
     "IssuedCredential",
+    "Job",
+    "JobFile",
+    "JobLock",
     "JobAdoption",
     "JobDescription",
     "JobRequirement",

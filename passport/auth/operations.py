@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
 from passport.auth.models import ApiToken, Role, UserAccount, UserRole
-from passport.db import utcnow
+from passport.db import allow_access_trail, utcnow
 from passport.errors import Conflict, InvalidInput, NotFound
 
 MIN_PASSWORD_LENGTH = 12
@@ -262,6 +262,7 @@ def user_for_api_token(session: Session, raw_token: str, now: datetime | None = 
     # Written at most once a minute, so a busy client does not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
+        allow_access_trail(session)
     return user
 
 

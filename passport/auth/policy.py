@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false
+from sqlalchemy import Select, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from passport.auth.models import Role, UserAccount
@@ -76,6 +76,8 @@ class Action(enum.StrEnum):
     DECIDE_SECONDMENT = "approve, extend, end or cancel your trust's secondments"
     CONSENT_TO_SECONDMENT = "consent to or decline your own secondment"
     VIEW_SECONDED_STAFF = "see the passport of a nurse seconded to your trust"
+    # Background jobs (issue 12): whoever started one follows it; so do HR of its trust and admins.
+    FOLLOW_JOBS = "follow your trust's background jobs"
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ RULES: dict[Action, list[Rule]] = {
     ],
     Action.VIEW_PARTNERSHIP_METRICS: [_rule(Scope.PARTNERSHIP, Role.DIRECTOR, Role.ADMIN)],
     Action.MANAGE_PUBLISHED_BENCHMARKS: [_rule(Scope.PARTNERSHIP, Role.ADMIN)],
+    Action.FOLLOW_JOBS: [_rule(Scope.OWN_TRUST, Role.HR), _rule(Scope.PARTNERSHIP, Role.ADMIN)],
 }
 
 
@@ -163,6 +166,33 @@ def allows(user: UserAccount | None, action: Action, trust_id: int | None = None
 def ensure(user: UserAccount | None, action: Action, trust_id: int | None = None) -> None:
     if not allows(user, action, trust_id):
         raise AccessDenied(f"You do not have permission to {action.value} here.")
+
+
+def allows_job(user: UserAccount | None, trust_id: int | None, started_by_id: int | None) -> bool:
+    """May ``user`` follow a background job of ``trust_id`` (None: partnership-wide) that
+    ``started_by_id`` started? Its starter may; HR of its trust and admins may."""
+    if not _signed_in_and_active(user):
+        return False
+    assert user is not None
+    if started_by_id is not None and started_by_id == user.id:
+        return True
+    rules = _rules_for(user, Action.FOLLOW_JOBS)
+    if any(rule.scope is Scope.PARTNERSHIP for rule in rules):
+        return True
+    return trust_id is not None and allows(user, Action.FOLLOW_JOBS, trust_id)
+
+
+def filter_jobs(user: UserAccount | None, stmt: Select, trust_column, started_by_column) -> Select:  # type: ignore[no-untyped-def]
+    """Narrow a query of jobs to those ``user`` may follow (the same rule as ``allows_job``)."""
+    if not _signed_in_and_active(user):
+        return stmt.where(false())
+    assert user is not None
+    rules = _rules_for(user, Action.FOLLOW_JOBS)
+    if any(rule.scope is Scope.PARTNERSHIP for rule in rules):
+        return stmt
+    if user.trust_id is not None and any(rule.scope is Scope.OWN_TRUST for rule in rules):
+        return stmt.where(or_(started_by_column == user.id, trust_column == user.trust_id))
+    return stmt.where(started_by_column == user.id)
 
 
 def filter_by_scope(

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from passport.auth import operations
 from passport.auth.forms import ApiTokenForm, SignInForm
 from passport.auth.policy import Action, ensure
-from passport.db import get_session
+from passport.db import get_session, keep_changes_on_error
 from passport.extensions import limiter
 from passport.urls import is_safe_local_path
 
@@ -49,7 +49,7 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         session = get_session()
         result = operations.authenticate(session, form.email.data or "", form.password.data or "")
-        session.commit()
+        keep_changes_on_error(session)  # a failed attempt is recorded (audit, lock-out) and answered 401
         if result.user is not None:
             # A fresh session: nothing from before sign-in survives (no fixation); it lapses after a shift.
             flask_session.clear()

@@ -10,6 +10,8 @@ PRODUCTION_COMPLETE = {
     "PASSPORT_PUBLIC_URL": "https://passport.example.nhs.uk",
     "PASSPORT_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
     "PASSPORT_KEY_ENCRYPTION_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJ8GSmPqfwZSCLw=",
+    "PASSPORT_QUEUE_URL": "redis://127.0.0.1:6379/1",
+    "PASSPORT_SMTP_URL": "smtp://passport:secret@mail.example.nhs.uk:587?from=passport@example.nhs.uk",
 }
 
 
@@ -32,6 +34,7 @@ def test_production_names_the_missing_setting(missing):
         ("PASSPORT_DATABASE_URL", "sqlite:///x.db", "PostgreSQL"),
         ("SECRET_KEY", "short", "32 characters"),
         ("PASSPORT_RATELIMIT_STORAGE_URL", "memory://", "shared store"),
+        ("PASSPORT_QUEUE_URL", "sqlite:///queue.sqlite3", "shared broker"),
     ],
 )
 def test_production_refuses_development_defaults(name, value, complaint):

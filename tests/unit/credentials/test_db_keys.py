@@ -32,6 +32,8 @@ def test_production_requires_key_encryption_keys_and_checks_them():
         "SECRET_KEY": "x" * 40,
         "PASSPORT_PUBLIC_URL": "https://passport.example",
         "PASSPORT_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
+        "PASSPORT_QUEUE_URL": "redis://127.0.0.1:6379/1",
+        "PASSPORT_SMTP_URL": "smtp://mail.example:587?from=a@example.org",
     }
     with pytest.raises(ConfigurationError, match="PASSPORT_KEY_ENCRYPTION_KEYS"):
         load_settings(base)

@@ -1,0 +1,1 @@
+"""Frameworks jobs: the kinds of background work this feature registers (passport.background.registry)."""

@@ -1,0 +1,47 @@
+"""``flask --app wsgi passport worker``: a worker that takes jobs from the queue; ``sweep-jobs``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import click
+from flask import current_app
+
+from passport.background.operations import sweep_stale_jobs
+from passport.background.queue import huey_for
+from passport.db import get_session
+
+
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Jobs this worker runs at once.")
+@click.option(
+    "--no-periodic", is_flag=True, help="Leave the periodic work (sweeper, expiry) to other workers."
+)
+def worker_command(threads: int, no_periodic: bool) -> None:
+    """Take jobs from the queue (PASSPORT_QUEUE_URL) and run them until stopped (SIGINT: finish first)."""
+    huey = huey_for(current_app)
+    if huey.immediate:
+        raise click.ClickException("PASSPORT_QUEUE_URL is 'immediate': jobs run where they start.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Jobs this worker was running when it last died are stale now: look at once, not in a minute.
+    _sweep(app)
+    consumer = huey.create_consumer(workers=threads, worker_type="thread", periodic=not no_periodic)
+    consumer.run()
+
+
+def _sweep(app) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    session = get_session()
+    counts = sweep_stale_jobs(session, timedelta(seconds=app.config["PASSPORT_JOB_STALE_SECONDS"]))
+    return counts
+
+
+@click.command("sweep-jobs")
+def sweep_jobs_command() -> None:
+    """Queue again the jobs whose worker stopped beating (the workers do this every minute)."""
+    counts = _sweep(current_app)
+    click.echo(f"{counts['requeued']} stale jobs queued again, {counts['failed']} failed.")
+
+
+commands = [worker_command, sweep_jobs_command]

@@ -1,0 +1,168 @@
+"""Running one job in a worker: claim it, beat a heartbeat, call its handler, record how it ended.
+
+The handler gets a ``JobContext``. It saves its work in chunks through ``ctx.progress`` (each call
+commits what was done so far together with the figures, so the progress page and the work agree), and
+must be safe to run again from the start: a job whose worker died is run again by another.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+
+from passport import db
+from passport.background import operations
+from passport.background.models import Job
+from passport.background.registry import JOB_KINDS, PERIODIC
+
+log = logging.getLogger("passport.background")
+
+
+class JobFailed(Exception):
+    """The job cannot be done (an unreadable file, a trust that no longer exists): it ends failed with
+    this message, shown on its page, and what it had not committed is undone."""
+
+
+@dataclass
+class JobContext:
+    session: Session
+    job: Job
+    app: Flask
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.job.params or {}
+
+    def progress(self, done: int | None = None, total: int | None = None, stage: str | None = None) -> None:
+        """Record how far the job has got and commit it with the work done so far."""
+        operations.record_progress(self.job, done=done, total=total, stage=stage)
+        self.session.commit()
+
+    def file_content(self) -> tuple[str, bytes]:
+        stored = operations.job_file(self.session, self.job)
+        return stored.filename, stored.content
+
+
+def is_transient(error: BaseException) -> bool:
+    """A deadlock, a serialization failure, a lost connection or a locked SQLite file: worth a retry."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa_exc.OperationalError)
+
+
+def backoff_seconds(app: Flask, attempt: int) -> float:
+    base = float(app.config.get("PASSPORT_JOB_RETRY_SECONDS", 5))
+    return base * (2 ** max(0, attempt - 1))
+
+
+class _Heartbeat(threading.Thread):
+    """Writes the job's heartbeat on a connection of its own while the handler works."""
+
+    def __init__(self, app: Flask, job_id: int, every: float):
+        super().__init__(daemon=True, name=f"heartbeat-{job_id}")
+        self.app, self.job_id, self.every = app, job_id, every
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        sessionmaker = self.app.extensions["passport_sessionmaker"]
+        while not self.stopped.wait(self.every):
+            try:
+                with sessionmaker() as session:
+                    operations.heartbeat(session, self.job_id)
+                    session.commit()
+            except Exception as error:  # SQLite busy behind the job's own writes: the next beat will do
+                log.debug("heartbeat of job %s skipped: %s", self.job_id, error)
+
+
+def run_job(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        session = db.get_session()
+        job = operations.claim(session, job_id)
+        if job is None:
+            session.rollback()
+            return
+        session.commit()
+        kind = JOB_KINDS.get(job.kind)
+        beat = None
+        if not app.extensions["passport_huey"].immediate:
+            beat = _Heartbeat(app, job_id, float(app.config.get("PASSPORT_JOB_HEARTBEAT_SECONDS", 10)))
+            beat.start()
+        try:
+            if kind is None:
+                raise JobFailed(f"This service does not know how to run a job of kind {job.kind!r}.")
+            ctx = JobContext(session, job, app)
+            result = kind.handler(ctx)
+            operations.succeed(job, result)
+            session.commit()
+        except JobFailed as error:
+            session.rollback()
+            operations.fail(session, job_id, str(error))
+            session.commit()
+        except Exception as error:
+            session.rollback()
+            _after_error(app, session, job_id, error)
+        finally:
+            if beat is not None:
+                beat.stopped.set()
+
+
+def run_inline(session: Session, job: Job) -> Job:
+    """Commit ``session`` (which recorded ``job``, unqueued) and run the job here and now, as the command
+    line does; answer the job as it ended."""
+    from flask import current_app
+
+    session.commit()
+    run_job(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+    return session.get(Job, job.id, populate_existing=True)  # type: ignore[return-value]
+
+
+def _after_error(app: Flask, session: Session, job_id: int, error: Exception) -> None:
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is None:
+        return
+    if is_transient(error) and job.attempts < job.max_attempts:
+        log.warning("job %s met a transient database error, retrying: %s", job_id, error)
+        operations.retry_later(
+            session,
+            job,
+            "A database error stopped this job for a moment; it will try again.",
+            backoff_seconds(app, job.attempts),
+        )
+    elif is_transient(error):
+        log.error("job %s failed after %s attempts: %s", job_id, job.attempts, error)
+        operations.fail(
+            session,
+            job_id,
+            f"The database was unavailable on each of {job.attempts} attempts; nothing more was changed. "
+            "Start the job again later.",
+        )
+    else:
+        log.exception("job %s stopped on an unexpected error", job_id, exc_info=error)
+        operations.fail(
+            session,
+            job_id,
+            "The job stopped on an unexpected error; what it had not saved was undone. "
+            "The service desk can find the details in the worker's log.",
+        )
+    session.commit()
+
+
+def run_periodic(app: Flask, name: str) -> None:
+    periodic = PERIODIC[name]
+    with app.app_context():
+        session = db.get_session()
+        try:
+            message = periodic.work(session)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("periodic work %s failed", name)
+            return
+        if message:
+            log.info("%s: %s", name, message)

@@ -1,0 +1,1 @@
+"""Credentials jobs: the kinds of background work this feature registers (passport.background.registry)."""

@@ -1,0 +1,1 @@
+"""Workforce jobs: the kinds of background work this feature registers (passport.background.registry)."""
