@@ -34,12 +34,14 @@ migrate: setup
 	mkdir -p instance
 	$(BIN)/alembic upgrade head
 
+# The web server and one background worker, on the SQLite database and an SQLite queue in instance/.
 run: migrate
 	$(FLASK) passport seed-demo-if-empty
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) scripts/serve.sh dev
 
+# gunicorn (gunicorn.conf.py) and PASSPORT_WORKERS workers; production settings required (README).
 serve-prod: migrate
-	PASSPORT_ENV=production $(BIN)/gunicorn --workers 4 --bind 127.0.0.1:$(PORT) 'wsgi:app'
+	PASSPORT_ENV=production PORT=$(PORT) scripts/serve.sh prod
 
 lint: setup
 	$(BIN)/ruff check .

@@ -59,4 +59,3 @@ class Job(MethodView):
     def get(self, job_id: int) -> JobRecord:
         """A job's state, progress and outcome. Poll it until ``status`` is succeeded or failed."""
         return visible_job(job_id)
-

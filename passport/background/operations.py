@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -239,6 +240,15 @@ def exclusive(session: Session, name: str, holder: str) -> Iterator[None]:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
         yield
         return
-    session.merge(JobLock(name=name, holder=holder[:100], acquired_at=utcnow()))
-    session.flush()
+    # A write as the first thing: SQLite then waits (busy timeout) for the holder's commit. Read first
+    # and it could only fail, since a reader cannot become the writer once another has written.
+    values = {"name": name, "holder": holder[:100], "acquired_at": utcnow()}
+    session.execute(
+        sqlite_insert(JobLock)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=[JobLock.name],
+            set_={"holder": values["holder"], "acquired_at": values["acquired_at"]},
+        )
+    )
     yield

@@ -1,7 +1,7 @@
 """End-to-end tests: the real app served on a free local port, driven by Debian's chromium.
 
 The server is a separate process on its own migrated SQLite database holding the demo partnership,
-exactly as ``make run`` makes it. Browsers cannot be downloaded here, so Playwright drives the system
+with a background worker process beside it on an SQLite queue, exactly as ``make run`` makes them. Browsers cannot be downloaded here, so Playwright drives the system
 chromium through ``executable_path``. Without chromium these tests are skipped, except in CI.
 """
 
@@ -51,6 +51,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-d
     env = {
         **os.environ,
         "PASSPORT_DATABASE_URL": f"sqlite:///{folder}/live.sqlite3",
+        "PASSPORT_QUEUE_URL": f"sqlite:///{folder}/queue.sqlite3",
         "PASSPORT_DEMO_PASSWORD": DEMO_PASSWORD,
         "PASSPORT_ENV": "development",
         # The journeys sign the same demo people in many times a minute from one address.
@@ -77,6 +78,13 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-d
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    worker = subprocess.Popen(
+        [bin_dir / "flask", "--app", "wsgi", "passport", "worker", "--threads", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -89,8 +97,10 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-d
             raise RuntimeError("the app did not start")
         yield base_url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for process in (server, worker):
+            process.terminate()
+        for process in (server, worker):
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
