@@ -10,8 +10,10 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 # PostgreSQL for the second run of the suite; tests create and drop their own database there.
 PASSPORT_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# Redis for the integration group (real workers and web instances); it flushes this database number.
+PASSPORT_TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test setup migrate lint test-sqlite test-postgres e2e-deps bench serve-prod clean
+.PHONY: run test setup migrate lint test-sqlite test-postgres test-integration e2e-deps bench serve-prod clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,12 +56,17 @@ e2e-deps:
 	fi
 
 test-sqlite: setup e2e-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not integration"
 
 test-postgres: setup
 	PASSPORT_TEST_DATABASE_URL=$(PASSPORT_TEST_POSTGRES_URL) $(BIN)/pytest -q -m "not e2e" tests/unit tests/functional
 
-test: migrate lint test-sqlite test-postgres
+# Two gunicorn instances and real workers on PostgreSQL and Redis; workers are killed and restarted.
+test-integration: setup
+	PASSPORT_TEST_POSTGRES_URL=$(PASSPORT_TEST_POSTGRES_URL) PASSPORT_TEST_REDIS_URL=$(PASSPORT_TEST_REDIS_URL) \
+	  $(BIN)/pytest -q -s tests/integration
+
+test: migrate lint test-sqlite test-postgres test-integration
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[test,bench]'
