@@ -26,7 +26,11 @@ def worker_command(threads: int, no_periodic: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # Jobs this worker was running when it last died are stale now: look at once, not in a minute.
+    # Committed here, not when the command ends: a worker's command ends only when it is stopped.
     _sweep(app)
+    session = get_session()
+    session.commit()
+    session.close()
     consumer = huey.create_consumer(workers=threads, worker_type="thread", periodic=not no_periodic)
     consumer.run()
 
