@@ -6,8 +6,9 @@ import threading
 import time
 from datetime import date, timedelta
 
-from tests.integration.conftest import STALE_SECONDS, Stack, wait_until
+from tests.integration.conftest import STALE_SECONDS
 from tests.support.esr_csv import ABSENCE_HEADER, ASSIGNMENT_HEADER, absence, assignment, csv_bytes
+from tests.support.live_stack import Stack, wait_until
 
 FINISHED = ("succeeded", "failed")
 
@@ -114,7 +115,6 @@ def test_a_worker_killed_half_way_through_an_absence_import_leaves_it_imported_o
     ).json()
     assert (run["added"], run["rejected"]) == (total, 0), run
     stack.kill_workers()
-    stack.workers.clear()
 
 
 def test_jobs_left_queued_while_no_worker_runs_are_done_when_one_starts(stack: Stack):
@@ -131,4 +131,3 @@ def test_jobs_left_queued_while_no_worker_runs_are_done_when_one_starts(stack: S
         "rows",
     )
     stack.kill_workers()
-    stack.workers.clear()
