@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from competencies.frameworks import operations, signoff
 from competencies.frameworks.case_export import case_base_uri
 from competencies.frameworks.case_import import import_case_package
+from competencies.frameworks.case_jobs import check_upload, is_large, start_case_import
 from competencies.frameworks.schemas import (
     CasePackageLoadSchema,
     CrosswalkCreateSchema,
@@ -36,6 +37,8 @@ from competencies.frameworks.schemas import (
     WithdrawSchema,
 )
 from passport.auth.policy import Action, ensure, requires
+from passport.background.api import accepted
+from passport.background.schemas import JobDumpSchema
 from passport.db import get_session
 from passport.errors import NotFound
 from passport.trusts.operations import get_trust
@@ -85,22 +88,43 @@ class FrameworkImports(MethodView):
     @requires(Action.MANAGE_TRUST_FRAMEWORKS)
     @blueprint.arguments(ImportQuerySchema, location="query")
     @blueprint.arguments(CasePackageLoadSchema)
-    @blueprint.response(201, VersionDumpSchema)
+    @blueprint.response(201, VersionDumpSchema, description="Imported (a package of 1 MB or less)")
+    @blueprint.response(
+        202, JobDumpSchema, description="Over 1 MB: stored and queued; follow the job at Location"
+    )
+    @blueprint.alt_response(413, description="The package is larger than 50 MB")
     @blueprint.alt_response(422, description="The package was refused; each problem names its JSON path")
     def post(self, query: dict, package: dict):  # type: ignore[no-untyped-def]
         """Import a CASE 1.1 package (admins: shared; HR: its trust's own, with ?owner=ODS)
 
         All or nothing: a broken package is refused with each problem's JSON path and nothing is written.
-        A package whose CFDocument is already stored becomes that framework's next version."""
+        A package whose CFDocument is already stored becomes that framework's next version. A package
+        over 1 MB is imported by a background job: the answer is 202 with the job, whose Location to
+        poll; the job fails with the same problems, and the same file sent again answers the same job."""
         user = _user()
         session = get_session()
         owner = get_trust(session, query["owner"]) if query.get("owner") else None
-        operations.ensure_can_manage(user, owner.id if owner else None)
+        owner_trust_id = owner.id if owner else None
+        operations.ensure_can_manage(user, owner_trust_id)
+        content = request.get_data(cache=True)
+        check_upload(content, filename=None, content_type=request.mimetype)
+        if is_large(content):
+            job = start_case_import(
+                session,
+                content=content,
+                filename="package.json",
+                owner_trust_id=owner_trust_id,
+                publish=query["publish"],
+                user=user,
+            )
+            return accepted(job)
         version = import_case_package(
-            session, package, actor=user, owner_trust_id=owner.id if owner else None, publish=query["publish"]
+            session, package, actor=user, owner_trust_id=owner_trust_id, publish=query["publish"]
         )
-        session.commit()
-        return version
+        # Dumped here: the 202 documented above is the decorator that dumps what this method returns.
+        created = jsonify(VersionDumpSchema().dump(version))
+        created.status_code = 201
+        return created
 
 
 @blueprint.route("/frameworks/<string:framework_id>")
@@ -130,7 +154,6 @@ class FrameworkVersions(MethodView):
         version = operations.start_new_version(
             session, framework, version_label=payload["version_label"], base_uri=_base_uri(), actor=user
         )
-        session.commit()
         return version
 
 
@@ -158,7 +181,6 @@ class VersionPublish(MethodView):
         version = operations.get_version(session, version_id)
         operations.ensure_can_manage(user, version.framework.owner_trust_id)
         operations.publish_version(session, version, actor=user)
-        session.commit()
         return version
 
 
@@ -195,7 +217,6 @@ class VersionItems(MethodView):
             notes=payload.get("notes"),
             parent_identifier=payload.get("parent"),
         )
-        session.commit()
         return item
 
 
@@ -223,7 +244,6 @@ class VersionItem(MethodView):
         item = operations.get_item(session, version, item_id)
         operations.ensure_can_manage(user, version.framework.owner_trust_id)
         operations.update_draft_item(session, item, actor=user, **payload)
-        session.commit()
         return item
 
 
@@ -275,7 +295,6 @@ class Crosswalks(MethodView):
             association_type=payload["association_type"],
             actor=user,
         )
-        session.commit()
         return crosswalk
 
 
@@ -292,7 +311,6 @@ class CrosswalkById(MethodView):
         crosswalk = operations.get_crosswalk(session, crosswalk_id)
         ensure(user, Action.MANAGE_CROSSWALKS, crosswalk.trust_id)
         operations.delete_crosswalk(session, crosswalk, actor=user)
-        session.commit()
         return ""
 
 
@@ -331,7 +349,6 @@ class RefresherSetting(MethodView):
             months=payload["months"],
             actor=user,
         )
-        session.commit()
         return row
 
 
@@ -370,7 +387,6 @@ class SignOffs(MethodView):
             review_on=payload["review_on"],
             public_url=_public_url(),
         )
-        session.commit()
         return record
 
 
@@ -405,5 +421,4 @@ class SignOffWithdraw(MethodView):
         if not signoff.can_see(session, user, record):
             raise NotFound(f"There is no sign-off {sign_off_id!r}.")
         signoff.withdraw_sign_off(session, record, actor=user, reason=payload.get("reason"))
-        session.commit()
         return record

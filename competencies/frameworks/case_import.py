@@ -203,12 +203,13 @@ def store_package(
     status: VersionStatus,
     based_on: FrameworkVersion | None = None,
     previous: FrameworkVersion | None = None,
+    version_identifier: str | None = None,
 ) -> FrameworkVersion:
     """Write a checked package as a new version of ``framework`` (no checks here: callers check).
     Items keeping an identifier of ``previous`` are linked to their predecessors there."""
     document = package.document
     version = FrameworkVersion(
-        identifier=new_uuid(),
+        identifier=version_identifier or new_uuid(),
         framework=framework,
         version_label=_free_label(framework, document.version),
         status=status.value,
@@ -272,12 +273,14 @@ def import_case_package(
     actor: object,
     owner_trust_id: int | None = None,
     publish: bool = False,
+    version_identifier: str | None = None,
 ) -> FrameworkVersion:
     """Import a CASE package as a new framework (shared when ``owner_trust_id`` is None).
 
     A package whose CFDocument is already stored becomes that framework's next version; its items that
     keep their identifiers are linked to their predecessors. Raises ``CaseImportRejected`` naming every
-    problem; then nothing has been added to the session.
+    problem; then nothing has been added to the session. ``version_identifier`` names the new version
+    (a job derives it from itself, so a second run finds what the first made).
     """
     from competencies.frameworks.operations import add_default_scale
 
@@ -328,6 +331,7 @@ def import_case_package(
             status=VersionStatus.PUBLISHED if publish else VersionStatus.DRAFT,
             based_on=previous,
             previous=previous,
+            version_identifier=version_identifier,
         )
     if previous is not None and any(
         v.version_label == version.version_label for v in framework.versions[:-1]

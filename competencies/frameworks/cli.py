@@ -65,7 +65,6 @@ def import_case_command(file: Path, ods_code: str | None, publish: bool) -> None
         _fail(f"{file.name} was not imported ({len(error.problems)} problem(s)); nothing was written.")
     except DomainError as error:
         _fail(error.message)
-    session.commit()
     click.echo(version.document_identifier)
 
 
@@ -99,7 +98,6 @@ def load_cstf_command() -> None:
     """Load the Core Skills Training Framework as a shared, published framework (once)."""
     session = get_session()
     version, created = operations.load_cstf(session, base_uri=_base_uri(), actor="cli")
-    session.commit()
     click.echo(
         ("Loaded " if created else "Already loaded: ") + f"{version.title} ({version.document_identifier})."
     )

@@ -1,1 +1,26 @@
 """Frameworks jobs: the kinds of background work this feature registers (passport.background.registry)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from competencies.frameworks.case_jobs import CASE_IMPORT, import_for_job, import_result
+from passport.background.registry import job_kind
+from passport.background.runner import JobContext
+
+
+@job_kind(CASE_IMPORT)
+def import_large_case_package(ctx: JobContext) -> dict[str, Any]:
+    """Import a stored CASE package: all or nothing, once, whichever worker runs it and how often."""
+    _filename, content = ctx.file_content()
+    # Committed before the import starts (nothing of the import yet): the page shows the job is working.
+    ctx.progress(done=0, total=1, stage="Checking and importing the package")
+    version = import_for_job(ctx.session, ctx.job, content)
+    ctx.job.result_url = _path(ctx, "frameworks.version", version_id=version.identifier)
+    return import_result(ctx.session, version)
+
+
+def _path(ctx: JobContext, endpoint: str, **values: Any) -> str:
+    """A page's path, built without a request (a worker has none)."""
+    root = ctx.app.config.get("APPLICATION_ROOT") or "/"
+    return ctx.app.url_map.bind("localhost", script_name=root).build(endpoint, values)

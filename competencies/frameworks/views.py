@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from competencies.frameworks import operations, signoff
 from competencies.frameworks.case_export import case_base_uri
 from competencies.frameworks.case_import import CaseImportRejected, import_case_package
+from competencies.frameworks.case_jobs import check_upload, is_large, start_case_import
 from competencies.frameworks.forms import (
     CrosswalkForm,
     ImportCaseForm,
@@ -103,28 +104,41 @@ def import_case():  # type: ignore[no-untyped-def]
     form.owner.choices = choices
     problems: list = []
     if form.validate_on_submit():
+        upload = form.package.data
         try:
             owner = get_trust(session, form.owner.data) if form.owner.data else None
-            operations.ensure_can_manage(user, owner.id if owner else None)
+            owner_trust_id = owner.id if owner else None
+            operations.ensure_can_manage(user, owner_trust_id)
+            content = upload.read()
+            check_upload(content, filename=upload.filename, content_type=upload.mimetype)
+            if is_large(content):
+                # Queued when this request commits; the job's page follows it, and can be left.
+                job = start_case_import(
+                    session,
+                    content=content,
+                    filename=upload.filename or "package.json",
+                    owner_trust_id=owner_trust_id,
+                    publish=bool(form.publish.data),
+                    user=user,
+                )
+                flash(
+                    "The package is large, so it is imported in the background. This page shows how far "
+                    "it has got; you can close it and come back.",
+                    "success",
+                )
+                return redirect(url_for("background.job_page", job_id=job.id), 303)
             version = import_case_package(
-                session,
-                form.package.data.read(),
-                actor=user,
-                owner_trust_id=owner.id if owner else None,
-                publish=bool(form.publish.data),
+                session, content, actor=user, owner_trust_id=owner_trust_id, publish=bool(form.publish.data)
             )
         except CaseImportRejected as error:
-            session.rollback()
             problems = error.problems
             form.package.errors = [f"The file was not imported: {len(problems)} problem(s), listed below."]
         except DomainError as error:
-            session.rollback()
             attach_domain_error(form, error)
         else:
-            session.commit()
             flash(f"Imported {version.title} (version {version.version_label}, {version.status}).", "success")
             return redirect(url_for("frameworks.version", version_id=version.identifier))
-    status = 422 if form.errors else 200
+    status = 422 if form.errors or form.form_errors else 200
     return render_template("frameworks/import.html", form=form, problems=problems), status
 
 
@@ -146,10 +160,8 @@ def framework(framework_id: str):  # type: ignore[no-untyped-def]
                     actor=_user(),
                 )
             except DomainError as error:
-                session.rollback()
                 attach_domain_error(form, error)
             else:
-                session.commit()
                 flash(f"Version {version.version_label} started as a draft.", "success")
                 return redirect(url_for("frameworks.version", version_id=version.identifier))
     status = 422 if form.errors else 200
@@ -187,7 +199,6 @@ def publish(version_id: str):  # type: ignore[no-untyped-def]
     found = operations.get_version(session, version_id)
     operations.ensure_can_manage(_user(), found.framework.owner_trust_id)
     operations.publish_version(session, found, actor=_user())
-    session.commit()
     flash(f"Version {found.version_label} is published. It will not change from now on.", "success")
     return redirect(url_for("frameworks.version", version_id=found.identifier))
 
@@ -218,10 +229,8 @@ def new_item(version_id: str):  # type: ignore[no-untyped-def]
                 parent_identifier=form.parent.data or None,
             )
         except DomainError as error:
-            session.rollback()
             attach_domain_error(form, error)
         else:
-            session.commit()
             flash("Item added to the draft.", "success")
             return redirect(url_for("frameworks.item", version_id=found.identifier, item_id=item.identifier))
     status = 422 if form.errors else 200
@@ -284,10 +293,8 @@ def edit_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
                 notes=form.notes.data or "",
             )
         except DomainError as error:
-            session.rollback()
             attach_domain_error(form, error)
         else:
-            session.commit()
             flash("Item saved.", "success")
             return redirect(url_for("frameworks.item", version_id=version_id, item_id=item_id))
     status = 422 if form.errors else 200
@@ -304,10 +311,9 @@ def remove_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
     try:
         operations.remove_draft_item(session, found, actor=_user())
     except DomainError as error:  # it has children, or sign-offs or crosswalks refer to it
-        session.rollback()
+        session.rollback()  # answered with a redirect, which would otherwise keep what was begun
         flash(f"{name} was not removed. {error.message}", "error")
         return redirect(url_for("frameworks.item", version_id=version_id, item_id=item_id))
-    session.commit()
     flash(f"{name} is removed from this draft.", "success")
     return redirect(url_for("frameworks.version", version_id=version_id))
 
@@ -335,10 +341,9 @@ def add_crosswalk(version_id: str, item_id: str):  # type: ignore[no-untyped-def
                 actor=_user(),
             )
         except DomainError as error:
-            session.rollback()
+            session.rollback()  # answered with a redirect, which would otherwise keep what was begun
             flash(f"The crosswalk was not added: {error.message}", "error")
         else:
-            session.commit()
             flash("Crosswalk added.", "success")
     else:
         flash(
@@ -355,7 +360,6 @@ def delete_crosswalk(crosswalk_id: str):  # type: ignore[no-untyped-def]
     ensure(_user(), Action.MANAGE_CROSSWALKS, crosswalk.trust_id)
     local = crosswalk.local_item
     operations.delete_crosswalk(session, crosswalk, actor=_user())
-    session.commit()
     flash("Crosswalk removed.", "success")
     return redirect(url_for("frameworks.item", version_id=local.version.identifier, item_id=local.identifier))
 
@@ -400,10 +404,8 @@ def refresher_settings():  # type: ignore[no-untyped-def]
                 actor=user,
             )
         except DomainError as error:
-            session.rollback()
             attach_domain_error(form, error)
         else:
-            session.commit()
             flash(f"{row.subject_title}, level {row.level}: refresher every {row.months} months.", "success")
             return redirect(url_for("frameworks.refresher_settings", trust=trust.ods_code))
     status = 422 if form.errors else 200
@@ -466,10 +468,8 @@ def new_sign_off():  # type: ignore[no-untyped-def]
                     public_url=_public_url(),
                 )
             except DomainError as error:
-                session.rollback()
                 attach_domain_error(form, error)
             else:
-                session.commit()
                 issued = " A competency credential is now in her passport." if record.credential_uri else ""
                 flash(f"Sign-off recorded for {record.staff_member.full_name}.{issued}", "success")
                 return redirect(url_for("frameworks.sign_offs"))
@@ -507,6 +507,5 @@ def withdraw_sign_off(sign_off_id: str):  # type: ignore[no-untyped-def]
     form = WithdrawForm()
     form.validate_on_submit()
     signoff.withdraw_sign_off(session, record, actor=user, reason=form.reason.data)
-    session.commit()
     flash("Sign-off withdrawn; its credential is revoked.", "success")
     return redirect(url_for("frameworks.sign_offs"))

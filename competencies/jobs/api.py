@@ -20,7 +20,7 @@ from competencies.jobs.schemas import (
 )
 from passport.audit.operations import record_event
 from passport.auth.policy import Action, ensure, requires
-from passport.db import get_session
+from passport.db import allow_access_trail, get_session
 from passport.errors import AccessDenied, NotFound
 from passport.trusts.models import StaffMember, Trust
 
@@ -61,7 +61,6 @@ class Jobs(MethodView):
         """Write a new joint job description: its first version, a draft (partnership admins)"""
         session = get_session()
         version = operations.create_job_description(session, payload, actor=_user())
-        session.commit()
         return operations.export_version(version)
 
 
@@ -82,7 +81,6 @@ class JobVersionById(MethodView):
         """Change a version no trust has approved yet (partnership admins)"""
         session = get_session()
         version = operations.update_version(session, _version(version_id), payload, actor=_user())
-        session.commit()
         return operations.export_version(version)
 
 
@@ -96,7 +94,6 @@ class SubmitVersion(MethodView):
         """Put a draft to approval by the partner trusts (partnership admins)"""
         session = get_session()
         version = operations.submit_for_approval(session, _version(version_id), actor=_user())
-        session.commit()
         return operations.export_version(version)
 
 
@@ -110,7 +107,6 @@ class NewVersion(MethodView):
         """Start a new draft version from this one (partnership admins)"""
         session = get_session()
         draft = operations.new_version(session, _version(version_id), actor=_user())
-        session.commit()
         return operations.export_version(draft)
 
 
@@ -130,7 +126,6 @@ class Approvals(MethodView):
         operations.approve_version(
             session, version, trust, content_hash=payload["content_hash"], actor=_user()
         )
-        session.commit()
         return operations.export_version(version)
 
 
@@ -148,7 +143,6 @@ class LocalValues(MethodView):
         session = get_session()
         version = _version(version_id)
         operations.set_local_values(session, version, trust, payload["values"], actor=_user())
-        session.commit()
         return operations.export_version(version)
 
 
@@ -176,6 +170,7 @@ class FitCheck(MethodView):
         member = staff_for_fit_check(query["email"])
         session = get_session()
         result = facts.fit_check(session, member, version, expiring_within_days=query["expiring_days"])
+        allow_access_trail(session)  # who checked whom is kept, though this is a GET
         record_event(
             session,
             actor=_user(),
@@ -185,7 +180,6 @@ class FitCheck(MethodView):
             trust_id=member.trust_id,
             details={"job_version": version.id, "verdict": result.verdict},
         )
-        session.commit()
         return facts.fit_report(member, version, result)
 
 
@@ -203,7 +197,6 @@ class Ready(MethodView):
         version = _version(version_id)
         session = get_session()
         rows = facts.fit_for_trust(session, version, trust.id, expiring_within_days=query["expiring_days"])
-        session.commit()  # keeps the claims read for the first time (job_credential_fact)
         return [row_dict(row) for row in filter_rows(rows, query.get("verdict"), query.get("q"))]
 
 

@@ -75,7 +75,6 @@ def fit_check_command(email: str, job_version_id: int, expiring_days: int) -> No
         trust_id=member.trust_id,
         details={"job_version": version.id, "verdict": result.verdict},
     )
-    session.commit()
     click.echo(json.dumps(facts.fit_report(member, version, result), indent=2))
 
 

@@ -241,16 +241,21 @@ def _attributes(kind: str, key: str | None, uri: str | None, level: str | None) 
     return attributes
 
 
-def _record_new_facts(session: Session, staff_ids: Any, types: list[str]) -> int:
-    """Read the claim of every credential of these staff that has no kept fact yet (JSON, once each)."""
+def record_new_facts(session: Session, staff_ids: Any = None, types: Iterable[str] | None = None) -> int:
+    """Keep the claim of every credential (of these staff, of these types; default: all) that has no kept
+    fact yet, read from its JSON once. A write: run from a job, never from a page view."""
     credential, fact = IssuedCredential.__table__.c, CredentialFact.__table__.c
+    conditions = [
+        credential.credential_type.in_(sorted(types or _KEY_AND_LEVEL)),
+        ~select(fact.id).where(fact.credential_id == credential.id).exists(),
+    ]
+    if staff_ids is not None:
+        conditions.append(credential.staff_member_id.in_(staff_ids))
     new = (
         session.connection()
         .execute(
             select(credential.id, credential.credential_type, credential.document["credentialSubject"]).where(
-                credential.staff_member_id.in_(staff_ids),
-                credential.credential_type.in_(types),
-                ~select(fact.id).where(fact.credential_id == credential.id).exists(),
+                *conditions
             )
         )
         .fetchall()
@@ -270,13 +275,13 @@ def register_facts(
     """Facts for a trust's whole staff at once, from the issuers' register (see the module's note).
 
     Only credentials that count are read: active, inside their validity window, signed by a key that
-    was not compromised when it signed. Claims come from ``job_credential_fact`` (filled here for any
-    credential not seen before), so the query reads plain columns, never the signed documents.
+    was not compromised when it signed. Claims come from ``job_credential_fact`` where they are kept; a
+    credential issued since the last keeping (``record_new_facts``, a periodic job) is read from its JSON
+    here. Nothing is written: the ready list is a page view.
     """
     credential, fact = IssuedCredential.__table__.c, CredentialFact.__table__.c
     types = _types_needed(needs)
     staff_ids = select(StaffMember.__table__.c.id).where(StaffMember.__table__.c.trust_id == trust_id)
-    _record_new_facts(session, staff_ids, types)
     conditions = [
         credential.staff_member_id.in_(staff_ids),
         credential.credential_type.in_(types),
@@ -290,29 +295,32 @@ def register_facts(
     ):
         signed_safely = credential.issued_at < compromised_at if compromised_at is not None else false()
         conditions.append(or_(credential.signing_key_id != key_id, signed_safely))
-    stmt = (
-        select(
-            credential.staff_member_id,
-            credential.credential_uri,
-            credential.credential_type,
-            credential.title,
-            fact.subject_key,
-            fact.item_uri,
-            fact.level,
-            credential.valid_until,
-        )
+    counted = (
+        credential.staff_member_id,
+        credential.credential_uri,
+        credential.credential_type,
+        credential.title,
+    )
+    kept = (
+        select(*counted, fact.subject_key, fact.item_uri, fact.level, credential.valid_until)
         .select_from(IssuedCredential.__table__)
         .join(CredentialFact.__table__, fact.credential_id == credential.id)
         .where(*conditions)
     )
+    not_kept = select(*counted, credential.document["credentialSubject"], credential.valid_until).where(
+        *conditions, ~select(fact.id).where(fact.credential_id == credential.id).exists()
+    )
+    rows = session.connection().execute(kept).fetchall()
+    for staff_id, uri, kind, title, subject, valid_until in session.connection().execute(not_kept):
+        read = _fact_columns(kind, _claim(kind, subject))
+        key, item_uri, level = read["subject_key"], read["item_uri"], read["level"]
+        rows.append((staff_id, uri, kind, title, key, item_uri, level, valid_until))
     wanted_items = {item for need in needs for item in need.items}
     scales = _scales(session, wanted_items)
     ranks: dict[tuple[str, object], int | None] = {}
     attributes_of: dict[tuple[str, str | None, str | None, str | None], dict[str, Any]] = {}
     grouped: dict[int, list[Fact]] = defaultdict(list)
-    for staff_id, uri, kind, title, key, item_uri, level, valid_until in (
-        session.connection().execute(stmt).fetchall()
-    ):
+    for staff_id, uri, kind, title, key, item_uri, level, valid_until in rows:
         rank = None
         if kind == "competency":
             item = key if key in wanted_items else item_uri

@@ -22,7 +22,7 @@ from competencies.jobs.models import JobStatus, JobVersion
 from passport.audit.operations import record_event
 from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
-from passport.db import get_session
+from passport.db import allow_access_trail, get_session
 from passport.errors import DomainError, NotFound
 from passport.navigation import HomeLink, register
 from passport.passports.views import SHARED_PASSPORT_SECTIONS
@@ -82,10 +82,8 @@ def job_new():  # type: ignore[no-untyped-def]
         try:
             version = operations.create_job_description(session, content_from_form(form), actor=user)
         except DomainError as error:
-            session.rollback()
             attach_error(form, error)
         else:
-            session.commit()
             flash(f"Draft saved: {version.title}, version {version.number}.", "success")
             return redirect(url_for("jobs.job_version", version_id=version.id))
     status = 422 if form.errors or form.form_errors else 200
@@ -106,10 +104,8 @@ def job_edit(version_id: int):  # type: ignore[no-untyped-def]
         try:
             operations.update_version(session, version, content_from_form(form), actor=user)
         except DomainError as error:
-            session.rollback()
             attach_error(form, error)
         else:
-            session.commit()
             flash("Changes saved.", "success")
             return redirect(url_for("jobs.job_version", version_id=version.id))
     status = 422 if form.errors or form.form_errors else 200
@@ -145,7 +141,6 @@ def _post_action(version_id: int, run, message: str):  # type: ignore[no-untyped
         abort(400)
     session = get_session()
     result = run(session, _version(version_id))
-    session.commit()
     flash(message, "success")
     return redirect(url_for("jobs.job_version", version_id=result.id))
 
@@ -195,7 +190,6 @@ def job_approve(version_id: int):  # type: ignore[no-untyped-def]
         abort(422)
     session = get_session()
     operations.approve_version(session, version, trust, content_hash=form.content_hash.data or "", actor=user)
-    session.commit()
     joint = " It is now a joint job description." if version.is_joint else ""
     flash(f"{trust.name} has adopted {version.title}, version {version.number}.{joint}", "success")
     return redirect(url_for("jobs.job_version", version_id=version.id))
@@ -213,7 +207,6 @@ def job_local_values(version_id: int):  # type: ignore[no-untyped-def]
     values = {name: request.form.get(name, "") for name in request.form if name != "csrf_token"}
     session = get_session()
     operations.set_local_values(session, version, trust, values, actor=user)
-    session.commit()
     flash(f"Local details saved for {trust.name}.", "success")
     return redirect(url_for("jobs.job_version", version_id=version.id))
 
@@ -269,6 +262,7 @@ def job_fit_check(version_id: int):  # type: ignore[no-untyped-def]
         member = staff_for_fit_check(form.email.data or "")
         session = get_session()
         result = facts.fit_check(session, member, version, expiring_within_days=_expiring_days())
+        allow_access_trail(session)  # who checked whom is kept, though this is a GET
         record_event(
             session,
             actor=user,
@@ -278,7 +272,6 @@ def job_fit_check(version_id: int):  # type: ignore[no-untyped-def]
             trust_id=member.trust_id,
             details={"job_version": version.id, "verdict": result.verdict},
         )
-        session.commit()
     status = 422 if form.errors else 200
     return render_template("jobs/fit.html", version=version, form=form, member=member, result=result), status
 
@@ -294,7 +287,6 @@ def job_ready(version_id: int):  # type: ignore[no-untyped-def]
     text = (request.args.get("q") or "")[:100]
     session = get_session()
     rows = facts.fit_for_trust(session, version, trust.id, expiring_within_days=_expiring_days())
-    session.commit()  # keeps the claims read for the first time (job_credential_fact)
     counts = {
         v: sum(1 for r in rows if r.result.verdict == v)
         for v in ("ready", "ready_with_expiring", "not_ready")
@@ -324,6 +316,7 @@ def staff_fit(staff_id: int):  # type: ignore[no-untyped-def]
     ensure(user, Action.RUN_FIT_CHECKS, member.trust_id)
     versions = operations.adopted_by_trust(session, member.trust_id)
     fits = facts.fits_for_member(session, member, versions, expiring_within_days=_expiring_days())
+    allow_access_trail(session)  # who looked at her record is kept, though this is a GET
     record_event(
         session,
         actor=user,
@@ -333,7 +326,6 @@ def staff_fit(staff_id: int):  # type: ignore[no-untyped-def]
         trust_id=member.trust_id,
         details={"job_versions": [v.id for v in versions]},
     )
-    session.commit()
     return render_template("jobs/staff.html", member=member, fits=fits, statuses=JobStatus)
 
 
@@ -349,6 +341,7 @@ def _fit_on_shared_passport(session, user, share, entries):  # type: ignore[no-u
     fits = facts.fits_for_presented(
         session, share.staff_member_id, entries, versions, expiring_within_days=_expiring_days()
     )
+    allow_access_trail(session)  # the shared passport is a page view; who checked it is kept
     record_event(
         session,
         actor=user,

@@ -3,7 +3,10 @@ real importer (so tests exercise the same path as production)."""
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import factory
@@ -118,3 +121,55 @@ def imported_framework(
     )
     session.flush()
     return version
+
+
+CASE_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "case-samples"
+OPENSALT_SAMPLE = CASE_SAMPLES / "opensalt-framework-20c5134f.json"
+_LARGE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:staff-passport:tests:large-case-package")
+
+
+@functools.cache  # deterministic, and worth building once per run
+def large_case_package(min_bytes: int = 1_048_576 + 50_000, *, break_it: bool = False) -> bytes:
+    """The real OpenSALT sample grown past ``min_bytes`` (over the 1 MB of a background import) by
+    extra items, each a child of one of the sample's own. ``break_it``: two items share an identifier,
+    which the importer refuses. Fails (never skips) when ../shared/data is missing."""
+    assert OPENSALT_SAMPLE.exists(), f"{OPENSALT_SAMPLE} is missing: these tests need the real CASE samples"
+    package = json.loads(OPENSALT_SAMPLE.read_text(encoding="utf-8"))
+    originals = list(package["CFItems"])
+    added = 0
+    while len(json.dumps(package).encode()) < min_bytes:
+        for _ in range(250):
+            parent = originals[added % len(originals)]
+            identifier = str(uuid.uuid5(_LARGE_NAMESPACE, f"item {added}"))
+            uri = parent["uri"].rsplit("/", 1)[0] + f"/{identifier}"
+            code = f"{parent.get('humanCodingScheme') or 'X'}.T{added}"
+            package["CFItems"].append(
+                {
+                    **parent,
+                    "identifier": identifier,
+                    "uri": uri,
+                    "humanCodingScheme": code,
+                    "fullStatement": f"{parent['fullStatement']} (practice case {added}: "
+                    + "explains the reasoning in words and with a worked example. " * 4
+                    + ")",
+                }
+            )
+            link = str(uuid.uuid5(_LARGE_NAMESPACE, f"association {added}"))
+            package["CFAssociations"].append(
+                {
+                    "identifier": link,
+                    "uri": uri.rsplit("/", 1)[0] + f"/{link}",
+                    "associationType": "isChildOf",
+                    "originNodeURI": {"title": code, "identifier": identifier, "uri": uri},
+                    "destinationNodeURI": {
+                        "title": parent.get("humanCodingScheme") or "parent",
+                        "identifier": parent["identifier"],
+                        "uri": parent["uri"],
+                    },
+                    "sequenceNumber": added + 1,
+                }
+            )
+            added += 1
+    if break_it:
+        package["CFItems"][-1]["identifier"] = package["CFItems"][-2]["identifier"]
+    return json.dumps(package).encode()

@@ -172,17 +172,27 @@ def test_a_key_compromised_before_signing_makes_its_credentials_not_count(sessio
     assert {r.outcome for r in result.results} == {"missing"}
 
 
-def test_claims_are_read_once_and_kept(session, trusts):
+def test_the_ready_list_writes_nothing_and_kept_claims_give_the_same_answer(session, trusts):
+    """The list is a page view: it reads claims not kept yet from the documents; the periodic job keeps
+    them (once each), and the list then reads the kept columns to the same verdicts."""
     from sqlalchemy import func, select
 
     from competencies.jobs.models import CredentialFact
+    from competencies.jobs.tasks import keep_credential_claims
 
     rpg, rv5 = trusts
     version = adopted_job(session, rpg, rv5)
     ready_nurse(rpg)
     ready_nurse(rv5)
-    facts.fit_for_trust(session, version, rpg.id)
-    kept = session.scalar(select(func.count()).select_from(CredentialFact))
-    assert kept == 3  # her three credentials; the other trust's staff are not read
-    facts.fit_for_trust(session, version, rpg.id)
-    assert session.scalar(select(func.count()).select_from(CredentialFact)) == kept
+    before = [
+        (row.staff_member_id, row.result.verdict) for row in facts.fit_for_trust(session, version, rpg.id)
+    ]
+    assert not session.new and not session.dirty
+    assert session.scalar(select(func.count()).select_from(CredentialFact)) == 0
+    assert keep_credential_claims(session) == "kept the claims of 6 new credentials"  # both nurses' three
+    assert keep_credential_claims(session) is None
+    after = [
+        (row.staff_member_id, row.result.verdict) for row in facts.fit_for_trust(session, version, rpg.id)
+    ]
+    assert after == before and before[0][1] == "ready"
+    assert session.scalar(select(func.count()).select_from(CredentialFact)) == 6
