@@ -246,6 +246,7 @@ TASK_MODULES: list[str] = [
     "passport.secondments.tasks",
     "passport.passports.tasks",
     "competencies.frameworks.tasks",
+    "competencies.jobs.tasks",
 ]
 
 
