@@ -1,4 +1,4 @@
-"""credentials jobs (placeholder: filled in by the change that needs it, or removed)
+"""credentials jobs: a bulk upload's credentials remember their upload and CSV line
 
 Revision ID: 0014
 Revises: 0013
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 import passport.db  # noqa: F401
 
@@ -21,8 +21,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # Plain ADD COLUMN and CREATE INDEX (no batch copy of the table): nullable columns without
+    # constraints need no table rebuild on SQLite, and issued_credential is referenced by shares.
+    op.add_column('issued_credential', sa.Column('bulk_upload_id', sa.String(length=36), nullable=True))
+    op.add_column('issued_credential', sa.Column('bulk_line', sa.Integer(), nullable=True))
+    op.create_index(
+        'ix_issued_credential_bulk_upload_line',
+        'issued_credential',
+        ['bulk_upload_id', 'bulk_line'],
+        unique=True,
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index('ix_issued_credential_bulk_upload_line', table_name='issued_credential')
+    # SQLite 3.35+ drops a column in place, so no batch copy here either.
+    op.drop_column('issued_credential', 'bulk_line')
+    op.drop_column('issued_credential', 'bulk_upload_id')

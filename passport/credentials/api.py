@@ -1,4 +1,4 @@
-"""Credentials in the JSON API: issue, list, change status, bulk training CSV, and the public verifier."""
+"""Credentials in the JSON API: issue, list, change status, bulk CSV (a job), and the public verifier."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from passport.auth.policy import Action, allows, ensure, filter_by_scope, requires
-from passport.credentials import operations
+from passport.background.api import accepted
+from passport.background.schemas import JobDumpSchema
+from passport.credentials import bulk, operations
 from passport.credentials.directory import (
     MAX_VERIFY_BYTES,
     DocumentTooLarge,
@@ -22,7 +24,6 @@ from passport.credentials.directory import (
 from passport.credentials.models import IssuedCredential
 from passport.credentials.schemas import (
     BulkFileSchema,
-    BulkResultSchema,
     CredentialDumpSchema,
     CredentialIssueSchema,
     CredentialQuerySchema,
@@ -99,7 +100,6 @@ class Credentials(MethodView):
             valid_until=payload.get("valid_until"),
             actor=user,
         )
-        session.commit()
         return credential
 
 
@@ -120,7 +120,6 @@ def _change(credential_id: int, action: str, payload: dict[str, Any]) -> IssuedC
     if not allows(user, Action.CHANGE_CREDENTIAL_STATUS, credential.trust_id):
         raise AccessDenied("Only HR of the trust that issued a credential can change its status.")
     operations.change_status(session, credential, action, actor=user, reason=payload.get("reason"))
-    session.commit()
     return credential
 
 
@@ -166,34 +165,30 @@ class BulkTraining(MethodView):
 
     @requires(Action.ISSUE_CREDENTIALS)
     @blueprint.arguments(BulkFileSchema, location="files")
-    @blueprint.response(200, BulkResultSchema)
-    @blueprint.alt_response(422, schema=BulkResultSchema, description="Rows with problems; nothing issued")
+    @blueprint.response(202, JobDumpSchema)
     def post(self, files: dict):  # type: ignore[no-untyped-def]
-        """Issue mandatory-training credentials from a CSV of completions, all or nothing (HR)"""
+        """Start issuing mandatory-training credentials from a CSV of completions (HR).
+
+        Answers 202 at once with the job and its ``Location``; follow it until ``status`` is succeeded or
+        failed. Every row is checked first; if any is wrong, nothing is issued, the job fails, and its
+        ``result.rejected`` lists each line's problem. The same file again gives the same job."""
         user = _user()
         ensure(user, Action.ISSUE_CREDENTIALS, user.trust_id)
-        session = get_session()
-        result = operations.issue_training_csv(
-            session, issuer_trust=user.trust, text=read_csv_upload(files["file"]), actor=user
+        filename, content = read_upload(files["file"])
+        job, _ = bulk.start_training_upload(
+            get_session(), trust=user.trust, actor=user, filename=filename, content=content
         )
-        if not result.ok:
-            session.rollback()
-            return BulkResultSchema().dump(result), 422
-        session.commit()
-        return result
+        return accepted(job)
 
 
-def read_csv_upload(upload: Any) -> str:
-    """The text of an uploaded CSV (UTF-8, with or without a byte-order mark)."""
-    raw = upload.read() if hasattr(upload, "read") else upload
-    if not isinstance(raw, bytes | str):
+def read_upload(upload: Any) -> tuple[str, bytes]:
+    """An uploaded file's name and bytes, reading no more than one byte past the bulk upload limit."""
+    if upload is None or not hasattr(upload, "read"):
+        raise InvalidInput("Choose a CSV file to upload.", field="file")
+    content = upload.read(bulk.MAX_CSV_BYTES + 1)
+    if not isinstance(content, bytes):
         raise InvalidInput("Upload a CSV file.", field="file")
-    if isinstance(raw, str):
-        return raw
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("The file is not UTF-8 text; save it as 'CSV UTF-8'.", field="file") from None
+    return (getattr(upload, "filename", None) or ""), content
 
 
 def verify_rate_limit() -> str:

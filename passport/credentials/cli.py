@@ -29,21 +29,47 @@ def _trust(ods_code: str):  # type: ignore[no-untyped-def]
         _fail(error.message)
 
 
+_WAIT = click.option(
+    "--wait",
+    is_flag=True,
+    help="Re-sign the status lists here and now instead of leaving it to a worker.",
+)
+
+
+def _resign(trust, cause: str, wait: bool) -> None:  # type: ignore[no-untyped-def]
+    """Report (and with ``--wait`` run) the job the rotation started to re-sign the status lists."""
+    from passport.background.runner import run_inline
+    from passport.credentials.keys import start_status_list_resign
+
+    session = get_session()
+    # The rotation recorded this job already; asking again by its key answers it.
+    job = start_status_list_resign(session, trust, cause=cause, queue=False)
+    if not wait:
+        click.echo(f"Job {job.id} re-signs the status lists with the new key (a worker runs it).")
+        return
+    job = run_inline(session, job)
+    if job.status != "succeeded":
+        _fail(f"re-signing the status lists failed: {job.error}")
+    click.echo(f"Re-signed {job.result['resigned']} of {job.result['lists']} status list(s).")
+
+
 @click.command("rotate-signing-key")
 @with_appcontext
 @click.option("--trust", "ods_code", required=True, help="ODS code of the trust.")
-def rotate_signing_key_command(ods_code: str) -> None:
-    """Make a new signing key for a trust; its current key is retired (it still verifies)."""
+@_WAIT
+def rotate_signing_key_command(ods_code: str, wait: bool) -> None:
+    """Make a new signing key for a trust; its current key is retired (it still verifies). A job
+    re-signs the trust's status lists with the new key."""
     from passport.credentials.keys import rotate_signing_key
 
     session = get_session()
     trust = _trust(ods_code)
     try:
-        key = rotate_signing_key(session, trust, actor="cli")
+        key = rotate_signing_key(session, trust, actor="cli", queue_resign=not wait)
     except ConfigurationError as error:
         _fail(str(error))
-    session.commit()
     click.echo(f"{trust.ods_code} now signs with {key.key_id} ({key.public_key_multibase}).")
+    _resign(trust, "rotation", wait)
 
 
 @click.command("rotate-kek")
@@ -58,9 +84,7 @@ def rotate_kek_command() -> None:
     try:
         count = rotate_key_encryption(session, actor="cli")
     except ConfigurationError as error:
-        session.rollback()
         _fail(str(error))
-    session.commit()
     click.echo(f"Re-encrypted {count} private key(s) under the first key-encryption key.")
 
 
@@ -71,7 +95,8 @@ def rotate_kek_command() -> None:
     "--key-id", required=True, help="The key id (the DID URL fragment), such as key-20261123-1a2b3c4d."
 )
 @click.option("--at", "at", help="When it was compromised (ISO 8601 with a time zone); default now.")
-def mark_key_compromised_command(ods_code: str, key_id: str, at: str | None) -> None:
+@_WAIT
+def mark_key_compromised_command(ods_code: str, key_id: str, at: str | None, wait: bool) -> None:
     """Report a key compromised: what it signed from that moment on stops verifying."""
     from passport.credentials.keys import mark_key_compromised
 
@@ -86,15 +111,14 @@ def mark_key_compromised_command(ods_code: str, key_id: str, at: str | None) -> 
     session = get_session()
     trust = _trust(ods_code)
     try:
-        key = mark_key_compromised(session, trust, key_id, at=moment, actor="cli")
+        key = mark_key_compromised(session, trust, key_id, at=moment, actor="cli", queue_resign=not wait)
     except DomainError as error:
-        session.rollback()
         _fail(error.message)
-    session.commit()
     click.echo(
         f"{trust.ods_code} key {key.key_id} is marked compromised "
         f"from {key.compromised_at:%Y-%m-%d %H:%M:%S} UTC."
     )
+    _resign(trust, f"compromise of {key.key_id}", wait)
 
 
 @click.command("verify")

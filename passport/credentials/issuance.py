@@ -50,6 +50,8 @@ class PendingCredential:
     title: str
     valid_from: datetime
     valid_until: datetime | None
+    # The CSV line a bulk upload's credential comes from (None elsewhere).
+    source_line: int | None = None
 
 
 # --- Status lists ------------------------------------------------------------------------------------
@@ -136,18 +138,46 @@ class _Allocator:
         self.status_list.allocated_count = self.count
 
 
-def resign_status_lists(session: Session, trust: Trust) -> None:
-    """Re-sign every list of ``trust`` with its active key (after a rotation or a compromise)."""
-    lists = list(session.scalars(select(StatusList).where(StatusList.trust_id == trust.id)))
-    if not lists:
-        return
+def _locked(session: Session, status_list_id: int) -> StatusList:
+    """The list as it is now, locked on PostgreSQL until this transaction ends: a bit flipped and a
+    re-signing at the same moment must not publish a list without the other's change. (SQLite has one
+    writer at a time; a writer whose snapshot is stale is refused and tries again.)"""
+    stmt = select(StatusList).where(StatusList.id == status_list_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one()
+
+
+def status_list_ids(session: Session, trust: Trust) -> list[int]:
+    return list(
+        session.scalars(select(StatusList.id).where(StatusList.trust_id == trust.id).order_by(StatusList.id))
+    )
+
+
+def resign_status_list(session: Session, status_list_id: int, signer: LocalSigner) -> bool:
+    """Re-sign one list with ``signer`` unless it already carries that key's proof (so a job run again
+    after a crash, or twice, only does what is left); True when it was re-signed."""
+    status_list = _locked(session, status_list_id)
+    proof = (status_list.signed_credential or {}).get("proof") or {}
+    if proof.get("verificationMethod") == signer.verification_method:
+        return False
+    sign_status_list(status_list, status_list.trust, signer)
+    return True
+
+
+def resign_status_lists(session: Session, trust: Trust) -> int:
+    """Re-sign every list of ``trust`` with its active key in this transaction; how many were re-signed.
+    After a key rotation this runs as the ``status_list_resign`` job (``credentials/tasks.py``)."""
+    ids = status_list_ids(session, trust)
+    if not ids:
+        return 0
     signer = signer_for(session, trust)
-    for status_list in lists:
-        sign_status_list(status_list, trust, signer)
+    return sum(resign_status_list(session, list_id, signer) for list_id in ids)
 
 
 def set_status(session: Session, status_list: StatusList, index: int, value: bool) -> None:
     """Set or clear one place of a list and publish the re-signed list."""
+    status_list = _locked(session, status_list.id)
     bits = bytearray(status_list.bits)
     set_bit(bits, index, value)
     status_list.bits = bytes(bits)
@@ -212,11 +242,14 @@ def sign_and_store(
     *,
     issued_by_id: int | None,
     on_signed: Callable[[int, int], None] | None = None,
+    bulk_upload_id: str | None = None,
 ) -> list[int]:
     """Sign every pending credential of ``trust`` and insert them in one statement; returns their ids.
 
     One key decryption, one status list load and one proof configuration hash serve the whole batch.
-    ``on_signed(done, total)`` hears how many are signed after each chunk (for a progress bar).
+    ``on_signed(done, total)`` hears how many are signed after each chunk (for a progress bar). With
+    ``bulk_upload_id``, each row records it with its ``source_line`` (unique together: a line is never
+    issued twice). The status places are taken in the same transaction as the rows that hold them.
     """
     if not batch:
         return []
@@ -275,6 +308,8 @@ def sign_and_store(
                 "state": CredentialState.ACTIVE,
                 "issued_at": now,
                 "issued_by_id": issued_by_id,
+                "bulk_upload_id": bulk_upload_id,
+                "bulk_line": pending.source_line if bulk_upload_id else None,
             }
         )
     for start in range(0, len(documents), SIGNING_CHUNK):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -28,6 +28,9 @@ from passport.credentials.multikey import public_key_from_multibase, public_key_
 from passport.db import utcnow
 from passport.errors import Conflict, InvalidInput, NotFound
 from passport.trusts.models import Trust
+
+if TYPE_CHECKING:
+    from passport.background.models import Job
 
 
 class Signer(Protocol):
@@ -116,12 +119,39 @@ def create_signing_key(
     return key
 
 
-def rotate_signing_key(session: Session, trust: Trust, *, actor: object = "system") -> SigningKey:
-    """Retire the active key and make a new one; status lists are re-signed with the new key."""
-    from passport.credentials.issuance import resign_status_lists
+RESIGN_JOB_KIND = "status_list_resign"
 
+
+def start_status_list_resign(
+    session: Session, trust: Trust, *, cause: str, created_by_id: int | None = None, queue: bool = True
+) -> Job:
+    """Record the job that re-signs every status list of ``trust`` with its active key (queued when this
+    transaction commits; ``queue=False``: the caller runs it, as ``--wait`` does). Keyed by the active
+    key and ``cause``, so asking twice in one rotation gives the same job."""
+    from passport.background.operations import start_job
+
+    key = ensure_signing_key(session, trust)
+    return start_job(
+        session,
+        kind=RESIGN_JOB_KIND,
+        title=f"Re-sign {trust.ods_code}'s status lists with key {key.key_id}",
+        params={"key_id": key.key_id, "cause": cause},
+        trust_id=trust.id,
+        created_by_id=created_by_id,
+        idempotency_key=f"status-list-resign:{trust.id}:{key.key_id}:{cause}",
+        queue=queue,
+    )
+
+
+def rotate_signing_key(
+    session: Session, trust: Trust, *, actor: object = "system", queue_resign: bool = True
+) -> SigningKey:
+    """Retire the active key and make a new one. Its status lists are re-signed with the new key by a
+    job (until then they stay signed by the retired key, which still verifies)."""
     key = create_signing_key(session, trust, actor=actor)
-    resign_status_lists(session, trust)
+    start_status_list_resign(
+        session, trust, cause="rotation", created_by_id=getattr(actor, "id", None), queue=queue_resign
+    )
     return key
 
 
@@ -175,12 +205,18 @@ def rotate_key_encryption(
 
 
 def mark_key_compromised(
-    session: Session, trust: Trust, key_id: str, *, at: datetime | None = None, actor: object = "system"
+    session: Session,
+    trust: Trust,
+    key_id: str,
+    *,
+    at: datetime | None = None,
+    actor: object = "system",
+    queue_resign: bool = True,
 ) -> SigningKey:
     """Report a key compromised from ``at`` (default now): signatures it made from then on are refused.
 
-    If it was the active key, a new key is made at once; status lists are re-signed with it, so
-    revocations stay checkable.
+    If it was the active key, a new key is made at once; a job re-signs the status lists with the active
+    key, so revocations stay checkable.
     """
     key = session.scalar(
         select(SigningKey).where(SigningKey.trust_id == trust.id, SigningKey.key_id == key_id)
@@ -207,7 +243,11 @@ def mark_key_compromised(
     )
     if was_active:
         create_signing_key(session, trust, actor=actor)
-    from passport.credentials.issuance import resign_status_lists
-
-    resign_status_lists(session, trust)
+    start_status_list_resign(
+        session,
+        trust,
+        cause=f"compromise of {key_id}",
+        created_by_id=getattr(actor, "id", None),
+        queue=queue_resign,
+    )
     return key

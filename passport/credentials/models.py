@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -98,6 +99,8 @@ class IssuedCredential(Base):
     __table_args__ = (
         UniqueConstraint("revocation_list_id", "revocation_index"),
         UniqueConstraint("suspension_list_id", "suspension_index"),
+        # A bulk upload issues each of its lines once, however often its job is run again.
+        Index("ix_issued_credential_bulk_upload_line", "bulk_upload_id", "bulk_line", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,6 +125,10 @@ class IssuedCredential(Base):
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # Issued from a bulk upload: the upload's own id (a UUID kept in its job's params; a job's id can
+    # be reused on SQLite once old jobs are deleted) and the CSV line the credential came from.
+    bulk_upload_id: Mapped[str | None] = mapped_column(String(36))
+    bulk_line: Mapped[int | None] = mapped_column(Integer)
 
     trust: Mapped[Trust] = relationship()
     staff_member: Mapped[StaffMember] = relationship()

@@ -156,10 +156,18 @@ def issue_many(
     actor: Any,
     source: str,
     on_signed: Callable[[int, int], None] | None = None,
+    bulk_upload_id: str | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> list[int]:
-    """Sign and store prepared credentials in one batch, with one audit event naming them all; their ids."""
+    """Sign and store prepared credentials in one batch, with one audit event naming them all; their ids.
+    ``bulk_upload_id``: they come from that upload, each from its ``source_line`` (see ``bulk.py``)."""
     ids = sign_and_store(
-        session, issuer_trust, pending, issued_by_id=getattr(actor, "id", None), on_signed=on_signed
+        session,
+        issuer_trust,
+        pending,
+        issued_by_id=getattr(actor, "id", None),
+        on_signed=on_signed,
+        bulk_upload_id=bulk_upload_id,
     )
     record_event(
         session,
@@ -167,7 +175,13 @@ def issue_many(
         action="credential.bulk_issued",
         record_type="issued_credential",
         trust_id=issuer_trust.id,
-        details={"source": source, "count": len(ids), "ids": ids},
+        details={
+            "source": source,
+            "count": len(ids),
+            "ids": ids,
+            "upload_id": bulk_upload_id,
+            **(details or {}),
+        },
     )
     return ids
 
@@ -240,162 +254,6 @@ def revoke_credential(
     session: Session, credential: IssuedCredential, *, actor: Any, reason: str | None = None
 ) -> IssuedCredential:
     return change_status(session, credential, "revoke", actor=actor, reason=reason)
-
-
-# --- Bulk CSV of training completions -----------------------------------------------------------------
-
-TRAINING_CSV_COLUMNS = ("email", "subject_code", "level", "completed_on", "expires_on")
-TRAINING_CSV_REQUIRED = ("email", "subject_code", "level", "completed_on")
-MAX_CSV_ROWS = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class RowOutcome:
-    line: int
-    email: str
-    ok: bool
-    message: str
-    credential_id: int | None = None
-
-
-@dataclass(slots=True)
-class BulkResult:
-    rows: list[RowOutcome]
-    issued: int
-
-    @property
-    def ok(self) -> bool:
-        return all(row.ok for row in self.rows) and bool(self.rows)
-
-
-def _csv_rows(text: str) -> list[tuple[int, dict[str, str]]]:
-    import csv
-    import io
-
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = [cell.strip().lower() for cell in next(reader)]
-    except StopIteration:
-        raise InvalidInput("The file is empty.", field="file") from None
-    except csv.Error as error:
-        raise InvalidInput(f"The file is not a CSV file: {error}.", field="file") from None
-    missing = [name for name in TRAINING_CSV_REQUIRED if name not in header]
-    unknown = [name for name in header if name and name not in TRAINING_CSV_COLUMNS]
-    if missing or unknown:
-        problems = []
-        if missing:
-            problems.append("missing column(s): " + ", ".join(missing))
-        if unknown:
-            problems.append("unknown column(s): " + ", ".join(unknown))
-        raise InvalidInput(
-            f"The header row is not right ({'; '.join(problems)}). "
-            f"Columns: {', '.join(TRAINING_CSV_COLUMNS)}.",
-            field="file",
-        )
-    rows = []
-    try:
-        for values in reader:
-            if not any(cell.strip() for cell in values):
-                continue
-            if len(rows) >= MAX_CSV_ROWS:
-                raise InvalidInput(f"The file has more than {MAX_CSV_ROWS} rows; split it.", field="file")
-            rows.append(
-                (
-                    reader.line_num,
-                    {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)},
-                )
-            )
-    except csv.Error as error:
-        raise InvalidInput(f"Line {reader.line_num} cannot be read as CSV: {error}.", field="file") from None
-    if not rows:
-        raise InvalidInput("The file has a header row but no completions.", field="file")
-    return rows
-
-
-def _first_message(error: InvalidInput) -> str:
-    for field, messages in error.errors.items():
-        text = messages[0] if isinstance(messages, list) and messages else messages
-        return f"{field.removeprefix('subject.')}: {text}"
-    return error.message
-
-
-# How often the rows checked so far are reported while a CSV is checked.
-CHECKED_ROWS_REPORT_EVERY = 1000
-
-
-def issue_training_csv(
-    session: Session,
-    *,
-    issuer_trust: Trust,
-    text: str,
-    actor: Any,
-    on_progress: Callable[[str, int, int], None] | None = None,
-) -> BulkResult:
-    """Issue one mandatory-training credential per row, all or nothing.
-
-    Every row is checked first; if any is wrong, nothing is issued and the result names each row's
-    problem. Dates are UK (31/01/2026) or ISO (2026-01-31). ``on_progress(stage, done, total)`` hears
-    how far it has got: stage "checking" then "signing".
-    """
-
-    def report(stage: str, done: int, total: int) -> None:
-        if on_progress is not None:
-            on_progress(stage, done, total)
-
-    from passport.reference.workforce import parse_date
-
-    rows = _csv_rows(text)
-    refresher_period = refresher_period_for(session, issuer_trust)
-    emails = {values.get("email", "").lower() for _, values in rows}
-    staff = {m.email: m for m in session.scalars(select(StaffMember).where(StaffMember.email.in_(emails)))}
-    outcomes: list[RowOutcome] = []
-    pending: list[PendingCredential] = []
-    for checked, (line, values) in enumerate(rows):
-        if checked % CHECKED_ROWS_REPORT_EVERY == 0:
-            report("checking", checked, len(rows))
-        email = values.get("email", "").lower()
-        member = staff.get(email)
-        try:
-            if member is None:
-                raise InvalidInput(f"there is no staff record for {email or '(blank)'}", field="email")
-            data: dict[str, Any] = {"subject_code": values["subject_code"].upper()}
-            try:
-                data["level"] = int(values["level"])
-            except ValueError:
-                raise InvalidInput(f"{values['level']!r} is not a level number", field="level") from None
-            for name in ("completed_on", "expires_on"):
-                if values.get(name):
-                    try:
-                        data[name] = parse_date(values[name]).isoformat()
-                    except ValueError:
-                        raise InvalidInput(f"{values[name]!r} is not a date", field=name) from None
-            item = prepare_credential(
-                subject=member,
-                credential_type="mandatory-training",
-                subject_data=data,
-                refresher_period=refresher_period,
-            )
-        except InvalidInput as error:
-            outcomes.append(RowOutcome(line, email, False, _first_message(error)))
-            continue
-        pending.append(item)
-        outcomes.append(RowOutcome(line, email, True, item.title))
-    report("checking", len(rows), len(rows))
-    if not all(outcome.ok for outcome in outcomes):
-        return BulkResult(outcomes, 0)
-    ids = issue_many(
-        session,
-        issuer_trust=issuer_trust,
-        pending=pending,
-        actor=actor,
-        source="training CSV",
-        on_signed=lambda done, total: report("signing", done, total),
-    )
-    outcomes = [
-        RowOutcome(o.line, o.email, True, f"Issued: {o.message}", credential_id)
-        for o, credential_id in zip(outcomes, ids, strict=True)
-    ]
-    return BulkResult(outcomes, len(ids))
 
 
 # --- Queries ---------------------------------------------------------------------------------------------

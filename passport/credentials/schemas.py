@@ -65,20 +65,6 @@ class BulkFileSchema(Schema):
     )
 
 
-class BulkRowSchema(Schema):
-    line = fields.Integer(required=True)
-    email = fields.String(required=True)
-    ok = fields.Boolean(required=True)
-    message = fields.String(required=True)
-    credential_id = fields.Integer(allow_none=True)
-
-
-class BulkResultSchema(Schema):
-    ok = fields.Boolean(required=True)
-    issued = fields.Integer(required=True)
-    rows = fields.List(fields.Nested(BulkRowSchema), required=True)
-
-
 class VerifyQuerySchema(Schema):
     proof_only = fields.Boolean(
         load_default=False,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from passport import progress
-from passport.auth.policy import Action, allows, ensure
-from passport.credentials import operations
-from passport.credentials.api import read_csv_upload, visible_credential
+from passport.auth.policy import Action, allows, ensure, filter_jobs
+from passport.background.api import visible_job
+from passport.background.models import Job
+from passport.credentials import bulk, operations
+from passport.credentials.api import read_upload, visible_credential
 from passport.credentials.contexts import context_document
 from passport.credentials.did import did_document
 from passport.credentials.directory import find_status_list_credential
@@ -19,8 +21,8 @@ from passport.credentials.forms import field_specs, immunisation_specs, subject_
 from passport.credentials.keys import trust_keys
 from passport.credentials.models import StatusPurpose
 from passport.credentials.types import CREDENTIAL_TYPES, GROUPS
-from passport.db import get_session
-from passport.errors import AccessDenied, DomainError, InvalidInput
+from passport.db import discard_request_changes, get_session
+from passport.errors import AccessDenied, DomainError, NotFound
 from passport.trusts.operations import find_trust
 
 blueprint = Blueprint("credentials", __name__)
@@ -108,13 +110,11 @@ def issue():  # type: ignore[no-untyped-def]
                     actor=user,
                 )
             except DomainError as error:
-                session.rollback()
                 for name, messages in (error.errors or {}).items():
                     errors.setdefault(name.removeprefix("subject."), []).extend(messages)
                 if not error.errors:
                     form_errors.append(error.message)
             else:
-                session.commit()
                 flash(f"Issued: {credential.title} for {credential.staff_member.full_name}.", "success")
                 return redirect(url_for("credentials.detail", credential_id=credential.id))
     fields = field_specs(kind) + immunisation_specs(kind)
@@ -161,10 +161,9 @@ def change_status(credential_id: int):  # type: ignore[no-untyped-def]
     try:
         operations.change_status(session, credential, action, actor=user, reason=request.form.get("reason"))
     except DomainError as error:
-        session.rollback()
+        discard_request_changes()  # answered with a redirect, which would otherwise keep them
         flash(error.message, "error")
         return redirect(url_for("credentials.detail", credential_id=credential_id)), 303
-    session.commit()
     flash(f"The credential is now {credential.state.value}.", "success")
     return redirect(url_for("credentials.detail", credential_id=credential_id))
 
@@ -174,56 +173,50 @@ def change_status(credential_id: int):  # type: ignore[no-untyped-def]
 def bulk_training():  # type: ignore[no-untyped-def]
     user = _user()
     ensure(user, Action.ISSUE_CREDENTIALS, user.trust_id)
-    result, error_message = None, None
+    session = get_session()
+    error_message, status = None, 200
     if request.method == "POST":
-        session = get_session()
-        upload = request.files.get("file")
-        key = request.form.get("progress_key")
-        key = key if progress.is_key(key) else None
-        progress.publish(key, user_id=user.id, stage="uploading", done=0, total=0)
         try:
-            if upload is None or not upload.filename:
-                raise InvalidInput("Choose a CSV file to upload.", field="file")
-            result = operations.issue_training_csv(
-                session,
-                issuer_trust=user.trust,
-                text=read_csv_upload(upload),
-                actor=user,
-                on_progress=lambda stage, done, total: progress.publish(
-                    key, stage=stage, done=done, total=total
-                ),
+            filename, content = read_upload(request.files.get("file"))
+            job, new = bulk.start_training_upload(
+                session, trust=user.trust, actor=user, filename=filename, content=content
             )
         except DomainError as error:
-            session.rollback()
-            error_message = error.message
+            error_message, status = error.message, error.status
         else:
-            if result.ok:
-                session.commit()
-            else:
-                session.rollback()
-    status = 422 if error_message or (result is not None and not result.ok) else 200
+            if not new:
+                flash("This file was uploaded before: this is what became of it.", "info")
+            return redirect(url_for("background.job_page", job_id=job.id), 303)
+    recent = filter_jobs(user, select(Job), Job.trust_id, Job.created_by_id).where(Job.kind == bulk.JOB_KIND)
     return (
         render_template(
             "credentials/bulk_training.html",
-            result=result,
             error_message=error_message,
-            columns=operations.TRAINING_CSV_COLUMNS,
-            progress_key=progress.new_key(),
+            columns=bulk.TRAINING_CSV_COLUMNS,
+            max_rows=bulk.MAX_CSV_ROWS,
+            max_megabytes=bulk.MAX_CSV_BYTES // (1024 * 1024),
+            recent=list(session.scalars(recent.order_by(Job.id.desc()).limit(10))),
         ),
         status,
     )
 
 
-@blueprint.get("/credentials/bulk-training/progress/<string:key>")
+@blueprint.get("/credentials/bulk-training/jobs/<int:job_id>")
 @login_required
-def bulk_training_progress(key: str):  # type: ignore[no-untyped-def]
-    """How far the upload started with ``key`` has got: checking rows, then signing (passports.js polls)."""
+def bulk_training_result(job_id: int):  # type: ignore[no-untyped-def]
+    """What a bulk upload's job did: each rejected line with its reason, or the credentials it issued."""
     user = _user()
-    ensure(user, Action.ISSUE_CREDENTIALS, user.trust_id)
-    known = progress.read(key, user.id) if progress.is_key(key) else None
-    if known is None:  # still uploading, or not an upload of hers
-        return jsonify(stage="uploading", done=0, total=0)
-    return jsonify(stage=known["stage"], done=known["done"], total=known["total"])
+    job = visible_job(job_id)
+    # The page names staff and their credentials: for those who may see the trust's credentials.
+    if job.kind != bulk.JOB_KIND or not allows(user, Action.VIEW_ISSUED_CREDENTIALS, job.trust_id):
+        raise NotFound(f"There is no bulk upload {job_id} that you can see.")
+    upload_id = (job.params or {}).get("upload_id", "")
+    return render_template(
+        "credentials/bulk_training_result.html",
+        job=job,
+        result=job.result or {},
+        credentials=bulk.credentials_of_upload(get_session(), upload_id),
+    )
 
 
 def _register_home_links() -> None:

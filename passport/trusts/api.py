@@ -30,9 +30,7 @@ class Trusts(MethodView):
         """Add a trust to the partnership (partnership admins)"""
         user = current_user._get_current_object()
         session = get_session()
-        trust = operations.create_trust(session, payload["ods_code"], payload["name"], actor=user)
-        session.commit()
-        return trust
+        return operations.create_trust(session, payload["ods_code"], payload["name"], actor=user)
 
 
 @blueprint.route("/trusts/<string:ods_code>")

@@ -43,10 +43,8 @@ def trusts():  # type: ignore[no-untyped-def]
                 session, form.ods_code.data or "", form.name.data or "", actor=user
             )
         except DomainError as error:
-            session.rollback()
             attach_domain_error(form, error)
         else:
-            session.commit()
             flash(f"{trust.name} ({trust.ods_code}) has joined the partnership.", "success")
             return redirect(url_for("trusts.trusts"))
     status = 422 if form.errors else 200
@@ -77,10 +75,8 @@ def users():  # type: ignore[no-untyped-def]
                 actor=user,
             )
         except DomainError as error:
-            session.rollback()
             attach_domain_error(form, error)
         else:
-            session.commit()
             flash(f"Account made for {created.email}.", "success")
             return redirect(url_for("trusts.users"))
     stmt = filter_by_scope(user, Action.VIEW_USERS, select(UserAccount), UserAccount.trust_id)

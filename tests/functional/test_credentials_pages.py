@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from passport import progress
 from passport.auth.models import Role
-from passport.credentials import issuance, operations
+from passport.background.models import Job
 from passport.credentials.did import trust_did
 from passport.credentials.keys import active_key
-from passport.credentials.models import CredentialState, IssuedCredential, KeyState, SigningKey
+from passport.credentials.models import CredentialState, IssuedCredential, KeyState, SigningKey, StatusList
 from tests.conftest import sign_in
 from tests.support.credential_factories import issue, staff
 from tests.support.factories import UserFactory
@@ -167,128 +165,6 @@ def test_hr_of_another_trust_gets_403_on_the_status_form(client, session, demo_t
     assert credential.state is CredentialState.ACTIVE
 
 
-# --- Bulk training CSV ---------------------------------------------------------------------------------
-
-
-def _upload(client, text: str, url: str = "/credentials/bulk-training"):  # type: ignore[no-untyped-def]
-    return client.post(
-        url,
-        data={"file": (io.BytesIO(text.encode("utf-8")), "training.csv")},
-        content_type="multipart/form-data",
-    )
-
-
-def test_bulk_csv_issues_every_row(client, session, hr, demo_trusts):
-    first, second = staff(demo_trusts[0]), staff(demo_trusts[1])
-    text = (
-        "\ufeffemail,subject_code,level,completed_on,expires_on\n"
-        f"{first.email},CSTF-FIRE,1,01/03/2026,\n"
-        f"{second.email.upper()},cstf-resus,3,2026-03-02,2027-09-01\n\n"
-    )
-    response = _upload(client, text)
-    assert response.status_code == 200
-    assert "2 credentials issued" in response.get_data(as_text=True)
-    assert _count(session) == 2
-    resus = session.scalar(select(IssuedCredential).where(IssuedCredential.staff_member_id == second.id))
-    assert resus.document["credentialSubject"]["mandatoryTraining"]["expiresOn"] == "2027-09-01"
-
-
-def test_bulk_csv_progress_is_published_for_the_page_to_poll(
-    app, client, session, hr, demo_trusts, monkeypatch
-):
-    # Small chunks, so three rows give the page a checking step and several signing steps to show.
-    monkeypatch.setattr(operations, "CHECKED_ROWS_REPORT_EVERY", 2)
-    monkeypatch.setattr(issuance, "SIGNING_CHUNK", 2)
-    members = [staff(demo_trusts[0]) for _ in range(3)]
-    text = "email,subject_code,level,completed_on\n" + "".join(
-        f"{m.email},CSTF-FIRE,1,01/03/2026\n" for m in members
-    )
-    heard: list[tuple[str, int, int]] = []
-    original = progress.publish
-
-    def listening(key, **values):  # type: ignore[no-untyped-def]
-        if "stage" in values:
-            heard.append((values["stage"], values["done"], values["total"]))
-        original(key, **values)
-
-    monkeypatch.setattr(progress, "publish", listening)
-    form = client.get("/credentials/bulk-training").get_data(as_text=True)
-    key = form.split('name="progress_key" value="')[1].split('"')[0]
-    poll = f"/credentials/bulk-training/progress/{key}"
-    assert client.get(poll).json == {"stage": "uploading", "done": 0, "total": 0}
-    response = client.post(
-        "/credentials/bulk-training",
-        data={"file": (io.BytesIO(text.encode()), "training.csv"), "progress_key": key},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200
-    assert heard == [
-        ("uploading", 0, 0),
-        ("checking", 0, 3),
-        ("checking", 2, 3),
-        ("checking", 3, 3),
-        ("signing", 2, 3),
-        ("signing", 3, 3),
-    ]
-    assert client.get(poll).json == {"stage": "signing", "done": 3, "total": 3}
-    # Someone else's poll of the same key learns nothing.
-    other = app.test_client()
-    sign_in(other, UserFactory(role=Role.HR, trust=demo_trusts[0]))
-    assert other.get(poll).json == {"stage": "uploading", "done": 0, "total": 0}
-
-
-def test_bulk_csv_is_all_or_nothing_with_a_report_per_row(client, session, hr, demo_trusts):
-    member = staff(demo_trusts[0])
-    text = (
-        "email,subject_code,level,completed_on\n"
-        f"{member.email},CSTF-FIRE,1,01/03/2026\n"
-        "nobody@nowhere.example,CSTF-FIRE,1,01/03/2026\n"
-        f"{member.email},CSTF-NOPE,1,01/03/2026\n"
-        f"{member.email},CSTF-FIRE,x,01/03/2026\n"
-        f"{member.email},CSTF-FIRE,1,32/13/2026\n"
-    )
-    response = _upload(client, text)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "Nothing was issued" in page
-    for words in (
-        "no staff record for nobody@nowhere.example",
-        "subject_code",
-        "not a level number",
-        "not a date",
-    ):
-        assert words in page
-    assert _count(session) == 0
-    api = _upload(client, text, "/api/v1/credentials/bulk-training")
-    assert api.status_code == 422
-    assert [row["ok"] for row in api.json["rows"]] == [True, False, False, False, False]
-    assert [row["line"] for row in api.json["rows"]] == [2, 3, 4, 5, 6]
-    assert _count(session) == 0
-
-
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        ("", "empty"),
-        ("name,course\nx,y\n", "missing column(s): email"),
-        ("email,subject_code,level,completed_on\n", "no completions"),
-    ],
-)
-def test_bulk_csv_with_a_bad_file(client, session, hr, text, words):
-    response = _upload(client, text)
-    assert response.status_code == 422 and words in response.get_data(as_text=True)
-    api = _upload(client, text, "/api/v1/credentials/bulk-training")
-    assert api.status_code == 422 and words in api.json["detail"]
-
-
-def test_bulk_csv_that_is_not_utf8(client, hr):
-    response = client.post(
-        "/api/v1/credentials/bulk-training",
-        data={"file": (io.BytesIO(b"\xff\xfe\x00e\x00m"), "t.csv")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 422 and "UTF-8" in response.json["detail"]
-
-
 # --- Commands ------------------------------------------------------------------------------------------
 
 
@@ -335,6 +211,20 @@ def test_key_commands(app, session, demo_trusts, tmp_path):
     session.expire_all()
     second = active_key(session, own)
     assert second.key_id != first.key_id and session.get(SigningKey, first.id).state is KeyState.RETIRED
+    # The rotation queued the re-signing job (run at commit here): the lists now carry the new key.
+    resign = session.scalar(select(Job).where(Job.kind == "status_list_resign").order_by(Job.id.desc()))
+    assert f"Job {resign.id} re-signs" in result.output
+    assert resign.status == "succeeded" and resign.result["resigned"] == 2
+    methods = {
+        sl.signed_credential["proof"]["verificationMethod"]
+        for sl in session.scalars(select(StatusList).where(StatusList.trust_id == own.id))
+    }
+    assert methods == {f"{trust_did(own)}#{second.key_id}"}
+    # --wait re-signs here and now, and says so.
+    result = _run(app, "rotate-signing-key", "--trust", "RPG", "--wait")
+    assert result.exit_code == 0 and "Re-signed 2 of 2 status list(s)." in result.output, result.output
+    session.expire_all()
+    second = active_key(session, own)
     assert _run(app, "rotate-kek").exit_code == 0
     result = _run(
         app,

@@ -15,7 +15,24 @@ def _credentials_world(session, own, other):  # type: ignore[no-untyped-def]
     # Each share names its own member's trust as the receiving trust.
     own_share, own_token = share_of(own_member, [own_credential], receiving=own)
     other_share, other_token = share_of(other_member, [other_credential], receiving=other)
+    # A bulk upload's job for each trust, started by nobody the callers are.
+    from passport.background.models import Job
+
+    uploads = {}
+    for prefix, trust in (("own", own), ("other", other)):
+        job = Job(
+            kind="bulk_issuance",
+            title="Training credentials from t.csv",
+            trust_id=trust.id,
+            status="succeeded",
+            params={"upload_id": f"00000000-0000-4000-8000-00000000000{trust.id % 10}"},
+            result={"ok": True, "rows": 0, "issued": 0, "skipped": 0, "rejected_count": 0, "rejected": []},
+        )
+        session.add(job)
+        session.flush()
+        uploads[f"{prefix}_bulk_upload"] = job.id
     return {
+        **uploads,
         "own_credential": own_credential.id,
         "other_credential": other_credential.id,
         "own_share": own_share.id,
@@ -82,11 +99,14 @@ ROWS += [
         other_expected=statuses(403, anonymous=302),
     ),
     Row("GET", "/credentials/bulk-training", "/credentials/bulk-training", HR_PAGE),
+    # What a bulk upload did names staff: HR of its trust only (an admin follows the job, not the names).
     Row(
         "GET",
-        "/credentials/bulk-training/progress/<string:key>",
-        "/credentials/bulk-training/progress/no-such-upload-key-00000",
-        HR_PAGE,
+        "/credentials/bulk-training/jobs/<int:job_id>",
+        "/credentials/bulk-training/jobs/{own_bulk_upload}",
+        statuses(404, anonymous=302, hr=200),
+        other_url="/credentials/bulk-training/jobs/{other_bulk_upload}",
+        other_expected=NOT_YOURS_PAGE,
     ),
     Row(
         "POST",
