@@ -15,13 +15,14 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from passport.auth.models import UserAccount
 from passport.auth.policy import Action, allows, ensure, filter_by_scope, requires
+from passport.background.api import accepted
+from passport.background.schemas import JobDumpSchema
 from passport.db import get_session
 from passport.errors import AccessDenied, InvalidInput, NotFound
 from passport.trusts.operations import get_trust
 from passport.workforce import operations
 from passport.workforce.importing import ABSENCES, ASSIGNMENTS
 from passport.workforce.models import ImportRun
-from passport.workforce.runner import run_import
 from passport.workforce.schemas import (
     AbsenceCreateSchema,
     AbsenceDumpSchema,
@@ -36,6 +37,8 @@ from passport.workforce.schemas import (
     absence_json,
     import_run_json,
 )
+from passport.workforce.signals import records_changed
+from passport.workforce.uploads import read_upload, start_import_job
 
 
 class _UploadParser(FlaskParser):
@@ -61,6 +64,11 @@ def _user() -> UserAccount:
     return current_user._get_current_object()
 
 
+def _records_changed(trust_id: int) -> None:
+    """Listeners queue their work for when this request's transaction commits (passport.db)."""
+    records_changed.send(current_app._get_current_object(), session=get_session(), trust_ids=[trust_id])
+
+
 def is_partnership_wide(user: UserAccount, action: Action) -> bool:
     # No trust has id -1, so only a partnership-wide rule can allow it.
     return allows(user, action, -1)
@@ -78,30 +86,35 @@ def import_limits(user: UserAccount, trust_code: str | None) -> tuple[int | None
     return only, only
 
 
-def _import(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+def _import(kind: str, payload: dict[str, Any]) -> Any:
     user = _user()
     only, run_trust = import_limits(user, payload.get("trust"))
     upload = payload["file"]
     if not hasattr(upload, "stream"):
         raise InvalidInput("Send the file as a multipart file part named 'file'.", field="file")
-    outcome = run_import(
+    max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
+    filename, content = read_upload(upload.stream, upload.filename, max_bytes)
+    job = start_import_job(
         get_session(),
         kind=kind,
-        stream=upload.stream,
-        filename=upload.filename or f"{kind}.csv",
-        actor=user,
+        filename=filename,
+        content=content,
         only_trust_id=only,
         run_trust_id=run_trust,
         partial=payload["partial"],
-        max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        max_bytes=max_bytes,
+        created_by_id=user.id,
     )
-    return import_run_json(outcome.run)
+    return accepted(job)
 
 
 _IMPORT_DOC = (
-    "Answers 201 with the run whether or not anything was imported: `status` is `imported`, or "
-    "`rejected` when the file could not be read or a row was rejected without `partial` (then nothing "
-    "was written). `rejected_rows` lists every bad row with its row number, column and reason."
+    "Answers 202 at once with the import's background job, and its `Location` to poll "
+    "(`GET /api/v1/background-jobs/<id>`) until `status` is `succeeded` or `failed`. A file that cannot "
+    "be read fails the job, with the reason in `error`; otherwise `result` holds the import's counts and "
+    "`links.result` its report page, and `GET /api/v1/imports/<run_id>` gives the run with every "
+    "rejected row. The same file sent again for the same trust (and the same `partial`) is answered "
+    "with the first upload's job: it is imported once."
 )
 
 
@@ -111,7 +124,7 @@ class AssignmentImports(MethodView):
 
     @requires(Action.IMPORT_WORKFORCE)
     @blueprint.arguments(ImportUploadSchema, location="files")
-    @blueprint.response(201, ImportRunDumpSchema, description=_IMPORT_DOC)
+    @blueprint.response(202, JobDumpSchema, description=_IMPORT_DOC)
     def post(self, payload: dict):  # type: ignore[no-untyped-def]
         """Import an ESR-style assignments extract (CSV or XLSX; HR for their trust, admins any)"""
         return _import(ASSIGNMENTS, payload)
@@ -123,7 +136,7 @@ class AbsenceImports(MethodView):
 
     @requires(Action.IMPORT_WORKFORCE)
     @blueprint.arguments(ImportUploadSchema, location="files")
-    @blueprint.response(201, ImportRunDumpSchema, description=_IMPORT_DOC)
+    @blueprint.response(202, JobDumpSchema, description=_IMPORT_DOC)
     def post(self, payload: dict):  # type: ignore[no-untyped-def]
         """Import an ESR-style absences extract (CSV or XLSX; the assignments must be imported first)"""
         return _import(ABSENCES, payload)
@@ -243,7 +256,7 @@ class StaffAbsences(MethodView):
             reason_code=payload["reason_code"],
             related_reason=payload["related_reason"],
         )
-        session.commit()
+        _records_changed(absence.trust_id)
         return absence_json(absence, show_reason=allows(user, Action.VIEW_SICKNESS_DETAIL, absence.trust_id))
 
 
@@ -259,7 +272,7 @@ class AbsenceById(MethodView):
         user, session = _user(), get_session()
         absence = operations.get_absence(session, user, absence_id, Action.RECORD_WORKFORCE)
         operations.end_absence(session, user, absence, last_day=payload["last_day"])
-        session.commit()
+        _records_changed(absence.trust_id)
         return absence_json(absence, show_reason=allows(user, Action.VIEW_SICKNESS_DETAIL, absence.trust_id))
 
 
@@ -277,5 +290,5 @@ class AssignmentLeaver(MethodView):
         operations.record_leaver(
             session, user, assignment, end_date=payload["end_date"], leaving_reason=payload["leaving_reason"]
         )
-        session.commit()
+        _records_changed(assignment.trust_id)
         return assignment

@@ -1,10 +1,10 @@
 """Set-based reading and writing for the imports, inside the caller's transaction.
 
 - ``select_in``: one query per batch of keys (SQLite allows 32,766 bound parameters per statement).
-- ``BulkWriter``: writes inside a savepoint while every row so far is good (or the import is partial),
-  and rolls it back at the first rejected row otherwise, so checking can go on to the end with nothing
-  half-written. New rows go straight through the session's own DBAPI connection (the same transaction
-  and savepoint): ``COPY ... FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite. Going through
+- ``BulkWriter``: writes one chunk's rows in the caller's transaction (the import commits chunk by chunk),
+  or writes nothing while the whole file is checked first. New rows go straight through the session's
+  own DBAPI connection (the same transaction): ``COPY ... FROM STDIN`` on PostgreSQL, one
+  ``executemany`` on SQLite. Going through
   SQLAlchemy's per-row parameter processing costs more than the database's own work at a million rows.
   The values written are what SQLAlchemy itself would store (SQLite: ISO dates, REAL for Numeric).
 """
@@ -17,14 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from passport.db import utcnow
 
 IN_BATCH = 5_000
-# Per-connection SQLite setting while an import writes: a page cache of up to 256 MB (taken only as
-# used), put back afterwards.
-SQLITE_IMPORT_PRAGMAS = (("cache_size", -262_144),)
 _NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -54,63 +51,26 @@ class _DriverDays(dict[date | None, Any]):
 
 
 class BulkWriter:
-    def __init__(self, session: Session, partial: bool) -> None:
+    """Writes a chunk's new and changed rows, or (``writing=False``, the check before an import) only
+    pretends to: the import's rules then run over the whole file without changing anything."""
+
+    def __init__(self, session: Session, writing: bool) -> None:
         self.session = session
-        self.partial = partial
-        self.dialect = session.connection().dialect.name
-        self._restore: list[tuple[str, object]] = []
-        if self.dialect == "sqlite":
-            self._tune_sqlite()
-        self.savepoint: SessionTransaction | None = session.begin_nested()
+        self.writing = writing
+        self.dialect = session.get_bind().dialect.name
         sqlite, postgresql = self.dialect == "sqlite", self.dialect == "postgresql"
         self.day = _DriverDays(as_text=sqlite or postgresql).__getitem__  # for every date written
         # SQLAlchemy stores Numeric as REAL on SQLite; COPY takes text.
         self.fte: Any = float if sqlite else (str if postgresql else Decimal)
 
-    def _tune_sqlite(self) -> None:
-        """Writing inside a savepoint makes SQLite journal every page it changes; with its default 2 MB
-        page cache that made a million-row import several times slower than the same inserts without a
-        savepoint. A larger cache removes the difference (measured: 33 s -> 8.5 s for 300,000 rows)."""
-        connection = self.session.connection()
-        for name, value in SQLITE_IMPORT_PRAGMAS:
-            self._restore.append((name, connection.exec_driver_sql(f"PRAGMA {name}").scalar()))
-            connection.exec_driver_sql(f"PRAGMA {name}={value}")
-
-    def close(self) -> None:
-        """Put the connection's settings back (it returns to the pool after the import)."""
-        if self._restore:
-            connection = self.session.connection()
-            for name, value in self._restore:
-                connection.exec_driver_sql(f"PRAGMA {name}={int(value)}")  # type: ignore[call-overload]
-            self._restore = []
-
-    @property
-    def writing(self) -> bool:
-        return self.savepoint is not None
-
-    def rows_rejected(self) -> None:
-        if not self.partial:
-            self.abandon()
-
-    def abandon(self) -> None:
-        if self.savepoint is not None:
-            self.savepoint.rollback()
-            self.savepoint = None
-
-    def finish(self, written: bool) -> None:
-        if self.savepoint is not None and written:
-            self.savepoint.commit()
-            self.savepoint = None
-        self.abandon()
-
     def execute(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         """A SQLAlchemy executemany (updates, and inserts on other databases)."""
-        if rows and self.savepoint is not None:
+        if rows and self.writing:
             self.session.execute(statement, rows)
 
     def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Insert new rows of ``columns`` (dates passed through ``self.day``), stamped created/updated now."""
-        if not rows or self.savepoint is None:
+        if not rows or not self.writing:
             return
         stamps = [name for name in ("created_at", "updated_at") if name in table.c]
         connection = self.session.connection()

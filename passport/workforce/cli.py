@@ -1,7 +1,8 @@
 """``flask --app wsgi passport import-esr assignments|absences FILE``: import an ESR-style extract.
 
+It runs the same background job as an upload, here and now (``run_inline``), and prints its report.
 Exit status: 0 imported (with --partial, also when some rows were rejected), 1 rows rejected and so
-nothing imported, 2 the file could not be read (or is not allowed).
+nothing imported, 2 the file could not be read (or is not allowed), or the job failed.
 """
 
 from __future__ import annotations
@@ -12,28 +13,32 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from passport.background.models import SUCCEEDED
+from passport.background.runner import run_inline
 from passport.db import get_session
 from passport.errors import DomainError
-from passport.workforce.importing import KINDS, ImportReport
-from passport.workforce.runner import run_import
+from passport.workforce.importing import KINDS
+from passport.workforce.models import ImportRun
+from passport.workforce.uploads import start_import_job
 
 DEFAULT_MAX_MB = 256
 
 
-def print_report(report: ImportReport, status: str) -> None:
+def print_run(run: ImportRun) -> None:
+    report = run.report or {}
     click.echo(
-        f"{report.kind} from {report.filename}: {report.rows_read} rows read, "
-        f"{report.added if report.written else 0} added, {report.updated if report.written else 0} updated, "
-        f"{report.unchanged} unchanged, {report.rejected} rejected ({status})"
+        f"{run.kind} from {run.filename}: {run.rows_read} rows read, {run.added} added, "
+        f"{run.updated} updated, {run.unchanged} unchanged, {run.rejected} rejected ({run.status})"
     )
-    if report.staff_added and report.written:
-        click.echo(f"{report.staff_added} new staff records")
-    for message in report.file_errors:
-        click.echo(f"File refused: {message}", err=True)
-    for error in report.row_errors:
-        click.echo(f"Row {error.row_number}, {error.column}: {error.message}", err=True)
-    if not report.written and not report.file_errors:
-        good = report.added + report.updated
+    if report.get("staff_added"):
+        click.echo(f"{report['staff_added']} new staff records")
+    for error in report.get("rejected_rows", []):
+        click.echo(f"Row {error['row']}, {error['column']}: {error['message']}", err=True)
+    if report.get("rejected_rows_truncated"):
+        click.echo("Only the first rejected rows are listed.", err=True)
+    if run.status == "rejected":
+        would_have = report.get("would_have") or {}
+        good = would_have.get("added", 0) + would_have.get("updated", 0)
         hint = f", or run again with --partial to make the other {good} changes" if good else ""
         click.echo(f"Nothing was imported: correct the rejected rows{hint}.", err=True)
 
@@ -55,24 +60,32 @@ def import_esr_command(kind: str, file: Path, partial: bool, ods_code: str | Non
     except DomainError as error:
         click.echo(f"Error: {error.message}", err=True)
         sys.exit(2)
-    with file.open("rb") as stream:
-        outcome = run_import(
-            session,
-            kind=kind,
-            stream=stream,
-            filename=file.name,
-            actor="cli",
-            only_trust_id=trust_id,
-            run_trust_id=trust_id,
-            partial=partial,
-            max_bytes=max_mb * 1024 * 1024,
-        )
-    report = outcome.report
-    print_report(report, outcome.run.status)
-    click.echo(f"Import run {outcome.run.id}.")
-    if report.file_errors:
+    max_bytes = max_mb * 1024 * 1024
+    if file.stat().st_size > max_bytes:
+        click.echo(f"File refused: {file.name} is larger than the {max_mb} MB limit", err=True)
         sys.exit(2)
-    if not report.written:
+    job = start_import_job(
+        session,
+        kind=kind,
+        filename=file.name,
+        content=file.read_bytes(),
+        only_trust_id=trust_id,
+        run_trust_id=trust_id,
+        partial=partial,
+        max_bytes=max_bytes,
+        created_by_id=None,
+        once_per_file=False,  # an operator who runs it again means it
+        queue=False,
+    )
+    job = run_inline(session, job)
+    if job.status != SUCCEEDED:
+        click.echo(f"The import did not finish: {job.error}", err=True)
+        sys.exit(2)
+    run = session.get(ImportRun, job.result["run_id"], populate_existing=True)
+    assert run is not None
+    print_run(run)
+    click.echo(f"Import run {run.id} (background job {job.id}).")
+    if run.status != "imported":
         sys.exit(1)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from passport.forms import UkDateField
@@ -74,7 +74,6 @@ class ImportForm(FlaskForm):
         validators=[FileRequired("Choose the file to import")],
     )
     partial = BooleanField("Import the good rows even if some rows are rejected")
-    progress_key = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 class StaffFilterForm(FlaskForm):

@@ -11,26 +11,26 @@ Rules:
   overlap another sickness absence of the same assignment (stored, or earlier in the file);
 - counts say what was added, updated, unchanged and rejected; re-importing a file changes nothing;
 - any rejected row (or a file that cannot be read) means nothing is written, unless ``partial``, when
-  the good rows are written and the bad ones reported. The data is written inside a savepoint that is
-  rolled back at the first rejected row when not partial; the check still runs to the end, so the
-  report lists every bad row.
+  the good rows are written and the bad ones reported. So the whole file is checked first, writing
+  nothing (``check_file``); only then are its good rows written, chunk by chunk (``apply_file``), each
+  chunk short enough to be committed on its own without holding SQLite's one writer for long.
 
-Nothing here commits: ``runner.run_import`` is the edge that does.
+Nothing here commits: the import job (``passport.workforce.tasks``) is the edge that does, through
+``import_runs.import_steps``.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
-from collections.abc import Callable, Iterator
+import io
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from passport.audit.operations import record_event
 from passport.db import utcnow
 from passport.reference.workforce import ABSENCE_CATEGORIES, format_uk_date
 from passport.trusts.models import StaffMember
@@ -39,19 +39,23 @@ from passport.workforce.esr_files import (
     DEFAULT_CHUNK_SIZE,
     AbsenceRow,
     AssignmentRow,
+    FileRejected,
     ParseResult,
     RowError,
     iter_absence_chunks,
     iter_assignment_chunks,
 )
 from passport.workforce.import_gate import Actor, TrustGate
-from passport.workforce.models import Absence, Assignment, ImportRun
+from passport.workforce.models import Absence, Assignment
 
 ASSIGNMENTS = "assignments"
 ABSENCES = "absences"
 KINDS = (ASSIGNMENTS, ABSENCES)
-# The stored report keeps this many rejected rows; the run's counts and the CLI's output keep them all.
+# The stored report keeps this many rejected rows; the run's counts keep them all.
 MAX_STORED_ROW_ERRORS = 5_000
+# Rows written per committed chunk: a few thousand, so SQLite's one writer is never held for long
+# (docs/import-formats.md gives the measured commit times).
+APPLY_CHUNK_SIZE = 5_000
 
 Progress = Callable[[int], None]
 
@@ -73,12 +77,17 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     staff_added: int = 0
+    changed_trusts: set[int] = field(default_factory=set)  # trusts with a record added or updated
     row_errors: list[RowError] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
 
     @property
+    def rejected_row_numbers(self) -> set[int]:
+        return {error.row_number for error in self.row_errors}
+
+    @property
     def rejected(self) -> int:
-        return len({error.row_number for error in self.row_errors})
+        return len(self.rejected_row_numbers)
 
     @property
     def written(self) -> bool:
@@ -103,27 +112,35 @@ class ImportReport:
 
 
 # --- Shared machinery --------------------------------------------------------------------------------
-def _run_chunks(
-    chunks: Iterator[ParseResult[Any]],
-    report: ImportReport,
-    writer: BulkWriter,
-    handle: Callable[[list[Any]], list[RowError]],
-    progress: Progress | None,
-) -> None:
-    for chunk in chunks:
-        report.rows_read += chunk.rows_read
-        if chunk.file_errors:
-            report.file_errors.extend(chunk.file_errors)
-            writer.abandon()
-            return
-        if chunk.row_errors:
-            report.row_errors.extend(chunk.row_errors)
-            writer.rows_rejected()
-        errors = handle(chunk.rows)
-        if errors:
-            report.row_errors.extend(errors)
-        if progress is not None:
-            progress(report.rows_read)
+def _passes(
+    session: Session, kind: str, report: ImportReport, gate: TrustGate, writer: BulkWriter
+) -> Callable[[list[Any]], list[RowError]]:
+    if kind == ASSIGNMENTS:
+        return _AssignmentImport(session, gate, report, writer).handle
+    if kind == ABSENCES:
+        return _AbsenceImport(session, gate, report, writer).handle
+    raise ValueError(f"unknown import kind {kind}")
+
+
+def _chunks(
+    kind: str, content: bytes, filename: str, max_bytes: int, chunk_size: int
+) -> Iterator[ParseResult[Any]]:
+    read = iter_assignment_chunks if kind == ASSIGNMENTS else iter_absence_chunks
+    return read(io.BytesIO(content), filename=filename, max_bytes=max_bytes, chunk_size=chunk_size)
+
+
+class _NoCyclicCollection:
+    """A million-row import keeps a million small tuples alive; the cyclic garbage collector would walk
+    them all again and again as they are made (it slowed the import several times over). The import
+    makes no reference cycles of its own, so collection waits until it is done."""
+
+    def __enter__(self) -> None:
+        self.collecting = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.collecting:
+            gc.enable()
 
 
 # --- Assignments -------------------------------------------------------------------------------------
@@ -235,6 +252,7 @@ class _AssignmentImport:
                     changed = dict(zip((f"_{n}" for n in _ASSIGNMENT_FIELDS), values, strict=True))
                     updates.append({"_id": assignment_id, **changed})
                     report.updated += 1
+                    report.changed_trusts.add(trust_id)
                 continue
             email = row.employee_email
             if email not in self.staff_ids and email not in new_staff:
@@ -264,9 +282,8 @@ class _AssignmentImport:
                 )
             )
             report.added += 1
+            report.changed_trusts.add(trust_id)
         report.staff_added += len(new_staff)
-        if errors:
-            self.writer.rows_rejected()
         if self.writer.writing:
             self.writer.insert(_STAFF_TABLE, _STAFF_COLUMNS, list(new_staff.values()))
             self._find_staff(set(new_staff))
@@ -433,6 +450,7 @@ class _AbsenceImport:
             if before is None:
                 inserts.append((assignment_id, trust_id, day(first), day(last), row.category, reason))
                 report.added += 1
+                report.changed_trusts.add(trust_id)
                 known[key] = (0, last, reason, number)
                 continue
             if before[1] == last and before[2] == reason:
@@ -440,9 +458,8 @@ class _AbsenceImport:
             else:
                 updates.append({"_id": before[0], "_last_day": last, "_reason_code": reason})
                 report.updated += 1
+                report.changed_trusts.add(trust_id)
             known[key] = (before[0], last, reason, number)
-        if errors:
-            self.writer.rows_rejected()
         # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
         inserts.sort()
         self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
@@ -450,127 +467,94 @@ class _AbsenceImport:
         return errors
 
 
-# --- Runs --------------------------------------------------------------------------------------------
-def file_sha256(stream: IO[bytes]) -> str:
-    """The file's digest, read from where the stream stands, which is then put back."""
-    start = stream.tell()
-    digest = hashlib.sha256()
-    while block := stream.read(1024 * 1024):
-        digest.update(block)
-    stream.seek(start)
-    return digest.hexdigest()
-
-
-def start_import_run(
+# --- Checking and applying a file ------------------------------------------------------------------
+def check_file(
     session: Session,
-    *,
     kind: str,
-    filename: str,
-    sha256: str,
-    actor: Actor,
-    trust_id: int | None,
-    progress_key: str | None = None,
-) -> ImportRun:
-    if kind not in KINDS:
-        raise ValueError(f"unknown import kind {kind}")
-    run = ImportRun(
-        kind=kind,
-        trust_id=trust_id,
-        filename=filename[:255],
-        sha256=sha256,
-        status="running",
-        report={"progress_key": progress_key} if progress_key else {},
-        created_by_id=getattr(actor, "id", None),
-    )
-    session.add(run)
-    session.flush()
-    return run
-
-
-def import_file(
-    session: Session,
-    run: ImportRun,
-    stream: IO[bytes],
+    content: bytes,
     *,
+    filename: str,
     actor: Actor,
-    only_trust_id: int | None = None,
-    partial: bool = False,
-    progress: Progress | None = None,
+    only_trust_id: int | None,
+    partial: bool,
     max_bytes: int,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-) -> ImportReport:
-    """Import ``stream`` as ``run.kind`` and record the outcome on ``run`` and in the audit log."""
-    report = ImportReport(kind=run.kind, filename=run.filename, partial=partial)
+) -> Iterator[ImportReport]:
+    """Run every rule over the whole file, writing nothing; yield the report as it grows after each
+    chunk read (the last one yielded is complete: its counts say what an import would do). Raises
+    ``FileRejected`` when the file cannot be read, whichever chunk finds it out."""
+    report = ImportReport(kind=kind, filename=filename, partial=partial)
     gate = TrustGate(session, actor, only_trust_id)
-    writer = BulkWriter(session, partial)
-    if run.kind == ASSIGNMENTS:
-        chunks: Iterator[ParseResult[Any]] = iter_assignment_chunks(
-            stream, filename=run.filename, max_bytes=max_bytes, chunk_size=chunk_size
-        )
-        handler: Callable[[list[Any]], list[RowError]] = _AssignmentImport(
-            session, gate, report, writer
-        ).handle
-    else:
-        chunks = iter_absence_chunks(
-            stream, filename=run.filename, max_bytes=max_bytes, chunk_size=chunk_size
-        )
-        handler = _AbsenceImport(session, gate, report, writer).handle
-    # A million-row import keeps a million small tuples alive; the cyclic garbage collector would walk
-    # them all again and again as they are made (it slowed the import several times over). The import
-    # makes no reference cycles of its own, so collection waits until it is done.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        _run_chunks(chunks, report, writer, handler, progress)
-        writer.finish(report.written)
-    finally:
-        writer.close()
-        if collecting:
-            gc.enable()
+    handle = _passes(session, kind, report, gate, BulkWriter(session, writing=False))
+    with _NoCyclicCollection():
+        for chunk in _chunks(kind, content, filename, max_bytes, chunk_size):
+            report.rows_read += chunk.rows_read
+            if chunk.file_errors:
+                raise FileRejected("; ".join(chunk.file_errors))
+            report.row_errors.extend(chunk.row_errors)
+            report.row_errors.extend(handle(chunk.rows))
+            yield report
     report.row_errors.sort(key=lambda error: error.row_number)
-    _finish_run(session, run, report, actor)
-    return report
+    yield report
 
 
-def _finish_run(session: Session, run: ImportRun, report: ImportReport, actor: Actor) -> None:
-    written = report.written
-    run.status = report.status
-    run.rows_read = report.rows_read
-    run.added = report.added if written else 0
-    run.updated = report.updated if written else 0
-    run.unchanged = report.unchanged
-    run.rejected = report.rejected
-    progress_key = (run.report or {}).get("progress_key")
-    run.report = {**report.as_json(), **({"progress_key": progress_key} if progress_key else {})}
-    if not written:
-        run.report["would_have"] = {"added": report.added, "updated": report.updated}
-    run.finished_at = utcnow()
-    session.flush()
-    record_event(
-        session,
-        actor=actor,
-        action=f"import.{run.kind}",
-        record_type="import_run",
-        record_id=run.id,
-        trust_id=run.trust_id,
-        details={
-            "filename": run.filename,
-            "sha256": run.sha256,
-            "status": run.status,
-            "rows_read": run.rows_read,
-            "added": run.added,
-            "updated": run.updated,
-            "unchanged": run.unchanged,
-            "rejected": run.rejected,
-            "partial": report.partial,
-        },
-    )
+@dataclass
+class AppliedChunk:
+    """What writing one chunk did (in the caller's transaction, not yet committed)."""
+
+    through_row: int  # the chunk's last file row: every row up to it is now written or skipped
+    rows_read: int
+    added: int
+    updated: int
+    unchanged: int
+    staff_added: int
+    trust_ids: set[int]  # trusts with a record added or updated
+    # Rows refused while writing though the check passed them: records changed by hand in between.
+    row_errors: list[RowError]
 
 
-def mark_failed(session: Session, run_id: int, message: str) -> None:
-    """After an unexpected error the import's own transaction is gone; say so on the run."""
-    run = session.get(ImportRun, run_id)
-    if run is not None:
-        run.status = "failed"
-        run.finished_at = utcnow()
-        run.report = {**(run.report or {}), "file_errors": [message]}
+def apply_file(
+    session: Session,
+    kind: str,
+    content: bytes,
+    *,
+    filename: str,
+    actor: Actor,
+    only_trust_id: int | None,
+    max_bytes: int,
+    skip_rows: Collection[int] = (),
+    after_row: int = 0,
+    chunk_size: int = APPLY_CHUNK_SIZE,
+) -> Iterator[AppliedChunk]:
+    """Write the checked file's good rows chunk by chunk, yielding after each chunk so that the caller
+    can commit it. Rows up to ``after_row`` (written by an earlier attempt) and the ``skip_rows`` the
+    check rejected are passed over; the rules see the earlier chunks as stored records, so a resumed
+    import counts and writes exactly as one that was never stopped."""
+    gate = TrustGate(session, actor, only_trust_id)
+    report = ImportReport(kind=kind, filename=filename, partial=True)
+    handle = _passes(session, kind, report, gate, BulkWriter(session, writing=True))
+    skip = set(skip_rows)
+    with _NoCyclicCollection():
+        for chunk in _chunks(kind, content, filename, max_bytes, chunk_size):
+            if chunk.file_errors:  # the file passed the check; it cannot change, but be safe
+                raise FileRejected("; ".join(chunk.file_errors))
+            numbers = [row.row_number for row in chunk.rows] + [e.row_number for e in chunk.row_errors]
+            if not numbers:
+                continue
+            through_row = max(numbers)
+            if through_row <= after_row:
+                continue
+            rows = [row for row in chunk.rows if row.row_number > after_row and row.row_number not in skip]
+            before = (report.added, report.updated, report.unchanged, report.staff_added)
+            errors = handle(rows)
+            yield AppliedChunk(
+                through_row=through_row,
+                rows_read=chunk.rows_read,
+                added=report.added - before[0],
+                updated=report.updated - before[1],
+                unchanged=report.unchanged - before[2],
+                staff_added=report.staff_added - before[3],
+                trust_ids=set(report.changed_trusts),
+                row_errors=errors,
+            )
+            report.changed_trusts.clear()

@@ -85,16 +85,27 @@ class Absence(Base):
 
 
 class ImportRun(Base):
-    """One upload or command-line import of an ESR-style extract, with its outcome and report."""
+    """One upload or command-line import of an ESR-style extract, with its outcome and report.
+
+    An import runs as a background job (``passport.workforce.tasks``): its file is checked whole first,
+    then applied in chunks, each committed with ``applied_through_row``, so a job run again after its
+    worker died finds its run by ``job_id`` and goes on after the last committed chunk.
+    """
 
     __tablename__ = "import_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # assignments, absences, published_sickness
     trust_id: Mapped[int | None] = mapped_column(ForeignKey("trust.id"), index=True)
+    # The job that runs this import (one run per job); emptied when old finished jobs are cleared away.
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("background_job.id", ondelete="SET NULL"), unique=True
+    )
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20))  # running, imported, rejected, failed
+    status: Mapped[str] = mapped_column(String(20))  # applying, imported, rejected, failed
+    # The file row (the header is row 1) through which the rows are written and committed.
+    applied_through_row: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     added: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)

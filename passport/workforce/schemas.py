@@ -139,7 +139,10 @@ class RejectedRowDumpSchema(Schema):
 class ImportRunDumpSchema(Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True, metadata={"description": "assignments or absences"})
-    status = fields.String(required=True, metadata={"description": "running, imported, rejected or failed"})
+    status = fields.String(
+        required=True,
+        metadata={"description": "applying (its rows are being written), imported, rejected or failed"},
+    )
     filename = fields.String(required=True)
     sha256 = fields.String(required=True)
     trust = fields.String(allow_none=True, required=True, metadata={"description": "ODS code, if one trust"})

@@ -3,13 +3,13 @@ upload of ESR-style extracts with its results."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from passport import progress
 from passport.auth.models import Role, UserAccount
 from passport.auth.policy import Action, ensure, filter_by_scope
+from passport.background.models import UNFINISHED, Job
 from passport.db import get_session
 from passport.errors import DomainError
 from passport.forms import attach_domain_error
@@ -19,8 +19,10 @@ from passport.workforce import operations
 from passport.workforce.api import get_import_run, import_limits
 from passport.workforce.forms import AbsenceForm, EndAbsenceForm, ImportForm, LeaverForm, StaffFilterForm
 from passport.workforce.models import ImportRun
-from passport.workforce.runner import progress_for, run_import
 from passport.workforce.schemas import import_run_json
+from passport.workforce.signals import records_changed
+from passport.workforce.tasks import ESR_IMPORT
+from passport.workforce.uploads import read_upload, start_import_job
 
 blueprint = Blueprint("workforce", __name__)
 PAGE_SIZE = 50
@@ -86,6 +88,12 @@ def person(staff_id: int):  # type: ignore[no-untyped-def]
     return render_template("workforce/person.html", record=record)
 
 
+def _records_changed(trust_id: int) -> None:
+    """Tell the listeners (the metrics) that this request changes a trust's records; they queue their
+    work for when the request's transaction commits, so sending before the commit is safe."""
+    records_changed.send(current_app._get_current_object(), session=get_session(), trust_ids=[trust_id])
+
+
 def _form_page(template: str, form, status_ok: int = 200, **context):  # type: ignore[no-untyped-def]
     status = 422 if form.errors or getattr(form, "form_errors", None) else status_ok
     return render_template(template, form=form, **context), status
@@ -110,10 +118,9 @@ def record_absence(assignment_id: int):  # type: ignore[no-untyped-def]
                 related_reason=form.related_reason.data,
             )
         except DomainError as error:
-            session.rollback()
             attach_domain_error(form, error)
         else:
-            session.commit()
+            _records_changed(assignment.trust_id)
             flash("Absence recorded.", "success")
             return redirect(url_for("workforce.person", staff_id=assignment.staff_member_id))
     return _form_page("workforce/absence_form.html", form, assignment=assignment)
@@ -129,10 +136,9 @@ def end_absence(absence_id: int):  # type: ignore[no-untyped-def]
         try:
             operations.end_absence(session, user, absence, last_day=form.last_day.data)
         except DomainError as error:
-            session.rollback()
             attach_domain_error(form, error)
         else:
-            session.commit()
+            _records_changed(absence.trust_id)
             flash("Absence ended.", "success")
             return redirect(url_for("workforce.person", staff_id=absence.assignment.staff_member_id))
     return _form_page("workforce/end_absence_form.html", form, absence=absence)
@@ -154,10 +160,9 @@ def record_leaver(assignment_id: int):  # type: ignore[no-untyped-def]
                 leaving_reason=form.leaving_reason.data or "",
             )
         except DomainError as error:
-            session.rollback()
             attach_domain_error(form, error)
         else:
-            session.commit()
+            _records_changed(assignment.trust_id)
             flash(f"Leaver recorded on assignment {assignment.assignment_number}.", "success")
             return redirect(url_for("workforce.person", staff_id=assignment.staff_member_id))
     return _form_page("workforce/leaver_form.html", form, assignment=assignment)
@@ -168,32 +173,47 @@ def _recent_runs(user: UserAccount) -> list[ImportRun]:
     return list(get_session().scalars(stmt.order_by(ImportRun.id.desc()).limit(10)))
 
 
+def _unfinished_import_jobs(user: UserAccount) -> list[Job]:
+    """Imports still queued or running, of the user's trust (all of them, for a partnership admin)."""
+    stmt = select(Job).where(Job.kind == ESR_IMPORT, Job.status.in_(UNFINISHED))
+    stmt = filter_by_scope(user, Action.IMPORT_WORKFORCE, stmt, Job.trust_id)
+    return list(get_session().scalars(stmt.order_by(Job.id.desc()).limit(20)))
+
+
 @blueprint.route("/workforce/imports", methods=["GET", "POST"])
 @login_required
 def imports():  # type: ignore[no-untyped-def]
     user = _user()
     ensure(user, Action.IMPORT_WORKFORCE)
     form = ImportForm()
+    status = 200
     if form.validate_on_submit():
         only, run_trust = import_limits(user, None)
-        key = form.progress_key.data if progress.is_key(form.progress_key.data) else None
         upload = form.file.data
-        outcome = run_import(
-            get_session(),
-            kind=form.kind.data or "",
-            stream=upload.stream,
-            filename=upload.filename or f"{form.kind.data}.csv",
-            actor=user,
-            only_trust_id=only,
-            run_trust_id=run_trust,
-            partial=bool(form.partial.data),
-            max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
-            progress_key=key,
-        )
-        return redirect(url_for("workforce.import_result", run_id=outcome.run.id), code=303)
-    form.progress_key.data = progress.new_key()
-    status = 422 if form.errors else 200
-    return render_template("workforce/imports.html", form=form, runs=_recent_runs(user)), status
+        max_bytes = current_app.config["MAX_CONTENT_LENGTH"]
+        try:
+            filename, content = read_upload(upload.stream, upload.filename, max_bytes)
+        except DomainError as error:
+            attach_domain_error(form, error)
+            status = error.status
+        else:
+            job = start_import_job(
+                get_session(),
+                kind=form.kind.data or "",
+                filename=filename,
+                content=content,
+                only_trust_id=only,
+                run_trust_id=run_trust,
+                partial=bool(form.partial.data),
+                max_bytes=max_bytes,
+                created_by_id=user.id,
+            )
+            return redirect(url_for("background.job_page", job_id=job.id), code=303)
+    if form.errors and status < 400:
+        status = 422
+    return render_template(
+        "workforce/imports.html", form=form, runs=_recent_runs(user), jobs=_unfinished_import_jobs(user)
+    ), status
 
 
 @blueprint.get("/workforce/imports/<int:run_id>")
@@ -201,17 +221,3 @@ def imports():  # type: ignore[no-untyped-def]
 def import_result(run_id: int):  # type: ignore[no-untyped-def]
     run = import_run_json(get_import_run(_user(), run_id))
     return render_template("workforce/import_result.html", run=run, shown=SHOWN_REJECTED_ROWS)
-
-
-@blueprint.get("/workforce/imports/progress/<string:key>")
-@login_required
-def import_progress(key: str):  # type: ignore[no-untyped-def]
-    """How far the import started from the upload page has got (polled by workforce.js)."""
-    user = _user()
-    ensure(user, Action.IMPORT_WORKFORCE)
-    known = progress_for(get_session(), key, user.id) if progress.is_key(key) else None
-    if known is None:  # not started yet (the file is still uploading), or no such import of hers
-        return jsonify(status="waiting", rows_read=0)
-    return jsonify(
-        status=known.get("status"), rows_read=known.get("rows_read", 0), run_id=known.get("run_id")
-    )

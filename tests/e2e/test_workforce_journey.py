@@ -1,4 +1,5 @@
-"""HR imports an ESR assignments extract, sees the counts, then records an absence for one of the people."""
+"""HR imports an ESR assignments extract (a background job: she follows its page to the end, leaves, and
+finds it again), sees the counts, then records an absence for one of the people."""
 
 from __future__ import annotations
 
@@ -37,6 +38,15 @@ def test_hr_uploads_assignments_sees_the_counts_and_records_an_absence(page):
         {"name": f"e2e-{tag}.csv", "mimeType": "text/csv", "buffer": extract}
     )
     page.get_by_role("button", name="Import file").click()
+    # The upload is answered at once with the job's page, which follows the worker to the end.
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Import of e2e-{tag}.csv (assignments)")
+    expect(page.locator("#job-status")).to_contain_text("Finished", timeout=30_000)
+    job_url = page.url
+    # She leaves, and comes back later: the job's page still has the outcome and the report.
+    page.goto("/workforce/imports")
+    expect(page.get_by_role("link", name=f"e2e-{tag}.csv")).to_be_visible()
+    page.goto(job_url)
+    page.get_by_role("link", name="See the result").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Import of e2e-{tag}.csv")
     # The RV5 row is not HR's to import, so nothing was imported and the row is listed.
     expect(page.get_by_text("Nothing was imported")).to_be_visible()
@@ -49,6 +59,8 @@ def test_hr_uploads_assignments_sees_the_counts_and_records_an_absence(page):
     )
     page.get_by_label("Import the good rows even if some rows are rejected").check()
     page.get_by_role("button", name="Import file").click()
+    expect(page.locator("#job-status")).to_contain_text("Finished", timeout=30_000)
+    page.get_by_role("link", name="See the result").click()
     summary = page.locator(".nhsuk-summary-list")
     expect(summary).to_contain_text(re.compile(r"Added\s*2"))
     expect(summary).to_contain_text(re.compile(r"Rejected\s*1"))

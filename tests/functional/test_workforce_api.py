@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from passport.auth.models import Role
+from passport.background.models import Job
 from passport.metrics.fingerprint import source_fingerprint
-from passport.metrics.models import DashboardSnapshot
-from passport.workforce.models import Absence, Assignment
+from passport.workforce.models import Absence, Assignment, ImportRun
+from passport.workforce.signals import records_changed
 from tests.conftest import sign_in
 from tests.support.esr_csv import absence, assignment, csv_bytes
 from tests.support.factories import UserFactory
@@ -33,14 +34,36 @@ def upload(client, kind: str, data: bytes, filename: str = "extract.csv", **form
     )
 
 
-def test_hr_imports_assignments_then_absences_and_reads_the_run_back(
-    client, session, hr, dashboards_after_imports
-):
+def finished(client, response):  # type: ignore[no-untyped-def]
+    """Follow a 202 to its job's end by polling its Location; the job as the API gives it."""
+    assert response.status_code == 202, response.json
+    location = response.headers["Location"]
+    assert location == response.json["links"]["self"] and location.startswith("/api/v1/background-jobs/")
+    for _ in range(20):
+        job = client.get(location)
+        assert job.status_code == 200
+        if job.json["status"] in ("succeeded", "failed"):
+            return job.json
+    raise AssertionError(f"the job at {location} did not finish")
+
+
+def imported(client, kind: str, data: bytes, **form):  # type: ignore[no-untyped-def]
+    """Upload, follow the job to its end, and answer the import run it made."""
+    job = finished(client, upload(client, kind, data, **form))
+    assert job["status"] == "succeeded", job
+    run = client.get(f"/api/v1/imports/{job['result']['run_id']}")
+    assert run.status_code == 200
+    return run.json
+
+
+def test_hr_imports_assignments_then_absences_through_jobs_and_reads_the_run_back(client, session, hr):
     response = upload(
         client, "assignments", csv_bytes([assignment(), assignment("20000002-1", "b@rpg.example")])
     )
-    assert response.status_code == 201, response.json
-    run = response.json
+    assert response.status_code == 202 and response.json["kind"] == "esr_import"
+    job = finished(client, response)
+    assert job["result"]["added"] == 2 and job["links"]["result"].startswith("/workforce/imports/")
+    run = client.get(f"/api/v1/imports/{job['result']['run_id']}").json
     assert (run["status"], run["added"], run["rejected"], run["trust"], run["kind"]) == (
         "imported",
         2,
@@ -48,48 +71,79 @@ def test_hr_imports_assignments_then_absences_and_reads_the_run_back(
         "RPG",
         "assignments",
     )
-    response = upload(client, "absences", csv_bytes([absence()]))
-    assert response.status_code == 201 and response.json["added"] == 1
-    again = client.get(f"/api/v1/imports/{run['id']}")
-    assert again.status_code == 200 and again.json["added"] == 2 and again.json["sha256"]
-    # The usual dashboards were counted again after the import, from the records as they now stand.
-    fingerprint = source_fingerprint(session)
-    kept = session.scalars(select(DashboardSnapshot)).all()
-    assert kept and all(snapshot.source_fingerprint == fingerprint for snapshot in kept)
+    assert run["sha256"] and run["finished_at"]
+    assert imported(client, "absences", csv_bytes([absence()]))["added"] == 1
 
 
-def test_an_import_that_only_changes_records_still_makes_the_dashboards_count_again(client, session, hr):
-    assert upload(client, "assignments", csv_bytes([assignment()])).json["added"] == 1
-    assert upload(client, "absences", csv_bytes([absence(end="")])).json["added"] == 1  # still off sick
-    before = source_fingerprint(session)
-    # ESR now knows when she came back: the same absence, updated in place by a bulk statement.
-    changed = upload(client, "absences", csv_bytes([absence(end="09/05/2024")])).json
-    assert (changed["added"], changed["updated"]) == (0, 1)
-    assert source_fingerprint(session) != before
-    assignments_before = source_fingerprint(session)
-    assert (
-        upload(client, "assignments", csv_bytes([assignment(**{"Contracted FTE": "0.6"})])).json["updated"]
-        == 1
-    )
-    assert source_fingerprint(session) != assignments_before
+def test_an_import_that_changes_records_says_so_for_her_trust(client, session, hr):
+    heard: list[list[int]] = []
+
+    def listener(_sender, session, trust_ids):  # type: ignore[no-untyped-def]
+        heard.append(list(trust_ids))
+
+    records_changed.connect(listener)
+    try:
+        assert imported(client, "assignments", csv_bytes([assignment()]))["added"] == 1
+        assert imported(client, "absences", csv_bytes([absence(end="")]))["added"] == 1  # still off sick
+        before = source_fingerprint(session)
+        # ESR now knows when she came back: the same absence, updated in place by a bulk statement.
+        changed = imported(client, "absences", csv_bytes([absence(end="09/05/2024")]))
+        assert (changed["added"], changed["updated"]) == (0, 1)
+        assert source_fingerprint(session) != before
+        # The same rows in another file (a blank line more): imported, and nothing changes.
+        unchanged = imported(client, "absences", csv_bytes([absence(end="09/05/2024")]) + b"\n")
+        assert (unchanged["unchanged"], unchanged["updated"]) == (1, 0)
+    finally:
+        records_changed.disconnect(listener)
+    # One signal per import that changed something (the unchanged one is quiet), naming her trust.
+    assert heard == [[hr.trust_id]] * 3
 
 
 def test_rejected_rows_come_back_with_row_numbers_and_partial_keeps_the_good_ones(client, session, hr):
     data = csv_bytes([assignment(), assignment("20000002-1", "b@rpg.example", **{"Contracted FTE": "abc"})])
-    refused = upload(client, "assignments", data).json
+    refused = imported(client, "assignments", data)
     assert refused["status"] == "rejected" and refused["added"] == 0
     assert refused["rejected_rows"] == [
         {"row": 3, "column": "Contracted FTE", "message": "abc is not a number"}
     ]
     assert session.scalar(select(func.count()).select_from(Assignment)) == 0
-    kept = upload(client, "assignments", data, partial="true").json
+    kept = imported(client, "assignments", data, partial="true")
     assert (kept["status"], kept["added"], kept["rejected"], kept["partial"]) == ("imported", 1, 1, True)
 
 
-def test_hr_cannot_import_for_another_trust(client, hr):
+def test_an_unreadable_file_fails_the_job_with_the_reason(client, session, hr):
+    job = finished(client, upload(client, "absences", csv_bytes([assignment()])))
+    assert job["status"] == "failed" and "extract.csv is missing the columns" in job["error"]
+    assert session.scalar(select(func.count()).select_from(ImportRun)) == 0
+
+
+def test_the_same_file_twice_is_answered_with_the_same_job(client, session, hr):
+    data = csv_bytes([assignment()])
+    first, second = upload(client, "assignments", data), upload(client, "assignments", data)
+    assert first.status_code == second.status_code == 202
+    assert first.headers["Location"] == second.headers["Location"]
+    assert session.scalar(select(func.count()).select_from(ImportRun)) == 1
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "message"),
+    [("extract.pdf", b"a,b\n", "must be a CSV file"), ("extract.csv", b"", "extract.csv is empty")],
+)
+def test_an_upload_refused_at_once_names_the_file_and_queues_nothing(
+    client, session, hr, filename, data, message
+):
+    response = upload(client, "assignments", data, filename=filename)
+    assert response.status_code == 422 and response.headers["Content-Type"] == "application/problem+json"
+    assert response.json["errors"] == [{"field": "file", "message": response.json["detail"]}]
+    assert message in response.json["detail"]
+    assert session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_hr_cannot_import_for_another_trust_and_nothing_is_queued(client, session, hr):
     response = upload(client, "assignments", csv_bytes([assignment()]), trust="RV5")
     assert response.status_code == 403
     assert response.headers["Content-Type"] == "application/problem+json"
+    assert session.scalar(select(func.count()).select_from(Job)) == 0
 
 
 def test_an_upload_without_a_file_names_the_field(client, hr):

@@ -111,12 +111,6 @@ ROWS += [
         other_url="/workforce/imports/{other_import}",
         other_expected=WORKFORCE_OTHER_PAGE,
     ),
-    Row(
-        "GET",
-        "/workforce/imports/progress/<string:key>",
-        "/workforce/imports/progress/no-such-import-key-00000",
-        WORKFORCE_PAGE,
-    ),
     Row("POST", "/api/v1/imports/assignments", "/api/v1/imports/assignments", WORKFORCE_API_WRITE, json={}),
     Row("POST", "/api/v1/imports/absences", "/api/v1/imports/absences", WORKFORCE_API_WRITE, json={}),
     Row(

@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 from passport.audit.models import AuditEvent
 from passport.auth.models import Role
 from passport.trusts.models import StaffMember
-from passport.workforce.importing import ABSENCES, ASSIGNMENTS, file_sha256, import_file, start_import_run
+from passport.workforce.esr_files import FileRejected
+from passport.workforce.import_runs import import_steps
+from passport.workforce.importing import ABSENCES, ASSIGNMENTS
 from passport.workforce.models import Absence, Assignment, ImportRun
 from tests.support.esr_csv import absence, assignment, csv_bytes, xlsx_bytes
 from tests.support.factories import StaffMemberFactory, UserFactory
@@ -24,20 +26,24 @@ MAX = 10 * 1024 * 1024
 
 
 def run(session, kind, data: bytes, *, actor="cli", only=None, partial=False, filename="extract.csv", **kw):  # type: ignore[no-untyped-def]
-    stream = io.BytesIO(data)
-    record = start_import_run(
-        session, kind=kind, filename=filename, sha256=file_sha256(stream), actor=actor, trust_id=only
-    )
-    report = import_file(
+    """Import ``data`` in the test's transaction (the job would commit at each step): (run, check report)."""
+    chunk_size = kw.pop("chunk_size", None)
+    if chunk_size:
+        kw.update(check_chunk_size=chunk_size, apply_chunk_size=chunk_size)
+    record = report = None
+    for step in import_steps(
         session,
-        record,
-        stream,
+        kind=kind,
+        content=data,
+        filename=filename,
         actor=actor,
         only_trust_id=only,
+        trust_id=only,
         partial=partial,
         max_bytes=kw.pop("max_bytes", MAX),
         **kw,
-    )
+    ):
+        record, report = step.run, step.report or report
     return record, report
 
 
@@ -160,23 +166,31 @@ def test_a_bad_row_in_a_later_chunk_undoes_the_chunks_already_written(session, t
         (b"", "is empty"),
     ],
 )
-def test_an_unreadable_file_is_refused_whole(session, trusts, data, message):
-    record, report = run(session, ASSIGNMENTS, data)
-    assert record.status == "rejected" and message in record.report["file_errors"][0]
-    assert not report.written and count(session, Assignment) == 0
+def test_an_unreadable_file_is_refused_whole_and_nothing_is_recorded(session, trusts, data, message):
+    with pytest.raises(FileRejected, match=message):
+        run(session, ASSIGNMENTS, data)
+    assert count(session, Assignment) == 0 and count(session, ImportRun) == 0
 
 
 def test_an_xlsx_that_is_a_zip_of_something_else_is_refused(session, trusts):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("notes.txt", "not a workbook")
-    record, _ = run(session, ASSIGNMENTS, buffer.getvalue(), filename="staff.xlsx")
-    assert record.report["file_errors"] == ["staff.xlsx is not an Excel workbook"]
+    with pytest.raises(FileRejected, match="^staff.xlsx is not an Excel workbook$"):
+        run(session, ASSIGNMENTS, buffer.getvalue(), filename="staff.xlsx")
+
+
+def test_a_bad_byte_half_way_refuses_the_file_before_anything_is_written(session, trusts):
+    rows = [assignment(f"2000000{n}-1", f"p{n}@rpg.example") for n in range(1, 6)]
+    data = csv_bytes(rows) + b"20000009-1,\xff\xfe@rpg.example\n"
+    with pytest.raises(FileRejected, match="is not UTF-8 text"):
+        run(session, ASSIGNMENTS, data, chunk_size=2)
+    assert count(session, Assignment) == 0 and count(session, StaffMember) == 0
 
 
 def test_a_file_over_the_limit_is_refused(session, trusts):
-    record, _ = run(session, ASSIGNMENTS, two_assignments(), max_bytes=100)
-    assert "larger than the" in record.report["file_errors"][0]
+    with pytest.raises(FileRejected, match="larger than the"):
+        run(session, ASSIGNMENTS, two_assignments(), max_bytes=100)
     assert count(session, Assignment) == 0
 
 
@@ -321,12 +335,3 @@ def test_runs_are_recorded(session, assigned):
     runs = list(session.scalars(select(ImportRun)))
     assert [(r.kind, r.status, r.rows_read) for r in runs] == [("assignments", "imported", 2)]
     assert len(runs[0].sha256) == 64 and runs[0].finished_at is not None
-
-
-def test_the_sqlite_page_cache_is_put_back_after_an_import(session, trusts):
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        pytest.skip("a SQLite connection setting")
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    run(session, ASSIGNMENTS, two_assignments())
-    assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before
