@@ -178,10 +178,16 @@ def retry_later(session: Session, job: Job, reason: str, delay_seconds: float) -
     queue_after_commit(session, job.id, delay_seconds)
 
 
-def heartbeat(session: Session, job_id: int) -> None:
+def owns(session: Session, job_id: int, attempt: int) -> bool:
+    """Is ``attempt`` still the job's running attempt? (Not when the sweeper gave it to another worker.)"""
+    row = session.execute(select(Job.status, Job.attempts).where(Job.id == job_id)).one_or_none()
+    return row is not None and row.status == RUNNING and row.attempts == attempt
+
+
+def heartbeat(session: Session, job_id: int, attempt: int) -> None:
     session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == RUNNING)
+        .where(Job.id == job_id, Job.status == RUNNING, Job.attempts == attempt)
         .values(heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -29,11 +29,17 @@ class JobFailed(Exception):
     this message, shown on its page, and what it had not committed is undone."""
 
 
+class Superseded(Exception):
+    """The sweeper gave this job to another worker (this one was taken for dead): stop, keep nothing."""
+
+
 @dataclass
 class JobContext:
     session: Session
     job: Job
     app: Flask
+    # The attempt this run is: a run whose attempt is no longer the job's saves nothing more.
+    attempt: int = 0
 
     @property
     def params(self) -> dict[str, Any]:
@@ -41,6 +47,9 @@ class JobContext:
 
     def progress(self, done: int | None = None, total: int | None = None, stage: str | None = None) -> None:
         """Record how far the job has got and commit it with the work done so far."""
+        if not operations.owns(self.session, self.job.id, self.attempt):
+            self.session.rollback()
+            raise Superseded()
         operations.record_progress(self.job, done=done, total=total, stage=stage)
         self.session.commit()
 
@@ -64,9 +73,9 @@ def backoff_seconds(app: Flask, attempt: int) -> float:
 class _Heartbeat(threading.Thread):
     """Writes the job's heartbeat on a connection of its own while the handler works."""
 
-    def __init__(self, app: Flask, job_id: int, every: float):
+    def __init__(self, app: Flask, job_id: int, attempt: int, every: float):
         super().__init__(daemon=True, name=f"heartbeat-{job_id}")
-        self.app, self.job_id, self.every = app, job_id, every
+        self.app, self.job_id, self.attempt, self.every = app, job_id, attempt, every
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -74,7 +83,7 @@ class _Heartbeat(threading.Thread):
         while not self.stopped.wait(self.every):
             try:
                 with sessionmaker() as session:
-                    operations.heartbeat(session, self.job_id)
+                    operations.heartbeat(session, self.job_id, self.attempt)
                     session.commit()
             except Exception as error:  # SQLite busy behind the job's own writes: the next beat will do
                 log.debug("heartbeat of job %s skipped: %s", self.job_id, error)
@@ -88,25 +97,40 @@ def run_job(app: Flask, job_id: int) -> None:
             session.rollback()
             return
         session.commit()
+        attempt = job.attempts
         kind = JOB_KINDS.get(job.kind)
         beat = None
         if not app.extensions["passport_huey"].immediate:
-            beat = _Heartbeat(app, job_id, float(app.config.get("PASSPORT_JOB_HEARTBEAT_SECONDS", 10)))
+            every = float(app.config.get("PASSPORT_JOB_HEARTBEAT_SECONDS", 10))
+            beat = _Heartbeat(app, job_id, attempt, every)
             beat.start()
         try:
             if kind is None:
                 raise JobFailed(f"This service does not know how to run a job of kind {job.kind!r}.")
-            ctx = JobContext(session, job, app)
-            result = kind.handler(ctx)
+            result = kind.handler(JobContext(session, job, app, attempt))
+            if not operations.owns(session, job_id, attempt):
+                raise Superseded()
             operations.succeed(job, result)
             session.commit()
+        except Superseded:
+            session.rollback()
+            log.warning("job %s attempt %s was given to another worker; this run stopped", job_id, attempt)
         except JobFailed as error:
             session.rollback()
-            operations.fail(session, job_id, str(error))
+            if operations.owns(session, job_id, attempt):
+                operations.fail(session, job_id, str(error))
             session.commit()
         except Exception as error:
             session.rollback()
-            _after_error(app, session, job_id, error)
+            if operations.owns(session, job_id, attempt):
+                _after_error(app, session, job_id, error)
+            else:
+                log.warning(
+                    "job %s attempt %s, already given to another worker, stopped on: %s",
+                    job_id,
+                    attempt,
+                    error,
+                )
         finally:
             if beat is not None:
                 beat.stopped.set()
