@@ -336,3 +336,21 @@ def test_an_unknown_job_and_someone_elses_answer_404(app, session, client, demo_
     assert client.get(f"/api/v1/background-jobs/{job.id}").status_code == 404
     assert client.get(f"/background-jobs/{job.id}").status_code == 404
     assert client.get("/api/v1/background-jobs").json == {"items": []}
+
+
+def test_a_run_given_to_another_worker_saves_nothing_more(app, session):
+    from sqlalchemy import update
+
+    from passport.background.runner import JobContext, Superseded
+
+    with app.app_context():
+        job = _start(session)
+        session.flush()
+        operations.claim(session, job.id)
+        ctx = JobContext(session, job, app, attempt=1)
+        # Taken for dead, it was queued again and claimed by another worker: attempt 2 is the job's now.
+        session.execute(update(Job).where(Job.id == job.id).values(attempts=2))
+        session.add(Partnership(code="LATE", name="a chunk written after losing the job"))
+        with pytest.raises(Superseded):
+            ctx.progress(done=4)
+    assert _partnerships(session, "LATE") == 0
