@@ -17,6 +17,7 @@ from passport.errors import DomainError
 from passport.metrics import demo as _demo  # noqa: F401  (adds the 24-month history to seed-demo)
 from passport.metrics import operations
 from passport.metrics.benchmark import import_published_sickness
+from passport.metrics.refresh import refresh_figures, request_refresh
 
 
 def _fail(message: str) -> None:
@@ -99,12 +100,12 @@ def import_published_command(files: tuple[Path, ...]) -> None:
             session, [(path.name, handle) for path, handle in zip(files, handles, strict=True)], actor="cli"
         )
     except DomainError as error:
-        session.rollback()
-        _fail(error.message)
+        _fail(error.message)  # the command group rolls back
     finally:
         for handle in handles:
             handle.close()
-    session.commit()
+    # The dashboards show the published figures beside the trusts' own: count them again.
+    request_refresh(session, reason="published figures imported")
     click.echo(
         f"Imported {summary.rows} rows from {len(files)} file(s) for {', '.join(summary.months)}: "
         f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged."
@@ -113,15 +114,22 @@ def import_published_command(files: tuple[Path, ...]) -> None:
 
 @click.command("refresh-dashboards")
 @with_appcontext
-def refresh_dashboards_command() -> None:
-    """Count the usual dashboards from the records now, so nobody waits (imports do this themselves)."""
-    from passport.metrics.snapshots import refresh_usual_dashboards
-
+@click.option(
+    "--queue", "queue", is_flag=True, help="Leave it to a worker (a refresh job) instead of counting here."
+)
+def refresh_dashboards_command(queue: bool) -> None:
+    """Count the roll-ups and the usual dashboards from the records now (changes of the records, and a
+    periodic check, start a refresh job of their own)."""
     session = get_session()
+    if queue:
+        job = request_refresh(session, reason="asked for by an operator", force=True)
+        click.echo(f"Refresh job {job.id} queued.")
+        return
     started = time.perf_counter()
-    counted = refresh_usual_dashboards(session)
-    session.commit()
-    click.echo(f"Counted and kept {counted} dashboards in {time.perf_counter() - started:.1f} s.")
+    # In this process, under the same lock as the jobs; the command group commits when it returns.
+    outcome = refresh_figures(session, "refresh-dashboards command")
+    seconds = time.perf_counter() - started
+    click.echo(f"Counted and kept {outcome['dashboards']} dashboards in {seconds:.1f} s.")
 
 
 commands = [metrics_command, import_published_command, refresh_dashboards_command]

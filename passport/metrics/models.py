@@ -17,6 +17,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -82,6 +83,20 @@ class SicknessRollup(Base):
     fte_days_lost_e4: Mapped[int] = mapped_column(BigInteger)
     fte_days_available_e4: Mapped[int] = mapped_column(BigInteger)
 
+    # One row per cell, whatever interleaves (a NULL band or reason is a value of its own here: plain
+    # UNIQUE would let NULLs repeat, on SQLite and PostgreSQL alike).
+    __table_args__ = (
+        Index(
+            "uq_sickness_rollup_cell",
+            "month",
+            "trust_id",
+            "staff_group",
+            text("coalesce(band, '')"),
+            text("coalesce(reason_code, '')"),
+            unique=True,
+        ),
+    )
+
 
 class RollupState(Base):
     """Which state of the records a roll-up was counted from, and the months it covers."""
@@ -124,4 +139,16 @@ class RetentionRollup(Base):
     stability_start_headcount: Mapped[int] = mapped_column(Integer)
     stability_still_in_post: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_retention_rollup_cell", "level", "staff_group", "band", "month"),)
+    __table_args__ = (
+        Index("ix_retention_rollup_cell", "level", "staff_group", "band", "month"),
+        # One row per cell (the partnership's own rows have no trust; a post with no band has no band).
+        Index(
+            "uq_retention_rollup_cell",
+            "level",
+            text("coalesce(trust_id, 0)"),
+            "staff_group",
+            text("coalesce(band, '')"),
+            "month",
+            unique=True,
+        ),
+    )

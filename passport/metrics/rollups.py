@@ -6,7 +6,7 @@ over a few thousand rows instead of a pass over every absence. The roll-up is co
 one statement (``rollup_statement``), kept in ``sickness_rollup`` with the fingerprint of the records it
 came from, and used only while that fingerprint still matches and it covers the months asked about;
 otherwise the figures are counted from the records as before (``RecordSickness``). It is rebuilt with
-the usual dashboards after every import (passport.metrics.snapshots).
+the usual dashboards by the refresh job that every change of the records starts (passport.metrics.refresh).
 
 Splitting a span of days into months: a span inside one month adds its days to that month; a longer one
 adds its first month's part and its last month's part, and its weight to every whole month between,
@@ -490,6 +490,14 @@ def retention_source(
     if _current(session, RETENTION_ROLLUP, first_month - (WINDOW_MONTHS - 1), last_month, fingerprint):
         return RollupRetention(session, scope)
     return RecordRetention(session, scope)
+
+
+def rollups_current(session: Session, first_month: int, last_month: int, fingerprint: str) -> bool:
+    """Whether both roll-ups are current and cover first_month to last_month."""
+    return all(
+        _current(session, name, first_month, last_month, fingerprint)
+        for name in (SICKNESS_ROLLUP, RETENTION_ROLLUP)
+    )
 
 
 def _current(session: Session, name: str, first_month: int, last_month: int, fingerprint: str | None) -> bool:

@@ -2,14 +2,16 @@
 
 Counting every series of a large partnership's dashboard from its records takes seconds (see
 docs/benchmarks.md); the figures only change when the records do, which is at an import or when HR
-records something. So a dashboard, once counted, is kept with a fingerprint of the records it was
-counted from, and shown again while the fingerprint still matches. The fingerprint reads only the ends
+records something. So the usual dashboards are counted ahead by the refresh job (passport.metrics.refresh)
+and kept with a fingerprint of the records they were counted from. The fingerprint reads only the ends
 of indexes (highest ids and latest change times of the tables the metrics read), so checking it costs
 the same at any size. Records are never deleted, every insert raises a highest id, every update moves
 a latest change time: any change the dashboard could show changes the fingerprint.
 
-After an import (and after loading the demo) the usual dashboards are counted straight away, so the
-first director to look does not wait either.
+A page view only reads (``dashboard``): a kept dashboard while it is current; else the figures counted
+for this view (from the roll-ups when they are current, else from the records), kept nowhere; or, while
+the records have changed since the last refresh and a refresh is on its way, the last kept dashboard,
+said to be such, with when it was counted.
 """
 
 from __future__ import annotations
@@ -17,24 +19,27 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict
-from datetime import date
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from passport.demo import DEMO_FINISHERS, DemoReport
+from passport.db import utcnow
 from passport.metrics.dashboard import ChartData, Dashboard, dashboard_data
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot
 from passport.metrics.operations import latest_recorded_month
 from passport.metrics.queries import Period, month_index
-from passport.metrics.rollups import rebuild_retention_rollup, rebuild_sickness_rollup
+from passport.metrics.rollups import (
+    ROLLING_MONTHS,
+    rebuild_retention_rollup,
+    rebuild_sickness_rollup,
+    rollups_current,
+)
 from passport.trusts.models import Trust
-from passport.workforce.runner import AFTER_IMPORT_STEPS
 
 DEFAULT_MONTHS = 24
 
@@ -92,6 +97,16 @@ def _charts_from_json(stored: dict[str, Any]) -> dict[str, ChartData]:
     return charts
 
 
+@dataclass(frozen=True)
+class ShownDashboard:
+    """A dashboard as a page shows it: ``current`` when its figures come from the records as they are
+    now; otherwise they are the last kept ones, counted at ``counted_at``."""
+
+    board: Dashboard
+    current: bool
+    counted_at: datetime | None = None
+
+
 def dashboard(
     session: Session,
     trust: Trust | None,
@@ -102,16 +117,21 @@ def dashboard(
     bands: tuple[str, ...] = (),
     side_by_side: bool = False,
     as_of: date | None = None,
-) -> Dashboard:
-    """The dashboard, from its snapshot when the records have not changed since, else counted afresh
-    (and kept). Writes to the session: the caller commits."""
+) -> ShownDashboard:
+    """The dashboard for a page view. Reads only: never keeps or refreshes anything (a GET writes
+    nothing; refreshes follow the writes, passport.metrics.tasks)."""
     as_of = as_of or date.today()
     key = snapshot_key(trust, first_month, last_month, staff_groups, bands, side_by_side, as_of)
     fingerprint = source_fingerprint(session)
     kept = session.get(DashboardSnapshot, key)
     if kept is not None and kept.source_fingerprint == fingerprint:
-        return Dashboard(kept.title, Period(first_month, last_month), _charts_from_json(kept.charts))
-    started = time.perf_counter()
+        return ShownDashboard(_from_snapshot(kept, first_month, last_month), True, kept.computed_at)
+    stale_rollups = not rollups_current(session, first_month - (ROLLING_MONTHS - 1), last_month, fingerprint)
+    if kept is not None and stale_rollups:
+        # Counting from the records would keep a director waiting (half a minute for a large
+        # partnership); the figures she saw last, said to be such, serve her better until the refresh
+        # that the change started has counted them (docs/metrics.md).
+        return ShownDashboard(_from_snapshot(kept, first_month, last_month), False, kept.computed_at)
     board = dashboard_data(
         session,
         trust,
@@ -122,46 +142,37 @@ def dashboard(
         side_by_side=side_by_side,
         as_of=as_of,
     )
-    _keep(session, key, fingerprint, board, time.perf_counter() - started, kept)
-    return board
+    return ShownDashboard(board, True)
 
 
-def _keep(
+def _from_snapshot(kept: DashboardSnapshot, first_month: int, last_month: int) -> Dashboard:
+    return Dashboard(kept.title, Period(first_month, last_month), _charts_from_json(kept.charts))
+
+
+def keep_dashboard(
     session: Session,
-    key: str,
+    trust: Trust | None,
+    first_month: int,
+    last_month: int,
     fingerprint: str,
-    board: Dashboard,
-    seconds: float,
-    kept: DashboardSnapshot | None,
-) -> None:
-    charts = _charts_to_json(board.charts)
-    # Fingerprints only ever move on (rows are added, ids and change times rise), so a snapshot of an
-    # earlier state can never be shown again: drop them all.
-    session.execute(
-        delete(DashboardSnapshot)
-        .where(DashboardSnapshot.source_fingerprint != fingerprint, DashboardSnapshot.key != key)
-        .execution_options(synchronize_session=False)
-    )
-    if kept is not None:
-        kept.source_fingerprint, kept.title, kept.charts = fingerprint, board.title, charts
-        kept.compute_seconds = seconds
-        session.flush()
-        return
-    try:
-        # Two people opening the same new dashboard at once both count it; the second one's copy is
-        # simply not kept.
-        with session.begin_nested():
-            session.add(
-                DashboardSnapshot(
-                    key=key,
-                    source_fingerprint=fingerprint,
-                    title=board.title,
-                    charts=charts,
-                    compute_seconds=seconds,
-                )
-            )
-    except IntegrityError:
-        pass
+    *,
+    side_by_side: bool = False,
+    as_of: date | None = None,
+) -> Dashboard:
+    """Count a dashboard (from the roll-ups, which the caller has just rebuilt) and keep it, replacing
+    the one kept for the same question. Used by the refresh only; the caller commits."""
+    as_of = as_of or date.today()
+    key = snapshot_key(trust, first_month, last_month, (), (), side_by_side, as_of)
+    started = time.perf_counter()
+    board = dashboard_data(session, trust, first_month, last_month, side_by_side=side_by_side, as_of=as_of)
+    kept = session.get(DashboardSnapshot, key) or DashboardSnapshot(key=key)
+    kept.source_fingerprint, kept.title = fingerprint, board.title
+    kept.charts = _charts_to_json(board.charts)
+    kept.compute_seconds = time.perf_counter() - started
+    kept.computed_at = utcnow()
+    session.add(kept)
+    session.flush()
+    return board
 
 
 def default_period(session: Session, trust: Trust | None, partner_trust_ids: list[int]) -> Period:
@@ -173,8 +184,10 @@ def default_period(session: Session, trust: Trust | None, partner_trust_ids: lis
 
 
 def refresh_usual_dashboards(session: Session) -> int:
-    """Count the dashboards people open first (each trust's, and the partnership's with the trusts side
-    by side, over the usual period) so nobody waits after an import. Returns how many were counted."""
+    """Count the roll-ups and the dashboards people open first (each trust's, and the partnership's with
+    the trusts side by side, over the usual period) from the records, replacing every kept dashboard.
+    Returns how many were counted. Writes: run by the refresh job (passport.metrics.refresh), under its
+    lock; the caller commits."""
     trusts = list(session.scalars(select(Trust).order_by(Trust.ods_code)))
     if not trusts:
         return 0
@@ -183,20 +196,14 @@ def refresh_usual_dashboards(session: Session) -> int:
     fingerprint = source_fingerprint(session)
     rebuild_sickness_rollup(session, fingerprint)
     rebuild_retention_rollup(session, fingerprint)
+    # Every kept dashboard is of an earlier state of the records (or an earlier day): they all go, and
+    # the usual ones are counted again below. Other views are counted when asked, from the roll-ups.
+    session.execute(delete(DashboardSnapshot))
     # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
     for trust in [None, *trusts]:
         period = default_period(session, trust, partner_ids)
         for side_by_side in (True,) if trust is None else (False, True):
-            dashboard(session, trust, period.first_month, period.last_month, side_by_side=side_by_side)
+            keep_dashboard(
+                session, trust, period.first_month, period.last_month, fingerprint, side_by_side=side_by_side
+            )
     return 1 + 2 * len(trusts)
-
-
-def _refresh_after_demo(session: Session, report: DemoReport) -> None:
-    counted = refresh_usual_dashboards(session)
-    report.notes.append(f"Dashboards counted and kept: {counted}.")
-
-
-if refresh_usual_dashboards not in AFTER_IMPORT_STEPS:
-    AFTER_IMPORT_STEPS.append(refresh_usual_dashboards)
-if _refresh_after_demo not in DEMO_FINISHERS:
-    DEMO_FINISHERS.append(_refresh_after_demo)

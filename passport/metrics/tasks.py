@@ -1,1 +1,67 @@
-"""Metrics jobs: the kinds of background work this feature registers (passport.background.registry)."""
+"""Metrics jobs: the figures are counted again by a ``metrics_refresh`` job after the records change.
+
+Three things start one: a change of the workforce records (the ``records_changed`` signal, received
+below, in the transaction of the change), the operator's ``refresh-dashboards --queue`` command, and the
+periodic check below, which catches whatever else moved the records (published figures, a new trust, a
+new day). A page view never does: a GET writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from passport.background.registry import job_kind, periodic
+from passport.background.runner import JobContext
+from passport.metrics.refresh import (
+    REFRESH_KIND,
+    figures_state,
+    refresh_figures,
+    refresh_under_way,
+    request_refresh,
+)
+from passport.trusts.models import Trust
+from passport.workforce.signals import records_changed
+
+# How often the periodic check looks for figures older than the records.
+CHECK_EVERY_MINUTES = 10
+# Set to False to keep changes of the records from starting refreshes (the test suite, where a refresh
+# after every factory-made change would only slow it; the metrics tests turn it back on).
+REFRESH_ON_CHANGE = "PASSPORT_METRICS_REFRESH_ON_CHANGE"
+
+
+@records_changed.connect
+def refresh_after_records_changed(sender: Any, session: Session, trust_ids: list[int], **_: Any) -> None:
+    """Start a refresh in the transaction of the change (queued when it commits), unless one is already
+    waiting to start."""
+    config = current_app.config
+    # PASSPORT_STEPS_AFTER_IMPORT: the older switch for the same thing, while the test suite still sets it.
+    if not config.get(REFRESH_ON_CHANGE, config.get("PASSPORT_STEPS_AFTER_IMPORT", True)):
+        return
+    request_refresh(session, reason="records changed", trust_ids=list(trust_ids or []))
+
+
+@job_kind(REFRESH_KIND)
+def run_refresh(ctx: JobContext) -> dict[str, Any]:
+    """Count the roll-ups and the usual dashboards again, in one transaction (committed by the runner
+    when this returns): a worker killed half way leaves the previous figures, and a second run after it
+    counts them all again."""
+    # Committed before the counting starts, so the job's page says what it is doing while it waits for
+    # the lock; the counting itself is one transaction, under the lock, committed by the runner.
+    ctx.progress(stage="Counting the retention and sickness figures")
+    return refresh_figures(ctx.session, f"job {ctx.job.id}", force=bool(ctx.params.get("force")))
+
+
+@periodic("refresh-metrics", every_minutes=CHECK_EVERY_MINUTES)
+def refresh_when_out_of_date(session: Session) -> str | None:
+    """Queue a refresh when the figures are older than the records (or than today) and none is on its
+    way: changes that sent no signal (published figures, a renamed trust) are counted within minutes."""
+    if session.scalar(select(Trust.id).limit(1)) is None:
+        return None
+    if figures_state(session).current or refresh_under_way(session):
+        return None
+    job = request_refresh(session, reason="figures older than the records")
+    return f"figures out of date: refresh job {job.id} queued"

@@ -8,6 +8,7 @@ import io
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -19,18 +20,21 @@ from passport.errors import DomainError, NotFound
 from passport.forms import attach_domain_error
 from passport.metrics import charts, snapshots
 from passport.metrics.benchmark import import_published_sickness, published_months
-from passport.metrics.dashboard import CHART_NAMES, Dashboard
+from passport.metrics.dashboard import CHART_NAMES
 from passport.metrics.forms import DashboardFilterForm, PublishedUploadForm
 from passport.metrics.operations import parse_month
 from passport.metrics.queries import month_label
+from passport.metrics.refresh import refresh_under_way, request_refresh
 from passport.metrics.sickness import bradford_factors
-from passport.metrics.snapshots import DEFAULT_MONTHS, default_period
+from passport.metrics.snapshots import DEFAULT_MONTHS, ShownDashboard, default_period
+from passport.metrics.tasks import CHECK_EVERY_MINUTES
 from passport.navigation import HomeLink, register
 from passport.trusts.models import Trust
 from passport.trusts.operations import list_trusts
 
 blueprint = Blueprint("metrics", __name__)
 PARTNERSHIP = "partnership"
+UK = ZoneInfo("Europe/London")
 
 register(
     HomeLink(
@@ -129,12 +133,10 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
     }
 
 
-def _dashboard(chosen: dict[str, Any]) -> Dashboard:
-    """The dashboard asked for, from its snapshot when the records are unchanged (counted and kept
-    otherwise: the snapshot is committed here, at the edge)."""
-    session = get_session()
-    board = snapshots.dashboard(
-        session,
+def _dashboard(chosen: dict[str, Any]) -> ShownDashboard:
+    """The dashboard asked for. Reads only: the figures are kept current by refresh jobs, never here."""
+    return snapshots.dashboard(
+        get_session(),
         chosen["trust"],
         chosen["first"],
         chosen["last"],
@@ -142,8 +144,6 @@ def _dashboard(chosen: dict[str, Any]) -> Dashboard:
         bands=chosen["bands"],
         side_by_side=chosen["side_by_side"],
     )
-    session.commit()
-    return board
 
 
 @blueprint.context_processor
@@ -157,10 +157,28 @@ def dashboard():  # type: ignore[no-untyped-def]
     form, chosen = _read_filters()
     if chosen is None:
         return render_template("metrics/dashboard.html", form=form, dashboard=None, figures={}, query=""), 422
-    board = _dashboard(chosen)
+    shown = _dashboard(chosen)
+    board = shown.board
     figures = {name: charts.figure_json(chart) for name, chart in board.charts.items()}
     query = request.query_string.decode("ascii", "replace")
-    return render_template("metrics/dashboard.html", form=form, dashboard=board, figures=figures, query=query)
+    return render_template(
+        "metrics/dashboard.html",
+        form=form,
+        dashboard=board,
+        figures=figures,
+        query=query,
+        stale=None if shown.current else _stale_note(shown),
+    )
+
+
+def _stale_note(shown: ShownDashboard) -> dict[str, Any]:
+    """What the page says about figures counted before the latest change of the records."""
+    counted_at = shown.counted_at.astimezone(UK) if shown.counted_at else None
+    return {
+        "counted_at": counted_at.strftime("%-d %B %Y at %H:%M") if counted_at else None,
+        "refreshing": refresh_under_way(get_session()),
+        "check_minutes": CHECK_EVERY_MINUTES,
+    }
 
 
 def _cell(value: Any) -> str:
@@ -180,7 +198,7 @@ def chart_csv(name: str):  # type: ignore[no-untyped-def]
     form, chosen = _read_filters()
     if chosen is None:
         abort(422)
-    chart = _dashboard(chosen).charts.get(name)
+    chart = _dashboard(chosen).board.charts.get(name)
     if chart is None:
         raise NotFound(f"The chart {name} is not part of your dashboard.")
     out = io.StringIO()
@@ -221,10 +239,11 @@ def published():  # type: ignore[no-untyped-def]
                 session, [(upload.filename or "upload.csv", upload.stream)], actor=user
             )
         except DomainError as error:
-            session.rollback()
-            attach_domain_error(form, error)  # InvalidInput names the field "file"
+            attach_domain_error(form, error)  # InvalidInput names the field "file"; the 422 undoes it all
         else:
-            session.commit()
+            # The dashboards show these beside the trusts' own figures: count them again (queued when
+            # this request commits).
+            request_refresh(session, reason="published figures imported", created_by_id=user.id)
             flash(
                 f"Imported {summary.rows} rows for {', '.join(summary.months)}: {summary.added} added, "
                 f"{summary.updated} updated, {summary.unchanged} unchanged.",

@@ -12,10 +12,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
 from passport.auth.models import Role
+from passport.background.models import Job
 from passport.metrics.benchmark import benchmark_series
 from passport.metrics.queries import month_index
+from passport.metrics.refresh import refresh_figures, request_refresh
 from tests.conftest import sign_in
 from tests.support.factories import StaffMemberFactory, UserFactory
 from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory, PublishedSicknessFactory
@@ -153,3 +156,36 @@ def test_plotly_is_served_by_us_with_its_styles(client):
     assert script.status_code == 200 and b"plotly.js v" in script.data[:200]
     css = client.get("/metrics/assets/plotly.css").get_data(as_text=True)
     assert ".js-plotly-plot .plotly .modebar{" in css
+
+
+def _april_rate(page: str) -> float:
+    trace = next(t for t in _figure(page, "sickness-trend")["data"] if t["name"] == "Rate")
+    return trace["y"][trace["x"].index("2024-04")]
+
+
+def test_stale_figures_are_shown_as_such_and_the_page_writes_nothing(client, session, world, demo_trusts):
+    refresh_figures(session, "test")  # the usual dashboards counted and kept
+    AbsenceFactory(assignment=world[3], first_day=date(2024, 4, 20), last_day=date(2024, 4, 22))
+    session.flush()
+    sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
+    # The test client raises WriteOnSafeRequest if a GET writes anything: a 200 proves it wrote nothing.
+    response = client.get("/metrics")  # the usual view, kept before the new absence
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    said = " ".join(page.split())
+    assert "The workforce records have changed since then" in said
+    assert "Newer figures will be counted within 10 minutes" in said
+    assert _april_rate(page) == 1.5  # 9 of 600, as kept
+    assert session.scalar(select(func.count()).select_from(Job)) == 0  # the page queued no refresh
+
+    request_refresh(session, reason="test")  # as the change's own transaction would have
+    session.flush()
+    assert "Newer figures are being counted now" in " ".join(
+        client.get("/metrics").get_data(as_text=True).split()
+    )
+
+    # A view nobody kept is counted from the records, for this page alone.
+    fresh = client.get("/metrics?from_month=2024-03&to_month=2024-04")
+    assert fresh.status_code == 200
+    assert "have changed since then" not in fresh.get_data(as_text=True)
+    assert _april_rate(fresh.get_data(as_text=True)) == 2.0  # 12 of 600

@@ -1,0 +1,174 @@
+"""The figures are counted again by refresh jobs: started by a change of the records (the workforce
+signal), run at once here when the starting session commits (the test app's "immediate" queue), one
+transaction each, one at a time."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
+
+from passport.background.models import FAILED, SUCCEEDED, Job
+from passport.background.operations import exclusive
+from passport.metrics import snapshots
+from passport.metrics.dashboard import dashboard_data
+from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
+from passport.metrics.refresh import REFRESH_KIND, refresh_figures, refresh_lock_name, request_refresh
+from passport.metrics.tasks import REFRESH_ON_CHANGE
+from passport.workforce.signals import records_changed
+from tests.support.factories import StaffMemberFactory
+from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
+
+
+@pytest.fixture
+def world(session, demo_trusts):  # type: ignore[no-untyped-def]
+    """Twenty nurses at RPG and two at RV5 since 2023, one absence in April 2024."""
+    rpg, rv5 = demo_trusts
+    made = [
+        AssignmentFactory(staff_member=StaffMemberFactory(trust=trust), start_date=date(2023, 1, 1))
+        for trust in [rpg] * 20 + [rv5] * 2
+    ]
+    AbsenceFactory(assignment=made[0], first_day=date(2024, 4, 1), last_day=date(2024, 4, 6))
+    session.flush()
+    return made
+
+
+@pytest.fixture
+def refresh_on_change(app, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, REFRESH_ON_CHANGE, True)
+
+
+def _refresh_jobs(session: Session) -> list[Job]:
+    return list(
+        session.scalars(
+            select(Job)
+            .where(Job.kind == REFRESH_KIND)
+            .order_by(Job.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _rollup_rows(session: Session) -> tuple[list[tuple], list[tuple]]:
+    sickness = session.execute(
+        select(
+            SicknessRollup.month,
+            SicknessRollup.trust_id,
+            SicknessRollup.staff_group,
+            SicknessRollup.band,
+            SicknessRollup.reason_code,
+            SicknessRollup.fte_days_lost_e4,
+            SicknessRollup.fte_days_available_e4,
+        )
+    ).all()
+    retention = session.execute(
+        select(
+            RetentionRollup.level,
+            RetentionRollup.trust_id,
+            RetentionRollup.staff_group,
+            RetentionRollup.band,
+            RetentionRollup.month,
+            RetentionRollup.leavers,
+            RetentionRollup.end_headcount,
+            RetentionRollup.stability_still_in_post,
+        )
+    ).all()
+    return sorted(map(tuple, sickness), key=str), sorted(map(tuple, retention), key=str)
+
+
+def _usual(session, trust, trusts):  # type: ignore[no-untyped-def]
+    period = snapshots.default_period(session, trust, [t.id for t in trusts])
+    return snapshots.dashboard(session, trust, period.first_month, period.last_month), period
+
+
+def _recount_from_records(session, trust, period):  # type: ignore[no-untyped-def]
+    """The whole dashboard counted from the records alone (roll-ups set aside for this transaction)."""
+    session.execute(delete(RollupState))
+    return dashboard_data(session, trust, period.first_month, period.last_month)
+
+
+def test_a_change_of_the_records_starts_a_refresh_that_gives_a_full_recount(
+    app, session, demo_trusts, world, refresh_on_change
+):
+    rpg, _ = demo_trusts
+    AbsenceFactory(assignment=world[1], first_day=date(2024, 4, 10), last_day=date(2024, 4, 15))
+    session.flush()
+    with app.app_context():
+        records_changed.send(app, session=session, trust_ids=[rpg.id])
+        records_changed.send(app, session=session, trust_ids=[rpg.id])  # one is waiting: not another
+        assert len(_refresh_jobs(session)) == 1
+        session.commit()  # the job is queued, and run here at once
+    assert [job.status for job in _refresh_jobs(session)] == [SUCCEEDED]
+    shown, period = _usual(session, rpg, demo_trusts)
+    assert shown.current
+    april = next(r for r in shown.board.charts["sickness-trend"].rows if r["month"] == "2024-04")
+    assert str(april["rate_percent"]) == "2.00"  # 12 FTE days lost of 20 x 30
+    assert shown.board.charts == _recount_from_records(session, rpg, period).charts
+
+
+def test_changes_start_nothing_when_switched_off(app, session, demo_trusts, world, monkeypatch):
+    monkeypatch.setitem(app.config, REFRESH_ON_CHANGE, False)
+    with app.app_context():
+        records_changed.send(app, session=session, trust_ids=[demo_trusts[0].id])
+    assert _refresh_jobs(session) == []
+
+
+def test_an_interrupted_refresh_leaves_the_previous_figures(app, session, demo_trusts, world, monkeypatch):
+    rpg, _ = demo_trusts
+    refresh_figures(session, "test")
+    before = _rollup_rows(session)
+    AbsenceFactory(assignment=world[1], first_day=date(2024, 4, 10), last_day=date(2024, 4, 15))
+    session.flush()
+
+    def killed_half_way(session, fingerprint):  # type: ignore[no-untyped-def]
+        session.execute(delete(RetentionRollup))  # the sickness cells are already rewritten by now
+        raise RuntimeError("the worker was killed here")
+
+    monkeypatch.setattr(snapshots, "rebuild_retention_rollup", killed_half_way)
+    with app.app_context():
+        request_refresh(session, reason="test")
+        session.commit()
+    assert [job.status for job in _refresh_jobs(session)] == [FAILED]
+    assert _rollup_rows(session) == before
+    shown, period = _usual(session, rpg, demo_trusts)
+    assert not shown.current  # the figures from before the change, said to be such
+
+    monkeypatch.undo()
+    with app.app_context():
+        request_refresh(session, reason="test, again")
+        session.commit()
+    assert [job.status for job in _refresh_jobs(session)] == [FAILED, SUCCEEDED]
+    shown, period = _usual(session, rpg, demo_trusts)
+    assert shown.current
+    assert shown.board.charts == _recount_from_records(session, rpg, period).charts
+
+
+def test_two_refreshes_never_overlap(engine):
+    """Two transactions on the real engine: a refresh waits for the one holding the lock to commit."""
+    first_holds_lock = threading.Event()
+    committed_at: list[float] = []
+
+    def first() -> None:
+        with Session(engine) as session, exclusive(session, refresh_lock_name(), "first"):
+            first_holds_lock.set()
+            time.sleep(0.5)
+            committed_at.append(time.perf_counter())
+            session.commit()
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    try:
+        assert first_holds_lock.wait(5)
+        with Session(engine) as session:
+            refresh_figures(session, "second")
+            finished_at = time.perf_counter()
+            session.rollback()
+    finally:
+        holder.join(15)
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM background_lock"))
+    assert committed_at and finished_at > committed_at[0]
