@@ -71,7 +71,6 @@ def seed_demo_command() -> None:
         )
     session = get_session()
     report = seed_demo(session, settings.demo_password)
-    session.commit()
     click.echo(
         f"Demo partnership ready: {report.trusts_added} trusts, {report.users_added} accounts and "
         f"{report.staff_added} staff records added."
@@ -103,7 +102,6 @@ def create_trust_command(ods_code: str, name: str) -> None:
         trust = create_trust(session, ods_code, name, actor="cli")
     except DomainError as error:
         _fail(error.message)
-    session.commit()
     click.echo(f"Added {trust.name} ({trust.ods_code}).")
 
 
@@ -151,7 +149,6 @@ def create_user_command(
         )
     except DomainError as error:
         _fail(error.message)
-    session.commit()
     click.echo(f"Created {user.email} with roles {', '.join(sorted(roles))}.")
 
 
@@ -166,7 +163,6 @@ def deactivate_user_command(email: str) -> None:
     if user is None:
         _fail(f"There is no account for {email}.")
     deactivate_user(session, user, actor="cli")
-    session.commit()
     click.echo(f"Deactivated {user.email}.")
 
 

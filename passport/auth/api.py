@@ -60,7 +60,6 @@ class Users(MethodView):
             trust_id=trust.id if trust else None,
             actor=user,
         )
-        session.commit()
         return created
 
 

@@ -66,7 +66,6 @@ def login():  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     session = get_session()
     operations.end_all_sessions(session, current_user._get_current_object(), reason="signed_out")
-    session.commit()
     logout_user()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
@@ -82,7 +81,6 @@ def api_tokens():  # type: ignore[no-untyped-def]
     new_secret = None
     if form.validate_on_submit():
         _token, new_secret = operations.create_api_token(session, user, form.name.data or "")
-        session.commit()
         form = ApiTokenForm(formdata=None)
     tokens = operations.user_tokens(session, user)
     status = 422 if form.errors else 200
@@ -96,6 +94,5 @@ def revoke_api_token(token_id: int):  # type: ignore[no-untyped-def]
     ensure(user, Action.MANAGE_OWN_TOKENS)
     session = get_session()
     token = operations.revoke_api_token(session, user, token_id)
-    session.commit()
     flash(f"Token '{token.name}' is revoked.", "success")
     return redirect(url_for("auth.api_tokens"))

@@ -86,7 +86,6 @@ class PassportShares(MethodView):
             receiving_trust=receiving,
             actor=user,
         )
-        session.commit()
         # Shown this once: only the token's hash is stored (plain attributes, never persisted).
         share.url = share_url(token)  # type: ignore[attr-defined]
         share.qr_svg_url = share_url(token) + "/qr.svg"  # type: ignore[attr-defined]
@@ -102,10 +101,7 @@ class RevokeShare(MethodView):
     def post(self, share_id: int):  # type: ignore[no-untyped-def]
         """Withdraw a share: its link stops working at once"""
         user, member = _holder()
-        session = get_session()
-        share = operations.revoke_share(session, member, share_id, actor=user)
-        session.commit()
-        return share
+        return operations.revoke_share(get_session(), member, share_id, actor=user)
 
 
 def share_url(token: str) -> str:

@@ -44,7 +44,6 @@ def export_passport_command(email: str, out: Path) -> None:
         trust_id=member.trust_id,
         details={"credentials": len(body["verifiableCredential"])},
     )
-    session.commit()
     click.echo(f"Wrote {len(body['verifiableCredential'])} credential(s) of {member.email} to {out}.")
 
 

@@ -30,7 +30,7 @@ class Share(Base):
     staff_member_id: Mapped[int] = mapped_column(ForeignKey("staff_member.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     # The trust she is showing it to, when she says; its HR can then record that they verified it.
     receiving_trust_id: Mapped[int | None] = mapped_column(ForeignKey("trust.id"), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

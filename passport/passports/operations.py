@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from passport.audit.operations import record_event
@@ -22,9 +22,9 @@ from passport.credentials.models import CredentialState, IssuedCredential
 from passport.credentials.operations import ExpiryState, credentials_of, current_credentials, status_of
 from passport.credentials.status_list import VC_V2_CONTEXT
 from passport.credentials.types import CREDENTIAL_TYPES, GROUPS
-from passport.db import utcnow
+from passport.db import allow_access_trail, utcnow
 from passport.errors import DomainError, InvalidInput, NotFound
-from passport.passports.models import OpeningKind, Share, ShareOpening
+from passport.passports.models import OpeningKind, Share, ShareOpening, share_credential
 from passport.trusts.models import StaffMember, Trust
 
 DEFAULT_SHARE_HOURS = 72
@@ -218,7 +218,9 @@ def _who(user: Any) -> str:
 def record_opening(
     session: Session, share: Share, kind: OpeningKind, user: Any, *, verified_result: bool | None = None
 ) -> ShareOpening:
-    """Note an opening, download or verification of a share, for its owner and the audit log."""
+    """Note an opening, download or verification of a share, for its owner and the audit log. The
+    access trail: kept even when the request is a GET (opening a link changes no record)."""
+    allow_access_trail(session)
     signed_in = user is not None and getattr(user, "is_authenticated", False)
     opening = ShareOpening(
         share_id=share.id,
@@ -239,3 +241,52 @@ def record_opening(
         details={"verified": verified_result} if verified_result is not None else {},
     )
     return opening
+
+
+# --- After expiry -------------------------------------------------------------------------------------
+
+# How long a share stays after its link expired: her "who opened it" list for that long, then nothing.
+# The link itself needs nothing at expiry: every page that opens it compares ``expires_at`` with the
+# clock (``live_share``), so it stops working to the second whether or not any job has run, and a mark
+# written later by a job would only be a late copy of that. What is left afterwards is personal data
+# with no purpose once she has had time to see it: which of her credentials she showed, to which trust,
+# and who looked (UK GDPR storage limitation). The audit log keeps the accountable record of the share,
+# each opening and its withdrawal, and never changes; a withdrawn link goes with its expiry too.
+KEEP_EXPIRED_SHARES = timedelta(days=90)
+# Removed per run at most, so one run stays short; the next run takes the rest.
+EXPIRED_SHARES_PER_RUN = 500
+
+
+def remove_expired_shares(session: Session, now: datetime | None = None) -> int:
+    """Remove shares whose link expired more than ``KEEP_EXPIRED_SHARES`` ago, with their openings and
+    credential links, each with an audit event; answers how many. Safe to run again at any time."""
+    cutoff = (now or utcnow()) - KEEP_EXPIRED_SHARES
+    shares = list(
+        session.scalars(
+            select(Share)
+            .where(Share.expires_at < cutoff)
+            .options(selectinload(Share.openings), selectinload(Share.staff_member))
+            .order_by(Share.expires_at, Share.id)
+            .limit(EXPIRED_SHARES_PER_RUN)
+        )
+    )
+    for share in shares:
+        record_event(
+            session,
+            actor="system",
+            action="passport.share_removed",
+            record_type="passport_share",
+            record_id=share.id,
+            trust_id=share.staff_member.trust_id,
+            details={
+                "expired_at": share.expires_at.isoformat(),
+                "openings": len(share.openings),
+                "kept_days": KEEP_EXPIRED_SHARES.days,
+            },
+        )
+    if shares:
+        ids = [share.id for share in shares]
+        session.execute(delete(ShareOpening).where(ShareOpening.share_id.in_(ids)))
+        session.execute(delete(share_credential).where(share_credential.c.share_id.in_(ids)))
+        session.execute(delete(Share).where(Share.id.in_(ids)))
+    return len(shares)

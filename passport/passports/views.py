@@ -34,7 +34,8 @@ def _holder():  # type: ignore[no-untyped-def]
 # More sections of a shared passport's page for a signed-in viewer, from other features (the job
 # descriptions add the fit check against the viewer's trust's job descriptions). Each is called with
 # the session, the viewer, the share and the (credential, verification report) pairs shown, and answers
-# (template, its variables) or None. They may record audit events: the page commits after them.
+# (template, its variables) or None. They may record audit events: the opening already declared the
+# request's access trail (``record_opening``), so the request keeps them with it.
 SharedPassportSection = Callable[[Any, Any, Any, list[tuple[Any, Any]]], tuple[str, dict[str, Any]] | None]
 SHARED_PASSPORT_SECTIONS: list[SharedPassportSection] = []
 
@@ -96,12 +97,10 @@ def share():  # type: ignore[no-untyped-def]
                 actor=user,
             )
         except DomainError as error:
-            session.rollback()
             from passport.forms import attach_domain_error
 
-            attach_domain_error(form, error)
+            attach_domain_error(form, error)  # answered 422 below: nothing of this request is kept
         else:
-            session.commit()
             # Shown once: only the token's hash is kept, so this page is the one place the link appears.
             return render_template(
                 "passports/share_created.html",
@@ -122,7 +121,10 @@ def shares():  # type: ignore[no-untyped-def]
     from passport.db import utcnow
 
     return render_template(
-        "passports/shares.html", shares=operations.shares_of(get_session(), member), now=utcnow()
+        "passports/shares.html",
+        shares=operations.shares_of(get_session(), member),
+        now=utcnow(),
+        keep_days=operations.KEEP_EXPIRED_SHARES.days,
     )
 
 
@@ -132,7 +134,6 @@ def revoke_share(share_id: int):  # type: ignore[no-untyped-def]
     user, member = _holder()
     session = get_session()
     operations.revoke_share(session, member, share_id, actor=user)
-    session.commit()
     flash("The link is withdrawn: it no longer opens your passport.", "success")
     return redirect(url_for("passports.shares"))
 
@@ -155,7 +156,6 @@ def shared(token: str):  # type: ignore[no-untyped-def]
             shown = section(session, user, the_share, entries)
             if shown is not None:
                 sections.append(shown)
-    session.commit()
     can_record = (
         user is not None
         and the_share.receiving_trust_id is not None
@@ -183,7 +183,6 @@ def shared_presentation(token: str):  # type: ignore[no-untyped-def]
     the_share = operations.live_share(session, token)
     body = operations.presentation(the_share.credentials)
     operations.record_opening(session, the_share, OpeningKind.DOWNLOADED, _current_user_or_none())
-    session.commit()
     return _json_download(body, "shared-passport.json")
 
 
@@ -214,7 +213,6 @@ def record_verified(token: str):  # type: ignore[no-untyped-def]
         raise AccessDenied("Only HR of the trust this passport was shared with can record it as verified.")
     report = verify_document(session, operations.presentation(the_share.credentials))
     operations.record_opening(session, the_share, OpeningKind.VERIFIED, user, verified_result=report.verified)
-    session.commit()
     outcome = "every credential verified" if report.verified else "some credentials did not verify"
     flash(f"Recorded that you checked this passport: {outcome}.", "success")
     return redirect(url_for("passports.shared", token=token))

@@ -148,7 +148,6 @@ class Secondments(MethodView):
             ),
             today=today(),
         )
-        session.commit()
         return secondment_json(secondment, today())
 
 
@@ -187,7 +186,6 @@ class SecondmentSteps(MethodView):
             ),
             today=today(),
         )
-        session.commit()
         return secondment_json(secondment, today())
 
 
@@ -249,7 +247,4 @@ class NotificationsRead(MethodView):
     @blueprint.response(200, MarkedReadSchema)
     def post(self):  # type: ignore[no-untyped-def]
         """Mark all your notifications as read"""
-        session = get_session()
-        count = notifications.mark_all_read(session, _user())
-        session.commit()
-        return {"marked_read": count}
+        return {"marked_read": notifications.mark_all_read(get_session(), _user())}

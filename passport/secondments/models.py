@@ -120,7 +120,8 @@ class Notification(Base):
 
 
 class OutboxEmail(Base):
-    """An email waiting to go: ``send-outbox`` sends it over SMTP, or prints it in development."""
+    """An email waiting to go: the outbox job (``passport.secondments.outbox``) claims it, then sends it
+    over SMTP, or prints it in development."""
 
     __tablename__ = "email_outbox"
 
@@ -132,3 +133,7 @@ class OutboxEmail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # The sender that holds it while sending, and since when: two senders never hold one email at once,
+    # and a claim older than ``outbox.CLAIM_TIMEOUT`` (its sender died) is taken again.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))

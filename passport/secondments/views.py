@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from passport.auth.policy import Action, allows, ensure
-from passport.db import get_session
+from passport.db import discard_request_changes, get_session
 from passport.errors import DomainError
 from passport.forms import attach_domain_error
 from passport.secondments import notifications, operations, queries
@@ -113,10 +113,8 @@ def propose():  # type: ignore[no-untyped-def]
                 today=today(),
             )
         except DomainError as error:
-            session.rollback()
-            attach_domain_error(form, error)
+            attach_domain_error(form, error)  # answered 422 below: nothing of this request is kept
         else:
-            session.commit()
             flash(
                 f"Secondment proposed: it waits for {secondment.home_trust.ods_code} HR and the nurse.",
                 "success",
@@ -190,12 +188,13 @@ def take_step(secondment_id: int):  # type: ignore[no-untyped-def]
                 today=today(),
             )
         except DomainError as error:
-            session.rollback()
             if error.status == 403:
                 raise
+            # The page below is drawn from the secondment, which the refused step may have changed in
+            # the session before it was refused (a due start, caught up): show what is stored.
+            discard_request_changes()
             attach_domain_error(form, error)
         else:
-            session.commit()
             now = queries.shown_status(secondment, today()).label.lower()
             flash(f"{Step(step_value).label}. The secondment is now {now}.", "success")
             return redirect(url_for("secondments.detail", secondment_id=secondment.id))
@@ -228,7 +227,6 @@ def notification_list():  # type: ignore[no-untyped-def]
 def notifications_read():  # type: ignore[no-untyped-def]
     session = get_session()
     count = notifications.mark_all_read(session, _user())
-    session.commit()
     flash(f"{count} notification{'' if count == 1 else 's'} marked as read.", "success")
     return redirect(url_for("secondments.notification_list"))
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
+from sqlalchemy import select
 
 from passport.app import create_app
+from passport.audit.models import AuditEvent
+from passport.audit.operations import record_event
 from passport.auth.models import Role
+from passport.db import WriteOnSafeRequest, allow_access_trail, get_session
+from passport.errors import Conflict
+from passport.secondments.models import Secondment, SecondmentStep
+from passport.secondments.operations import StepInput, take_step
+from passport.secondments.state import Status, Step
+from passport.workforce.models import Assignment
 from tests.conftest import sign_in
 from tests.support.factories import UserFactory
+from tests.support.secondment_factories import agreed, make_world, propose
 
 
 def test_health_names_the_database(client):
@@ -229,3 +241,89 @@ def test_nul_characters_are_refused_before_any_work(admin_client, demo_trusts):
     page = admin_client.post("/admin/trusts", data={"ods_code": "RQY", "name": "Bad\x00name"})
     assert page.status_code == 400
     assert "RQY" not in [t["ods_code"] for t in admin_client.get("/api/v1/trusts").json]
+
+
+# --- One transaction per request ----------------------------------------------------------------------
+
+
+def test_a_refused_step_keeps_nothing_the_operation_wrote_before_it_was_refused(app, client, session):
+    """A real route and a real error: asking to extend a due agreed secondment first starts it (the host
+    assignment and the activation step are written and flushed), then the new end date clashes with her
+    next secondment (Conflict). The request answers 409 and nothing of it is kept."""
+    today = date.today()
+    world = make_world(session)
+    first = agreed(session, world, today=today - timedelta(days=5), start=1, days=30)  # due, not started
+    propose(session, world, today=today - timedelta(days=5), start=40, days=30)
+    extension = {
+        "step": "request_extension",
+        "new_end_date": (first.end_date + timedelta(days=20)).isoformat(),
+    }
+
+    # The operation does write before it refuses (seen here inside a savepoint of the test's own).
+    nested = session.begin_nested()
+    with pytest.raises(Conflict):
+        take_step(
+            session,
+            world.host_hr,
+            first,
+            Step.REQUEST_EXTENSION,
+            StepInput(new_end_date=first.end_date + timedelta(days=20)),
+            today=today,
+        )
+    assert session.scalar(select(Assignment).where(Assignment.person_type == "secondee")) is not None
+    nested.rollback()
+
+    sign_in(client, world.host_hr)
+    response = client.post(f"/api/v1/secondments/{first.id}/steps", json=extension)
+    assert response.status_code == 409, response.json
+    page = client.post(f"/secondments/{first.id}/steps", data=extension)
+    assert page.status_code == 422
+    stored = session.get(Secondment, first.id, populate_existing=True)
+    assert stored.status == Status.AGREED and stored.host_assignment_id is None
+    assert session.scalar(select(Assignment).where(Assignment.person_type == "secondee")) is None
+    assert session.scalar(select(SecondmentStep).where(SecondmentStep.step == Step.ACTIVATE)) is None
+
+
+@pytest.fixture
+def app_with_test_routes(app, session, database_url):  # type: ignore[no-untyped-def]
+    """An app of its own with four test-only routes, on the test's connection (rolled back after)."""
+    own = create_app({"TESTING": True, "PASSPORT_DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False})
+    own.extensions["passport_sessionmaker"] = app.extensions["passport_sessionmaker"]
+
+    def write(action: str) -> None:
+        record_event(get_session(), actor="test", action=action)
+        get_session().flush()
+
+    @own.post("/test/write")
+    def post_write():  # type: ignore[no-untyped-def]
+        write("test.post_kept")
+        return "written"
+
+    @own.post("/test/write-then-fail")
+    def post_write_then_fail():  # type: ignore[no-untyped-def]
+        write("test.post_refused")
+        raise Conflict("refused after writing")
+
+    @own.get("/test/get-writes")
+    def get_writes():  # type: ignore[no-untyped-def]
+        write("test.get_wrote")
+        return "wrote on a GET"
+
+    @own.get("/test/get-access-trail")
+    def get_access_trail():  # type: ignore[no-untyped-def]
+        allow_access_trail(get_session())
+        write("test.get_trail")
+        return "an opening noted"
+
+    return own
+
+
+def test_one_transaction_per_request_and_a_get_never_writes(app_with_test_routes, session):
+    client = app_with_test_routes.test_client()
+    assert client.post("/test/write").status_code == 200
+    assert client.post("/test/write-then-fail").status_code == 409
+    with pytest.raises(WriteOnSafeRequest):
+        client.get("/test/get-writes")
+    assert client.get("/test/get-access-trail").status_code == 200
+    kept = set(session.scalars(select(AuditEvent.action).where(AuditEvent.action.startswith("test."))))
+    assert kept == {"test.post_kept", "test.get_trail"}

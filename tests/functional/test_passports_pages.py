@@ -12,9 +12,12 @@ from sqlalchemy import select
 
 from passport.audit.models import AuditEvent
 from passport.auth.models import Role
+from passport.background import runner
+from passport.background.registry import PERIODIC
 from passport.credentials.operations import change_status
 from passport.db import utcnow
 from passport.passports.models import OpeningKind, Share, ShareOpening
+from passport.passports.operations import KEEP_EXPIRED_SHARES, remove_expired_shares
 from tests.conftest import sign_in
 from tests.support.credential_factories import issue, nurse_with_passport, share_of
 from tests.support.factories import UserFactory
@@ -114,6 +117,39 @@ def test_unknown_expired_and_withdrawn_links(client, app, session, nurse, demo_t
             assert anonymous.get(f"/v/{token}{suffix}").status_code == 410
     assert "withdrawn" in anonymous.get(f"/v/{withdrawn_token}").get_data(as_text=True)
     assert session.scalar(select(ShareOpening.id)) is None  # refused openings open nothing
+
+
+def test_expire_shares_removes_what_is_kept_after_expiry_once(app, client, session, nurse, demo_trusts):
+    _user, member = nurse
+    credential = issue(demo_trusts[0], member)
+    long_gone, long_gone_token = share_of(member, [credential])
+    just_expired, _ = share_of(member, [credential])
+    live, live_token = share_of(member, [credential])
+    app.test_client().get(f"/v/{long_gone_token}")  # opened while live: an opening to remove later
+    long_gone.expires_at = utcnow() - KEEP_EXPIRED_SHARES - timedelta(minutes=1)
+    just_expired.expires_at = utcnow() - timedelta(days=1)
+    session.flush()
+    assert PERIODIC["expire-shares"].every_minutes == 60
+    runner.run_periodic(app, "expire-shares")  # as a worker runs it, committed after
+    remaining = set(session.scalars(select(Share.id).execution_options(populate_existing=True)))
+    assert remaining == {just_expired.id, live.id}
+    assert session.scalar(select(ShareOpening.id).where(ShareOpening.share_id == long_gone.id)) is None
+    removed = session.scalars(select(AuditEvent).where(AuditEvent.action == "passport.share_removed")).all()
+    assert [(e.record_id, e.actor_label, e.details["openings"]) for e in removed] == [
+        (str(long_gone.id), "system", 1)
+    ]
+    # The audit log keeps what happened to the removed share; the link is still refused (now unknown).
+    kept = session.scalars(select(AuditEvent.action).where(AuditEvent.record_id == str(long_gone.id))).all()
+    assert {"passport.shared", "passport.share_opened", "passport.share_removed"} <= set(kept)
+    assert app.test_client().get(f"/v/{long_gone_token}").status_code == 404
+    assert app.test_client().get(f"/v/{live_token}").status_code == 200
+    # Idempotent: running again removes nothing more and records nothing more.
+    assert remove_expired_shares(session) == 0
+    assert (
+        len(session.scalars(select(AuditEvent).where(AuditEvent.action == "passport.share_removed")).all())
+        == 1
+    )
+    assert "days after it expires" in client.get("/passport/shares").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
