@@ -15,7 +15,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
@@ -81,10 +81,18 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _request_writes() -> bool:
+    """Is this a web request that may write (not a GET)? On SQLite its transaction asks for the write
+    lock at its start: a transaction that reads first cannot take the lock once another writer has
+    committed after its read ("database is locked" at once, no waiting), while one that asks first
+    simply waits its turn (the busy timeout) behind a job's short chunk."""
+    return has_request_context() and request.method not in SAFE_METHODS
 
 
 def init_app(app: Flask, database_url: str) -> None:

@@ -82,9 +82,9 @@ def app(engine: Engine, database_url: str) -> Flask:
             # Many tests sign in from one address; the strict limit has a test of its own.
             "PASSPORT_SIGN_IN_RATE_LIMIT": "10000 per minute",
             "PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT": "10000 per minute",
-            # Counting the dashboards after every import is tested where it is asked for
-            # (the ``dashboards_after_imports`` fixture); elsewhere it would only slow the suite.
-            "PASSPORT_STEPS_AFTER_IMPORT": False,
+            # Refreshing the metrics after every change to workforce records is tested where it is asked
+            # for (the ``dashboards_after_imports`` fixture); elsewhere it would only slow the suite.
+            "PASSPORT_METRICS_REFRESH_ON_CHANGE": False,
             "SERVER_NAME": None,
         }
     )
@@ -94,7 +94,7 @@ def app(engine: Engine, database_url: str) -> Flask:
 @pytest.fixture
 def dashboards_after_imports(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Imports count the usual dashboards again afterwards, as they do in service."""
-    monkeypatch.setitem(app.config, "PASSPORT_STEPS_AFTER_IMPORT", True)
+    monkeypatch.setitem(app.config, "PASSPORT_METRICS_REFRESH_ON_CHANGE", True)
 
 
 @pytest.fixture

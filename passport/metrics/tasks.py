@@ -37,9 +37,7 @@ REFRESH_ON_CHANGE = "PASSPORT_METRICS_REFRESH_ON_CHANGE"
 def refresh_after_records_changed(sender: Any, session: Session, trust_ids: list[int], **_: Any) -> None:
     """Start a refresh in the transaction of the change (queued when it commits), unless one is already
     waiting to start."""
-    config = current_app.config
-    # PASSPORT_STEPS_AFTER_IMPORT: the older switch for the same thing, while the test suite still sets it.
-    if not config.get(REFRESH_ON_CHANGE, config.get("PASSPORT_STEPS_AFTER_IMPORT", True)):
+    if not current_app.config.get(REFRESH_ON_CHANGE, True):
         return
     request_refresh(session, reason="records changed", trust_ids=list(trust_ids or []))
 

@@ -1,7 +1,8 @@
 """End-to-end tests: the real app served on a free local port, driven by Debian's chromium.
 
 The server is a separate process on its own migrated SQLite database holding the demo partnership,
-with a background worker process beside it on an SQLite queue, exactly as ``make run`` makes them. Browsers cannot be downloaded here, so Playwright drives the system
+with a background worker process beside it on an SQLite queue, exactly as ``make run`` makes them.
+Browsers cannot be downloaded here, so Playwright drives the system
 chromium through ``executable_path``. Without chromium these tests are skipped, except in CI.
 """
 
@@ -71,19 +72,20 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-d
         capture_output=True,
     )
     port = _free_port()
+    # Their logs stay in the session's temporary folder (pytest keeps the last few) for a failure's story.
     server = subprocess.Popen(
         [bin_dir / "flask", "--app", "wsgi", "run", "--port", str(port)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=(folder / "server.log").open("wb"),
+        stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
         [bin_dir / "flask", "--app", "wsgi", "passport", "worker", "--threads", "1"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=(folder / "worker.log").open("wb"),
+        stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:

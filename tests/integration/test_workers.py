@@ -131,3 +131,85 @@ def test_jobs_left_queued_while_no_worker_runs_are_done_when_one_starts(stack: S
         "rows",
     )
     stack.kill_workers()
+
+
+def _rollup_rows(stack: Stack) -> tuple[list, list]:
+    with stack.engine.connect() as connection:
+        sickness = connection.exec_driver_sql("SELECT * FROM sickness_rollup").fetchall()
+        retention = connection.exec_driver_sql("SELECT * FROM retention_rollup").fetchall()
+    without_ids = [sorted(tuple(map(str, row[1:])) for row in rows) for rows in (sickness, retention)]
+    return without_ids[0], without_ids[1]
+
+
+def test_a_worker_killed_during_a_roll_up_refresh_leaves_figures_equal_to_a_clean_refresh(stack: Stack):
+    stack.start_worker()
+    # Any refresh the imports above queued finishes first, so the one asked for below starts from rest.
+    wait_until(
+        lambda: (
+            stack.scalar("SELECT count(*) FROM background_job WHERE status IN ('queued', 'running')") == 0
+        ),
+        300,
+        "earlier jobs to finish",
+    )
+    number = int(stack.flask("refresh-dashboards", "--queue").split()[2])
+    location = f"/api/v1/background-jobs/{number}"
+    stack.follow(0, location, lambda job: job["status"] == "running", timeout=60, user="admin")
+    stack.kill_workers()
+    assert stack.api(0, "GET", location, user="admin").json()["status"] == "running"
+
+    time.sleep(STALE_SECONDS + 1)
+    stack.start_worker()
+    job = stack.follow(1, location, lambda job: job["status"] in FINISHED, timeout=300, user="admin")
+    assert job["status"] == "succeeded", job
+    assert job["attempts"] == 2
+    after_recovery = _rollup_rows(stack)
+    stack.kill_workers()
+
+    stack.flask("refresh-dashboards")  # a clean refresh, in this process
+    assert _rollup_rows(stack) == after_recovery
+    assert after_recovery[0] and after_recovery[1]
+
+
+def test_a_worker_killed_half_way_through_bulk_issuance_issues_each_row_once(stack: Stack):
+    people = 4_000
+    stack.start_worker()
+    setup = _upload(stack, 0, "assignments", "trained.csv", _assignments_file(people, 50_000_000))
+    assert (
+        stack.follow(0, setup.headers["Location"], lambda j: j["status"] in FINISHED, 240)["status"]
+        == "succeeded"
+    )
+    lines = ["email,subject_code,level,completed_on"]
+    for n in range(people):
+        for subject in ("CSTF-FIRE", "CSTF-IG"):
+            lines.append(f"person{50_000_000 + n}@rpg.example,{subject},1,01/03/2026")
+    content = ("\n".join(lines) + "\n").encode()
+    response = stack.api(
+        1, "POST", "/api/v1/credentials/bulk-training", files={"file": ("training.csv", content, "text/csv")}
+    )
+    assert response.status_code == 202, response.text
+    location = response.headers["Location"]
+    total = 2 * people
+    stack.follow(
+        0, location, lambda job: job["status"] == "running" and job["done"] >= total // 4, timeout=300
+    )
+    stack.kill_workers()
+    killed_at = stack.api(0, "GET", location).json()
+    assert killed_at["status"] == "running" and killed_at["done"] < total, killed_at
+
+    time.sleep(STALE_SECONDS + 1)
+    stack.start_worker()
+    job = stack.follow(1, location, lambda job: job["status"] in FINISHED, timeout=300)
+    assert job["status"] == "succeeded", job
+    assert job["attempts"] == 2
+    issued = stack.scalar("SELECT count(*) FROM issued_credential WHERE bulk_upload_id IS NOT NULL")
+    per_person_and_course = stack.scalar(
+        "SELECT count(*) FROM (SELECT DISTINCT staff_member_id, title FROM issued_credential "
+        "WHERE bulk_upload_id IS NOT NULL) d"
+    )
+    status_places = stack.scalar(
+        "SELECT count(*) FROM (SELECT DISTINCT revocation_list_id, revocation_index FROM issued_credential) d"
+    )
+    assert issued == total  # nothing lost
+    assert per_person_and_course == total  # nothing issued twice
+    assert status_places == stack.scalar("SELECT count(*) FROM issued_credential")  # no place given twice
+    stack.kill_workers()
