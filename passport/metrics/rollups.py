@@ -3,7 +3,7 @@
 Days lost and available add up over months, trusts, groups and bands, so once they are counted per month
 and cell, every sickness series of the dashboard, for any trust, staff group, band and period, is a sum
 over a few thousand rows instead of a pass over every absence. The roll-up is counted from the records in
-one statement (``rollup_statement``), kept in ``sickness_rollup`` with the fingerprint of the records it
+one SELECT (``rollup_statement``), kept in ``sickness_rollup`` with the fingerprint of the records it
 came from, and used only while that fingerprint still matches and it covers the months asked about;
 otherwise the figures are counted from the records as before (``RecordSickness``). It is rebuilt with
 the usual dashboards by the refresh job that every change of the records starts (passport.metrics.refresh).
@@ -166,37 +166,53 @@ def rollup_months(session: Session) -> Period:
     return Period(anchor - ROLLUP_MONTHS + 1, max([today, *recorded]))
 
 
-def rebuild_sickness_rollup(session: Session, fingerprint: str) -> RollupState:
-    """Count the roll-up again from the records of every partner trust, in the database (INSERT ...
-    SELECT), and record which state of the records it came from. The caller commits."""
+@dataclass(frozen=True)
+class CountedRollup:
+    """A roll-up counted from the records and not yet kept: its rows, the months they cover and how long
+    counting them took. Counting only reads: on SQLite it needs no write lock (passport.metrics.refresh)."""
+
+    name: str
+    model: type[SicknessRollup] | type[RetentionRollup]
+    covered: Period
+    rows: list[dict[str, Any]]
+    seconds: float
+
+
+def count_sickness_rollup(session: Session) -> CountedRollup:
+    """Count the roll-up's cells from the records of every partner trust, in the database (one SELECT)."""
     started = time.perf_counter()
     months = rollup_months(session)
-    session.execute(delete(SicknessRollup))
-    scope = scope_for(session, None)
-    rows = rollup_statement(scope, months.first_month, months.last_month).subquery("rollup_row")
-    session.execute(
-        insert(SicknessRollup).from_select(
-            [
-                "month",
-                "trust_id",
-                "staff_group",
-                "band",
-                "reason_code",
-                "fte_days_lost_e4",
-                "fte_days_available_e4",
-            ],
-            select(
-                rows.c.month,
-                rows.c.trust,
-                rows.c.staff_group,
-                rows.c.band,
-                rows.c.reason,
-                rows.c.lost_e4,
-                rows.c.available_e4,
-            ),
-        )
-    )
-    return _record_state(session, SICKNESS_ROLLUP, fingerprint, months, started)
+    statement = rollup_statement(scope_for(session, None), months.first_month, months.last_month)
+    rows = [
+        {
+            "month": row.month,
+            "trust_id": row.trust,
+            "staff_group": row.staff_group,
+            "band": row.band,
+            "reason_code": row.reason,
+            # Sums of integers: PostgreSQL answers NUMERIC (Decimal), SQLite int.
+            "fte_days_lost_e4": int(row.lost_e4),
+            "fte_days_available_e4": int(row.available_e4),
+        }
+        for row in session.execute(statement)
+    ]
+    return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, rows, time.perf_counter() - started)
+
+
+def keep_rollup(session: Session, counted: CountedRollup, fingerprint: str) -> RollupState:
+    """Replace the kept roll-up with ``counted`` and record which state of the records it came from.
+    Writes only (a DELETE and one bulk INSERT): the caller holds the refresh lock and commits."""
+    started = time.perf_counter()
+    session.execute(delete(counted.model))
+    if counted.rows:
+        session.execute(insert(counted.model), counted.rows)
+    seconds = counted.seconds + time.perf_counter() - started
+    return _record_state(session, counted.name, fingerprint, counted.covered, seconds)
+
+
+def rebuild_sickness_rollup(session: Session, fingerprint: str) -> RollupState:
+    """Count the roll-up again from the records and keep it, in the caller's transaction."""
+    return keep_rollup(session, count_sickness_rollup(session), fingerprint)
 
 
 @dataclass(frozen=True)
@@ -317,9 +333,9 @@ def _retention_breakdowns(session: Session) -> list[tuple[Scope, bool]]:
     ]
 
 
-def rebuild_retention_rollup(session: Session, fingerprint: str) -> RollupState:
+def count_retention_rollup(session: Session) -> CountedRollup:
     """Count leavers, headcounts and stability for every month and breakdown the dashboard offers (each
-    by itself: people do not add up across cells). The caller commits."""
+    by itself: people do not add up across cells). Reads only."""
     started = time.perf_counter()
     covered = rollup_months(session)
     months = [Period(m, m) for m in range(covered.first_month, covered.last_month + 1)]
@@ -369,19 +385,23 @@ def rebuild_retention_rollup(session: Session, fingerprint: str) -> RollupState:
                 kept = row(scope, stable.keys, grouping, stable.period.last_month)
                 kept["stability_start_headcount"] = stable.start_headcount
                 kept["stability_still_in_post"] = stable.still_in_post
-    session.execute(delete(RetentionRollup))
-    if rows:
-        session.execute(insert(RetentionRollup), list(rows.values()))
-    return _record_state(session, RETENTION_ROLLUP, fingerprint, covered, started)
+    return CountedRollup(
+        RETENTION_ROLLUP, RetentionRollup, covered, list(rows.values()), time.perf_counter() - started
+    )
+
+
+def rebuild_retention_rollup(session: Session, fingerprint: str) -> RollupState:
+    """Count the retention roll-up again from the records and keep it, in the caller's transaction."""
+    return keep_rollup(session, count_retention_rollup(session), fingerprint)
 
 
 def _record_state(
-    session: Session, name: str, fingerprint: str, covered: Period, started: float
+    session: Session, name: str, fingerprint: str, covered: Period, seconds: float
 ) -> RollupState:
     state = session.get(RollupState, name) or RollupState(name=name)
     state.source_fingerprint = fingerprint
     state.first_month, state.last_month = covered.first_month, covered.last_month
-    state.build_seconds = time.perf_counter() - started
+    state.build_seconds = seconds
     state.built_at = utcnow()
     session.add(state)
     session.flush()

@@ -149,6 +149,42 @@ def _from_snapshot(kept: DashboardSnapshot, first_month: int, last_month: int) -
     return Dashboard(kept.title, Period(first_month, last_month), _charts_from_json(kept.charts))
 
 
+@dataclass(frozen=True)
+class CountedDashboard:
+    """A dashboard counted (from the roll-ups, when they are current) and not yet kept."""
+
+    key: str
+    board: Dashboard
+    seconds: float
+
+
+def count_dashboard(
+    session: Session,
+    trust: Trust | None,
+    first_month: int,
+    last_month: int,
+    *,
+    side_by_side: bool = False,
+    as_of: date | None = None,
+) -> CountedDashboard:
+    """Count one of the usual dashboards for keeping. Reads only."""
+    as_of = as_of or date.today()
+    key = snapshot_key(trust, first_month, last_month, (), (), side_by_side, as_of)
+    started = time.perf_counter()
+    board = dashboard_data(session, trust, first_month, last_month, side_by_side=side_by_side, as_of=as_of)
+    return CountedDashboard(key, board, time.perf_counter() - started)
+
+
+def _keep(session: Session, counted: CountedDashboard, fingerprint: str) -> None:
+    kept = session.get(DashboardSnapshot, counted.key) or DashboardSnapshot(key=counted.key)
+    kept.source_fingerprint, kept.title = fingerprint, counted.board.title
+    kept.charts = _charts_to_json(counted.board.charts)
+    kept.compute_seconds = counted.seconds
+    kept.computed_at = utcnow()
+    session.add(kept)
+    session.flush()
+
+
 def keep_dashboard(
     session: Session,
     trust: Trust | None,
@@ -160,19 +196,10 @@ def keep_dashboard(
     as_of: date | None = None,
 ) -> Dashboard:
     """Count a dashboard (from the roll-ups, which the caller has just rebuilt) and keep it, replacing
-    the one kept for the same question. Used by the refresh only; the caller commits."""
-    as_of = as_of or date.today()
-    key = snapshot_key(trust, first_month, last_month, (), (), side_by_side, as_of)
-    started = time.perf_counter()
-    board = dashboard_data(session, trust, first_month, last_month, side_by_side=side_by_side, as_of=as_of)
-    kept = session.get(DashboardSnapshot, key) or DashboardSnapshot(key=key)
-    kept.source_fingerprint, kept.title = fingerprint, board.title
-    kept.charts = _charts_to_json(board.charts)
-    kept.compute_seconds = time.perf_counter() - started
-    kept.computed_at = utcnow()
-    session.add(kept)
-    session.flush()
-    return board
+    the one kept for the same question. The caller commits."""
+    counted = count_dashboard(session, trust, first_month, last_month, side_by_side=side_by_side, as_of=as_of)
+    _keep(session, counted, fingerprint)
+    return counted.board
 
 
 def default_period(session: Session, trust: Trust | None, partner_trust_ids: list[int]) -> Period:
@@ -183,27 +210,50 @@ def default_period(session: Session, trust: Trust | None, partner_trust_ids: lis
     return Period(last - DEFAULT_MONTHS + 1, last)
 
 
-def refresh_usual_dashboards(session: Session) -> int:
-    """Count the roll-ups and the dashboards people open first (each trust's, and the partnership's with
-    the trusts side by side, over the usual period) from the records, replacing every kept dashboard.
-    Returns how many were counted. Writes: run by the refresh job (passport.metrics.refresh), under its
-    lock; the caller commits."""
+@dataclass(frozen=True)
+class UsualDashboards:
+    """The usual dashboards counted from one state of the records (``fingerprint``), not yet kept."""
+
+    fingerprint: str
+    boards: list[CountedDashboard]
+
+
+def count_usual_dashboards(session: Session) -> UsualDashboards:
+    """Count the dashboards people open first: each trust's, alone and with the partner trusts side by
+    side, and the partnership's with the trusts side by side, over the usual period; from the roll-ups
+    while they are current (the refresh has just kept them), else from the records. Reads only."""
+    # Read first: the figures below are of the records as they are in this transaction.
+    fingerprint = source_fingerprint(session)
     trusts = list(session.scalars(select(Trust).order_by(Trust.ods_code)))
-    if not trusts:
-        return 0
     partner_ids = [t.id for t in trusts]
+    boards = []
+    # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
+    for trust in [None, *trusts] if trusts else []:
+        period = default_period(session, trust, partner_ids)
+        first, last = period.first_month, period.last_month
+        for side_by_side in (True,) if trust is None else (False, True):
+            boards.append(count_dashboard(session, trust, first, last, side_by_side=side_by_side))
+    return UsualDashboards(fingerprint, boards)
+
+
+def keep_usual_dashboards(session: Session, counted: UsualDashboards) -> int:
+    """Replace every kept dashboard with the usual ones just counted (the others were of an earlier state
+    of the records, or an earlier day; other views are counted when asked, from the roll-ups). Writes
+    only: the caller holds the refresh lock and commits. Returns how many were kept."""
+    session.execute(delete(DashboardSnapshot))
+    for board in counted.boards:
+        _keep(session, board, counted.fingerprint)
+    return len(counted.boards)
+
+
+def refresh_usual_dashboards(session: Session) -> int:
+    """Count the roll-ups and the usual dashboards from the records and keep them, in the caller's
+    transaction, which holds the refresh lock (passport.metrics.refresh) and commits. Returns how many
+    dashboards were counted."""
+    if session.scalar(select(Trust.id).limit(1)) is None:
+        return 0
     # The roll-ups first: every dashboard below then sums them instead of reading every record.
     fingerprint = source_fingerprint(session)
     rebuild_sickness_rollup(session, fingerprint)
     rebuild_retention_rollup(session, fingerprint)
-    # Every kept dashboard is of an earlier state of the records (or an earlier day): they all go, and
-    # the usual ones are counted again below. Other views are counted when asked, from the roll-ups.
-    session.execute(delete(DashboardSnapshot))
-    # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
-    for trust in [None, *trusts]:
-        period = default_period(session, trust, partner_ids)
-        for side_by_side in (True,) if trust is None else (False, True):
-            keep_dashboard(
-                session, trust, period.first_month, period.last_month, fingerprint, side_by_side=side_by_side
-            )
-    return 1 + 2 * len(trusts)
+    return keep_usual_dashboards(session, count_usual_dashboards(session))

@@ -44,13 +44,17 @@ def refresh_after_records_changed(sender: Any, session: Session, trust_ids: list
 
 @job_kind(REFRESH_KIND)
 def run_refresh(ctx: JobContext) -> dict[str, Any]:
-    """Count the roll-ups and the usual dashboards again, in one transaction (committed by the runner
-    when this returns): a worker killed half way leaves the previous figures, and a second run after it
-    counts them all again."""
-    # Committed before the counting starts, so the job's page says what it is doing while it waits for
-    # the lock; the counting itself is one transaction, under the lock, committed by the runner.
-    ctx.progress(stage="Counting the retention and sickness figures")
-    return refresh_figures(ctx.session, f"job {ctx.job.id}", force=bool(ctx.params.get("force")))
+    """Count the roll-ups and the usual dashboards again (passport.metrics.refresh): on PostgreSQL in one
+    transaction, committed by the runner when this returns; on SQLite counted in read transactions and
+    kept in short write transactions, each committed by ``ctx.progress`` (the last by the runner). A
+    worker killed half way leaves figures that are either the previous ones or marked as not matching the
+    records, and a second run after it counts them all again."""
+    return refresh_figures(
+        ctx.session,
+        f"job {ctx.job.id}",
+        force=bool(ctx.params.get("force")),
+        save=lambda stage: ctx.progress(stage=stage),
+    )
 
 
 @periodic("refresh-metrics", every_minutes=CHECK_EVERY_MINUTES)
