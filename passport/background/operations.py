@@ -184,12 +184,17 @@ def owns(session: Session, job_id: int, attempt: int) -> bool:
     return row is not None and row.status == RUNNING and row.attempts == attempt
 
 
-def heartbeat(session: Session, job_id: int, attempt: int) -> None:
-    session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status == RUNNING, Job.attempts == attempt)
-        .values(heartbeat_at=utcnow())
-        .execution_options(synchronize_session=False)
+def heartbeat(session: Session, job_id: int, attempt: int) -> bool:
+    """Beat the job's heartbeat if ``attempt`` still owns it; say whether it does. A write first, so on
+    SQLite the transaction takes the write lock before it reads anything more."""
+    return (
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == RUNNING, Job.attempts == attempt)
+            .values(heartbeat_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
     )
 
 

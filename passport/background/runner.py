@@ -47,7 +47,7 @@ class JobContext:
 
     def progress(self, done: int | None = None, total: int | None = None, stage: str | None = None) -> None:
         """Record how far the job has got and commit it with the work done so far."""
-        if not operations.owns(self.session, self.job.id, self.attempt):
+        if not operations.heartbeat(self.session, self.job.id, self.attempt):
             self.session.rollback()
             raise Superseded()
         operations.record_progress(self.job, done=done, total=total, stage=stage)
@@ -108,7 +108,7 @@ def run_job(app: Flask, job_id: int) -> None:
             if kind is None:
                 raise JobFailed(f"This service does not know how to run a job of kind {job.kind!r}.")
             result = kind.handler(JobContext(session, job, app, attempt))
-            if not operations.owns(session, job_id, attempt):
+            if not operations.heartbeat(session, job_id, attempt):
                 raise Superseded()
             operations.succeed(job, result)
             session.commit()

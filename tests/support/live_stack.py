@@ -101,11 +101,13 @@ class Stack:
         headers = {"Authorization": f"Bearer {self.tokens[user]}", "Accept": "application/json"}
         return requests.request(method, self.web[instance] + path, headers=headers, timeout=30, **kwargs)
 
-    def follow(self, instance: int, location: str, until: Callable[[dict], bool], timeout: float) -> dict:
-        """Poll a job at ``location`` through web instance ``instance`` until ``until(job)``."""
+    def follow(
+        self, instance: int, location: str, until: Callable[[dict], bool], timeout: float, user: str = "hr"
+    ) -> dict:
+        """Poll a job at ``location`` through web instance ``instance`` (as ``user``) until ``until(job)``."""
 
         def poll() -> dict | None:
-            job = self.api(instance, "GET", location).json()
+            job = self.api(instance, "GET", location, user=user).json()
             return job if until(job) else None
 
         return wait_until(poll, timeout, f"job at {location} to reach the expected state", every=0.3)
