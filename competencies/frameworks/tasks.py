@@ -16,11 +16,5 @@ def import_large_case_package(ctx: JobContext) -> dict[str, Any]:
     # Committed before the import starts (nothing of the import yet): the page shows the job is working.
     ctx.progress(done=0, total=1, stage="Checking and importing the package")
     version = import_for_job(ctx.session, ctx.job, content)
-    ctx.job.result_url = _path(ctx, "frameworks.version", version_id=version.identifier)
+    ctx.show_result_at("frameworks.version", version_id=version.identifier)
     return import_result(ctx.session, version)
-
-
-def _path(ctx: JobContext, endpoint: str, **values: Any) -> str:
-    """A page's path, built without a request (a worker has none)."""
-    root = ctx.app.config.get("APPLICATION_ROOT") or "/"
-    return ctx.app.url_map.bind("localhost", script_name=root).build(endpoint, values)

@@ -53,6 +53,12 @@ class JobContext:
         operations.record_progress(self.job, done=done, total=total, stage=stage)
         self.session.commit()
 
+    def show_result_at(self, endpoint: str, **values: Any) -> None:
+        """Link the job's page to where its outcome is shown (a path built without a request: a worker
+        has none)."""
+        root = self.app.config.get("APPLICATION_ROOT") or "/"
+        self.job.result_url = self.app.url_map.bind("localhost", script_name=root).build(endpoint, values)
+
     def file_content(self) -> tuple[str, bytes]:
         stored = operations.job_file(self.session, self.job)
         return stored.filename, stored.content

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-
 from passport.auth.models import UserAccount
 from passport.auth.policy import Action, allows
 from passport.background.registry import job_kind
@@ -19,12 +17,6 @@ from passport.credentials.issuance import resign_status_list, status_list_ids
 from passport.credentials.keys import RESIGN_JOB_KIND, signer_for
 from passport.errors import InvalidInput
 from passport.trusts.models import Trust
-
-
-def _page_path(app: Flask, endpoint: str, **values: Any) -> str:
-    """A page's path, built without a request (the job runs in a worker)."""
-    adapter = app.url_map.bind("localhost", script_name=app.config.get("APPLICATION_ROOT") or "/")
-    return adapter.build(endpoint, values)
 
 
 def _trust_of(ctx: JobContext) -> Trust:
@@ -49,7 +41,7 @@ def issue_training_upload(ctx: JobContext) -> dict[str, Any]:
     except InvalidInput as error:
         raise JobFailed(error.message) from None
     total = len(rows)
-    job.result_url = _page_path(ctx.app, "credentials.bulk_training_result", job_id=job.id)
+    ctx.show_result_at("credentials.bulk_training_result", job_id=job.id)
     # Lines issued by an earlier run of this job that did not finish stand as they are.
     done_lines = bulk.issued_lines(session, upload_id)
     to_check = [row for row in rows if row.line not in done_lines]

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-
 from passport.auth.models import UserAccount
 from passport.background.registry import job_kind
 from passport.background.runner import JobContext, JobFailed
@@ -37,12 +35,6 @@ def _stage(step_stage: str) -> str:
     if step_stage == APPLYING_STAGE:
         return "Saving the rows"
     return "Finishing"
-
-
-def _path_for(app: Flask, endpoint: str, **values: Any) -> str:
-    """A URL path built without a request: workers have none (and no SERVER_NAME is needed)."""
-    adapter = app.url_map.bind("localhost", script_name=app.config.get("APPLICATION_ROOT") or "/")
-    return adapter.build(endpoint, values)
 
 
 def _actor(ctx: JobContext) -> Actor:
@@ -88,7 +80,7 @@ def run_esr_import(ctx: JobContext) -> dict[str, Any]:
         # After the last commit of the import's rows; sent again if a re-run finds the run finished
         # (a listener queues follow-up work, which does no harm twice).
         records_changed.send(ctx.app, session=ctx.session, trust_ids=changed_trusts)
-    ctx.job.result_url = _path_for(ctx.app, "workforce.import_result", run_id=run.id)
+    ctx.show_result_at("workforce.import_result", run_id=run.id)
     return {
         "run_id": run.id,
         "status": run.status,
