@@ -9,6 +9,7 @@ Two web instances (gunicorn with ``gunicorn.conf.py``) on two ports and backgrou
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -24,11 +25,10 @@ def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
             item.add_marker(pytest.mark.integration)
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
-    with live_stack(
-        tmp_path_factory.mktemp("integration"), PASSPORT_JOB_STALE_SECONDS=str(STALE_SECONDS)
-    ) as stack:
+@contextmanager
+def prepared_stack(folder) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    """Two trusts, HR of RPG and an admin with API tokens, and two web instances; no worker yet."""
+    with live_stack(folder, PASSPORT_JOB_STALE_SECONDS=str(STALE_SECONDS)) as stack:
         for code, title in (("RPG", "Oxleas NHS Foundation Trust"), ("RV5", "South London and Maudsley")):
             stack.flask("create-trust", code, title)
         stack.flask(
@@ -47,6 +47,19 @@ def stack(tmp_path_factory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
         )
         stack.add_tokens({"hr": "hr@rpg.example", "admin": "admin@partnership.example"})
         stack.start_web(2)
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    with prepared_stack(tmp_path_factory.mktemp("integration")) as stack:
+        yield stack
+
+
+@pytest.fixture
+def fresh_stack(tmp_path) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    """A stack of its own, for a test that needs a database holding only what it puts there."""
+    with prepared_stack(tmp_path) as stack:
         yield stack
 
 
