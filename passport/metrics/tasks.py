@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,8 @@ REFRESH_ON_CHANGE = "PASSPORT_METRICS_REFRESH_ON_CHANGE"
 def refresh_after_records_changed(sender: Any, session: Session, trust_ids: list[int], **_: Any) -> None:
     """Start a refresh in the transaction of the change (queued when it commits), unless one is already
     waiting to start."""
-    if not current_app.config.get(REFRESH_ON_CHANGE, True):
+    # Outside an app (a script over the models) there is no queue to start work on.
+    if not has_app_context() or not current_app.config.get(REFRESH_ON_CHANGE, True):
         return
     request_refresh(session, reason="records changed", trust_ids=list(trust_ids or []))
 

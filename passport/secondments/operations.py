@@ -36,6 +36,7 @@ from passport.secondments.models import Secondment, SecondmentStep
 from passport.secondments.state import Party, Refused, Snapshot, Status, Step, WrongParty, decide
 from passport.trusts.models import StaffMember, Trust
 from passport.workforce.models import Assignment
+from passport.workforce.signals import announce_records_changed
 
 FULL_TIME_HOURS = Decimal("37.5")
 MAX_NOTE = 2000
@@ -319,6 +320,7 @@ def _start_host_assignment(session: Session, secondment: Secondment) -> Assignme
     session.add(assignment)
     session.flush()
     secondment.host_assignment_id = assignment.id
+    announce_records_changed(session, [assignment.trust_id])
     return assignment
 
 
@@ -329,6 +331,7 @@ def _end_host_assignment(session: Session, secondment: Secondment, last_day: dat
     if assignment is not None:
         assignment.end_date = last_day  # an end, not a leaver: no leaving reason
         assignment.leaving_reason = None
+        announce_records_changed(session, [assignment.trust_id])
 
 
 def _activate(session: Session, secondment: Secondment, today: date) -> None:

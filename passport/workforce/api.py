@@ -37,7 +37,6 @@ from passport.workforce.schemas import (
     absence_json,
     import_run_json,
 )
-from passport.workforce.signals import records_changed
 from passport.workforce.uploads import read_upload, start_import_job
 
 
@@ -62,11 +61,6 @@ blueprint = _WorkforceBlueprint(
 
 def _user() -> UserAccount:
     return current_user._get_current_object()
-
-
-def _records_changed(trust_id: int) -> None:
-    """Listeners queue their work for when this request's transaction commits (passport.db)."""
-    records_changed.send(current_app._get_current_object(), session=get_session(), trust_ids=[trust_id])
 
 
 def is_partnership_wide(user: UserAccount, action: Action) -> bool:
@@ -256,7 +250,6 @@ class StaffAbsences(MethodView):
             reason_code=payload["reason_code"],
             related_reason=payload["related_reason"],
         )
-        _records_changed(absence.trust_id)
         return absence_json(absence, show_reason=allows(user, Action.VIEW_SICKNESS_DETAIL, absence.trust_id))
 
 
@@ -272,7 +265,6 @@ class AbsenceById(MethodView):
         user, session = _user(), get_session()
         absence = operations.get_absence(session, user, absence_id, Action.RECORD_WORKFORCE)
         operations.end_absence(session, user, absence, last_day=payload["last_day"])
-        _records_changed(absence.trust_id)
         return absence_json(absence, show_reason=allows(user, Action.VIEW_SICKNESS_DETAIL, absence.trust_id))
 
 
@@ -290,5 +282,4 @@ class AssignmentLeaver(MethodView):
         operations.record_leaver(
             session, user, assignment, end_date=payload["end_date"], leaving_reason=payload["leaving_reason"]
         )
-        _records_changed(assignment.trust_id)
         return assignment

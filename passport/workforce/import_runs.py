@@ -220,12 +220,7 @@ def _audit(session: Session, run: ImportRun, actor: Actor) -> None:
         details={
             "filename": run.filename,
             "sha256": run.sha256,
-            "status": run.status,
-            "rows_read": run.rows_read,
-            "added": run.added,
-            "updated": run.updated,
-            "unchanged": run.unchanged,
-            "rejected": run.rejected,
+            **run.counts,
             "partial": bool((run.report or {}).get("partial")),
         },
     )

@@ -115,3 +115,15 @@ class ImportRun(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        """Where the run stands, as its audit event and its job's result tell it."""
+        return {
+            "status": self.status,
+            "rows_read": self.rows_read,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }

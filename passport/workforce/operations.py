@@ -29,6 +29,7 @@ from passport.reference.workforce import (
 from passport.trusts.models import StaffMember
 from passport.workforce.importing import absence_outside_assignment
 from passport.workforce.models import Absence, Assignment
+from passport.workforce.signals import announce_records_changed
 
 SICKNESS = "SICKNESS"
 BRADFORD_WINDOW_DAYS = 52 * 7  # a rolling 52 weeks, ending on the day asked about
@@ -374,6 +375,7 @@ def record_absence(
         trust_id=assignment.trust_id,
         details={"assignment_number": assignment.assignment_number, "category": category},
     )
+    announce_records_changed(session, [assignment.trust_id])
     return absence
 
 
@@ -405,6 +407,7 @@ def end_absence(session: Session, user: UserAccount, absence: Absence, *, last_d
         trust_id=absence.trust_id,
         details={"last_day": last_day.isoformat()},
     )
+    announce_records_changed(session, [absence.trust_id])
     return absence
 
 
@@ -463,4 +466,5 @@ def record_leaver(
             "leaving_reason": reason.code,
         },
     )
+    announce_records_changed(session, [assignment.trust_id])
     return assignment

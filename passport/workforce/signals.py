@@ -1,13 +1,27 @@
 """The moments of workforce records that other features react to (blinker signals, as Flask uses).
 
-``records_changed`` is sent after a change to assignments or absences has been committed (an import's
-last chunk, a form, an API call), with ``session`` (to start follow-up work in) and ``trust_ids`` (the
-trusts whose records changed). The metrics listen, to bring their roll-ups up to date.
+``records_changed`` is sent by the operations that change assignments or absences (a form, an API
+call, an import's last chunk, a secondment starting or ending), with ``session`` (the transaction of
+the change, to start follow-up work in) and ``trust_ids`` (the trusts whose records changed). The
+metrics listen, to bring their roll-ups up to date; listeners queue work for when that transaction
+commits, so sending before the commit is safe.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from blinker import Namespace
+from sqlalchemy.orm import Session
 
 _signals = Namespace()
 records_changed = _signals.signal("workforce-records-changed")
+
+SENDER = "passport.workforce"
+
+
+def announce_records_changed(session: Session, trust_ids: Iterable[int]) -> None:
+    """Tell the listeners that these trusts' records change in this session's transaction."""
+    changed = sorted({trust_id for trust_id in trust_ids if trust_id is not None})
+    if changed:
+        records_changed.send(SENDER, session=session, trust_ids=changed)

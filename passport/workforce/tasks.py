@@ -23,7 +23,7 @@ from passport.workforce.import_runs import (
     import_steps,
 )
 from passport.workforce.models import ImportRun
-from passport.workforce.signals import records_changed
+from passport.workforce.signals import announce_records_changed
 
 ESR_IMPORT = "esr_import"
 
@@ -79,14 +79,6 @@ def run_esr_import(ctx: JobContext) -> dict[str, Any]:
     if run.status == IMPORTED and (run.added or run.updated):
         # After the last commit of the import's rows; sent again if a re-run finds the run finished
         # (a listener queues follow-up work, which does no harm twice).
-        records_changed.send(ctx.app, session=ctx.session, trust_ids=changed_trusts)
+        announce_records_changed(ctx.session, changed_trusts)
     ctx.show_result_at("workforce.import_result", run_id=run.id)
-    return {
-        "run_id": run.id,
-        "status": run.status,
-        "rows_read": run.rows_read,
-        "added": run.added,
-        "updated": run.updated,
-        "unchanged": run.unchanged,
-        "rejected": run.rejected,
-    }
+    return {"run_id": run.id, **run.counts}

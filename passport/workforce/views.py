@@ -20,7 +20,6 @@ from passport.workforce.api import get_import_run, import_limits
 from passport.workforce.forms import AbsenceForm, EndAbsenceForm, ImportForm, LeaverForm, StaffFilterForm
 from passport.workforce.models import ImportRun
 from passport.workforce.schemas import import_run_json
-from passport.workforce.signals import records_changed
 from passport.workforce.tasks import ESR_IMPORT
 from passport.workforce.uploads import read_upload, start_import_job
 
@@ -88,12 +87,6 @@ def person(staff_id: int):  # type: ignore[no-untyped-def]
     return render_template("workforce/person.html", record=record)
 
 
-def _records_changed(trust_id: int) -> None:
-    """Tell the listeners (the metrics) that this request changes a trust's records; they queue their
-    work for when the request's transaction commits, so sending before the commit is safe."""
-    records_changed.send(current_app._get_current_object(), session=get_session(), trust_ids=[trust_id])
-
-
 def _form_page(template: str, form, status_ok: int = 200, **context):  # type: ignore[no-untyped-def]
     status = 422 if form.errors or getattr(form, "form_errors", None) else status_ok
     return render_template(template, form=form, **context), status
@@ -120,7 +113,6 @@ def record_absence(assignment_id: int):  # type: ignore[no-untyped-def]
         except DomainError as error:
             attach_domain_error(form, error)
         else:
-            _records_changed(assignment.trust_id)
             flash("Absence recorded.", "success")
             return redirect(url_for("workforce.person", staff_id=assignment.staff_member_id))
     return _form_page("workforce/absence_form.html", form, assignment=assignment)
@@ -138,7 +130,6 @@ def end_absence(absence_id: int):  # type: ignore[no-untyped-def]
         except DomainError as error:
             attach_domain_error(form, error)
         else:
-            _records_changed(absence.trust_id)
             flash("Absence ended.", "success")
             return redirect(url_for("workforce.person", staff_id=absence.assignment.staff_member_id))
     return _form_page("workforce/end_absence_form.html", form, absence=absence)
@@ -162,7 +153,6 @@ def record_leaver(assignment_id: int):  # type: ignore[no-untyped-def]
         except DomainError as error:
             attach_domain_error(form, error)
         else:
-            _records_changed(assignment.trust_id)
             flash(f"Leaver recorded on assignment {assignment.assignment_number}.", "success")
             return redirect(url_for("workforce.person", staff_id=assignment.staff_member_id))
     return _form_page("workforce/leaver_form.html", form, assignment=assignment)

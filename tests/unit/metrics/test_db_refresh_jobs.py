@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from passport.auth.models import Role
 from passport.background.models import FAILED, SUCCEEDED, Job
 from passport.background.operations import exclusive
 from passport.metrics import refresh, rollups, snapshots
@@ -25,8 +26,9 @@ from passport.metrics.refresh import (
     request_refresh,
 )
 from passport.metrics.tasks import REFRESH_ON_CHANGE
+from passport.workforce import operations
 from passport.workforce.signals import records_changed
-from tests.support.factories import StaffMemberFactory
+from tests.support.factories import StaffMemberFactory, user_with_role
 from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
 
 
@@ -114,6 +116,39 @@ def test_a_change_of_the_records_starts_a_refresh_that_gives_a_full_recount(
     april = next(r for r in shown.board.charts["sickness-trend"].rows if r["month"] == "2024-04")
     assert str(april["rate_percent"]) == "2.00"  # 12 FTE days lost of 20 x 30
     assert shown.board.charts == _recount_from_records(session, rpg, period).charts
+
+
+def test_each_change_made_by_hand_asks_for_a_refresh_of_its_trust(
+    app, session, demo_trusts, world, refresh_on_change
+):
+    """The workforce operations announce their own changes, whichever page, API or command calls them."""
+    rpg, _ = demo_trusts
+    heard: list[tuple[object, list[int]]] = []
+
+    def listener(sender, session, trust_ids):  # type: ignore[no-untyped-def]
+        heard.append((sender, list(trust_ids)))
+
+    hr = user_with_role(Role.HR, rpg)
+    records_changed.connect(listener)
+    try:
+        with app.app_context():
+            absence = operations.record_absence(
+                session,
+                hr,
+                world[2],
+                first_day=date(2024, 5, 1),
+                last_day=None,
+                category="SICKNESS",
+                reason_code="S13",
+            )
+            operations.end_absence(session, hr, absence, last_day=date(2024, 5, 3))
+            operations.record_leaver(
+                session, hr, world[3], end_date=date(2024, 6, 30), leaving_reason="VR_RELOCATION"
+            )
+    finally:
+        records_changed.disconnect(listener)
+    assert heard == [("passport.workforce", [rpg.id])] * 3
+    assert len(_refresh_jobs(session)) == 1  # the first queued a refresh; the others found it waiting
 
 
 def test_changes_start_nothing_when_switched_off(app, session, demo_trusts, world, monkeypatch):

@@ -16,6 +16,7 @@ from passport.secondments import operations
 from passport.secondments.models import Notification, OutboxEmail, Secondment, SecondmentStep
 from passport.secondments.state import Step
 from passport.workforce.models import Assignment
+from passport.workforce.signals import records_changed
 from tests.support.credential_factories import issue
 from tests.support.factories import UserFactory
 from tests.support.job_factories import make_job
@@ -420,3 +421,20 @@ def test_propose_and_activate_are_not_steps_by_hand(session, world):
     for which in (Step.PROPOSE, Step.ACTIVATE):
         with pytest.raises(DomainError):
             step(session, world, secondment, which, world.host_hr)
+
+
+def test_starting_and_ending_tell_the_metrics_the_host_records_changed(session, world):
+    heard: list[list[int]] = []
+
+    def listener(_sender, session, trust_ids):  # type: ignore[no-untyped-def]
+        heard.append(list(trust_ids))
+
+    secondment = agreed(session, world)
+    records_changed.connect(listener)
+    try:
+        operations.activate_due_secondments(session, secondment.start_date)
+        operations.activate_due_secondments(session, secondment.start_date)  # again: nothing changes
+        operations.activate_due_secondments(session, secondment.end_date + timedelta(days=1))
+    finally:
+        records_changed.disconnect(listener)
+    assert heard == [[world.host.id], [world.host.id]]
