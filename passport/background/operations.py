@@ -171,9 +171,21 @@ def fail(session: Session, job_id: int, reason: str) -> None:
 
 def retry_later(session: Session, job: Job, reason: str, delay_seconds: float) -> None:
     """Put a job that met a transient error back on the queue after ``delay_seconds``."""
-    job.status = QUEUED
+    _queue_again(session, job, "Waiting to try again", delay_seconds)
     job.error = reason
-    job.stage = "Waiting to try again"
+
+
+def postpone(session: Session, job: Job, stage: str, delay_seconds: float) -> None:
+    """Put a job that cannot start yet (another holds what it needs) back on the queue after
+    ``delay_seconds``, its worker thread free meanwhile; the wait does not use up an attempt."""
+    _queue_again(session, job, stage, delay_seconds)
+    job.attempts = max(0, job.attempts - 1)
+    job.error = None
+
+
+def _queue_again(session: Session, job: Job, stage: str, delay_seconds: float) -> None:
+    job.status = QUEUED
+    job.stage = stage[:120]
     job.queued_at = utcnow()
     queue_after_commit(session, job.id, delay_seconds)
 
@@ -241,6 +253,20 @@ def delete_finished_jobs(session: Session, older_than: datetime) -> int:
     return session.execute(
         delete(Job).where(Job.id.in_(finished)).execution_options(synchronize_session=False)
     ).rowcount
+
+
+def take_lock_if_free(session: Session, name: str, holder: str) -> bool:
+    """Take the lock ``name`` for this transaction if nobody holds it, and say whether it was taken, without
+    waiting on PostgreSQL. On SQLite, whose holders keep the lock only for brief writes, this waits its
+    turn (the busy timeout) as ``exclusive`` does, and answers True."""
+    if session.get_bind().dialect.name == "postgresql":
+        return bool(
+            session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
+            )
+        )
+    with exclusive(session, name, holder):
+        return True
 
 
 @contextmanager

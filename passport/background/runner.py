@@ -29,6 +29,15 @@ class JobFailed(Exception):
     this message, shown on its page, and what it had not committed is undone."""
 
 
+class RunLater(Exception):
+    """The job cannot start yet (another holds what it needs): it goes back on the queue for
+    ``delay_seconds`` and gives its worker thread back meanwhile, instead of waiting in it."""
+
+    def __init__(self, stage: str, delay_seconds: float):
+        super().__init__(stage)
+        self.stage, self.delay_seconds = stage, delay_seconds
+
+
 class Superseded(Exception):
     """The sweeper gave this job to another worker (this one was taken for dead): stop, keep nothing."""
 
@@ -121,6 +130,12 @@ def run_job(app: Flask, job_id: int) -> None:
         except Superseded:
             session.rollback()
             log.warning("job %s attempt %s was given to another worker; this run stopped", job_id, attempt)
+        except RunLater as later:
+            session.rollback()
+            job = session.get(Job, job_id, populate_existing=True)
+            if job is not None and operations.owns(session, job_id, attempt):
+                operations.postpone(session, job, later.stage, later.delay_seconds)
+            session.commit()
         except JobFailed as error:
             session.rollback()
             if operations.owns(session, job_id, attempt):

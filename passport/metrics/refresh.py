@@ -28,7 +28,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from passport.background.models import QUEUED, RUNNING, Job
-from passport.background.operations import exclusive, start_job
+from passport.background.operations import exclusive, start_job, take_lock_if_free
+from passport.background.runner import RunLater
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot, RollupState
 from passport.metrics.rollups import (
@@ -42,6 +43,8 @@ from passport.metrics.snapshots import count_usual_dashboards, keep_usual_dashbo
 from passport.trusts.models import Trust
 
 REFRESH_KIND = "metrics_refresh"
+# How long a refresh that found another under way steps back before it looks again.
+WAIT_FOR_REFRESH_SECONDS = 15
 # Every refresh is of the partnership's roll-ups (see above), so there is one scope, and one lock.
 PARTNERSHIP_SCOPE = "partnership"
 
@@ -159,9 +162,13 @@ def refresh_figures(
     if save is not None and session.get_bind().dialect.name == "sqlite":
         return _refresh_in_phases(session, holder, force, save)
     if save is not None:
-        # Saved before the counting starts, so the job's page says what it is doing while it waits for
-        # the lock; the counting itself is one transaction, under the lock, committed by the caller.
+        # Saved before the counting starts, so the job's page says what it is doing; the counting itself
+        # is one transaction, under the lock, committed by the caller.
         save("Counting the retention and sickness figures")
+        # A refresh under way may take minutes on a large partnership: rather than hold a worker thread
+        # waiting for it, this one steps back and starts after it (seeing every change it missed).
+        if not take_lock_if_free(session, refresh_lock_name(), holder):
+            raise RunLater("Waiting for the refresh under way to finish", WAIT_FOR_REFRESH_SECONDS)
     _wait_for_other_writers(session)
     with exclusive(session, refresh_lock_name(), holder):
         if not force and figures_state(session).current:

@@ -13,17 +13,21 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from passport.auth.models import Role
-from passport.background.models import FAILED, SUCCEEDED, Job
+from passport.background import queue as background_queue
+from passport.background.models import FAILED, QUEUED, SUCCEEDED, Job
 from passport.background.operations import exclusive
+from passport.background.runner import run_job
 from passport.metrics import refresh, rollups, snapshots
 from passport.metrics.dashboard import dashboard_data
 from passport.metrics.models import DashboardSnapshot, RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.refresh import (
     REFRESH_KIND,
+    WAIT_FOR_REFRESH_SECONDS,
     figures_state,
     refresh_figures,
     refresh_lock_name,
     request_refresh,
+    start_refresh,
 )
 from passport.metrics.tasks import REFRESH_ON_CHANGE
 from passport.workforce import operations
@@ -267,3 +271,29 @@ def test_two_refreshes_never_overlap(engine):
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM background_lock"))
     assert committed_at and finished_at > committed_at[0]
+
+
+def test_a_refresh_job_finding_another_under_way_steps_back_and_frees_its_worker_thread(
+    app, session, engine, demo_trusts, world, monkeypatch
+):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's refreshes hold the lock only for brief writes: one there waits its turn")
+    queued: list[tuple[int, float]] = []
+    monkeypatch.setattr(
+        background_queue, "enqueue", lambda _app, job_id, delay=0: queued.append((job_id, delay))
+    )
+    with app.app_context():
+        job = start_refresh(session, reason="records changed")
+        session.commit()
+        with Session(engine) as other, exclusive(other, refresh_lock_name(), "a refresh under way"):
+            # The other holds the lock until this returns: a run that waited for it would never return.
+            run_job(app, job.id)
+            other.rollback()
+        job = session.get(Job, job.id, populate_existing=True)
+        assert (job.status, job.attempts, job.error) == (QUEUED, 0, None)
+        assert job.stage == "Waiting for the refresh under way to finish"
+        assert queued[-1] == (job.id, WAIT_FOR_REFRESH_SECONDS)
+        run_job(app, job.id)  # the other has finished: this one counts
+    job = session.get(Job, job.id, populate_existing=True)
+    assert (job.status, job.attempts) == (SUCCEEDED, 1)
+    assert figures_state(session).current
