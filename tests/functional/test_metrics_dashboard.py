@@ -11,6 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import plotly.graph_objects as go
 import pytest
 from sqlalchemy import func, select
 
@@ -90,6 +91,20 @@ def test_director_sees_charts_tables_and_benchmark(client, world, demo_trusts):
     assert 'id="sickness-trend-table"' in page and "<caption" in page
     assert 'id="partner-trusts-chart"' in page  # directors see the partner trusts side by side
     assert "<script>" not in page  # no inline script: the CSP would refuse it
+
+
+def test_every_chart_is_a_figure_plotly_accepts(client, world, demo_trusts):
+    """The figures are written as plain JSON (charts.figure); plotly's own classes check every property
+    and value of each, and refuse any plotly.js would not know."""
+    sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
+    page = client.get("/metrics?from_month=2024-03&to_month=2024-04").get_data(as_text=True)
+    names = re.findall(r'id="([a-z-]+)-chart" data-figure=', page)
+    assert {"sickness-trend", "retention-trend", "absence-reasons", "partner-trusts"} <= set(names)
+    for name in names:
+        figure = _figure(page, name)
+        checked = go.Figure(figure)  # raises ValueError on anything plotly does not accept
+        assert len(checked.data) == len(figure["data"]) >= 1, name
+        assert checked.layout.title.text == figure["layout"]["title"]["text"], name
 
 
 def test_chart_csv_is_exactly_the_table(client, world, demo_trusts):

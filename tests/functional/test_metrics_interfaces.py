@@ -23,6 +23,13 @@ APRIL = PUBLISHED / "nhs_sickness_absence_2024-04.csv"
 
 
 @pytest.fixture
+def published_april() -> Path:
+    """The real published April 2024 figures: a test needing them fails (never skips) without them."""
+    assert APRIL.exists(), f"{APRIL} is missing: these tests need ../shared/data"
+    return APRIL
+
+
+@pytest.fixture
 def records(session, demo_trusts):  # type: ignore[no-untyped-def]
     """Twelve full-time nurses at RPG from April 2024 (360 FTE days in April); one off sick 2-3 April.
     One at RV5, off sick 1-10 April."""
@@ -165,7 +172,7 @@ def _published_count(session) -> int:  # type: ignore[no-untyped-def]
     return session.scalar(select(func.count()).select_from(PublishedSickness))
 
 
-@pytest.mark.skipif(not APRIL.exists(), reason="the shared published figures are not here")
+@pytest.mark.usefixtures("published_april")
 def test_import_published_sickness_twice_is_harmless(app, session):
     first = _run(app, "import-published-sickness", str(APRIL))
     assert first.exit_code == 0, first.output
@@ -189,7 +196,7 @@ def test_import_published_sickness_twice_is_harmless(app, session):
         (lambda text: text.replace("6113.03626", "lots", 1), "lots is not a number"),
     ],
 )
-@pytest.mark.skipif(not APRIL.exists(), reason="the shared published figures are not here")
+@pytest.mark.usefixtures("published_april")
 def test_bad_published_file_writes_nothing(app, session, tmp_path, mangle, message):
     bad = tmp_path / "bad.csv"
     bad.write_text(mangle(APRIL.read_text(encoding="utf-8")), encoding="utf-8")
@@ -201,7 +208,7 @@ def test_bad_published_file_writes_nothing(app, session, tmp_path, mangle, messa
     assert _published_count(session) == 0
 
 
-@pytest.mark.skipif(not APRIL.exists(), reason="the shared published figures are not here")
+@pytest.mark.usefixtures("published_april")
 def test_admin_upload_page(client, session):
     _signed_in(client, Role.ADMIN, None)
     bad = APRIL.read_bytes().replace(b"6113.03626", b"n/a", 1)
