@@ -15,7 +15,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On a deploy or a scale-down, requests in flight get this long to finish after SIGTERM.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
-keepalive = 5
+# Longer than the idle timeout of the proxy in front (nginx keeps upstream connections 60 s): the proxy,
+# not gunicorn, then closes an idle connection, and never races a request it is sending on it (a
+# "connection reset"). Idle connections cost gthread a socket in its poller, not a thread.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 # Recycle a process now and then, so a slow leak never grows for ever; jitter keeps them apart.
 max_requests = 5000
 max_requests_jitter = 500

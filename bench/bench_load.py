@@ -29,11 +29,13 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from tests.support.esr_csv import ASSIGNMENT_HEADER, assignment, csv_bytes  # noqa: E402
 from tests.support.live_stack import DEMO_PASSWORD, Stack, live_stack  # noqa: E402
@@ -47,13 +49,22 @@ CREDENTIAL_BOX = re.compile(
 
 
 class Recorder:
-    def __init__(self) -> None:
+    def __init__(self, people: int) -> None:
+        # Everyone signs in first (hashing 40 passwords at once is not a page view), then all start.
+        self.gate = threading.Barrier(people + 1)
         self.lock = threading.Lock()
         self.timings: dict[str, list[float]] = defaultdict(list)
         self.errors: list[str] = []
         self.limited = 0
         self.shares_made: list[str] = []
         self.uploads: list[tuple[str, int, str]] = []  # (job location, rows, assignment prefix)
+        self.began = time.perf_counter()
+        self.page_views: list[tuple[float, float]] = []  # (seconds since the start, seconds taken)
+
+    def start_together(self, seconds: float) -> float:
+        """Wait until everyone is signed in; answer when this person's ``seconds`` are up."""
+        self.gate.wait(120)
+        return time.monotonic() + seconds
 
     def timed(self, kind: str, call, *args, **kwargs):  # type: ignore[no-untyped-def]
         """``call(*args, **kwargs)``, timed and its answer counted under ``kind``."""
@@ -67,6 +78,8 @@ class Recorder:
         elapsed = time.perf_counter() - started
         with self.lock:
             self.timings[kind].append(elapsed)
+            if "upload" not in kind:
+                self.page_views.append((started - self.began, elapsed))
             if response.status_code == 429:
                 self.limited += 1
             elif response.status_code >= 400:
@@ -93,8 +106,9 @@ def signed_in(base: str, email: str) -> requests.Session:
     return browser
 
 
-def nurse(stack: Stack, rec: Recorder, email: str, stop: float, rng: random.Random) -> None:
+def nurse(stack: Stack, rec: Recorder, email: str, seconds: float, rng: random.Random) -> None:
     browsers = [signed_in(base, email) for base in stack.web]
+    stop = rec.start_together(seconds)
     turn = 0
     while time.monotonic() < stop:
         base, browser = stack.web[turn % 2], browsers[turn % 2]
@@ -118,12 +132,13 @@ def hr(
     stack: Stack,
     rec: Recorder,
     email: str,
-    stop: float,
+    seconds: float,
     rng: random.Random,
     upload: bytes | None,
     prefix: str,
 ) -> None:
     browsers = [signed_in(base, email) for base in stack.web]
+    stop = rec.start_together(seconds)
     turn = 0
     while time.monotonic() < stop:
         base, browser = stack.web[turn % 2], browsers[turn % 2]
@@ -149,8 +164,9 @@ def hr(
         time.sleep(rng.uniform(0.3, 1.5))
 
 
-def director(stack: Stack, rec: Recorder, email: str, stop: float, rng: random.Random) -> None:
+def director(stack: Stack, rec: Recorder, email: str, seconds: float, rng: random.Random) -> None:
     browsers = [signed_in(base, email) for base in stack.web]
+    stop = rec.start_together(seconds)
     turn = 0
     while time.monotonic() < stop:
         base, browser = stack.web[turn % 2], browsers[turn % 2]
@@ -170,6 +186,74 @@ def upload_file(rows: int, first_number: int, org: str, prefix: str) -> bytes:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def print_timeline(rec: Recorder, killed_at: float, restarted_at: float, window: float = 5.0) -> None:
+    """Page views (all kinds) by the time they started, to see what the slow ones coincide with."""
+    print("\n| from s | page views | p50 ms | p99 ms | over 300 ms | what happened |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    windows: dict[int, list[float]] = defaultdict(list)
+    for at, took in rec.page_views:
+        windows[int(at // window)].append(took)
+    for index in sorted(windows):
+        took = windows[index]
+        low, high = index * window, (index + 1) * window
+        events = [
+            label
+            for label, at in (("workers killed", killed_at), ("workers started", restarted_at))
+            if low <= at < high
+        ]
+        print(
+            f"| {low:.0f} | {len(took)} | {statistics.median(took) * 1000:.0f} | "
+            f"{percentile(took, 0.99) * 1000:.0f} | {sum(t > 0.3 for t in took)} | {', '.join(events)} |"
+        )
+
+
+def print_jobs(stack: Stack, began: datetime) -> tuple[float, float] | None:
+    """Every background job of the run: what the workers were doing while the pages were timed."""
+    print("\n| job | kind | status | attempts | first queued s | last started s | finished s |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    with stack.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT id, kind, status, attempts, created_at, started_at, finished_at"
+                " FROM background_job ORDER BY id"
+            )
+        ).all()
+
+    def offset(moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return f"{(moment - began).total_seconds():.1f}"
+
+    for row in rows:
+        print(
+            f"| {row.id} | {row.kind} | {row.status} | {row.attempts} | {offset(row.created_at)} | "
+            f"{offset(row.started_at)} | {offset(row.finished_at)} |"
+        )
+    imports = [row for row in rows if row.kind == "esr_import" and row.finished_at is not None]
+    if not imports:
+        return None
+    # From the first upload's job to the last import's end (a killed one's first run included).
+    return (
+        float(offset(min(row.created_at for row in imports))),
+        float(offset(max(row.finished_at for row in imports))),
+    )
+
+
+def print_while_importing(rec: Recorder, window: tuple[float, float] | None) -> None:
+    if window is None:
+        print("- no import finished: no figures for page views while importing")
+        return
+    low, high = window
+    took = [took for at, took in rec.page_views if low <= at <= high]
+    if took:
+        print(
+            f"\n- page views while the imports ran ({low:.0f}-{high:.0f} s): {len(took)}, "
+            f"p50 {statistics.median(took) * 1000:.0f} ms, p99 {percentile(took, 0.99) * 1000:.0f} ms, "
+            f"max {max(took) * 1000:.0f} ms"
+        )
 
 
 def main() -> None:
@@ -198,7 +282,7 @@ def main() -> None:
         stack.start_web(2)
         for _ in range(2):
             stack.start_worker()
-        rec = Recorder()
+        rec = Recorder(args.people)
         # One share exists before HR start looking.
         nurse_browser = signed_in(stack.web[0], "nurse@rpg.example")
         form = nurse_browser.get(f"{stack.web[0]}/passport/share", timeout=30)
@@ -212,7 +296,6 @@ def main() -> None:
             rec.shares_made.append(first_link.group(1))
         shares_before = stack.scalar("SELECT count(*) FROM passport_share")
 
-        stop = time.monotonic() + args.seconds
         people = []
         orgs = ("rpg", "rv5", "rqy")
         for n in range(args.people):
@@ -220,7 +303,7 @@ def main() -> None:
             role = ("nurse", "hr", "director")[n % 3]
             person_rng = random.Random(n)
             if role == "nurse":
-                target, extra = nurse, (f"nurse@{org}.example", stop, person_rng)
+                target, extra = nurse, (f"nurse@{org}.example", args.seconds, person_rng)
             elif role == "hr":
                 uploads_left = n < 9  # one upload from each trust's HR
                 content = (
@@ -228,13 +311,16 @@ def main() -> None:
                     if uploads_left
                     else None
                 )
-                target, extra = hr, (f"hr@{org}.example", stop, person_rng, content, f"load-{n}")
+                target, extra = hr, (f"hr@{org}.example", args.seconds, person_rng, content, f"load-{n}")
             else:
-                target, extra = director, (f"director@{org}.example", stop, person_rng)
+                target, extra = director, (f"director@{org}.example", args.seconds, person_rng)
             people.append(threading.Thread(target=target, args=(stack, rec, *extra)))
-        began = time.monotonic()
         for person in people:
             person.start()
+        rec.gate.wait(120)  # everyone signed in: the timed minute starts
+        began = time.monotonic()
+        began_wall = datetime.now(UTC)
+        rec.began = time.perf_counter()
         time.sleep(args.seconds / 3)
         stack.kill_workers()
         killed_at = time.monotonic() - began
@@ -270,6 +356,8 @@ def main() -> None:
                 f"| {kind} | {len(values)} | {statistics.median(values) * 1000:.0f} | "
                 f"{percentile(values, 0.99) * 1000:.0f} | {max(values) * 1000:.0f} |"
             )
+        print_timeline(rec, killed_at, restarted_at)
+        print_while_importing(rec, print_jobs(stack, began_wall))
         print("\n| upload | rows in the file | job | attempts | rows stored | lost | doubled |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for (location, rows, prefix), job in zip(rec.uploads, jobs, strict=True):

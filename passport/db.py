@@ -12,6 +12,7 @@ transaction is rolled back after each test (see ``tests/conftest.py``).
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from datetime import UTC, datetime
 
@@ -84,7 +85,20 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "do_connect")
+    def _postgres_session_settings(_dialect, _record, _cargs, cparams):  # type: ignore[no-untyped-def]
+        # Named by process, so pg_stat_activity tells whose each session is (a web instance's, a
+        # worker's), and the name follows a fork since it is given at connect time.
+        cparams.setdefault("application_name", f"passport {os.getpid()}")
+        # A process killed mid-query (a worker SIGKILLed, a machine lost) leaves its backend running the
+        # query to its end, holding its locks (the refresh lock: minutes of work nobody will commit).
+        # PostgreSQL (14+) checks every 2 s that the client is still there and cancels the query if not.
+        options = cparams.get("options", "")
+        cparams["options"] = f"{options} -c client_connection_check_interval=2000".strip()
+
+    return engine
 
 
 def _request_writes() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 
 import click
@@ -18,7 +19,15 @@ from passport.db import get_session
 @click.option(
     "--no-periodic", is_flag=True, help="Leave the periodic work (sweeper, expiry) to other workers."
 )
-def worker_command(threads: int, no_periodic: bool) -> None:
+@click.option(
+    "--nice",
+    "niceness",
+    default=10,
+    show_default=True,
+    help="Lower this worker's CPU priority by this much, so that on a machine it shares with the web "
+    "server, people's page views go first. 0 keeps the usual priority.",
+)
+def worker_command(threads: int, no_periodic: bool, niceness: int) -> None:
     """Take jobs from the queue (PASSPORT_QUEUE_URL) and run them until stopped (SIGINT: finish first)."""
     huey = huey_for(current_app)
     if huey.immediate:
@@ -31,7 +40,13 @@ def worker_command(threads: int, no_periodic: bool) -> None:
     session = get_session()
     session.commit()
     session.close()
-    consumer = huey.create_consumer(workers=threads, worker_type="thread", periodic=not no_periodic)
+    if niceness > 0:
+        os.nice(niceness)
+    # A queue polled (SQLite's; Redis blocks on its list instead) is looked at least once a second, so a
+    # job started after a quiet spell is not left waiting for huey's default backoff of up to 10 s.
+    consumer = huey.create_consumer(
+        workers=threads, worker_type="thread", periodic=not no_periodic, max_delay=1.0
+    )
     consumer.run()
 
 
