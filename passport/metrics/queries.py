@@ -35,8 +35,12 @@ from passport.trusts.models import Trust
 from passport.workforce.models import Assignment
 
 EPOCH = date(1970, 1, 1)
-# Bank workers hold no contracted post: they are left out of every figure (docs/metrics.md).
-EXCLUDED_PERSON_TYPES = ("bank",)
+SECONDEE = "secondee"
+# Only her own posts count (docs/metrics.md, "Who counts"): bank workers hold no contracted post, and a
+# secondee assignment at a host trust is where she works for a while, not a post of hers. A secondee
+# belongs to her employing (home) trust, where her own assignment carries on; her sickness recorded on
+# the secondee assignment counts there (``sickness.clipped_spans``).
+EXCLUDED_PERSON_TYPES = ("bank", SECONDEE)
 
 
 # --- Portable date arithmetic ------------------------------------------------------------------------
@@ -196,8 +200,8 @@ class Scope:
 
 
 def counted(assignment: Any, scope: Scope, *, indexed: bool = True) -> ColumnElement[bool]:
-    """Assignments inside the scope: its trusts, its groups and bands, never bank. ``assignment`` is the
-    Assignment class or an alias of it.
+    """Assignments inside the scope: its trusts, its groups and bands, her own posts only (never bank,
+    never a secondee assignment). ``assignment`` is the Assignment class or an alias of it.
 
     ``indexed=False`` writes the trust test as ``trust_id + 0``, which no index can serve: joining every
     absence to its assignment, SQLite otherwise walks assignments by the trust index and fetches absences

@@ -1,11 +1,15 @@
 """Leavers, stability and newly qualified nurse retention, counted in the database.
 
-A person is in post on a day when she holds an assignment (not bank) covering it. She leaves a level
-(her trust, or the partnership) on the last day of an assignment when no assignment of hers at that level
-covers the next day: at the trust level only her own trust's assignments keep her in post, at the
-partnership level any partner trust's do, so a move between partner trusts (or onto a secondment there)
-starting no later than the day after is a leave from the trust but not from the partnership. Concurrent
-assignments ending the same day are one leave. Headcounts count people, not assignments.
+A person is in post on a day when she holds a post of her own (an assignment that is neither bank nor a
+secondee assignment: ``queries.counted``) covering it. She leaves a level (her trust, or the partnership)
+on the last day of a post when no post of hers at that level covers the next day: at the trust level
+only her own trust's posts keep her in post, at the partnership level any partner trust's do, so a move
+between partner trusts starting no later than the day after is a leave from the trust but not from the
+partnership. Concurrent posts ending the same day are one leave. Headcounts count people, not posts.
+
+A secondment changes none of this: she stays in post at her home trust on her own post there, and the
+secondee assignment at the host is neither a joiner, nor a leaver, nor in post there (docs/metrics.md).
+Stability asks only whether she is in post at the period's start and at its end: a returner is stable.
 """
 
 from __future__ import annotations
@@ -54,7 +58,6 @@ from passport.metrics.queries import (
 from passport.workforce.models import Assignment
 
 GROUP_KEYS = ("trust", "staff_group", "band")
-SECONDEE = "secondee"
 
 
 def _group_keys(by: Sequence[str]) -> list[str]:
@@ -92,9 +95,6 @@ def leave_events(scope: Scope, first_day: date, last_day: date, by: Sequence[str
             counted(ending, scope),
             ending.end_date >= first_day,
             ending.end_date <= last_day,
-            # The end of a secondment is never a leave: she goes back to her home trust, where her own
-            # assignment never stopped (see docs/secondments.md).
-            ending.person_type != SECONDEE,
             ~_continued(ending, scope),
         )
         .group_by(ending.staff_member_id, ending.end_date, *[c.element for c in key_cols])
@@ -335,8 +335,13 @@ class StabilityCell:
 def stability_cells(
     session: Session, scope: Scope, periods: Sequence[Period], by: Sequence[str]
 ) -> list[StabilityCell]:
-    """People in post on each period's first day (counted in the cell of the assignment they held then)
-    who did not leave the level before its last day / people in post on its first day."""
+    """People in post on each period's first day (counted in the cell of the post they held then) who
+    are in post at the level on its last day, whatever happened between / people in post on its first
+    day. A returner (left and back by the last day) is stable.
+
+    Counted as the cohort less those gone: someone in post on the first day and not on the last left
+    the level in between, so only the period's leavers need the look at the last day.
+    """
     keys = _group_keys(by)
     table = periods_table(periods)
     first = min(p.first_day for p in periods)
@@ -346,7 +351,7 @@ def stability_cells(
     events = leave_events(level_scope, first, last, ()).subquery("leave_event")
     # (period, person) for every leave strictly before the period's last day.
     left_in_period = (
-        select(table.c.key.label("period"), events.c.person, table.c.first_date)
+        select(table.c.key.label("period"), events.c.person, table.c.first_date, table.c.last_date)
         .join(
             table,
             and_(events.c.leaving_date >= table.c.first_date, events.c.leaving_date < table.c.last_date),
@@ -354,12 +359,18 @@ def stability_cells(
         .distinct()
         .subquery("left_in_period")
     )
+    back = aliased(Assignment, name="back_in_post")
+    in_post_at_end = exists().where(
+        back.staff_member_id == left_in_period.c.person,
+        counted(back, level_scope),
+        covers_day(back, left_in_period.c.last_date),
+    )
     a = Assignment
     key_cols = breakdown_columns(a, by)
     leavers_from_cohort = (
         select(left_in_period.c.period, a.staff_member_id.label("person"), *key_cols)
         .join(a, a.staff_member_id == left_in_period.c.person)
-        .where(covers_day(a, left_in_period.c.first_date), counted(a, scope))
+        .where(covers_day(a, left_in_period.c.first_date), counted(a, scope), ~in_post_at_end)
         .distinct()
         .subquery("cohort_leaver")
     )

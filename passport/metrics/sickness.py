@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     case,
     column,
     func,
@@ -32,11 +33,12 @@ from sqlalchemy import (
     union_all,
     values,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from passport.metrics.published import rate_percent
 from passport.metrics.queries import (
     E4,
+    SECONDEE,
     Period,
     Scope,
     breakdown_columns,
@@ -82,6 +84,12 @@ def clipped_spans(
     the period (and an absence to its assignment; an open one runs to the period end), as
     (first, last, keys, lost_e4, available_e4) rows grouped on identical spans.
 
+    Only her own posts count (``counted``). Sickness recorded on a secondee assignment belongs to her
+    home trust: it counts on each of her own posts that cover those days, with that post's FTE and
+    cell, as if recorded there; days also recorded as sickness on that post are taken off again (a
+    span of negative weight), so they count once. Her secondee assignments do not overlap one another
+    (the secondments feature refuses overlapping secondments; docs/metrics.md).
+
     One pass over each table, whatever the number of months: the months are split out afterwards.
     """
     a, ab = Assignment, Absence
@@ -113,7 +121,65 @@ def clipped_spans(
         .join(a, a.id == ab.assignment_id)
         .where(ab.category == SICKNESS, counted(a, scope, indexed=False), sick_first <= sick_last)
     )
-    both = union_all(available, lost).subquery("span_rows")
+    moved = _secondee_sickness(scope, p_first, p_last, by, reason)
+    return _grouped_spans(union_all(available, lost, *moved), by, reason)
+
+
+def _secondee_sickness(
+    scope: Scope, p_first: Any, p_last: Any, by: Sequence[str], reason: bool
+) -> tuple[Select[Any], Select[Any]]:
+    """Sickness recorded on secondee assignments, moved onto her own posts (see ``clipped_spans``): the
+    spans it adds, and the spans (negative) it takes off again where the own post records the same days.
+
+    Secondee assignments are few: both start from them (the person_type index), then her absences and
+    posts by their indexes.
+    """
+    seconded = aliased(Assignment, name="seconded")
+    own = aliased(Assignment, name="own_post")
+    ab = aliased(Absence, name="seconded_absence")
+    also = aliased(Absence, name="own_absence")
+    first = latest(ab.first_day, seconded.start_date, own.start_date, p_first)
+    last = earliest(
+        func.coalesce(ab.last_day, p_last),
+        func.coalesce(seconded.end_date, p_last),
+        func.coalesce(own.end_date, p_last),
+        p_last,
+    )
+    reason_col = [ab.reason_code.label("reason")] if reason else []
+
+    def rows(first_day: Any, last_day: Any, sign: int) -> Select[Any]:
+        return (
+            select(
+                first_day.label("first"),
+                last_day.label("last"),
+                *breakdown_columns(own, by),
+                *reason_col,
+                (sign * fte_e4(own)).label("lost_e4"),
+                literal(0, Integer).label("available_e4"),
+            )
+            .select_from(seconded)
+            .join(ab, ab.assignment_id == seconded.id)
+            .join(own, own.staff_member_id == seconded.staff_member_id)
+            .where(
+                seconded.person_type == SECONDEE,
+                ab.category == SICKNESS,
+                counted(own, scope),
+                first_day <= last_day,
+            )
+        )
+
+    moved = rows(first, last, 1)
+    also_first = latest(first, also.first_day)
+    also_last = earliest(last, func.coalesce(also.last_day, p_last))
+    counted_twice = rows(also_first, also_last, -1).join(
+        also, and_(also.assignment_id == own.id, also.category == SICKNESS)
+    )
+    return moved, counted_twice
+
+
+def _grouped_spans(rows: Any, by: Sequence[str], reason: bool) -> Select[Any]:
+    """The span rows summed on identical spans and cells."""
+    both = rows.subquery("span_rows")
     group = [
         both.c.first,
         both.c.last,

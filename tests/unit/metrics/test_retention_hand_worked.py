@@ -5,10 +5,12 @@ The fixture (FTE 1.0 unless said; period 2024, 1 Jan - 31 Dec):
   P2  RPG 2020 - 31 Mar 2024.                                      leaves trust and partnership
   P3  RPG 2021 - 15 May 2024 (0.8), then RV5 from 16 May (0.8).    a mover: leaves RPG, not the partnership
   P4  RPG 2022 - 30 Jun 2024 (1.0), RPG from 1 Jul (0.6).          an FTE change: no leave
-  P5  RPG 2019 - 31 Aug 2024, then secondee at RV5 1 Sep 2024 - 28 Feb 2025.
-                                                                   leaves RPG, not the partnership
+  P5  RPG from 2019, open; seconded to RV5 1 Sep 2024 - 28 Feb 2025 (a secondee assignment there).
+                                                                   RPG's throughout: no leave at any level,
+                                                                   never in post at RV5
   P6  RPG from 15 Apr 2024 (0.5).                                  a joiner
-  P7  RPG 2020 - 30 Sep 2024, RPG again from 3 Oct 2024.           a gap of two days: a leave at both levels
+  P7  RPG 2020 - 30 Sep 2024, RPG again from 3 Oct 2024.           a gap of two days: a leave at both levels,
+                                                                   and a returner: stable
   P8  RPG bank 2020 - 28 Feb 2024.                                 bank: never counted
   P9  RPG 2020 - 30 Nov 2024 (0.6) and 2021 - 30 Nov 2024 (0.4).   two posts ending together: one leaver
 """
@@ -36,7 +38,7 @@ def retention_world(people):  # type: ignore[no-untyped-def]
     people.person((rpg, date(2021, 1, 1), date(2024, 5, 15), "0.8"), (rv5, date(2024, 5, 16), None, "0.8"))
     people.person((rpg, date(2022, 1, 1), date(2024, 6, 30), "1.0"), (rpg, date(2024, 7, 1), None, "0.6"))
     people.person(
-        (rpg, date(2019, 1, 1), date(2024, 8, 31), "1.0"),
+        (rpg, date(2019, 1, 1), None, "1.0"),
         (rv5, date(2024, 9, 1), date(2025, 2, 28), "1.0", "secondee"),
     )
     people.person((rpg, date(2024, 4, 15), None, "0.5"))
@@ -50,22 +52,24 @@ def retention_world(people):  # type: ignore[no-untyped-def]
 def test_trust_level_leaver_rate(session, retention_world, scopes):
     (cell,) = leaver_cells(session, scopes["RPG"], [YEAR_2024], [])
     # In post at RPG on 1 Jan: P1 P2 P3 P4 P5 P7 P9 = 7 people; FTE 1+1+0.8+1+1+1+(0.6+0.4) = 6.8.
-    # On 31 Dec: P1, P4 (0.6), P6 (0.5), P7 (rejoined, 1.0) = 4; FTE 3.1.
-    # Leavers: P2 (31 Mar), P3 (15 May, 0.8), P5 (31 Aug), P7 (30 Sep), P9 (30 Nov, 0.6 + 0.4) = 5; FTE 4.8.
-    # Headcount rate 5 / ((7 + 4) / 2) = 90.909..% -> 90.91; FTE 4.8 / ((6.8 + 3.1) / 2) = 96.9696..% -> 96.97
-    assert (cell.leavers, cell.start_headcount, cell.end_headcount) == (5, 7, 4)
+    # On 31 Dec: P1, P4 (0.6), P5 (seconded out, still RPG's: 1.0), P6 (0.5), P7 (rejoined, 1.0) = 5;
+    #   FTE 4.1.
+    # Leavers: P2 (31 Mar), P3 (15 May, 0.8), P7 (30 Sep), P9 (30 Nov, 0.6 + 0.4) = 4; FTE 3.8. P5's
+    #   secondment is no leave.
+    # Headcount rate 4 / ((7 + 5) / 2) = 66.666..% -> 66.67; FTE 3.8 / ((6.8 + 4.1) / 2) = 69.724..% -> 69.72
+    assert (cell.leavers, cell.start_headcount, cell.end_headcount) == (4, 7, 5)
     assert (cell.leavers_fte, cell.start_fte, cell.end_fte) == (
-        Decimal("4.8"),
+        Decimal("3.8"),
         Decimal("6.8"),
-        Decimal("3.1"),
+        Decimal("4.1"),
     )
-    assert (cell.rate_percent, cell.fte_rate_percent) == (Decimal("90.91"), Decimal("96.97"))
+    assert (cell.rate_percent, cell.fte_rate_percent) == (Decimal("66.67"), Decimal("69.72"))
 
 
 def test_partnership_level_leaver_rate(session, retention_world, scopes):
     (cell,) = leaver_cells(session, scopes["partnership"], [YEAR_2024], [])
-    # In post anywhere on 1 Jan: the same 7 (FTE 6.8). On 31 Dec: P1, P3 (RV5 0.8), P4 (0.6), P5 (RV5
-    #   secondee 1.0), P6 (0.5), P7 (1.0) = 6; FTE 4.9.
+    # In post anywhere on 1 Jan: the same 7 (FTE 6.8). On 31 Dec: P1, P3 (RV5 0.8), P4 (0.6), P5 (her
+    #   own RPG post 1.0, once: not her RV5 secondee assignment too), P6 (0.5), P7 (1.0) = 6; FTE 4.9.
     # Leavers: P2, P7 (the gap), P9 = 3; FTE 3.0. The mover P3 and the secondee P5 are not leavers.
     # 3 / 6.5 = 46.153..% -> 46.15; FTE 3.0 / 5.85 = 51.282..% -> 51.28
     assert (cell.leavers, cell.start_headcount, cell.end_headcount) == (3, 7, 6)
@@ -76,9 +80,10 @@ def test_partnership_by_trust_counts_people_where_they_are(session, retention_wo
     rpg, rv5 = demo_trusts
     cells = {c.keys["trust"]: c for c in leaver_cells(session, scopes["partnership"], [YEAR_2024], ["trust"])}
     # RPG: leavers from the partnership whose last post was at RPG: P2, P7, P9; RV5: none yet.
-    assert (cells[rpg.id].leavers, cells[rpg.id].start_headcount, cells[rpg.id].end_headcount) == (3, 7, 4)
-    # RV5 has nobody on 1 Jan and P3, P5 on 31 Dec.
-    assert (cells[rv5.id].leavers, cells[rv5.id].start_headcount, cells[rv5.id].end_headcount) == (0, 0, 2)
+    # RPG on 31 Dec: P1, P4, P5 (seconded out), P6, P7 = 5.
+    assert (cells[rpg.id].leavers, cells[rpg.id].start_headcount, cells[rpg.id].end_headcount) == (3, 7, 5)
+    # RV5 has nobody on 1 Jan and P3 on 31 Dec (P5 is seconded in: RPG's, not RV5's).
+    assert (cells[rv5.id].leavers, cells[rv5.id].start_headcount, cells[rv5.id].end_headcount) == (0, 0, 1)
 
 
 def test_monthly_leavers(session, retention_world, scopes):
@@ -95,15 +100,15 @@ def test_monthly_leavers(session, retention_world, scopes):
 
 def test_stability_index(session, retention_world, scopes):
     (trust,) = stability_cells(session, scopes["RPG"], [YEAR_2024], [])
-    # RPG: 7 in post on 1 Jan; still there on 31 Dec without a leave in between: P1, P4 -> 2 / 7 = 28.57%
-    # (P7 is back by December but left in September, so she does not count).
-    assert (trust.start_headcount, trust.still_in_post, trust.stability_percent) == (7, 2, Decimal("28.57"))
+    # RPG: 7 in post on 1 Jan; in post there on 31 Dec: P1, P4, P5 (seconded out, still RPG's) and P7
+    # (left in September and back in October: a returner is stable) -> 4 / 7 = 57.14%
+    assert (trust.start_headcount, trust.still_in_post, trust.stability_percent) == (7, 4, Decimal("57.14"))
     (partnership,) = stability_cells(session, scopes["partnership"], [YEAR_2024], [])
-    # Partnership: the same 7; P1, P3 (moved), P4, P5 (seconded) stay -> 4 / 7 = 57.14%
+    # Partnership: the same 7; P1, P3 (moved), P4, P5, P7 (back) -> 5 / 7 = 71.43%
     assert (partnership.start_headcount, partnership.still_in_post, partnership.stability_percent) == (
         7,
-        4,
-        Decimal("57.14"),
+        5,
+        Decimal("71.43"),
     )
 
 
@@ -131,8 +136,8 @@ def test_rows_have_the_documented_keys(session, retention_world):
             "period": "2024-01/2024-12",
             "trust": "RPG",
             "start_headcount": 7,
-            "still_in_post": 2,
-            "stability_percent": 28.57,
+            "still_in_post": 4,
+            "stability_percent": 57.14,
         }
     ]
 

@@ -1,4 +1,11 @@
-"""The SQL sickness figures equal a plain day-by-day Python reading of the definition, on random data."""
+"""The SQL sickness figures equal a plain day-by-day Python reading of the definition, on random data.
+
+People hold own posts (employee or bank, at either trust, with gaps: returners and movers) and at most
+one secondment, a secondee assignment at either trust, ended early or running on (secondments never
+overlap). Sickness is recorded on any of them, on the secondee assignment sometimes over the same days
+as on her own post. The definition: only her own posts count; a day she is sick on the secondee
+assignment counts on each own post covering it, once however many records say so.
+"""
 
 from __future__ import annotations
 
@@ -24,14 +31,23 @@ absence = st.tuples(
     st.one_of(st.none(), st.integers(0, 70)),
     st.sampled_from(["SICKNESS", "SICKNESS", "ANNUAL_LEAVE"]),
 )
-assignment = st.tuples(
+post = st.tuples(
     st.booleans(),  # at RPG (else RV5)
     st.integers(-60, SPAN),  # start offset
     st.one_of(st.none(), st.integers(0, 200)),  # length - 1, or open
     st.sampled_from(FTES),
-    st.sampled_from(["employee", "employee", "secondee", "bank"]),
+    st.sampled_from(["employee", "employee", "bank"]),
     st.lists(absence, max_size=3),
 )
+secondment = st.tuples(
+    st.booleans(),  # host RPG (else RV5)
+    st.integers(-60, SPAN),
+    st.one_of(st.none(), st.integers(0, 200)),  # ended (early or as agreed), or still running
+    st.sampled_from(FTES),
+    st.just("secondee"),
+    st.lists(absence, max_size=3),
+)
+person = st.tuples(st.lists(post, min_size=1, max_size=3), st.one_of(st.none(), secondment))
 
 
 def _days(first: date, last: date):  # type: ignore[no-untyped-def]
@@ -41,47 +57,56 @@ def _days(first: date, last: date):  # type: ignore[no-untyped-def]
         day += timedelta(days=1)
 
 
-def reference(assignments, trust_ids: set[int], first: date, last: date):  # type: ignore[no-untyped-def]
-    """Straight from the definition: each day of each month, each assignment, each absence."""
+def _sick_days(made, absences, last: date) -> set[date]:  # type: ignore[no-untyped-def]
+    """Days of the sickness absences that fall inside their assignment (an open one runs to ``last``)."""
+    inside = set(_days(made.start_date, made.end_date or last))
+    sick: set[date] = set()
+    for a in absences:
+        if a.category == "SICKNESS":
+            sick |= set(_days(a.first_day, a.last_day or last))
+    return sick & inside
+
+
+def reference(people_made, trust_ids: set[int], first: date, last: date):  # type: ignore[no-untyped-def]
+    """Straight from the definition: each day of each month, each own post, each absence."""
     figures: dict[int, list[Decimal]] = {}
-    for made, absences in assignments:
-        if made.trust_id not in trust_ids or made.person_type == "bank":
-            continue
-        fte = Decimal(made.contracted_fte)
-        in_post = {d for d in _days(max(made.start_date, first), min(made.end_date or last, last))}
-        sick: set[date] = set()
-        for a in absences:
-            if a.category == "SICKNESS":
-                sick |= set(_days(a.first_day, a.last_day or last))
-        for day in in_post:
-            cell = figures.setdefault(month_index(day), [Decimal(0), Decimal(0)])
-            cell[1] += fte
-            if day in sick:
-                cell[0] += fte
+    for posts in people_made:
+        seconded_sick: set[date] = set()
+        for made, absences in posts:
+            if made.person_type == "secondee":
+                seconded_sick |= _sick_days(made, absences, last)
+        for made, absences in posts:
+            if made.trust_id not in trust_ids or made.person_type in ("bank", "secondee"):
+                continue
+            fte = Decimal(made.contracted_fte)
+            in_post = set(_days(max(made.start_date, first), min(made.end_date or last, last)))
+            sick = _sick_days(made, absences, last) | seconded_sick
+            for day in in_post:
+                cell = figures.setdefault(month_index(day), [Decimal(0), Decimal(0)])
+                cell[1] += fte
+                if day in sick:
+                    cell[0] += fte
     return figures
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.lists(assignment, min_size=1, max_size=6))
+@given(data=st.lists(person, min_size=1, max_size=4))
 def test_sql_matches_the_definition(session, people, scopes, data):
     nested = session.begin_nested()
     try:
         made = []
-        for at_rpg, start, length, fte, kind, absences in data:
-            start_date = FIRST + timedelta(days=start)
-            end_date = None if length is None else start_date + timedelta(days=length)
-            trust = people.rpg if at_rpg else people.rv5
-            (a,) = people.person((trust, start_date, end_date, fte, kind))
-            rows = []
-            next_free = FIRST + timedelta(days=start - 40)  # may begin before the assignment or the period
-            for gap, alength, category in absences:
-                first_day = next_free + timedelta(days=gap)
-                last_day = None if alength is None else first_day + timedelta(days=alength)
-                rows.append(people.absence(a, first_day, last_day, "S10", category))
-                if last_day is None:
-                    break
-                next_free = last_day + timedelta(days=1)
-            made.append((a, rows))
+        for own_posts, seconded in data:
+            spans = []
+            for at_rpg, start, length, fte, kind, absences in [*own_posts, *([seconded] if seconded else [])]:
+                start_date = FIRST + timedelta(days=start)
+                end_date = None if length is None else start_date + timedelta(days=length)
+                trust = people.rpg if at_rpg else people.rv5
+                spans.append(((trust, start_date, end_date, fte, kind), start, absences))
+            assignments = people.person(*[span for span, _start, _absences in spans])
+            posts = []
+            for a, (_span, start, absences) in zip(assignments, spans, strict=True):
+                posts.append((a, _absences_of(people, a, start, absences)))
+            made.append(posts)
         first_month, last_month = month_index(FIRST), month_index(LAST)
         # The roll-up splits the same spans into months in another way: it must agree day for day.
         rebuild_sickness_rollup(session, "property test")
@@ -101,3 +126,16 @@ def test_sql_matches_the_definition(session, people, scopes, data):
                     assert [whole.fte_days_lost, whole.fte_days_available] == only
     finally:
         nested.rollback()
+
+
+def _absences_of(people, a, start: int, absences):  # type: ignore[no-untyped-def]
+    rows = []
+    next_free = FIRST + timedelta(days=start - 40)  # may begin before the assignment or the period
+    for gap, alength, category in absences:
+        first_day = next_free + timedelta(days=gap)
+        last_day = None if alength is None else first_day + timedelta(days=alength)
+        rows.append(people.absence(a, first_day, last_day, "S10", category))
+        if last_day is None:
+            break
+        next_free = last_day + timedelta(days=1)
+    return rows
