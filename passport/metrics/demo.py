@@ -178,15 +178,30 @@ def _make_history(session: Session, trusts: list, report: DemoReport) -> None:
             spans = [first, second]
         else:
             spans = [maker.assignment(member, trust.id, job, start, end, fte)]
+        # (assignment, first day, last day) of the days whose sickness is recorded on it.
+        sick_on = [(span, span["start_date"], span["end_date"]) for span in spans]
         if moves:
             host = rng.choice(others[trust.id])
             kind = "secondee" if rng.random() < 0.3 else "employee"
-            spans.append(maker.assignment(member, host.id, job, end + timedelta(days=1), None, fte, kind))
-        for span in spans:
+            if kind == "secondee":
+                # A secondment as the secondments feature records it: her own post carries on (no end, no
+                # leaver), the host holds a secondee assignment for a while and records her sickness then.
+                home = spans[-1]
+                home["end_date"], home["leaving_reason"] = None, None
+                seconded_from = end + timedelta(days=1)
+                seconded_to = min(seconded_from + timedelta(days=rng.randint(90, 270)), LAST)
+                seconded = maker.assignment(member, host.id, job, seconded_from, seconded_to, fte, kind)
+                seconded["leaving_reason"] = None
+                sick_on[-1] = (home, home["start_date"], end)
+                sick_on.append((seconded, seconded_from, seconded_to))
+                if seconded_to < LAST:
+                    sick_on.append((home, seconded_to + timedelta(days=1), None))
+            else:
+                moved = maker.assignment(member, host.id, job, end + timedelta(days=1), None, fte, kind)
+                sick_on.append((moved, moved["start_date"], None))
+        for span, sick_from, sick_to in sick_on:
             ods = next(t.ods_code for t in trusts if t.id == span["trust_id"])
-            maker.sickness(
-                span["assignment_number"], span["trust_id"], ods, span["start_date"], span["end_date"]
-            )
+            maker.sickness(span["assignment_number"], span["trust_id"], ods, sick_from, sick_to)
     session.execute(insert(Assignment), maker.assignments)
     ids = {
         number: assignment_id
