@@ -28,3 +28,10 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 # Behind the trust's reverse proxy, which terminates TLS and sets X-Forwarded-*.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Warm each process before it takes requests (see passport.app.compile_templates)."""
+    from passport.app import compile_templates
+
+    worker.log.info("compiled %s templates", len(compile_templates(worker.wsgi)))

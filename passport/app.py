@@ -86,6 +86,16 @@ def _configure_templates(app: Flask) -> None:
         return {"service_name": "Staff Passport", "allows": allows, "Action": Action}
 
 
+def compile_templates(app: Flask) -> list[str]:
+    """Compile every page template now (about a second) instead of at its first use: called by each
+    gunicorn process before it takes requests (gunicorn.conf.py), so that the first people after a
+    deploy or a process recycle are not the ones who wait (a cold dashboard: 350 ms; warm: 10-40 ms)."""
+    names = [name for name in app.jinja_env.list_templates() if name.endswith((".html", ".jinja"))]
+    for name in names:
+        app.jinja_env.get_template(name)
+    return names
+
+
 class RecordIdConverter(IntegerConverter):
     """``<int:...>`` in every route: bounded to the range of our integer primary keys, so an id no row
     can have is a plain 404 instead of an out-of-range error from the database."""

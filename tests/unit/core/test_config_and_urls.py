@@ -77,3 +77,13 @@ def test_local_paths_are_safe(target):
 )
 def test_foreign_targets_are_refused(target):
     assert not is_safe_local_path(target)
+
+
+def test_every_template_compiles_before_the_first_request(app):
+    """gunicorn warms each process with this; a template with a syntax error fails here, not on a page."""
+    from passport.app import compile_templates
+
+    compiled = compile_templates(app)
+    assert {"layout.html", "metrics/dashboard.html", "nhsuk/components/button/template.jinja"} <= set(
+        compiled
+    )
