@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 import passport.models  # noqa: E402,F401  (every model, so relationships resolve)
 from competencies.frameworks.case_export import export_case_bytes  # noqa: E402
 from competencies.frameworks.case_import import import_case_package  # noqa: E402
-from competencies.frameworks.case_package import parse_case_package  # noqa: E402
+from competencies.frameworks.case_package import CasePackage, parse_case_package  # noqa: E402
 from competencies.frameworks.models import (  # noqa: E402
     Framework,
     FrameworkAssociation,
@@ -59,6 +59,28 @@ def _clear(session: Session) -> None:
     session.commit()
 
 
+def _same_framework(exported: CasePackage, sent: CasePackage) -> bool:
+    """The same items and associations (the export is CASE 1.1: a 1.0 key such as the items'
+    CFDocumentURI is dropped, so whole packages are not equal)."""
+
+    def content(package: CasePackage) -> tuple[object, ...]:
+        return (
+            [(i.identifier, i.uri, i.full_statement, i.human_coding_scheme) for i in package.items],
+            [
+                (
+                    a.identifier,
+                    a.association_type,
+                    a.origin.identifier,
+                    a.destination.identifier,
+                    a.sequence_number,
+                )
+                for a in package.associations
+            ],
+        )
+
+    return content(exported) == content(sent)
+
+
 def run(url: str, item_count: int) -> None:
     engine = make_engine(url)
     raw = json.dumps(generate_package(item_count)).encode("utf-8")
@@ -78,7 +100,7 @@ def run(url: str, item_count: int) -> None:
             export_cpu.append(time.process_time() - cpu)
     with Session(engine) as session:
         _clear(session)
-    assert parse_case_package(exported) == parse_case_package(raw), "export did not round-trip"
+    assert _same_framework(parse_case_package(exported), parse_case_package(raw)), "export did not round-trip"
     engine.dispose()
     package = parse_case_package(raw)
     print(

@@ -4,6 +4,11 @@ CFAssociations, CFItemAssociations).
 Public, as OpenSALT and other CASE providers serve them: frameworks are published to be shared. Only
 published versions are served; drafts are unknown here. When several published versions keep one CASE
 identifier, the latest is served. Unknown identifiers are answered with CASE's imsx_StatusInfo.
+
+Every answer validates against the CASE 1.1 CFPackage schema and the response types of the CASE 1.1
+OpenAPI binding (see ``case_conformance``): a CFDocument carries a ``CFPackageURI`` and a CFItem a
+``CFDocumentURI`` link object, both pointing at this service. CORS: any origin may read (GET, and the
+preflight OPTIONS), without credentials, so a browser-based CASE client elsewhere can use a framework.
 """
 
 from __future__ import annotations
@@ -14,6 +19,12 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from competencies.frameworks.case_conformance import (
+    WRITTEN_ITEM_KEYS,
+    conform_association,
+    conform_document,
+    conform_object,
+)
 from competencies.frameworks.case_export import (
     CASE_PATH,
     association_from_row,
@@ -23,6 +34,7 @@ from competencies.frameworks.case_export import (
     item_from_row,
     item_select,
     version_document,
+    version_fallback_time,
 )
 from competencies.frameworks.case_package import CaseDocument, CasePackage, package_to_case_json
 from competencies.frameworks.models import (
@@ -40,14 +52,32 @@ _PUBLISHED = FrameworkVersion.status == VersionStatus.PUBLISHED.value
 _NO_DOCUMENT = CaseDocument(identifier="-", uri="-", title="-")
 
 
+# CORS for the read-only endpoints: anyone may read, nobody sends credentials (so no Allow-Credentials).
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Language",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+@blueprint.after_request
+def _allow_any_origin(response: Response) -> Response:
+    """Every answer under /ims/case/v1p1/ (404s too) may be read by a page from any origin; the
+    preflight (Flask's automatic OPTIONS) says only GET is allowed."""
+    for name, value in CORS_HEADERS.items():
+        response.headers[name] = value
+    return response
+
+
 def status_info(description: str, status: int = 404, minor: str = "unknownobject") -> Response:
-    """CASE's error body (imsx_StatusInfo) for an identifier it does not know."""
+    """CASE's error body (imsx_StatusInfoDType) for an identifier it does not know."""
     response = jsonify(
         {
             "imsx_codeMajor": "failure",
             "imsx_severity": "error",
             "imsx_description": description,
-            "imsx_CodeMinor": {
+            "imsx_codeMinor": {
                 "imsx_codeMinorField": [
                     {"imsx_codeMinorFieldName": "sourcedId", "imsx_codeMinorFieldValue": minor}
                 ]
@@ -71,35 +101,42 @@ def _latest_published(session: Session, document_identifier: str) -> FrameworkVe
     )
 
 
+def _link(version: FrameworkVersion, kind: str) -> dict[str, str]:
+    """A LinkURI to this version's document (kind "CFDocuments") or package ("CFPackages") here."""
+    return {
+        "title": version.title,
+        "identifier": version.document_identifier,
+        "uri": f"{_base()}/{kind}/{version.document_identifier}",
+    }
+
+
 def _document_json(version: FrameworkVersion) -> dict[str, Any]:
-    document = package_to_case_json(CasePackage(document=version_document(version)))["CFDocument"]
-    document.setdefault(
-        "CFPackageURI",
-        {
-            "title": version.title,
-            "identifier": version.document_identifier,
-            "uri": f"{_base()}/CFPackages/{version.document_identifier}",
-        },
-    )
+    """CFDocumentDType: the package's CFDocument plus a CFPackageURI to this service."""
+    written = package_to_case_json(CasePackage(document=version_document(version)))["CFDocument"]
+    document = conform_document(written, version_fallback_time(version))
+    document["CFPackageURI"] = _link(version, "CFPackages")  # ours, never the publisher's
     return document
 
 
 def _item_json(version: FrameworkVersion, row: Any) -> dict[str, Any]:
+    """CFItemDType: the package's CFItem plus a CFDocumentURI to this service."""
     item = item_from_row(row)
-    written = package_to_case_json(CasePackage(document=version_document(version), items=(item,)))["CFItems"][
-        0
-    ]
-    written.setdefault(
-        "CFDocumentURI",
-        {"title": version.title, "identifier": version.document_identifier, "uri": version.document_uri},
-    )
-    return written
+    written = package_to_case_json(CasePackage(document=_NO_DOCUMENT, items=(item,)))["CFItems"][0]
+    conformed = conform_object(written, WRITTEN_ITEM_KEYS, version_fallback_time(version))
+    conformed["CFDocumentURI"] = _link(version, "CFDocuments")
+    return conformed
 
 
-def _association_json(row: Any) -> dict[str, Any]:
+def _unknown_node(identifier: str) -> tuple[str | None, str | None]:
+    return None, f"{_base()}/CFItems/{identifier}"
+
+
+def _association_json(row: Any, fallback_time: str) -> dict[str, Any]:
+    """CFPckgAssociationDType (as CFItemAssociations lists them)."""
     association = association_from_row(row)
     package = CasePackage(document=_NO_DOCUMENT, associations=(association,))
-    return package_to_case_json(package)["CFAssociations"][0]
+    written = package_to_case_json(package)["CFAssociations"][0]
+    return conform_association(written, fallback_time, _unknown_node, _base())
 
 
 def _published_item(session: Session, identifier: str) -> tuple[FrameworkVersion, Any] | None:
@@ -144,7 +181,7 @@ def cf_package(sourced_id: str):  # type: ignore[no-untyped-def]
     version = _latest_published(session, sourced_id)
     if version is None:
         return status_info(f"There is no published CFPackage with identifier {sourced_id!r}.")
-    return jsonify(export_case_json(session, version))
+    return jsonify(export_case_json(session, version, base_uri=_base()))
 
 
 @blueprint.get("/CFItems/<string:sourced_id>")
@@ -158,20 +195,22 @@ def cf_item(sourced_id: str):  # type: ignore[no-untyped-def]
 
 @blueprint.get("/CFAssociations/<string:sourced_id>")
 def cf_association(sourced_id: str):  # type: ignore[no-untyped-def]
-    row = (
-        get_session()
-        .execute(
-            association_select()
-            .join(FrameworkVersion, FrameworkAssociation.version_id == FrameworkVersion.id)
-            .where(FrameworkAssociation.identifier == sourced_id, _PUBLISHED)
-            .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
-            .limit(1)
-        )
-        .first()
-    )
+    session = get_session()
+    row = session.execute(
+        association_select()
+        .add_columns(FrameworkAssociation.version_id)
+        .join(FrameworkVersion, FrameworkAssociation.version_id == FrameworkVersion.id)
+        .where(FrameworkAssociation.identifier == sourced_id, _PUBLISHED)
+        .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
+        .limit(1)
+    ).first()
     if row is None:
         return status_info(f"There is no published CFAssociation with identifier {sourced_id!r}.")
-    return jsonify(_association_json(row))
+    version = session.get(FrameworkVersion, row[-1])
+    assert version is not None
+    association = _association_json(row, version_fallback_time(version))
+    association["CFDocumentURI"] = _link(version, "CFDocuments")  # CFAssociationDType: optional, ours
+    return jsonify(association)
 
 
 @blueprint.get("/CFItemAssociations/<string:sourced_id>")
@@ -187,6 +226,7 @@ def cf_item_associations(sourced_id: str):  # type: ignore[no-untyped-def]
     )
     rows = session.execute(
         association_select()
+        .add_columns(FrameworkAssociation.version_id)
         .where(
             (FrameworkAssociation.origin_identifier == sourced_id)
             | (FrameworkAssociation.destination_identifier == sourced_id),
@@ -195,6 +235,12 @@ def cf_item_associations(sourced_id: str):  # type: ignore[no-untyped-def]
         )
         .order_by(FrameworkAssociation.version_id, FrameworkAssociation.position)
     ).all()
+    times: dict[int, str] = {version.id: version_fallback_time(version)}
+    for version_id in {r[-1] for r in rows} - times.keys():
+        times[version_id] = version_fallback_time(session.get(FrameworkVersion, version_id))  # type: ignore[arg-type]
     return jsonify(
-        {"CFItem": _item_json(version, row), "CFAssociations": [_association_json(r) for r in rows]}
+        {
+            "CFItem": _item_json(version, row),
+            "CFAssociations": [_association_json(r, times[r[-1]]) for r in rows],
+        }
     )

@@ -1,7 +1,9 @@
 """Read a stored version back as a CASE 1.1 package (for export, the CASE endpoints and browsing).
 
 Columns are selected as plain rows, not ORM objects: a 10,000-item version is read in one query per
-table, which keeps export as fast as import.
+table, which keeps export as fast as import. ``version_package`` gives everything as imported (extras
+too, for browsing and new versions); what leaves the service (``export_case_json``, the CASE endpoints)
+goes through ``case_conformance`` and validates against the CASE 1.1 CFPackage schema.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from competencies.frameworks.case_conformance import case_date_time, conform_package, utc_date_time
 from competencies.frameworks.case_package import (
     CaseAssociation,
     CaseDocument,
@@ -21,6 +24,7 @@ from competencies.frameworks.case_package import (
     package_to_case_json,
 )
 from competencies.frameworks.models import FrameworkAssociation, FrameworkItem, FrameworkVersion
+from passport.db import utcnow
 from passport.gc_pause import cycle_collector_paused
 
 CASE_PATH = "/ims/case/v1p1"
@@ -59,6 +63,25 @@ _ASSOCIATION_COLUMNS = (
 def case_base_uri(public_url: str) -> str:
     """Where this service serves CASE, the root of the URIs it gives new documents and items."""
     return public_url.rstrip("/") + CASE_PATH
+
+
+def service_base_uri() -> str:
+    """This service's CASE root: from the running app's settings, else from the environment (scripts)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return case_base_uri(current_app.config["PASSPORT_SETTINGS"].public_url)
+    from passport.config import load_settings
+
+    return case_base_uri(load_settings().public_url)
+
+
+def version_fallback_time(version: FrameworkVersion) -> str:
+    """The lastChangeDateTime of anything in ``version`` that has none: its document's, else the time
+    the version was stored here (CASE 1.1 requires one on every document, item and association)."""
+    stated = (version.document_data or {}).get("last_change_date_time")
+    fixed = case_date_time(stated) if isinstance(stated, str) else None
+    return fixed or utc_date_time(version.created_at or utcnow())
 
 
 def version_document(version: FrameworkVersion) -> CaseDocument:
@@ -128,11 +151,19 @@ def version_package(session: Session, version: FrameworkVersion) -> CasePackage:
     )
 
 
-def export_case_json(session: Session, version: FrameworkVersion) -> dict[str, Any]:
-    """The version as a CASE 1.1 CFPackage JSON object; importing it gives the same items and links."""
-    return package_to_case_json(version_package(session, version))
+def export_case_json(
+    session: Session, version: FrameworkVersion, *, base_uri: str | None = None
+) -> dict[str, Any]:
+    """The version as a CASE 1.1 CFPackage JSON object, valid against 1EdTech's schema; importing it
+    gives the same items and links. ``base_uri`` (default: this service's) names what had no URI."""
+    return conform_package(
+        package_to_case_json(version_package(session, version)),
+        fallback_time=version_fallback_time(version),
+        base_uri=base_uri or service_base_uri(),
+    )
 
 
-def export_case_bytes(session: Session, version: FrameworkVersion) -> bytes:
+def export_case_bytes(session: Session, version: FrameworkVersion, *, base_uri: str | None = None) -> bytes:
     with cycle_collector_paused():  # tens of thousands of dicts, no cycles: see passport/gc_pause.py
-        return json.dumps(export_case_json(session, version), ensure_ascii=False).encode("utf-8")
+        exported = export_case_json(session, version, base_uri=base_uri)
+        return json.dumps(exported, ensure_ascii=False).encode("utf-8")

@@ -110,6 +110,7 @@ commands = [import_case_command, export_case_command, load_cstf_command]
 
 _DEMO_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:staff-passport:frameworks:demo-band5-rn")
 BAND5_TITLE = "Band 5 Registered Nurse core competencies"
+BAND5_LAST_CHANGED = "2026-11-23T09:00:00+00:00"  # CASE 1.1 requires it on the document, items and links
 _BAND5 = {
     "B5.1": ("Domain", "Person-centred care", {
         "B5.1.1": "Assesses, plans, delivers and evaluates person-centred care with the person and family.",
@@ -148,7 +149,7 @@ def band5_package(base_uri: str) -> CasePackage:
         description="Core competencies agreed by the partner trusts for Band 5 registered nurses.",
         language="en",
         adoption_status="Adopted",
-        last_change_date_time="2026-11-23T09:00:00+00:00",
+        last_change_date_time=BAND5_LAST_CHANGED,
     )
     items: list[CaseItem] = []
     links: list[CaseAssociation] = []
@@ -161,6 +162,7 @@ def band5_package(base_uri: str) -> CasePackage:
             human_coding_scheme=code,
             cf_item_type=kind,
             language="en",
+            last_change_date_time=BAND5_LAST_CHANGED,
         )
         items.append(item)
         link = CaseNodeLink(item.identifier, item.uri, code)
@@ -172,6 +174,7 @@ def band5_package(base_uri: str) -> CasePackage:
                 origin=link,
                 destination=parent,
                 sequence_number=position,
+                last_change_date_time=BAND5_LAST_CHANGED,
             )
         )
         return link

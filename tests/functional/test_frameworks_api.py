@@ -250,7 +250,7 @@ def test_case_unknown_identifier_is_imsx_status_info(client, session, kind) -> N
         assert response.status_code == 404
         body = response.json
         assert body["imsx_codeMajor"] == "failure" and body["imsx_severity"] == "error"
-        minor = body["imsx_CodeMinor"]["imsx_codeMinorField"][0]
+        minor = body["imsx_codeMinor"]["imsx_codeMinorField"][0]
         assert minor["imsx_codeMinorFieldValue"] == "unknownobject"
 
 

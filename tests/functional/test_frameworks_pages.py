@@ -22,6 +22,7 @@ from competencies.frameworks.models import (
 )
 from passport.auth.models import Role
 from tests.conftest import sign_in
+from tests.support.case_conformance import assert_case_valid, case_content
 from tests.support.factories import StaffMemberFactory, UserFactory
 from tests.support.framework_factories import imported_framework, small_package
 
@@ -195,7 +196,10 @@ def test_cli_import_export_round_trip_and_refusal(app, session, tmp_path) -> Non
     out = tmp_path / "export.json"
     exported = _cli(app, "export-case", document_id, "--out", str(out))
     assert exported.exit_code == 0, exported.output
-    assert parse_case_package(out.read_bytes()) == parse_case_package(OPENSALT.read_bytes())
+    assert_case_valid(json.loads(out.read_bytes()), what="export-case's file")
+    assert case_content(parse_case_package(out.read_bytes())) == case_content(
+        parse_case_package(OPENSALT.read_bytes())
+    )
     broken = tmp_path / "broken.json"
     broken.write_text('{"CFItems": []}')
     refused = _cli(app, "import-case", str(broken))
