@@ -70,6 +70,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _configure_templates(app: Flask) -> None:
     # nhsuk-frontend-jinja's macros rely on ChainableUndefined for optional nested parameters.
     app.jinja_env.undefined = ChainableUndefined
+    # Every template autoescapes, the NHS.UK macros' .jinja files included: Flask alone escapes only
+    # .html, .htm, .xml, .xhtml and .svg, so their "text" parameters reached pages as markup. Markup of
+    # our own goes to "html" parameters only as {% set %} blocks (see docs/security.md, "Escaping").
+    app.jinja_env.autoescape = True
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(PROJECT_ROOT / "templates")),
