@@ -23,7 +23,8 @@ if [ "$mode" = dev ]; then
   pids+=($!)
 else
   for _ in $(seq "${PASSPORT_WORKERS:-2}"); do
-    "$bin/flask" --app wsgi passport worker &
+    # Beside gunicorn on one machine, imports and refreshes give way to page views.
+    "$bin/flask" --app wsgi passport worker --nice "${PASSPORT_WORKER_NICE:-10}" &
     pids+=($!)
   done
   PORT=$port "$bin/gunicorn" -c gunicorn.conf.py 'wsgi:app' &

@@ -22,10 +22,10 @@ from passport.db import get_session
 @click.option(
     "--nice",
     "niceness",
-    default=10,
+    default=0,
     show_default=True,
-    help="Lower this worker's CPU priority by this much, so that on a machine it shares with the web "
-    "server, people's page views go first. 0 keeps the usual priority.",
+    help="Lower this worker's CPU priority by this much (make serve-prod uses 10), so that on a machine "
+    "it shares with the web server, people's page views go first.",
 )
 def worker_command(threads: int, no_periodic: bool, niceness: int) -> None:
     """Take jobs from the queue (PASSPORT_QUEUE_URL) and run them until stopped (SIGINT: finish first)."""

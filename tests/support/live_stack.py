@@ -64,7 +64,7 @@ class Stack:
         worker = subprocess.Popen(
             # Three jobs at once: a test's job need not wait behind the metrics refreshes earlier imports
             # queued (one counting, one waiting for its lock; they take minutes on 200,000 absences).
-            [BIN / "flask", "--app", "wsgi", "passport", "worker", "--threads", "3"],
+            [BIN / "flask", "--app", "wsgi", "passport", "worker", "--threads", "3", "--nice", "10"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
