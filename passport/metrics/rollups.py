@@ -32,9 +32,11 @@ from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.operations import scope_for
 from passport.metrics.queries import (
     E4,
+    EXCLUDED_PERSON_TYPES,
     Period,
     Scope,
     day_number,
+    fte_e4,
     month_index,
     month_last_day,
     month_number,
@@ -42,6 +44,7 @@ from passport.metrics.queries import (
     periods_table,
 )
 from passport.metrics.retention import LeaverCell, StabilityCell, leaver_cells, stability_cells
+from passport.metrics.retention_counts import ALL, WINDOW_MONTHS, Posts, count_retention_rows
 from passport.metrics.sickness import (
     ROLLING_MONTHS,
     SICKNESS,
@@ -53,8 +56,7 @@ from passport.metrics.sickness import (
     sickness_reasons,
     sickness_trend,
 )
-from passport.trusts.models import Trust
-from passport.workforce.models import Absence
+from passport.workforce.models import Absence, Assignment
 
 SICKNESS_ROLLUP = "sickness"
 CELL_KEYS = ("trust", "staff_group", "band")
@@ -316,78 +318,29 @@ def sickness_source(
 
 # --- Leavers and stability -------------------------------------------------------------------------------
 RETENTION_ROLLUP = "retention"
-ALL = "*"  # staff_group / band of a retention roll-up row that covers all of them
-WINDOW_MONTHS = 12
-_GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("staff_group",), ("band",), ("staff_group", "band"))
-
-
-def _retention_breakdowns(session: Session) -> list[tuple[Scope, bool]]:
-    """(scope, by trust?) for every breakdown the dashboard shows: each trust at the trust level, and the
-    partnership as a whole and trust by trust."""
-    trusts = list(session.scalars(select(Trust).order_by(Trust.id)))
-    if not trusts:
-        return []
-    return [(scope_for(session, trust), False) for trust in trusts] + [
-        (scope_for(session, None), False),
-        (scope_for(session, None), True),
-    ]
 
 
 def count_retention_rollup(session: Session) -> CountedRollup:
     """Count leavers, headcounts and stability for every month and breakdown the dashboard offers (each
-    by itself: people do not add up across cells). Reads only."""
+    by itself: people do not add up across cells), from one read of the posts (retention_counts). Reads
+    only."""
     started = time.perf_counter()
     covered = rollup_months(session)
-    months = [Period(m, m) for m in range(covered.first_month, covered.last_month + 1)]
-    windows = [
-        Period(m - WINDOW_MONTHS + 1, m)
-        for m in range(covered.first_month + WINDOW_MONTHS - 1, covered.last_month + 1)
-    ]
-    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-    def row(scope: Scope, keys: dict[str, Any], grouping: tuple[str, ...], month: int) -> dict[str, Any]:
-        trust_id = scope.trust_ids[0] if scope.level == "trust" else keys.get("trust")
-        staff_group = keys["staff_group"] if "staff_group" in grouping else ALL
-        band = keys["band"] if "band" in grouping else ALL
-        return rows.setdefault(
-            (scope.level, trust_id, staff_group, band, month),
-            {
-                "level": scope.level,
-                "trust_id": trust_id,
-                "staff_group": staff_group,
-                "band": band,
-                "month": month,
-                **dict.fromkeys(
-                    (
-                        "leavers",
-                        "leavers_fte_e4",
-                        "start_headcount",
-                        "start_fte_e4",
-                        "end_headcount",
-                        "end_fte_e4",
-                        "stability_start_headcount",
-                        "stability_still_in_post",
-                    ),
-                    0,
-                ),
-            },
-        )
-
-    for scope, by_trust in _retention_breakdowns(session):
-        for grouping in _GROUPINGS:
-            by = ["trust", *grouping] if by_trust else list(grouping)
-            for cell in leaver_cells(session, scope, months, by):
-                kept = row(scope, cell.keys, grouping, cell.period.last_month)
-                kept["leavers"], kept["leavers_fte_e4"] = cell.leavers, int(cell.leavers_fte * E4)
-                kept["start_headcount"], kept["start_fte_e4"] = cell.start_headcount, int(cell.start_fte * E4)
-                kept["end_headcount"], kept["end_fte_e4"] = cell.end_headcount, int(cell.end_fte * E4)
-            for stable in stability_cells(session, scope, windows, by) if windows else []:
-                kept = row(scope, stable.keys, grouping, stable.period.last_month)
-                kept["stability_start_headcount"] = stable.start_headcount
-                kept["stability_still_in_post"] = stable.still_in_post
-    return CountedRollup(
-        RETENTION_ROLLUP, RetentionRollup, covered, list(rows.values()), time.perf_counter() - started
-    )
+    trust_ids = scope_for(session, None).trust_ids
+    a = Assignment
+    posts = session.execute(
+        select(
+            a.staff_member_id,
+            a.trust_id,
+            a.staff_group,
+            a.afc_band,
+            a.start_date,
+            a.end_date,
+            fte_e4(a),
+        ).where(a.trust_id.in_(trust_ids), a.person_type.not_in(EXCLUDED_PERSON_TYPES))
+    ).all()
+    rows = count_retention_rows(Posts.from_rows(posts), trust_ids, covered) if posts else []
+    return CountedRollup(RETENTION_ROLLUP, RetentionRollup, covered, rows, time.perf_counter() - started)
 
 
 def rebuild_retention_rollup(session: Session, fingerprint: str) -> RollupState:

@@ -1,0 +1,149 @@
+"""The retention roll-up's counting (numpy, passport.metrics.retention_counts) equals the definitions read
+day by day, on random posts: concurrent posts in one cell or two, posts ending or starting the same day,
+returners, moves between trusts, posts without a band, open posts; every breakdown, grouping and month.
+
+The SQL that counts the same figures from the records for any question (passport.metrics.retention) is
+held to the same definitions by test_headcount_property.py and to the roll-up by test_db_rollups.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from passport.metrics.queries import Period, month_index, month_last_day, month_of
+from passport.metrics.retention_counts import ALL, GROUPINGS, WINDOW_MONTHS, Posts, count_retention_rows
+
+TRUSTS = (1, 2, 3)
+ORIGIN = date(2023, 12, 1)
+COVERED = Period(month_index(date(2024, 1, 1)), month_index(date(2025, 2, 1)))  # 14 months: 3 windows
+# Spans on month boundaries as often as anywhere: posts then often touch (one starting the day after
+# another ends), share a day, start or end together, and start or end on the days counted (months' first
+# and last days), where the definitions are sharpest.
+MONTH_STARTS = [(month_of(m) - ORIGIN).days for m in range(month_index(ORIGIN), COVERED.last_month + 2)]
+
+
+def _grid_span(first: int, months: int | None, nudge_start: int, nudge_end: int):  # type: ignore[no-untyped-def]
+    start = max(0, MONTH_STARTS[first] + nudge_start)
+    if months is None:
+        return start, None
+    end = MONTH_STARTS[min(first + months, len(MONTH_STARTS) - 1)] - 1 + nudge_end
+    return start, max(0, end - start)
+
+
+span = st.one_of(
+    st.builds(
+        _grid_span,
+        st.integers(0, len(MONTH_STARTS) - 2),
+        st.one_of(st.none(), st.integers(1, 8)),
+        st.sampled_from([-1, 0, 1]),
+        st.sampled_from([-1, 0, 1]),
+    ),
+    st.tuples(st.integers(0, 480), st.one_of(st.none(), st.integers(0, 200))),
+)
+post = st.tuples(
+    st.integers(0, 2),  # person
+    st.sampled_from(TRUSTS),
+    st.sampled_from(["NMR", "AHP"]),
+    st.sampled_from(["5", "6", None]),
+    span,  # (days after ORIGIN, length - 1 or None: open)
+    st.sampled_from([5000, 10000]),
+)
+
+
+def _rows(raw):  # type: ignore[no-untyped-def]
+    return [
+        (
+            person,
+            trust,
+            group,
+            band,
+            ORIGIN + timedelta(days=start),
+            None if length is None else ORIGIN + timedelta(days=start + length),
+            fte,
+        )
+        for person, trust, group, band, (start, length), fte in raw
+    ]
+
+
+def _covers(p, day) -> bool:  # type: ignore[no-untyped-def]
+    return p[4] <= day and (p[5] is None or p[5] >= day)
+
+
+def expected_rows(posts):  # type: ignore[no-untyped-def]
+    rows = {}
+    months = range(COVERED.first_month, COVERED.last_month + 1)
+    breakdowns = [("trust", t, (t,), False) for t in TRUSTS] + [
+        ("partnership", None, TRUSTS, False),
+        ("partnership", None, TRUSTS, True),
+    ]
+    for level, level_trust, trusts, by_trust in breakdowns:
+        scope = [p for p in posts if p[1] in trusts]
+
+        def in_level(person, day, scope=scope) -> bool:  # type: ignore[no-untyped-def]
+            return any(p[0] == person and _covers(p, day) for p in scope)
+
+        for grouping in GROUPINGS:
+
+            def cell(p, grouping=grouping, by_trust=by_trust, level_trust=level_trust):  # type: ignore[no-untyped-def]
+                return (
+                    (p[1] if by_trust else level_trust),
+                    p[2] if "staff_group" in grouping else ALL,
+                    p[3] if "band" in grouping else ALL,
+                )
+
+            for key in {cell(p) for p in scope}:
+                mine = [p for p in scope if cell(p) == key]
+                for month in months:
+                    first, last = month_of(month), month_last_day(month)
+                    ending = [
+                        p
+                        for p in mine
+                        if p[5] is not None
+                        and first <= p[5] <= last
+                        and not in_level(p[0], p[5] + timedelta(days=1))
+                    ]
+                    figures = {
+                        "leavers": len({(p[0], p[5]) for p in ending}),
+                        "leavers_fte_e4": sum(p[6] for p in ending),
+                        "start_headcount": len({p[0] for p in mine if _covers(p, first)}),
+                        "start_fte_e4": sum(p[6] for p in mine if _covers(p, first)),
+                        "end_headcount": len({p[0] for p in mine if _covers(p, last)}),
+                        "end_fte_e4": sum(p[6] for p in mine if _covers(p, last)),
+                        "stability_start_headcount": 0,
+                        "stability_still_in_post": 0,
+                    }
+                    if month - COVERED.first_month >= WINDOW_MONTHS - 1:
+                        window_first = month_of(month - WINDOW_MONTHS + 1)
+                        cohort = {p[0] for p in mine if _covers(p, window_first)}
+                        figures["stability_start_headcount"] = len(cohort)
+                        figures["stability_still_in_post"] = sum(in_level(x, last) for x in cohort)
+                    if any(
+                        figures[name]
+                        for name in (
+                            "leavers",
+                            "start_headcount",
+                            "end_headcount",
+                            "stability_start_headcount",
+                        )
+                    ):
+                        rows[(level, *key, month)] = figures
+    return rows
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(post, max_size=12))
+def test_the_roll_up_rows_equal_the_definitions_read_day_by_day(raw):  # type: ignore[no-untyped-def]
+    posts = _rows(raw)
+    counted = count_retention_rows(Posts.from_rows(posts), TRUSTS, COVERED) if posts else []
+    got = {
+        (row["level"], row["trust_id"], row["staff_group"], row["band"], row["month"]): {
+            name: value
+            for name, value in row.items()
+            if name not in ("level", "trust_id", "staff_group", "band", "month")
+        }
+        for row in counted
+    }
+    assert got == expected_rows(posts)
