@@ -6,6 +6,8 @@ import threading
 import time
 from datetime import date, timedelta
 
+from sqlalchemy import text
+
 from tests.integration.conftest import STALE_SECONDS
 from tests.support.esr_csv import ABSENCE_HEADER, ASSIGNMENT_HEADER, absence, assignment, csv_bytes
 from tests.support.live_stack import Stack, wait_until
@@ -215,10 +217,25 @@ def test_a_worker_killed_during_a_roll_up_refresh_leaves_figures_equal_to_a_clea
         300,
         "the imports' refreshes to finish",
     )
-    number = int(stack.flask("refresh-dashboards", "--queue").split()[2])
-    location = f"/api/v1/background-jobs/{number}"
-    stack.follow(0, location, lambda job: job["status"] == "running", timeout=60, user="admin")
-    stack.kill_workers()
+    # A refresh takes well under a second here, too quick to kill by watching it: a lock the test holds
+    # on the retention roll-up stops it half way, after it has counted both roll-ups and replaced the
+    # sickness roll-up's rows in its transaction, waiting to replace the retention rows. It is killed
+    # there.
+    with stack.engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE retention_rollup IN SHARE MODE"))  # reads pass, writes wait
+        number = int(stack.flask("refresh-dashboards", "--queue").split()[2])
+        location = f"/api/v1/background-jobs/{number}"
+        stack.follow(0, location, lambda job: job["status"] == "running", timeout=60, user="admin")
+        wait_until(
+            lambda: stack.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE 'DELETE FROM retention_rollup%'"
+            ),
+            60,
+            "the refresh to reach the retention roll-up",
+        )
+        stack.kill_workers()
+        blocker.rollback()
     assert stack.api(0, "GET", location, user="admin").json()["status"] == "running"
 
     time.sleep(STALE_SECONDS + 1)
