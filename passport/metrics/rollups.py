@@ -1,17 +1,14 @@
-"""The sickness roll-up: FTE days lost (per reason) and available per month, trust, staff group and band.
+"""The sickness roll-up: FTE days lost (per reason) and available per month, trust, staff group and band;
+and the retention roll-up (below).
 
 Days lost and available add up over months, trusts, groups and bands, so once they are counted per month
 and cell, every sickness series of the dashboard, for any trust, staff group, band and period, is a sum
-over a few thousand rows instead of a pass over every absence. The roll-up is counted from the records in
-one SELECT (``rollup_statement``), kept in ``sickness_rollup`` with the fingerprint of the records it
-came from, and used only while that fingerprint still matches and it covers the months asked about;
-otherwise the figures are counted from the records as before (``RecordSickness``). It is rebuilt with
-the usual dashboards by the refresh job that every change of the records starts (passport.metrics.refresh).
-
-Splitting a span of days into months: a span inside one month adds its days to that month; a longer one
-adds its first month's part and its last month's part, and its weight to every whole month between,
-which are found as +w on the month after its first and -w on its last month, summed up month by month.
-So no record meets more than two months, however long it runs.
+over a few thousand rows instead of a pass over every absence. The roll-up is counted from the records
+(the spans of ``clipped_spans``, one pass over each table, split into months and summed by numpy in
+``rollup_counts``), kept in ``sickness_rollup`` with the fingerprint of the records it came from, and
+used only while that fingerprint still matches and it covers the months asked about; otherwise the
+figures are counted from the records as before (``RecordSickness``). It is rebuilt with the usual
+dashboards by the refresh job that every change of the records starts (passport.metrics.refresh).
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, literal, select, union_all
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from passport.db import utcnow
@@ -39,12 +36,16 @@ from passport.metrics.queries import (
     fte_e4,
     month_index,
     month_last_day,
-    month_number,
     month_of,
-    periods_table,
 )
 from passport.metrics.retention import LeaverCell, StabilityCell, leaver_cells, stability_cells
-from passport.metrics.retention_counts import ALL, WINDOW_MONTHS, Posts, count_retention_rows
+from passport.metrics.rollup_counts import (
+    ALL,
+    WINDOW_MONTHS,
+    Posts,
+    count_retention_rows,
+    split_spans_into_months,
+)
 from passport.metrics.sickness import (
     ROLLING_MONTHS,
     SICKNESS,
@@ -61,98 +62,6 @@ from passport.workforce.models import Absence, Assignment
 SICKNESS_ROLLUP = "sickness"
 CELL_KEYS = ("trust", "staff_group", "band")
 ROLLUP_MONTHS = 48
-
-
-def rollup_statement(scope: Scope, first_month: int, last_month: int) -> Select[Any]:
-    """SELECT month, trust, staff_group, band, reason, lost_e4, available_e4 for every month of
-    first_month..last_month with staff in post (reason NULL: the days available)."""
-    spans = (
-        clipped_spans(scope, month_of(first_month), month_last_day(last_month), CELL_KEYS, reason=True)
-        .cte("span")
-        .prefix_with("MATERIALIZED")  # read once by each of the four pieces below
-    )
-    keys = [spans.c[key] for key in CELL_KEYS] + [spans.c.reason]
-    first_m, last_m = month_number(spans.c.first), month_number(spans.c.last)
-    first_dn, last_dn = day_number(spans.c.first), day_number(spans.c.last)
-    months = periods_table([Period(m, m) for m in range(first_month, last_month + 1)], "rollup_month")
-
-    def piece(month: Any, days: Any) -> Select[Any]:
-        return select(
-            month.label("month"),
-            *keys,
-            (spans.c.lost_e4 * days).label("lost_e4"),
-            (spans.c.available_e4 * days).label("available_e4"),
-        )
-
-    inside_one_month = piece(first_m, last_dn - first_dn + 1).where(first_m == last_m)
-    first_part = (
-        piece(months.c.first_month, months.c.last_dn - first_dn + 1)
-        .join(months, months.c.first_month == first_m)
-        .where(first_m < last_m)
-    )
-    last_part = (
-        piece(months.c.first_month, last_dn - months.c.first_dn + 1)
-        .join(months, months.c.first_month == last_m)
-        .where(first_m < last_m)
-    )
-    # Whole months between: +w from the month after the first, -w from the last; a running sum per cell.
-    changes = union_all(
-        select((first_m + 1).label("month"), *keys, spans.c.lost_e4, spans.c.available_e4).where(
-            last_m - first_m >= 2
-        ),
-        select(
-            last_m.label("month"),
-            *keys,
-            (-spans.c.lost_e4).label("lost_e4"),
-            (-spans.c.available_e4).label("available_e4"),
-        ).where(last_m - first_m >= 2),
-    ).subquery("weight_change")
-    change_keys = [changes.c[key] for key in (*CELL_KEYS, "reason")]
-    change = (
-        select(
-            changes.c.month,
-            *change_keys,
-            func.sum(changes.c.lost_e4).label("lost_w"),
-            func.sum(changes.c.available_e4).label("available_w"),
-        )
-        .group_by(changes.c.month, *change_keys)
-        .subquery("change")
-    )
-    cells = select(*[change.c[key] for key in (*CELL_KEYS, "reason")]).distinct().subquery("changing_cell")
-    cell_keys = [cells.c[key] for key in (*CELL_KEYS, "reason")]
-    same_cell = and_(
-        months.c.first_month == change.c.month,
-        *[change.c[key].is_not_distinct_from(cells.c[key]) for key in (*CELL_KEYS, "reason")],
-    )
-    window = {"partition_by": cell_keys, "order_by": months.c.first_month}
-    running = (
-        select(
-            months.c.first_month.label("month"),
-            months.c.first_dn,
-            months.c.last_dn,
-            *cell_keys,
-            func.sum(func.coalesce(change.c.lost_w, 0)).over(**window).label("lost_w"),
-            func.sum(func.coalesce(change.c.available_w, 0)).over(**window).label("available_w"),
-        )
-        .select_from(cells.join(months, literal(True)).outerjoin(change, same_cell))
-        .subquery("running")
-    )
-    month_days = running.c.last_dn - running.c.first_dn + 1
-    whole_months = select(
-        running.c.month,
-        *[running.c[key] for key in (*CELL_KEYS, "reason")],
-        (running.c.lost_w * month_days).label("lost_e4"),
-        (running.c.available_w * month_days).label("available_e4"),
-    ).where((running.c.lost_w != 0) | (running.c.available_w != 0))
-
-    pieces = union_all(inside_one_month, first_part, last_part, whole_months).subquery("piece")
-    group = [pieces.c.month, *[pieces.c[key] for key in (*CELL_KEYS, "reason")]]
-    lost, available = func.sum(pieces.c.lost_e4), func.sum(pieces.c.available_e4)
-    return (
-        select(*group, lost.label("lost_e4"), available.label("available_e4"))
-        .group_by(*group)
-        .having((lost != 0) | (available != 0))
-    )
 
 
 def rollup_months(session: Session) -> Period:
@@ -181,24 +90,30 @@ class CountedRollup:
 
 
 def count_sickness_rollup(session: Session) -> CountedRollup:
-    """Count the roll-up's cells from the records of every partner trust, in the database (one SELECT)."""
+    """Count the roll-up's cells from the records of every partner trust: the database gives each post's
+    and each sickness absence's span (``clipped_spans``, one pass over each table), numpy splits them into
+    months and sums them per cell (``split_spans_into_months``). Reads only."""
     started = time.perf_counter()
     months = rollup_months(session)
-    statement = rollup_statement(scope_for(session, None), months.first_month, months.last_month)
-    rows = [
-        {
-            "month": row.month,
-            "trust_id": row.trust,
-            "staff_group": row.staff_group,
-            "band": row.band,
-            "reason_code": row.reason,
-            # Sums of integers: PostgreSQL answers NUMERIC (Decimal), SQLite int.
-            "fte_days_lost_e4": int(row.lost_e4),
-            "fte_days_available_e4": int(row.available_e4),
-        }
-        for row in session.execute(statement)
-    ]
-    return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, rows, time.perf_counter() - started)
+    spans = clipped_spans(
+        scope_for(session, None),
+        month_of(months.first_month),
+        month_last_day(months.last_month),
+        CELL_KEYS,
+        reason=True,
+    ).subquery("span")
+    rows = session.execute(
+        select(
+            day_number(spans.c.first),
+            day_number(spans.c.last),
+            *[spans.c[key] for key in CELL_KEYS],
+            spans.c.reason,
+            spans.c.lost_e4,
+            spans.c.available_e4,
+        )
+    ).all()
+    counted = split_spans_into_months(rows, months, ("trust_id", "staff_group", "band", "reason_code"))
+    return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, counted, time.perf_counter() - started)
 
 
 def keep_rollup(session: Session, counted: CountedRollup, fingerprint: str) -> RollupState:
@@ -322,7 +237,7 @@ RETENTION_ROLLUP = "retention"
 
 def count_retention_rollup(session: Session) -> CountedRollup:
     """Count leavers, headcounts and stability for every month and breakdown the dashboard offers (each
-    by itself: people do not add up across cells), from one read of the posts (retention_counts). Reads
+    by itself: people do not add up across cells), from one read of the posts (rollup_counts). Reads
     only."""
     started = time.perf_counter()
     covered = rollup_months(session)

@@ -1,6 +1,10 @@
-"""The retention roll-up counted in one pass over the posts, with numpy, instead of one SQL statement per
-breakdown (passport.metrics.retention counts the same figures from the records for any question; this
-counts every month and breakdown the roll-up keeps at once, and the tests hold the two equal).
+"""The roll-ups counted with numpy from one read of the records.
+
+Retention: counted in one pass over the posts instead of one SQL statement per breakdown
+(passport.metrics.retention counts the same figures from the records for any question; this counts every
+month and breakdown the roll-up keeps at once, and the tests hold the two equal). Sickness: the spans the
+database gives (passport.metrics.sickness.clipped_spans) split into months and summed per cell
+(``split_spans_into_months``), which SQL did with a running sum per cell over every month.
 
 The definitions are those of passport.metrics.retention (docs/metrics.md):
 - a person's own posts count (never bank, never a secondee assignment); she is in post on a day when one
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -241,3 +246,52 @@ def _count_breakdown(
                     "month": month,
                     **figures,
                 }
+
+
+def split_spans_into_months(
+    spans: Sequence[Any], covered: Period, cell_names: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The sickness roll-up's rows from its spans (passport.metrics.sickness.clipped_spans: first and last
+    day numbers, the cell's keys, lost_e4 and available_e4 per day): each span's days in each month it
+    meets, times its weights, summed per month and cell; cells summing to nothing in a month are left out.
+    """
+    if not spans:
+        return []
+    months = list(range(covered.first_month, covered.last_month + 1))
+    epoch = date(1970, 1, 1).toordinal()
+    firsts = np.array([month_of(m).toordinal() - epoch for m in months], dtype=np.int64)
+    lasts = np.array([month_last_day(m).toordinal() - epoch for m in months], dtype=np.int64)
+    first = np.fromiter((s[0] for s in spans), dtype=np.int64, count=len(spans))
+    last = np.fromiter((s[1] for s in spans), dtype=np.int64, count=len(spans))
+    lost = np.fromiter((int(s[-2]) for s in spans), dtype=np.int64, count=len(spans))
+    available = np.fromiter((int(s[-1]) for s in spans), dtype=np.int64, count=len(spans))
+    cell, cells = _codes([tuple(s[2:-2]) for s in spans])
+    # Each span meets the months from the one holding its first day to the one holding its last.
+    month_from = np.searchsorted(lasts, first, side="left")
+    month_to = np.searchsorted(lasts, last, side="left")
+    runs = month_to - month_from + 1
+    span_index = np.repeat(np.arange(len(spans)), runs)
+    k = month_from[span_index] + (np.arange(int(runs.sum())) - np.repeat(np.cumsum(runs) - runs, runs))
+    days = np.minimum(last[span_index], lasts[k]) - np.maximum(first[span_index], firsts[k]) + 1
+    key = cell[span_index] * len(months) + k
+    keys, where = np.unique(key, return_inverse=True)
+    lost_sum = np.zeros(len(keys), dtype=np.int64)
+    available_sum = np.zeros(len(keys), dtype=np.int64)
+    np.add.at(lost_sum, where, lost[span_index] * days)
+    np.add.at(available_sum, where, available[span_index] * days)
+    rows = []
+    for key_value, lost_e4, available_e4 in zip(
+        keys.tolist(), lost_sum.tolist(), available_sum.tolist(), strict=True
+    ):
+        if not (lost_e4 or available_e4):
+            continue
+        values = cells[key_value // len(months)]
+        rows.append(
+            {
+                "month": months[key_value % len(months)],
+                **dict(zip(cell_names, values, strict=True)),
+                "fte_days_lost_e4": lost_e4,
+                "fte_days_available_e4": available_e4,
+            }
+        )
+    return rows

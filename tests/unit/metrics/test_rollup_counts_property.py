@@ -1,4 +1,4 @@
-"""The retention roll-up's counting (numpy, passport.metrics.retention_counts) equals the definitions read
+"""The retention roll-up's counting (numpy, passport.metrics.rollup_counts) equals the definitions read
 day by day, on random posts: concurrent posts in one cell or two, posts ending or starting the same day,
 returners, moves between trusts, posts without a band, open posts; every breakdown, grouping and month.
 
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from passport.metrics.queries import Period, month_index, month_last_day, month_of
-from passport.metrics.retention_counts import ALL, GROUPINGS, WINDOW_MONTHS, Posts, count_retention_rows
+from passport.metrics.rollup_counts import ALL, GROUPINGS, WINDOW_MONTHS, Posts, count_retention_rows
 
 TRUSTS = (1, 2, 3)
 ORIGIN = date(2023, 12, 1)
