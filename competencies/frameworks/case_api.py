@@ -139,15 +139,20 @@ def _association_json(row: Any, fallback_time: str) -> dict[str, Any]:
     return conform_association(written, fallback_time, _unknown_node, _base())
 
 
-def _published_item(session: Session, identifier: str) -> tuple[FrameworkVersion, Any] | None:
-    found = session.execute(
-        item_select()
-        .add_columns(FrameworkItem.version_id)
-        .join(FrameworkVersion, FrameworkItem.version_id == FrameworkVersion.id)
-        .where(FrameworkItem.identifier == identifier, _PUBLISHED)
+def _latest_published_row(session: Session, statement: Any, model: Any, identifier: str) -> Any:
+    """The row of ``statement`` (an item's or an association's) with this identifier in the latest
+    published version holding it, with that version's id; None if no published version holds it."""
+    return session.execute(
+        statement.add_columns(model.version_id)
+        .join(FrameworkVersion, model.version_id == FrameworkVersion.id)
+        .where(model.identifier == identifier, _PUBLISHED)
         .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
         .limit(1)
     ).first()
+
+
+def _published_item(session: Session, identifier: str) -> tuple[FrameworkVersion, Any] | None:
+    found = _latest_published_row(session, item_select(), FrameworkItem, identifier)
     if found is None:
         return None
     return session.get(FrameworkVersion, found[-1]), found
@@ -196,14 +201,7 @@ def cf_item(sourced_id: str):  # type: ignore[no-untyped-def]
 @blueprint.get("/CFAssociations/<string:sourced_id>")
 def cf_association(sourced_id: str):  # type: ignore[no-untyped-def]
     session = get_session()
-    row = session.execute(
-        association_select()
-        .add_columns(FrameworkAssociation.version_id)
-        .join(FrameworkVersion, FrameworkAssociation.version_id == FrameworkVersion.id)
-        .where(FrameworkAssociation.identifier == sourced_id, _PUBLISHED)
-        .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
-        .limit(1)
-    ).first()
+    row = _latest_published_row(session, association_select(), FrameworkAssociation, sourced_id)
     if row is None:
         return status_info(f"There is no published CFAssociation with identifier {sourced_id!r}.")
     version = session.get(FrameworkVersion, row[-1])
