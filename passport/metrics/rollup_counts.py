@@ -248,50 +248,118 @@ def _count_breakdown(
                 }
 
 
-def split_spans_into_months(
-    spans: Sequence[Any], covered: Period, cell_names: Sequence[str]
-) -> list[dict[str, Any]]:
-    """The sickness roll-up's rows from its spans (passport.metrics.sickness.clipped_spans: first and last
-    day numbers, the cell's keys, lost_e4 and available_e4 per day): each span's days in each month it
-    meets, times its weights, summed per month and cell; cells summing to nothing in a month are left out.
-    """
-    if not spans:
-        return []
-    months = list(range(covered.first_month, covered.last_month + 1))
+@dataclass(frozen=True)
+class SicknessRecords:
+    """What the sickness roll-up is counted from, as arrays (day numbers since 1970-01-01; an open end is
+    OPEN): her own posts (id, cell, first and last day, FTE), the sickness absences (the post's id, first
+    and last day, reason), and the spans of sickness recorded on secondee assignments, already moved onto
+    her own posts (passport.metrics.sickness: first, last, trust, staff group, band, reason, lost_e4,
+    available_e4; few)."""
+
+    posts: Sequence[Any]
+    absences: Sequence[Any]
+    moved: Sequence[Any]
+
+
+def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[str, Any]]:
+    """The sickness roll-up's rows: every post's days in post and every sickness absence's days lost on
+    a post of her own, each clipped to the months covered (an absence also to its post), split into the
+    months it meets and summed per month, trust, staff group, band and reason (none for days in post)."""
     epoch = date(1970, 1, 1).toordinal()
-    firsts = np.array([month_of(m).toordinal() - epoch for m in months], dtype=np.int64)
-    lasts = np.array([month_last_day(m).toordinal() - epoch for m in months], dtype=np.int64)
-    first = np.fromiter((s[0] for s in spans), dtype=np.int64, count=len(spans))
-    last = np.fromiter((s[1] for s in spans), dtype=np.int64, count=len(spans))
-    lost = np.fromiter((int(s[-2]) for s in spans), dtype=np.int64, count=len(spans))
-    available = np.fromiter((int(s[-1]) for s in spans), dtype=np.int64, count=len(spans))
-    cell, cells = _codes([tuple(s[2:-2]) for s in spans])
+    month_numbers = list(range(covered.first_month, covered.last_month + 1))
+    firsts = np.array([month_of(m).toordinal() - epoch for m in month_numbers], dtype=np.int64)
+    lasts = np.array([month_last_day(m).toordinal() - epoch for m in month_numbers], dtype=np.int64)
+    period_first, period_last = int(firsts[0]), int(lasts[-1])
+    cells: dict[tuple[Any, ...], int] = {}
+
+    def cell_code(trust: Any, staff_group: Any, band: Any, reason: Any) -> int:
+        return cells.setdefault((trust, staff_group, band, reason), len(cells))
+
+    posts, absences = records.posts, records.absences
+    post_id = np.fromiter((p[0] for p in posts), dtype=np.int64, count=len(posts))
+    post_start = np.fromiter((p[4] for p in posts), dtype=np.int64, count=len(posts))
+    post_end = np.fromiter((OPEN if p[5] is None else p[5] for p in posts), dtype=np.int64, count=len(posts))
+    post_fte = np.fromiter((int(p[6]) for p in posts), dtype=np.int64, count=len(posts))
+    post_cell = [(p[1], p[2], p[3]) for p in posts]
+    in_post_cell = np.fromiter((cell_code(*c, None) for c in post_cell), dtype=np.int64, count=len(posts))
+    # Days in post.
+    a_first = np.maximum(post_start, period_first)
+    a_last = np.minimum(post_end, period_last)
+    in_post = a_first <= a_last
+    # Days lost, each absence on its post; absences on posts not here (bank, a secondee's) are left out.
+    order = np.argsort(post_id)
+    absence_post = np.fromiter((a[0] for a in absences), dtype=np.int64, count=len(absences))
+    found = np.minimum(np.searchsorted(post_id[order], absence_post), max(len(order) - 1, 0))
+    post = order[found] if len(order) else np.zeros(len(absences), dtype=np.int64)
+    on_own_post = (post_id[post] == absence_post) if len(order) else np.zeros(len(absences), dtype=bool)
+    absence_first = np.fromiter((a[1] for a in absences), dtype=np.int64, count=len(absences))
+    absence_last = np.fromiter(
+        (OPEN if a[2] is None else a[2] for a in absences), dtype=np.int64, count=len(absences)
+    )
+    l_first = np.maximum(
+        np.maximum(absence_first, post_start[post] if len(order) else absence_first), period_first
+    )
+    l_last = np.minimum(np.minimum(absence_last, post_end[post] if len(order) else absence_last), period_last)
+    lost = on_own_post & (l_first <= l_last)
+    lost_index = np.flatnonzero(lost)
+    lost_cell = np.fromiter(
+        (cell_code(*post_cell[post[i]], absences[i][3]) for i in lost_index),
+        dtype=np.int64,
+        count=len(lost_index),
+    )
+    moved = records.moved
+    moved_cell = np.fromiter((cell_code(*m[2:6]) for m in moved), dtype=np.int64, count=len(moved))
+    first = np.concatenate(
+        [a_first[in_post], l_first[lost_index], np.array([m[0] for m in moved], dtype=np.int64)]
+    )
+    last = np.concatenate(
+        [a_last[in_post], l_last[lost_index], np.array([m[1] for m in moved], dtype=np.int64)]
+    )
+    cell = np.concatenate([in_post_cell[in_post], lost_cell, moved_cell])
+    lost_e4 = np.concatenate(
+        [
+            np.zeros(int(in_post.sum()), dtype=np.int64),
+            post_fte[post[lost_index]],
+            np.array([int(m[6]) for m in moved], dtype=np.int64),
+        ]
+    )
+    available_e4 = np.concatenate(
+        [
+            post_fte[in_post],
+            np.zeros(len(lost_index), dtype=np.int64),
+            np.array([int(m[7]) for m in moved], dtype=np.int64),
+        ]
+    )
     # Each span meets the months from the one holding its first day to the one holding its last.
+    n_months = len(month_numbers)
     month_from = np.searchsorted(lasts, first, side="left")
     month_to = np.searchsorted(lasts, last, side="left")
     runs = month_to - month_from + 1
-    span_index = np.repeat(np.arange(len(spans)), runs)
+    span_index = np.repeat(np.arange(len(first)), runs)
     k = month_from[span_index] + (np.arange(int(runs.sum())) - np.repeat(np.cumsum(runs) - runs, runs))
     days = np.minimum(last[span_index], lasts[k]) - np.maximum(first[span_index], firsts[k]) + 1
-    key = cell[span_index] * len(months) + k
-    keys, where = np.unique(key, return_inverse=True)
+    keys, where = np.unique(cell[span_index] * n_months + k, return_inverse=True)
     lost_sum = np.zeros(len(keys), dtype=np.int64)
     available_sum = np.zeros(len(keys), dtype=np.int64)
-    np.add.at(lost_sum, where, lost[span_index] * days)
-    np.add.at(available_sum, where, available[span_index] * days)
+    np.add.at(lost_sum, where, lost_e4[span_index] * days)
+    np.add.at(available_sum, where, available_e4[span_index] * days)
+    names = list(cells)
     rows = []
-    for key_value, lost_e4, available_e4 in zip(
+    for key, lost_days, available_days in zip(
         keys.tolist(), lost_sum.tolist(), available_sum.tolist(), strict=True
     ):
-        if not (lost_e4 or available_e4):
+        if not (lost_days or available_days):
             continue
-        values = cells[key_value // len(months)]
+        trust, staff_group, band, reason = names[key // n_months]
         rows.append(
             {
-                "month": months[key_value % len(months)],
-                **dict(zip(cell_names, values, strict=True)),
-                "fte_days_lost_e4": lost_e4,
-                "fte_days_available_e4": available_e4,
+                "month": month_numbers[key % n_months],
+                "trust_id": trust,
+                "staff_group": staff_group,
+                "band": band,
+                "reason_code": reason,
+                "fte_days_lost_e4": lost_days,
+                "fte_days_available_e4": available_days,
             }
         )
     return rows

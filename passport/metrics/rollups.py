@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Date, Select, delete, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from passport.db import utcnow
@@ -32,6 +32,7 @@ from passport.metrics.queries import (
     EXCLUDED_PERSON_TYPES,
     Period,
     Scope,
+    counted,
     day_number,
     fte_e4,
     month_index,
@@ -43,16 +44,17 @@ from passport.metrics.rollup_counts import (
     ALL,
     WINDOW_MONTHS,
     Posts,
+    SicknessRecords,
     count_retention_rows,
-    split_spans_into_months,
+    count_sickness_rows,
 )
 from passport.metrics.sickness import (
     ROLLING_MONTHS,
     SICKNESS,
     ReasonShare,
     SicknessCell,
-    clipped_spans,
     reason_shares,
+    secondee_sickness_spans,
     sickness_cells,
     sickness_reasons,
     sickness_trend,
@@ -90,30 +92,46 @@ class CountedRollup:
 
 
 def count_sickness_rollup(session: Session) -> CountedRollup:
-    """Count the roll-up's cells from the records of every partner trust: the database gives each post's
-    and each sickness absence's span (``clipped_spans``, one pass over each table), numpy splits them into
-    months and sums them per cell (``split_spans_into_months``). Reads only."""
+    """Count the roll-up's cells from the records of every partner trust: the posts of her own and the
+    sickness absences read once each (plain scans), and the few spans of sickness recorded on secondee
+    assignments as the database moves them onto her own posts; numpy clips, splits into months and sums
+    (``count_sickness_rows``). Reads only."""
     started = time.perf_counter()
     months = rollup_months(session)
-    spans = clipped_spans(
-        scope_for(session, None),
-        month_of(months.first_month),
-        month_last_day(months.last_month),
-        CELL_KEYS,
-        reason=True,
-    ).subquery("span")
-    rows = session.execute(
+    scope = scope_for(session, None)
+    a, ab = Assignment, Absence
+    posts = session.execute(
         select(
-            day_number(spans.c.first),
-            day_number(spans.c.last),
-            *[spans.c[key] for key in CELL_KEYS],
-            spans.c.reason,
-            spans.c.lost_e4,
-            spans.c.available_e4,
+            a.id,
+            a.trust_id,
+            a.staff_group,
+            a.afc_band,
+            day_number(a.start_date),
+            day_number(a.end_date),
+            fte_e4(a),
+        ).where(counted(a, scope))
+    ).all()
+    absences = session.execute(
+        select(ab.assignment_id, day_number(ab.first_day), day_number(ab.last_day), ab.reason_code).where(
+            ab.category == SICKNESS
         )
     ).all()
-    counted = split_spans_into_months(rows, months, ("trust_id", "staff_group", "band", "reason_code"))
-    return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, counted, time.perf_counter() - started)
+    first_day, last_day = month_of(months.first_month), month_last_day(months.last_month)
+    moved_spans = union_all(
+        *secondee_sickness_spans(scope, literal(first_day, Date), literal(last_day, Date), CELL_KEYS, True)
+    ).subquery("moved")
+    moved = session.execute(
+        select(
+            day_number(moved_spans.c.first),
+            day_number(moved_spans.c.last),
+            *[moved_spans.c[key] for key in CELL_KEYS],
+            moved_spans.c.reason,
+            moved_spans.c.lost_e4,
+            moved_spans.c.available_e4,
+        )
+    ).all()
+    rows = count_sickness_rows(SicknessRecords(posts, absences, moved), months)
+    return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, rows, time.perf_counter() - started)
 
 
 def keep_rollup(session: Session, counted: CountedRollup, fingerprint: str) -> RollupState:

@@ -121,11 +121,11 @@ def clipped_spans(
         .join(a, a.id == ab.assignment_id)
         .where(ab.category == SICKNESS, counted(a, scope, indexed=False), sick_first <= sick_last)
     )
-    moved = _secondee_sickness(scope, p_first, p_last, by, reason)
+    moved = secondee_sickness_spans(scope, p_first, p_last, by, reason)
     return _grouped_spans(union_all(available, lost, *moved), by, reason)
 
 
-def _secondee_sickness(
+def secondee_sickness_spans(
     scope: Scope, p_first: Any, p_last: Any, by: Sequence[str], reason: bool
 ) -> tuple[Select[Any], Select[Any]]:
     """Sickness recorded on secondee assignments, moved onto her own posts (see ``clipped_spans``): the
