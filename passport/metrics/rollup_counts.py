@@ -2,9 +2,9 @@
 
 Retention: counted in one pass over the posts instead of one SQL statement per breakdown
 (passport.metrics.retention counts the same figures from the records for any question; this counts every
-month and breakdown the roll-up keeps at once, and the tests hold the two equal). Sickness: the spans the
-database gives (passport.metrics.sickness.clipped_spans) split into months and summed per cell
-(``split_spans_into_months``), which SQL did with a running sum per cell over every month.
+month and breakdown the roll-up keeps at once, and the tests hold the two equal). Sickness: posts and
+sickness absences as stored, matched, clipped, split into months and summed per cell
+(``count_sickness_rows``), which SQL did with a running sum per cell over every month.
 
 The definitions are those of passport.metrics.retention (docs/metrics.md):
 - a person's own posts count (never bank, never a secondee assignment); she is in post on a day when one
