@@ -4,10 +4,11 @@ and the retention roll-up (below).
 Days lost and available add up over months, trusts, groups and bands, so once they are counted per month
 and cell, every sickness series of the dashboard, for any trust, staff group, band and period, is a sum
 over a few thousand rows instead of a pass over every absence. The roll-up is counted from the records
-(posts and sickness absences read as stored and summed into months by numpy in ``rollup_counts``), kept in ``sickness_rollup`` with the fingerprint of the records it came from, and
-used only while that fingerprint still matches and it covers the months asked about; otherwise the
-figures are counted from the records as before (``RecordSickness``). It is rebuilt with the usual
-dashboards by the refresh job that every change of the records starts (passport.metrics.refresh).
+(posts and sickness absences read as stored and summed into months by numpy in ``rollup_counts``), kept
+in ``sickness_rollup`` with the fingerprint of the records it came from, and used only while that
+fingerprint still matches and it covers the months asked about; otherwise the figures are counted from
+the records as before (``RecordSickness``). It is rebuilt with the usual dashboards by the refresh job
+that every change of the records starts (passport.metrics.refresh).
 """
 
 from __future__ import annotations
