@@ -1,5 +1,6 @@
 """The read-only CASE 1.1 REST endpoints under /ims/case/v1p1/ (CFDocuments, CFPackages, CFItems,
-CFAssociations, CFItemAssociations).
+CFAssociations, CFItemAssociations, and the definitions and rubrics held in published packages:
+CFSubjects, CFConcepts, CFItemTypes, CFLicenses, CFAssociationGroupings, CFRubrics).
 
 Public, as OpenSALT and other CASE providers serve them: frameworks are published to be shared. Only
 published versions are served; drafts are unknown here. When several published versions keep one CASE
@@ -16,14 +17,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from competencies.frameworks.case_conformance import (
     WRITTEN_ITEM_KEYS,
     conform_association,
+    conform_definitions,
     conform_document,
     conform_object,
+    conform_rubrics,
 )
 from competencies.frameworks.case_export import (
     CASE_PATH,
@@ -242,3 +245,93 @@ def cf_item_associations(sourced_id: str):  # type: ignore[no-untyped-def]
             "CFAssociations": [_association_json(r, times[r[-1]]) for r in rows],
         }
     )
+
+
+# Definitions served by kind: those with a hierarchyCode answer a set (the definition, then its children
+# by hierarchyCode: CFSubjectSetDType, CFConceptSetDType, CFItemTypeSetDType), the others the definition.
+DEFINITION_ENDPOINTS = {
+    "CFSubjects": ("CFSubject", True),
+    "CFConcepts": ("CFConcept", True),
+    "CFItemTypes": ("CFItemType", True),
+    "CFLicenses": ("CFLicense", False),
+    "CFAssociationGroupings": ("CFAssociationGrouping", False),
+}
+
+
+def _may_hold(column: Any, identifier: str) -> Any:
+    """A cheap SQL test that a JSON column may mention ``identifier`` (its stored text contains it), so
+    only those versions are read; skipped for identifiers JSON would escape (quotes, non-ASCII ...)."""
+    if identifier.isascii() and identifier.isprintable() and not {'"', "\\"} & set(identifier):
+        return cast(column, Text).contains(identifier, autoescape=True)
+    return column.is_not(None)
+
+
+def _published_holding(session: Session, column: Any, identifier: str) -> list[FrameworkVersion]:
+    """Published versions whose ``column`` (definitions or package extras) may hold ``identifier``, the
+    latest first."""
+    return list(
+        session.scalars(
+            select(FrameworkVersion)
+            .where(_PUBLISHED, column.is_not(None), _may_hold(column, identifier))
+            .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
+        )
+    )
+
+
+def _children(entries: list[dict[str, Any]], parent: dict[str, Any]) -> list[dict[str, Any]]:
+    """The definitions one level below ``parent`` by hierarchyCode ("1.2" is a child of "1")."""
+    code = parent.get("hierarchyCode")
+    if not isinstance(code, str) or not code:
+        return []
+    prefix = code + "."
+    return [
+        entry
+        for entry in entries
+        if entry is not parent
+        and isinstance(entry.get("hierarchyCode"), str)
+        and entry["hierarchyCode"].startswith(prefix)
+        and "." not in entry["hierarchyCode"][len(prefix) :]
+        and entry["hierarchyCode"] != prefix
+    ]
+
+
+def _definition_answer(kind: str, sourced_id: str) -> Response:
+    singular, as_set = DEFINITION_ENDPOINTS[kind]
+    session = get_session()
+    for version in _published_holding(session, FrameworkVersion.definitions, sourced_id):
+        entries = conform_definitions(version.definitions or {}, version_fallback_time(version)).get(kind)
+        found = next((e for e in entries or () if e["identifier"] == sourced_id), None)
+        if found is None:
+            continue
+        if not as_set:
+            return jsonify(found)
+        return jsonify({kind: [found, *_children(entries or [], found)]})
+    return status_info(f"There is no published {singular} with identifier {sourced_id!r}.")
+
+
+def _definition_view(kind: str) -> Any:
+    def view(sourced_id: str):  # type: ignore[no-untyped-def]
+        return _definition_answer(kind, sourced_id)
+
+    view.__name__ = f"cf_definition_{kind}"
+    return view
+
+
+for _kind in DEFINITION_ENDPOINTS:
+    blueprint.add_url_rule(
+        f"/{_kind}/<string:sourced_id>", view_func=_definition_view(_kind), methods=["GET"]
+    )
+
+
+@blueprint.get("/CFRubrics/<string:sourced_id>")
+def cf_rubric(sourced_id: str):  # type: ignore[no-untyped-def]
+    """CFRubricDType: a rubric (with its criteria and their levels) held in a published package."""
+    session = get_session()
+    for version in _published_holding(session, FrameworkVersion.package_extra, sourced_id):
+        rubrics = conform_rubrics(
+            (version.package_extra or {}).get("CFRubrics"), version_fallback_time(version)
+        )
+        found = next((rubric for rubric in rubrics if rubric["identifier"] == sourced_id), None)
+        if found is not None:
+            return jsonify(found)
+    return status_info(f"There is no published CFRubric with identifier {sourced_id!r}.")

@@ -31,7 +31,7 @@ from competencies.frameworks.case_package import ASSOCIATION_FIELDS, DOCUMENT_FI
 SERVICE_LINK_KEYS = frozenset({"CFDocumentURI", "CFPackageURI", "CFItemAssociationURI"})
 
 # Kinds of value a CASE 1.1 property takes (how each is checked: ``_checked``).
-_S, _STRS, _DATE, _DATETIME, _INT = "str", "strs", "date", "datetime", "int"
+_S, _STRS, _DATE, _DATETIME, _INT, _NUMBER = "str", "strs", "date", "datetime", "int", "number"
 _LINK, _LINKS, _EXT, _VERSION = "link", "links", "ext", "caseVersion"
 
 
@@ -73,6 +73,20 @@ DEFINITION_KEYS = {
         "identifier uri title description lastChangeDateTime:datetime extensions:ext"
     ),
 }
+# CFRubrics (kept as imported, among the package's extra keys): a rubric, its criteria, their levels.
+# "nested" marks the arrays of criteria and of levels, which ``conform_rubric`` conforms in turn.
+RUBRIC_KEYS = _kinds(
+    "identifier uri title description lastChangeDateTime:datetime CFRubricCriteria:nested extensions:ext"
+)
+RUBRIC_CRITERION_KEYS = _kinds(
+    "identifier uri category description CFItemURI:link weight:number position:int rubricId "
+    "lastChangeDateTime:datetime CFRubricCriterionLevels:nested extensions:ext"
+)
+# A level's ``extensions`` is an array of objects in CASE 1.1, unlike every other class's.
+RUBRIC_LEVEL_KEYS = _kinds(
+    "identifier uri description quality score:number feedback position:int rubricCriterionId "
+    "lastChangeDateTime:datetime"
+)
 # The keys ``case_package`` models: their values were checked on import (types, arrays of strings,
 # whole numbers), so on the way out only the times and dates among them need looking at.
 _CHECKED_ON_IMPORT = "checked on import"
@@ -165,6 +179,8 @@ def _checked(value: Any, kind: str) -> tuple[bool, Any]:
         return fixed is not None, fixed
     if kind == _INT:
         return isinstance(value, int) and not isinstance(value, bool), value
+    if kind == _NUMBER:
+        return isinstance(value, int | float) and not isinstance(value, bool), value
     if kind == _LINK:
         return _is_link(value), value
     if kind == _LINKS:
@@ -173,7 +189,7 @@ def _checked(value: Any, kind: str) -> tuple[bool, Any]:
         return value == "1.1", value
     if kind == _EXT:
         return isinstance(value, dict), value
-    return True, value  # "node": an association's ends, written by conform_link
+    return True, value  # "node" (an association's ends) and "nested" (a rubric's arrays): see callers
 
 
 def conform_object(raw: dict[str, Any], keys: dict[str, str], fallback_time: str) -> dict[str, Any]:
@@ -277,6 +293,68 @@ def conform_definitions(raw: dict[str, Any], fallback_time: str) -> dict[str, An
     return written
 
 
+def _has_identity(entry: Any) -> bool:
+    return isinstance(entry, dict) and all(isinstance(entry.get(name), str) for name in ("identifier", "uri"))
+
+
+def _conform_nested(written: dict[str, Any], key: str, conform: Callable[[Any], dict[str, Any]]) -> None:
+    """A rubric's criteria or a criterion's levels: each entry conformed, those without identifier or
+    uri left out; a value that is not an array goes under ``extensions``."""
+    value = written.get(key)
+    if value is None:
+        return
+    if not isinstance(value, list):
+        del written[key]
+        extensions = written.setdefault("extensions", {})
+        extensions[key] = value
+        return
+    written[key] = [conform(entry) for entry in value if _has_identity(entry)]
+
+
+def _conform_rubric_level(raw: dict[str, Any], fallback_time: str) -> dict[str, Any]:
+    given = raw.get("extensions")
+    written = conform_object(
+        {key: value for key, value in raw.items() if key != "extensions"}, RUBRIC_LEVEL_KEYS, fallback_time
+    )
+    extensions: list[Any] = []
+    if isinstance(given, list):
+        extensions.extend(entry if isinstance(entry, dict) else {"value": entry} for entry in given)
+    elif isinstance(given, dict):
+        extensions.append(given)
+    elif given is not None:
+        extensions.append({"extensions": given})
+    moved = written.pop("extensions", None)  # keys CASE 1.1 does not define on a level
+    if moved:
+        extensions.append(moved)
+    if extensions:
+        written["extensions"] = extensions
+    return written
+
+
+def conform_rubric(raw: dict[str, Any], fallback_time: str) -> dict[str, Any]:
+    """One CFRubric with its CFRubricCriteria and their CFRubricCriterionLevels, as CASE 1.1 has them."""
+    written = conform_object(raw, RUBRIC_KEYS, fallback_time)
+
+    def level(entry: dict[str, Any]) -> dict[str, Any]:
+        return _conform_rubric_level(entry, fallback_time)
+
+    def criterion(entry: dict[str, Any]) -> dict[str, Any]:
+        conformed = conform_object(entry, RUBRIC_CRITERION_KEYS, fallback_time)
+        _conform_nested(conformed, "CFRubricCriterionLevels", level)
+        return conformed
+
+    _conform_nested(written, "CFRubricCriteria", criterion)
+    return written
+
+
+def conform_rubrics(raw: Any, fallback_time: str) -> list[dict[str, Any]]:
+    """CFRubrics as imported (anything) -> the conforming rubrics; those without identifier or uri are
+    left out."""
+    if not isinstance(raw, list):
+        return []
+    return [conform_rubric(entry, fallback_time) for entry in raw if _has_identity(entry)]
+
+
 def conform_package(raw: dict[str, Any], *, fallback_time: str, base_uri: str) -> dict[str, Any]:
     """A whole CFPackage as CASE 1.1 has it (``raw`` as ``package_to_case_json`` writes it)."""
     document = raw["CFDocument"]
@@ -308,7 +386,12 @@ def conform_package(raw: dict[str, Any], *, fallback_time: str, base_uri: str) -
     moved: dict[str, Any] = {}
     for key, value in raw.items():
         if key in PACKAGE_KEYS or value is None:
-            if key in ("CFRubrics", "extensions") and value is not None:
+            if key == "CFRubrics" and value is not None:
+                if isinstance(value, list):
+                    written[key] = conform_rubrics(value, default_time)
+                else:
+                    moved[key] = value
+            elif key == "extensions" and value is not None:
                 written[key] = value
             continue
         moved[key] = value
