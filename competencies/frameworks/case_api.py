@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,12 @@ from competencies.frameworks.case_export import (
     version_fallback_time,
 )
 from competencies.frameworks.case_package import CaseDocument, CasePackage, package_to_case_json
+from competencies.frameworks.case_selection import (
+    SelectionError,
+    link_header,
+    parse_selection,
+    select_documents,
+)
 from competencies.frameworks.models import (
     FrameworkAssociation,
     FrameworkItem,
@@ -61,6 +67,8 @@ CORS_HEADERS = {
     "Access-Control-Allow-Methods": "GET, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Language",
     "Access-Control-Max-Age": "86400",
+    # A page of CFDocuments says how many there are and where the other pages are: let scripts read that.
+    "Access-Control-Expose-Headers": "X-Total-Count, Link",
 }
 
 
@@ -74,7 +82,8 @@ def _allow_any_origin(response: Response) -> Response:
 
 
 def status_info(description: str, status: int = 404, minor: str = "unknownobject") -> Response:
-    """CASE's error body (imsx_StatusInfoDType) for an identifier it does not know."""
+    """CASE's error body (imsx_StatusInfoDType): an identifier it does not know (404, unknownobject), or
+    a query parameter the binding does not allow (400, invalid_selection_field or invalid_sort_field)."""
     response = jsonify(
         {
             "imsx_codeMajor": "failure",
@@ -163,6 +172,12 @@ def _published_item(session: Session, identifier: str) -> tuple[FrameworkVersion
 
 @blueprint.get("/CFDocuments")
 def cf_documents():  # type: ignore[no-untyped-def]
+    """The latest published version of each document, paged, sorted and filtered as ``case_selection``
+    describes, with X-Total-Count and a Link header."""
+    try:
+        selection = parse_selection(request.args)
+    except SelectionError as error:
+        return status_info(error.description, status=400, minor=error.code_minor)
     session = get_session()
     versions = session.scalars(
         select(FrameworkVersion)
@@ -172,7 +187,11 @@ def cf_documents():  # type: ignore[no-untyped-def]
     latest: dict[str, FrameworkVersion] = {}
     for version in versions:
         latest[version.document_identifier] = version  # ordered by id: the last one wins
-    return jsonify({"CFDocuments": [_document_json(v) for v in latest.values()]})
+    page, total = select_documents([_document_json(v) for v in latest.values()], selection)
+    response = jsonify({"CFDocuments": page})
+    response.headers["X-Total-Count"] = str(total)
+    response.headers["Link"] = link_header(f"{_base()}/CFDocuments", selection, total)
+    return response
 
 
 @blueprint.get("/CFDocuments/<string:sourced_id>")

@@ -1,15 +1,17 @@
 """The rest of the CASE 1.1 binding's read operations (#16): CFSubjects, CFConcepts, CFItemTypes, CFLicenses,
-CFAssociationGroupings and CFRubrics held in published packages. Every answer is checked against the
-binding's response type (built, as in tests/support/case_conformance.py, on 1EdTech's CFPackage schema
-classes, with format checking)."""
+CFAssociationGroupings and CFRubrics held in published packages, and paging, sorting, filtering and field
+selection of CFDocuments. Every answer is checked against the binding's response type (built, as in
+tests/support/case_conformance.py, on 1EdTech's CFPackage schema classes, with format checking)."""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
@@ -18,6 +20,7 @@ from competencies.frameworks.case_export import export_case_json
 from competencies.frameworks.case_import import import_case_package
 from tests.support.case_conformance import assert_case_valid, official_schema, require_case_samples
 from tests.support.case_definition_factories import package_with_definitions
+from tests.support.framework_factories import small_package
 
 CASE = "/ims/case/v1p1"
 ORIGIN = {"Origin": "https://case-client.example.org"}
@@ -235,3 +238,183 @@ def test_a_real_publishers_item_types_are_served(client, session) -> None:
         body = _get(client, f"/CFItemTypes/{item_type['identifier']}", "CFItemTypeSetDType")
         assert body["CFItemTypes"][0]["identifier"] == item_type["identifier"]
         assert body["CFItemTypes"][0]["title"] == item_type["title"]
+
+
+# --- CFDocuments: paging, sorting, filtering, fields --------------------------------------------------
+
+
+def _documents(session, tag: str, specs: list[dict[str, Any]]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Publish one framework per spec (its CFDocument updated with it), titled with ``tag``; their ids."""
+    identifiers = []
+    for spec in specs:
+        package = small_package(title=f"{tag} {spec.pop('title_suffix', '')}".strip(), codes=("A",))
+        package["CFDocument"].update(spec)
+        identifiers.append(_import(session, package).document_identifier)
+    return identifiers
+
+
+def _links(response) -> dict[str, dict[str, list[str]]]:  # type: ignore[no-untyped-def]
+    found = {}
+    for url, rel in re.findall(r'<([^>]+)>; rel="([a-z]+)"', response.headers["Link"]):
+        found[rel] = {"url": [url], **parse_qs(urlsplit(url).query)}
+    return found
+
+
+def _page(client, query: dict[str, Any]) -> Any:  # type: ignore[no-untyped-def]
+    response = client.get(f"{CASE}/CFDocuments", query_string=query, headers=ORIGIN)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert_case_valid(response.json, "CFDocumentSetDType", what=f"GET CFDocuments?{query}")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert {"x-total-count", "link"} <= {
+        h.strip().lower() for h in response.headers["Access-Control-Expose-Headers"].split(",")
+    }
+    return response
+
+
+def _ids(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [document["identifier"] for document in response.json["CFDocuments"]]
+
+
+def test_documents_are_paged_with_a_total_and_links(app, client, session) -> None:
+    tag = f"paging-{uuid.uuid4().hex[:8]}"
+    identifiers = sorted(_documents(session, tag, [{} for _ in range(5)]))
+    query: dict[str, Any] = {"filter": f"title~'{tag}'", "limit": 2}
+
+    first = _page(client, query)
+    assert first.headers["X-Total-Count"] == "5"
+    assert _ids(first) == identifiers[:2], "identifier order"
+    links = _links(first)
+    assert set(links) == {"next", "last", "first"}, "no prev on the first page"
+    assert links["next"]["offset"] == ["2"] and links["next"]["limit"] == ["2"]
+    assert links["last"]["offset"] == ["4"] and links["first"]["offset"] == ["0"]
+    assert links["next"]["filter"] == [f"title~'{tag}'"], "the filter is kept"
+    base = app.config["PASSPORT_SETTINGS"].public_url.rstrip("/")
+    assert links["next"]["url"][0].startswith(f"{base}{CASE}/CFDocuments?")
+
+    middle = _links(_page(client, {**query, "offset": 2}))
+    assert middle["prev"]["offset"] == ["0"] and middle["next"]["offset"] == ["4"]
+    last = _page(client, {**query, "offset": 4})
+    assert _ids(last) == identifiers[4:]
+    assert "next" not in _links(last) and _links(last)["prev"]["offset"] == ["2"]
+
+    walked: list[str] = []
+    url: str | None = first.request.url
+    while url:  # following "next" from the first page visits every document once
+        response = client.get(urlsplit(url)._replace(scheme="", netloc="").geturl())
+        walked += _ids(response)
+        following = _links(response).get("next")
+        url = following["url"][0] if following else None
+    assert walked == identifiers
+
+    # Past the end: an empty list (the binding's set asks for at least one; docs/frameworks.md says so).
+    beyond = client.get(f"{CASE}/CFDocuments", query_string={**query, "offset": 10})
+    assert beyond.status_code == 200
+    assert beyond.json["CFDocuments"] == [] and beyond.headers["X-Total-Count"] == "5"
+
+
+def test_without_a_limit_a_page_holds_a_hundred(client, session) -> None:
+    tag = f"hundred-{uuid.uuid4().hex[:8]}"
+    _documents(session, tag, [{}, {}])
+    response = _page(client, {"filter": f"title~'{tag}'"})
+    assert len(response.json["CFDocuments"]) == 2 and response.headers["X-Total-Count"] == "2"
+    assert _links(response)["last"]["limit"] == ["100"]
+
+
+def test_documents_are_sorted_by_a_property_either_way(client, session) -> None:
+    tag = f"sorting-{uuid.uuid4().hex[:8]}"
+    ids = _documents(
+        session,
+        tag,
+        [
+            # 10:00 at +02:00 is 08:00 UTC: earlier than 09:00Z although it sorts later as text
+            {"title_suffix": "b", "lastChangeDateTime": "2024-05-01T10:00:00+02:00", "version": "2"},
+            {"title_suffix": "c", "lastChangeDateTime": "2024-05-01T09:00:00Z", "version": "10"},
+            {"title_suffix": "a", "lastChangeDateTime": "2024-05-02T00:00:00Z"},  # no version
+        ],
+    )
+    by_b, by_c, by_a = ids
+
+    def order(**query: str) -> list[str]:
+        return _ids(_page(client, {"filter": f"title~'{tag}'", **query}))
+
+    assert order(sort="title") == [by_a, by_b, by_c]
+    assert order(sort="title", orderBy="asc") == [by_a, by_b, by_c]
+    assert order(sort="title", orderBy="desc") == [by_c, by_b, by_a]
+    assert order(sort="lastChangeDateTime") == [by_b, by_c, by_a], "as instants, not as text"
+    assert order(sort="lastChangeDateTime", orderBy="desc") == [by_a, by_c, by_b]
+    assert order(sort="version") == [by_c, by_b, by_a], "'10' < '2' as text; without one: last"
+    assert order(sort="version", orderBy="desc") == [by_b, by_c, by_a], "without one: last either way"
+    assert order(orderBy="desc") == sorted(ids, reverse=True), "no sort: identifier order"
+
+
+def test_documents_are_filtered_as_the_binding_writes_filters(client, session) -> None:
+    tag = f"filtering-{uuid.uuid4().hex[:8]}"
+    care, band, other = _documents(
+        session,
+        tag,
+        [
+            {"title_suffix": "Care Certificate", "subject": ["Nursing", "Care"], "language": "en",
+             "lastChangeDateTime": "2024-01-01T00:00:00Z"},
+            {"title_suffix": "Band 5 nursing", "subject": ["Nursing"], "language": "en",
+             "lastChangeDateTime": "2024-07-01T00:00:00Z"},
+            # 00:30 at +01:00 is 23:30 UTC the day before, although it sorts after 00:00Z as text
+            {"title_suffix": "Other", "language": "cy", "lastChangeDateTime": "2024-07-01T00:30:00+01:00"},
+        ],
+    )  # fmt: skip
+
+    def chosen(expression: str) -> set[str]:
+        response = _page(client, {"filter": f"{expression} AND title~'{tag}'"})
+        assert response.headers["X-Total-Count"] == str(len(response.json["CFDocuments"]))
+        return set(_ids(response))
+
+    assert chosen("title~'CARE'") == {care}, "~ is contains, ignoring case"
+    assert chosen(f"title='{tag} Band 5 nursing'") == {band}
+    assert chosen("language!='en'") == {other}
+    assert chosen("subject='Nursing'") == {care, band}, "an array matches when one of its values does"
+    assert chosen("subject='Care'") == {care}
+    assert chosen("lastChangeDateTime>='2024-07-01T00:00:00Z'") == {band}, "compared as instants"
+    assert chosen("lastChangeDateTime<'2024-07-01T00:00:00Z'") == {care, other}
+    either = _page(client, {"filter": f"title='{tag} Other' OR title='{tag} Care Certificate'"})
+    assert set(_ids(either)) == {care, other}
+    assert either.headers["X-Total-Count"] == "2"
+
+
+def test_fields_chooses_what_is_sent_and_the_required_properties_always_are(client, session) -> None:
+    tag = f"fields-{uuid.uuid4().hex[:8]}"
+    _documents(session, tag, [{"description": "Described", "language": "en", "publisher": "SLP"}])
+    [document] = _page(client, {"filter": f"title~'{tag}'", "fields": "description"}).json["CFDocuments"]
+    assert set(document) == {"identifier", "uri", "creator", "title", "lastChangeDateTime", "CFPackageURI",
+                             "description"}  # fmt: skip
+    [everything] = _page(client, {"filter": f"title~'{tag}'"}).json["CFDocuments"]
+    assert {"language", "publisher", "description"} <= set(everything)
+
+
+@pytest.mark.parametrize(
+    ("query", "minor"),
+    [
+        ({"sort": "colour"}, "invalid_sort_field"),
+        ({"sort": "subject"}, "invalid_sort_field"),  # an array: the binding's sort takes one value
+        ({"orderBy": "up"}, "invalid_selection_field"),
+        ({"sort": "title", "orderBy": "DESC"}, "invalid_selection_field"),
+        ({"limit": "0"}, "invalid_selection_field"),
+        ({"limit": "abc"}, "invalid_selection_field"),
+        ({"limit": ""}, "invalid_selection_field"),
+        ({"offset": "-1"}, "invalid_selection_field"),
+        ({"offset": "1.5"}, "invalid_selection_field"),
+        ({"filter": "colour='red'"}, "invalid_selection_field"),
+        ({"filter": "title=red"}, "invalid_selection_field"),
+        ({"filter": "title='a' AND language='en' OR language='cy'"}, "invalid_selection_field"),
+        ({"filter": "title='a' AND"}, "invalid_selection_field"),
+        ({"filter": "lastChangeDateTime>'yesterday'"}, "invalid_selection_field"),
+        ({"fields": "colour"}, "invalid_selection_field"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "&".join(f"{k}={v}" for k, v in value.items()),
+)
+def test_what_the_binding_does_not_allow_is_a_400_status_info(client, session, query, minor: str) -> None:
+    _documents(session, "refused", [{}])
+    response = client.get(f"{CASE}/CFDocuments", query_string=query, headers=ORIGIN)
+    assert response.status_code == 400, f"{query}: {response.status_code}"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert_case_valid(response.json, "imsx_StatusInfoDType", what=f"GET CFDocuments?{query}")
+    assert response.json["imsx_codeMajor"] == "failure" and response.json["imsx_severity"] == "error"
+    assert response.json["imsx_codeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] == minor
