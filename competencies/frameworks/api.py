@@ -15,13 +15,16 @@ from competencies.frameworks import operations, signoff
 from competencies.frameworks.case_export import case_base_uri
 from competencies.frameworks.case_import import import_case_package
 from competencies.frameworks.case_jobs import check_upload, is_large, start_case_import
+from competencies.frameworks.case_package import CaseProblem
 from competencies.frameworks.schemas import (
     CasePackageLoadSchema,
+    CaseWarningSchema,
     CrosswalkCreateSchema,
     CrosswalkDumpSchema,
     DiffDumpSchema,
     DiffQuerySchema,
     FrameworkDumpSchema,
+    ImportedVersionDumpSchema,
     ImportQuerySchema,
     ItemCreateSchema,
     ItemDetailSchema,
@@ -88,7 +91,9 @@ class FrameworkImports(MethodView):
     @requires(Action.MANAGE_TRUST_FRAMEWORKS)
     @blueprint.arguments(ImportQuerySchema, location="query")
     @blueprint.arguments(CasePackageLoadSchema)
-    @blueprint.response(201, VersionDumpSchema, description="Imported (a package of 1 MB or less)")
+    @blueprint.response(
+        201, ImportedVersionDumpSchema, description="Imported (a package of 1 MB or less), with its warnings"
+    )
     @blueprint.response(
         202, JobDumpSchema, description="Over 1 MB: stored and queued; follow the job at Location"
     )
@@ -100,7 +105,9 @@ class FrameworkImports(MethodView):
         All or nothing: a broken package is refused with each problem's JSON path and nothing is written.
         A package whose CFDocument is already stored becomes that framework's next version. A package
         over 1 MB is imported by a background job: the answer is 202 with the job, whose Location to
-        poll; the job fails with the same problems, and the same file sent again answers the same job."""
+        poll; the job fails with the same problems, and the same file sent again answers the same job.
+        A package valid for CASE 1.0 but not 1.1 imports with a warning per field CASE 1.1 writes
+        differently (in the answer's ``warnings``, or the job result's)."""
         user = _user()
         session = get_session()
         owner = get_trust(session, query["owner"]) if query.get("owner") else None
@@ -118,11 +125,19 @@ class FrameworkImports(MethodView):
                 user=user,
             )
             return accepted(job)
+        warnings: list[CaseProblem] = []
         version = import_case_package(
-            session, package, actor=user, owner_trust_id=owner_trust_id, publish=query["publish"]
+            session,
+            package,
+            actor=user,
+            owner_trust_id=owner_trust_id,
+            publish=query["publish"],
+            warnings=warnings,
         )
         # Dumped here: the 202 documented above is the decorator that dumps what this method returns.
-        created = jsonify(VersionDumpSchema().dump(version))
+        created = jsonify(
+            {**VersionDumpSchema().dump(version), "warnings": CaseWarningSchema(many=True).dump(warnings)}
+        )
         created.status_code = 201
         return created
 

@@ -9,6 +9,7 @@ are none. Rows go in with one executemany per table, which is what makes 10,000 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +24,7 @@ from competencies.frameworks.case_package import (
     CaseProblem,
     parse_case_package,
 )
+from competencies.frameworks.case_upgrade import case_1_1_warnings
 from competencies.frameworks.models import (
     IDENTIFIER_LENGTH,
     Framework,
@@ -266,6 +268,19 @@ def link_predecessors_by_identifier(
         session.execute(update(FrameworkItem), pairs)  # bulk UPDATE by primary key, one executemany
 
 
+def read_json_object(data: bytes | str | dict[str, Any]) -> dict[str, Any] | None:
+    """The package as parsed JSON, read once for the parser and the warnings; None when it is not a JSON
+    object (the parser then says why)."""
+    if isinstance(data, dict):
+        return data
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes | bytearray) else data
+        loaded = json.loads(text)
+    except (UnicodeDecodeError, ValueError, TypeError, AttributeError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
+
+
 def import_case_package(
     session: Session,
     data: bytes | str | dict[str, Any],
@@ -274,24 +289,30 @@ def import_case_package(
     owner_trust_id: int | None = None,
     publish: bool = False,
     version_identifier: str | None = None,
+    warnings: list[CaseProblem] | None = None,
 ) -> FrameworkVersion:
     """Import a CASE package as a new framework (shared when ``owner_trust_id`` is None).
 
     A package whose CFDocument is already stored becomes that framework's next version; its items that
     keep their identifiers are linked to their predecessors. Raises ``CaseImportRejected`` naming every
     problem; then nothing has been added to the session. ``version_identifier`` names the new version
-    (a job derives it from itself, so a second run finds what the first made).
+    (a job derives it from itself, so a second run finds what the first made). ``warnings``, when given,
+    receives a warning per field that CASE 1.1 exports and answers write differently from how it was sent
+    (``case_upgrade``); they never stop the import.
     """
     from competencies.frameworks.operations import add_default_scale
 
     try:
         with cycle_collector_paused():  # tens of thousands of small objects, no cycles: see gc_pause.py
-            package = parse_case_package(data)
+            loaded = read_json_object(data)
+            package = parse_case_package(data if loaded is None else loaded)
     except CasePackageError as error:
         raise CaseImportRejected(error.problems) from None
     problems = check_against_database(session, package)
     if problems:
         raise CaseImportRejected(problems)
+    if warnings is not None:
+        warnings.extend(case_1_1_warnings(loaded))
     framework = session.scalar(
         select(Framework)
         .join(FrameworkVersion, FrameworkVersion.framework_id == Framework.id)
@@ -351,6 +372,7 @@ def import_case_package(
             "associations": len(package.associations),
             "published": publish,
             "new_version_of_existing": previous is not None,
+            **({"case_1_1_warnings": len(warnings)} if warnings is not None else {}),
         },
     )
     return version

@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from competencies.frameworks.case_import import CaseImportRejected, import_case_package
+from competencies.frameworks.case_import import CaseImportRejected, import_case_package, read_json_object
+from competencies.frameworks.case_package import CaseProblem
+from competencies.frameworks.case_upgrade import case_1_1_warnings
 from competencies.frameworks.models import FrameworkVersion
 from competencies.frameworks.operations import version_item_count
 from passport.auth.models import UserAccount
@@ -91,13 +93,18 @@ def start_case_import(
     )
 
 
-def import_for_job(session: Session, job: Job, content: bytes) -> FrameworkVersion:
+def import_for_job(
+    session: Session, job: Job, content: bytes, warnings: list[CaseProblem] | None = None
+) -> FrameworkVersion:
     """Import the job's package, or find the version an earlier run of this job stored (the import
-    and the job's success are committed together, but a worker can die between commit and report)."""
+    and the job's success are committed together, but a worker can die between commit and report).
+    ``warnings`` receives the import's CASE 1.1 warnings (``case_upgrade``) either way."""
     params = job.params or {}
     identifier = params["version_identifier"]
     stored = session.scalar(select(FrameworkVersion).where(FrameworkVersion.identifier == identifier))
     if stored is not None:
+        if warnings is not None:
+            warnings.extend(case_1_1_warnings(read_json_object(content)))
         return stored
     actor: Any = session.get(UserAccount, job.created_by_id) if job.created_by_id else None
     try:
@@ -108,13 +115,22 @@ def import_for_job(session: Session, job: Job, content: bytes) -> FrameworkVersi
             owner_trust_id=params.get("owner_trust_id"),
             publish=bool(params.get("publish")),
             version_identifier=identifier,
+            warnings=warnings,
         )
     except CaseImportRejected as error:
         raise JobFailed(error.message) from None
 
 
-def import_result(session: Session, version: FrameworkVersion) -> dict[str, Any]:
-    """What the job's page and API show of the imported version."""
+# A job's result is stored with it: this many warnings are kept there (their count is always given).
+RESULT_WARNINGS = 1000
+
+
+def import_result(
+    session: Session, version: FrameworkVersion, warnings: list[CaseProblem] | None = None
+) -> dict[str, Any]:
+    """What the job's page and API show of the imported version, and the import's CASE 1.1 warnings
+    (each field written differently from how it was sent, by JSON path; the first RESULT_WARNINGS)."""
+    warnings = warnings or []
     return {
         "framework": version.framework.identifier,
         "version": version.identifier,
@@ -123,4 +139,6 @@ def import_result(session: Session, version: FrameworkVersion) -> dict[str, Any]
         "version_label": version.version_label,
         "status": version.status,
         "items": version_item_count(session, version),
+        "warning_count": len(warnings),
+        "warnings": [{"path": w.path, "reason": w.reason} for w in warnings[:RESULT_WARNINGS]],
     }

@@ -21,6 +21,7 @@ from competencies.frameworks.case_package import (
     CaseItem,
     CaseNodeLink,
     CasePackage,
+    CaseProblem,
     package_to_case_json,
 )
 from competencies.frameworks.models import FrameworkVersion
@@ -46,18 +47,21 @@ def _fail(message: str) -> None:
 )
 @click.option("--publish", is_flag=True, help="Publish at once (default: imported as a draft).")
 def import_case_command(file: Path, ods_code: str | None, publish: bool) -> None:
-    """Import a CASE 1.1 package JSON FILE; prints the imported document's identifier."""
+    """Import a CASE 1.1 package JSON FILE; prints the imported document's identifier (and, on standard
+    error, a warning per field CASE 1.1 exports and serves differently from how it was sent)."""
     from passport.trusts.operations import get_trust
 
     session = get_session()
     try:
         owner = get_trust(session, ods_code) if ods_code else None
+        warnings: list[CaseProblem] = []
         version = import_case_package(
             session,
             file.read_bytes(),
             actor="cli",
             owner_trust_id=owner.id if owner else None,
             publish=publish,
+            warnings=warnings,
         )
     except CaseImportRejected as error:
         for problem in error.problems:
@@ -65,6 +69,10 @@ def import_case_command(file: Path, ods_code: str | None, publish: bool) -> None
         _fail(f"{file.name} was not imported ({len(error.problems)} problem(s)); nothing was written.")
     except DomainError as error:
         _fail(error.message)
+    for warning in warnings:  # imported all the same: CASE 1.1 writes these fields differently
+        click.echo(f"warning: {warning.path}: {warning.reason}", err=True)
+    if warnings:
+        click.echo(f"{len(warnings)} field(s) are exported and served differently in CASE 1.1.", err=True)
     click.echo(version.document_identifier)
 
 

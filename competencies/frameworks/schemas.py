@@ -44,6 +44,27 @@ class VersionDumpSchema(VersionSummarySchema):
     )
 
 
+class CaseWarningSchema(Schema):
+    path = fields.String(required=True, metadata={"description": "JSON path of the field as sent"})
+    reason = fields.String(
+        required=True, metadata={"description": "what CASE 1.1 exports and answers do with it"}
+    )
+
+
+class ImportedVersionDumpSchema(VersionDumpSchema):
+    """The imported version, and a warning per field CASE 1.1 writes differently from how it was sent."""
+
+    warnings = fields.List(
+        fields.Nested(CaseWarningSchema),
+        required=True,
+        metadata={
+            "description": "Each field of the package that CASE 1.1 exports and answers write differently "
+            "or leave out (a time without a zone, CASE 1.0's CFDocumentURI, a key CASE 1.1 does not "
+            "define, ...); empty for a clean CASE 1.1 package. They never stop the import."
+        },
+    )
+
+
 class FrameworkDumpSchema(Schema):
     identifier = fields.String(required=True)
     title = fields.String(required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from competencies.frameworks.case_jobs import CASE_IMPORT, import_for_job, import_result
+from competencies.frameworks.case_package import CaseProblem
 from passport.background.registry import job_kind
 from passport.background.runner import JobContext
 
@@ -15,6 +16,7 @@ def import_large_case_package(ctx: JobContext) -> dict[str, Any]:
     _filename, content = ctx.file_content()
     # Committed before the import starts (nothing of the import yet): the page shows the job is working.
     ctx.progress(done=0, total=1, stage="Checking and importing the package")
-    version = import_for_job(ctx.session, ctx.job, content)
+    warnings: list[CaseProblem] = []
+    version = import_for_job(ctx.session, ctx.job, content, warnings)
     ctx.show_result_at("frameworks.version", version_id=version.identifier)
-    return import_result(ctx.session, version)
+    return import_result(ctx.session, version, warnings)

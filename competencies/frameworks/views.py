@@ -10,6 +10,7 @@ from competencies.frameworks import operations, signoff
 from competencies.frameworks.case_export import case_base_uri
 from competencies.frameworks.case_import import CaseImportRejected, import_case_package
 from competencies.frameworks.case_jobs import check_upload, is_large, start_case_import
+from competencies.frameworks.case_package import CaseProblem
 from competencies.frameworks.forms import (
     CrosswalkForm,
     ImportCaseForm,
@@ -127,8 +128,14 @@ def import_case():  # type: ignore[no-untyped-def]
                     "success",
                 )
                 return redirect(url_for("background.job_page", job_id=job.id), 303)
+            warnings: list[CaseProblem] = []
             version = import_case_package(
-                session, content, actor=user, owner_trust_id=owner_trust_id, publish=bool(form.publish.data)
+                session,
+                content,
+                actor=user,
+                owner_trust_id=owner_trust_id,
+                publish=bool(form.publish.data),
+                warnings=warnings,
             )
         except CaseImportRejected as error:
             problems = error.problems
@@ -137,9 +144,25 @@ def import_case():  # type: ignore[no-untyped-def]
             attach_domain_error(form, error)
         else:
             flash(f"Imported {version.title} (version {version.version_label}, {version.status}).", "success")
+            if warnings:
+                flash(warnings_summary(warnings), "warning")
             return redirect(url_for("frameworks.version", version_id=version.identifier))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("frameworks/import.html", form=form, problems=problems), status
+
+
+# Shown after an import in a flash message, which travels in the session cookie: kept short.
+SHOWN_WARNINGS = 3
+
+
+def warnings_summary(warnings: list[CaseProblem]) -> str:
+    """One message for the page: how many fields CASE 1.1 writes differently, and the first few."""
+    shown = "; ".join(f"{w.path}: {w.reason}" for w in warnings[:SHOWN_WARNINGS])
+    more = f"; and {len(warnings) - SHOWN_WARNINGS} more" if len(warnings) > SHOWN_WARNINGS else ""
+    return (
+        f"The package was written for an earlier CASE: {len(warnings)} field(s) are exported and served "
+        f"differently in CASE 1.1 ({shown}{more}). The API's import answer and import-case list every one."
+    )
 
 
 @blueprint.route("/<string:framework_id>", methods=["GET", "POST"])
