@@ -4,7 +4,9 @@ CFSubjects, CFConcepts, CFItemTypes, CFLicenses, CFAssociationGroupings, CFRubri
 
 Public, as OpenSALT and other CASE providers serve them: frameworks are published to be shared. Only
 published versions are served; drafts are unknown here. When several published versions keep one CASE
-identifier, the latest is served. Unknown identifiers are answered with CASE's imsx_StatusInfo.
+identifier, the latest is served. Unknown identifiers are answered with CASE's imsx_StatusInfo (404).
+CFDocuments is paged, sorted, filtered and its fields chosen as ``case_selection`` describes; a query
+parameter the binding does not allow is answered with imsx_StatusInfo too (400).
 
 Every answer validates against the CASE 1.1 CFPackage schema and the response types of the CASE 1.1
 OpenAPI binding (see ``case_conformance``): a CFDocument carries a ``CFPackageURI`` and a CFItem a
