@@ -119,19 +119,27 @@ def import_published_command(files: tuple[Path, ...]) -> None:
 @click.option(
     "--queue", "queue", is_flag=True, help="Leave it to a worker (a refresh job) instead of counting here."
 )
-def refresh_dashboards_command(queue: bool) -> None:
-    """Count the roll-ups and the usual dashboards from the records now (changes of the records, and a
-    periodic check, start a refresh job of their own)."""
+@click.option(
+    "--all",
+    "recount",
+    is_flag=True,
+    help="Count the roll-ups again from every record too, even when the changes kept them current "
+    "(after a migration, or to check them).",
+)
+def refresh_dashboards_command(queue: bool, recount: bool) -> None:
+    """Count the usual dashboards now, and the roll-ups where they are not current (changes of the
+    records keep them current, and start a refresh job of their own for the dashboards)."""
     session = get_session()
     if queue:
-        job = request_refresh(session, reason="asked for by an operator", force=True)
+        job = request_refresh(session, reason="asked for by an operator", force=True, recount=recount)
         click.echo(f"Refresh job {job.id} queued.")
         return
     started = time.perf_counter()
     # The same job as a worker runs, run here and now (committing as it goes, as in a worker: on SQLite
     # it holds the database's write lock only to replace rows, so the web keeps working meanwhile).
     job = run_inline(
-        session, start_refresh(session, reason="asked for by an operator", force=True, queue=False)
+        session,
+        start_refresh(session, reason="asked for by an operator", force=True, recount=recount, queue=False),
     )
     if job.status != SUCCEEDED:
         _fail(f"The refresh did not finish: {job.error}")

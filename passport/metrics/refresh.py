@@ -38,6 +38,7 @@ from passport.metrics.rollups import (
     count_retention_rollup,
     count_sickness_rollup,
     keep_rollup,
+    rollups_kept_current,
 )
 from passport.metrics.snapshots import count_usual_dashboards, keep_usual_dashboards, refresh_usual_dashboards
 from passport.trusts.models import Trust
@@ -99,17 +100,28 @@ def request_refresh(
     reason: str,
     trust_ids: list[int] | None = None,
     force: bool = False,
+    recount: bool = False,
     created_by_id: int | None = None,
 ) -> Job:
     """Start a refresh job (queued when the session commits), unless one is already waiting to start:
-    that one will see this change too. ``force``: count again even if the figures look current."""
+    that one will see this change too. ``force``: count again even if the figures look current;
+    ``recount``: the roll-ups too, from every record, even when the changes kept them current."""
     waiting = waiting_refresh(session)
     if waiting is not None:
-        if force and not (waiting.params or {}).get("force"):
-            waiting.params = {**(waiting.params or {}), "force": True}
+        asked = {"force": force, "recount": recount}
+        if any(value and not (waiting.params or {}).get(key) for key, value in asked.items()):
+            waiting.params = {
+                **(waiting.params or {}),
+                **{key: True for key, value in asked.items() if value},
+            }
         return waiting
     return start_refresh(
-        session, reason=reason, trust_ids=trust_ids, force=force, created_by_id=created_by_id
+        session,
+        reason=reason,
+        trust_ids=trust_ids,
+        force=force,
+        recount=recount,
+        created_by_id=created_by_id,
     )
 
 
@@ -119,6 +131,7 @@ def start_refresh(
     reason: str,
     trust_ids: list[int] | None = None,
     force: bool = False,
+    recount: bool = False,
     created_by_id: int | None = None,
     queue: bool = True,
 ) -> Job:
@@ -133,6 +146,7 @@ def start_refresh(
             "reason": reason,
             "trust_ids": sorted(set(trust_ids or [])),
             "force": force,
+            "recount": recount,
         },
         created_by_id=created_by_id,
         queue=queue,
@@ -149,18 +163,24 @@ def _wait_for_other_writers(session: Session) -> None:
 
 
 def refresh_figures(
-    session: Session, holder: str, *, force: bool = True, save: Callable[[str], None] | None = None
+    session: Session,
+    holder: str,
+    *,
+    force: bool = True,
+    recount: bool = True,
+    save: Callable[[str], None] | None = None,
 ) -> dict[str, object]:
     """Count the roll-ups and the usual dashboards again from the records and keep them, under the
     partnership's refresh lock. Without ``force``, figures already current (a refresh that ran while this
-    one waited) are left as they are.
+    one waited) are left as they are. Without ``recount``, roll-ups the changes kept current
+    (passport.metrics.upkeep) are kept as they are and only the dashboards are counted from them.
 
     ``save(stage)`` commits the session with what it has done so far, saying what comes next (the job's
     ``ctx.progress``). Given it, on SQLite, the refresh counts first and writes briefly
     (``_refresh_in_phases``), ending its read transactions itself: the session must have nothing unsaved
     when called. Otherwise everything is done in the caller's transaction, committed by the caller."""
     if save is not None and session.get_bind().dialect.name == "sqlite":
-        return _refresh_in_phases(session, holder, force, save)
+        return _refresh_in_phases(session, holder, force, recount, save)
     if save is not None:
         # Saved before the counting starts, so the job's page says what it is doing; the counting itself
         # is one transaction, under the lock, committed by the caller.
@@ -173,7 +193,7 @@ def refresh_figures(
     with exclusive(session, refresh_lock_name(), holder):
         if not force and figures_state(session).current:
             return _ALREADY_CURRENT
-        counted = refresh_usual_dashboards(session)
+        counted = refresh_usual_dashboards(session, recount=recount)
     return {"dashboards": counted}
 
 
@@ -181,7 +201,7 @@ _ALREADY_CURRENT: dict[str, object] = {"dashboards": 0, "skipped": "The figures 
 
 
 def _refresh_in_phases(
-    session: Session, holder: str, force: bool, save: Callable[[str], None]
+    session: Session, holder: str, force: bool, recount: bool, save: Callable[[str], None]
 ) -> dict[str, object]:
     """SQLite: hold the write lock only to replace rows (a fraction of a second for the demo, against
     some seconds to count them), so that a sign-in or a form posted meanwhile barely waits."""
@@ -194,18 +214,22 @@ def _refresh_in_phases(
         session.rollback()  # it only read: the caller's commit starts a transaction of its own
         return {"dashboards": 0} if no_trusts else _ALREADY_CURRENT
     # 1. Count the roll-ups in a read transaction: a snapshot of the records, and no lock on anyone.
+    # Roll-ups the changes kept current are left as they are, unless a full recount is asked for.
     fingerprint = source_fingerprint(session)
-    rollups = [count_sickness_rollup(session), count_retention_rollup(session)]
-    session.rollback()  # it wrote nothing: end the read, so that this session may take the write lock
-    # 2. Replace them in a short write transaction. If the records changed after step 1, the rows kept
-    # are still those of ``fingerprint``: they no longer match the records, so the dashboard does not
-    # use them, and the refresh that the change queued (or the periodic check) counts again.
-    _wait_for_other_writers(session)
-    with exclusive(session, refresh_lock_name(), holder):
-        if not _newer_kept(session, fingerprint, _rollup_fingerprints(session)):
-            for counted in rollups:
-                keep_rollup(session, counted, fingerprint)
-    save("Counting the usual dashboards")
+    if recount or not rollups_kept_current(session, fingerprint):
+        rollups = [count_sickness_rollup(session), count_retention_rollup(session)]
+        session.rollback()  # it wrote nothing: end the read, so that this session may take the write lock
+        # 2. Replace them in a short write transaction. If the records changed after step 1, the rows
+        # kept are still those of ``fingerprint``: they no longer match the records, so the dashboard does
+        # not use them, and the refresh that the change queued (or the periodic check) counts again.
+        _wait_for_other_writers(session)
+        with exclusive(session, refresh_lock_name(), holder):
+            if not _newer_kept(session, fingerprint, _rollup_fingerprints(session)):
+                for counted in rollups:
+                    keep_rollup(session, counted, fingerprint)
+        save("Counting the usual dashboards")
+    else:
+        session.rollback()
     # 3. The usual dashboards, counted from the roll-ups just kept (from the records, should these have
     # changed since), in a read transaction; then kept in a short write transaction, each with the
     # fingerprint of the records it was counted from. Until then the dashboards kept before stay, with

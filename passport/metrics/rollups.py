@@ -92,46 +92,78 @@ class CountedRollup:
 
 
 def count_sickness_rollup(session: Session) -> CountedRollup:
-    """Count the roll-up's cells from the records of every partner trust: the posts of her own and the
-    sickness absences read once each (plain scans), and the few spans of sickness recorded on secondee
-    assignments as the database moves them onto her own posts; numpy clips, splits into months and sums
-    (``count_sickness_rows``). Reads only."""
+    """Count the roll-up's cells from the records of every partner trust (``sickness_rows``). Reads only."""
     started = time.perf_counter()
     months = rollup_months(session)
+    rows = sickness_rows(session, months)
+    return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, rows, time.perf_counter() - started)
+
+
+def sickness_rows(
+    session: Session, covered: Period, people: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    """The sickness roll-up's rows for the months ``covered``, of everyone or of ``people`` only (staff
+    member ids: their contribution, passport.metrics.upkeep): the posts of her own and the sickness
+    absences read once each (plain scans), and the few spans of sickness recorded on secondee assignments
+    as the database moves them onto her own posts; numpy clips, splits into months and sums
+    (``count_sickness_rows``). Reads only."""
     scope = scope_for(session, None)
     a, ab = Assignment, Absence
-    posts = session.execute(
-        select(
-            a.id,
-            a.trust_id,
-            a.staff_group,
-            a.afc_band,
-            day_number(a.start_date),
-            day_number(a.end_date),
-            fte_e4(a),
-        ).where(counted(a, scope))
-    ).all()
-    absences = session.execute(
-        select(ab.assignment_id, day_number(ab.first_day), day_number(ab.last_day), ab.reason_code).where(
-            ab.category == SICKNESS
-        )
-    ).all()
-    first_day, last_day = month_of(months.first_month), month_last_day(months.last_month)
-    moved_spans = union_all(
-        *secondee_sickness_spans(scope, literal(first_day, Date), literal(last_day, Date), CELL_KEYS, True)
-    ).subquery("moved")
-    moved = session.execute(
-        select(
-            day_number(moved_spans.c.first),
-            day_number(moved_spans.c.last),
-            *[moved_spans.c[key] for key in CELL_KEYS],
-            moved_spans.c.reason,
-            moved_spans.c.lost_e4,
-            moved_spans.c.available_e4,
-        )
-    ).all()
-    rows = count_sickness_rows(SicknessRecords(posts, absences, moved), months)
-    return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, rows, time.perf_counter() - started)
+    posts_query = select(
+        a.id,
+        a.trust_id,
+        a.staff_group,
+        a.afc_band,
+        day_number(a.start_date),
+        day_number(a.end_date),
+        fte_e4(a),
+    ).where(counted(a, scope))
+    absences_query = select(
+        ab.assignment_id, day_number(ab.first_day), day_number(ab.last_day), ab.reason_code
+    ).where(ab.category == SICKNESS)
+    first_day, last_day = (
+        literal(month_of(covered.first_month), Date),
+        literal(month_last_day(covered.last_month), Date),
+    )
+    if people is None:
+        posts = session.execute(posts_query).all()
+        absences = session.execute(absences_query).all()
+        moved = _moved_rows(session, secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True))
+    else:
+        posts, absences, moved = [], [], []
+        for batch in _batches(people):
+            posts += session.execute(posts_query.where(a.staff_member_id.in_(batch))).all()
+            absences += session.execute(
+                absences_query.join(a, a.id == ab.assignment_id).where(a.staff_member_id.in_(batch))
+            ).all()
+            spans = secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True, batch)
+            moved += _moved_rows(session, spans)
+    return count_sickness_rows(SicknessRecords(posts, absences, moved), covered)
+
+
+# Staff member ids per IN (...): well inside SQLite's and PostgreSQL's limits on parameters.
+_BATCH = 5_000
+
+
+def _batches(ids: Sequence[int]) -> list[list[int]]:
+    ordered = sorted(set(ids))
+    return [ordered[i : i + _BATCH] for i in range(0, len(ordered), _BATCH)]
+
+
+def _moved_rows(session: Session, spans: Sequence[Select[Any]]) -> list[Any]:
+    moved = union_all(*spans).subquery("moved")
+    return list(
+        session.execute(
+            select(
+                day_number(moved.c.first),
+                day_number(moved.c.last),
+                *[moved.c[key] for key in CELL_KEYS],
+                moved.c.reason,
+                moved.c.lost_e4,
+                moved.c.available_e4,
+            )
+        ).all()
+    )
 
 
 def keep_rollup(session: Session, counted: CountedRollup, fingerprint: str) -> RollupState:
@@ -254,26 +286,38 @@ RETENTION_ROLLUP = "retention"
 
 
 def count_retention_rollup(session: Session) -> CountedRollup:
-    """Count leavers, headcounts and stability for every month and breakdown the dashboard offers (each
-    by itself: people do not add up across cells), from one read of the posts (rollup_counts). Reads
-    only."""
+    """Count leavers, headcounts and stability for every month and breakdown the dashboard offers
+    (``retention_rows``). Reads only."""
     started = time.perf_counter()
     covered = rollup_months(session)
+    rows = retention_rows(session, covered)
+    return CountedRollup(RETENTION_ROLLUP, RetentionRollup, covered, rows, time.perf_counter() - started)
+
+
+def retention_rows(
+    session: Session, covered: Period, people: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    """The retention roll-up's rows for the months ``covered`` (each breakdown by itself: people do not
+    add up across cells), of everyone or of ``people`` only (their contribution), from one read of the
+    posts (rollup_counts). Reads only."""
     trust_ids = scope_for(session, None).trust_ids
     a = Assignment
-    posts = session.execute(
-        select(
-            a.staff_member_id,
-            a.trust_id,
-            a.staff_group,
-            a.afc_band,
-            a.start_date,
-            a.end_date,
-            fte_e4(a),
-        ).where(a.trust_id.in_(trust_ids), a.person_type.not_in(EXCLUDED_PERSON_TYPES))
-    ).all()
-    rows = count_retention_rows(Posts.from_rows(posts), trust_ids, covered) if posts else []
-    return CountedRollup(RETENTION_ROLLUP, RetentionRollup, covered, rows, time.perf_counter() - started)
+    query = select(
+        a.staff_member_id,
+        a.trust_id,
+        a.staff_group,
+        a.afc_band,
+        a.start_date,
+        a.end_date,
+        fte_e4(a),
+    ).where(a.trust_id.in_(trust_ids), a.person_type.not_in(EXCLUDED_PERSON_TYPES))
+    if people is None:
+        posts = session.execute(query).all()
+    else:
+        posts = []
+        for batch in _batches(people):
+            posts += session.execute(query.where(a.staff_member_id.in_(batch))).all()
+    return count_retention_rows(Posts.from_rows(posts), trust_ids, covered) if posts else []
 
 
 def rebuild_retention_rollup(session: Session, fingerprint: str) -> RollupState:
@@ -404,6 +448,13 @@ def rollups_current(session: Session, first_month: int, last_month: int, fingerp
         _current(session, name, first_month, last_month, fingerprint)
         for name in (SICKNESS_ROLLUP, RETENTION_ROLLUP)
     )
+
+
+def rollups_kept_current(session: Session, fingerprint: str) -> bool:
+    """Whether both roll-ups were counted from the records as they are (kept so by the changes
+    themselves, passport.metrics.upkeep) and cover the months they should (``rollup_months``)."""
+    months = rollup_months(session)
+    return rollups_current(session, months.first_month, months.last_month, fingerprint)
 
 
 def _current(session: Session, name: str, first_month: int, last_month: int, fingerprint: str | None) -> bool:

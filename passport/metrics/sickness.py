@@ -126,10 +126,16 @@ def clipped_spans(
 
 
 def secondee_sickness_spans(
-    scope: Scope, p_first: Any, p_last: Any, by: Sequence[str], reason: bool
+    scope: Scope,
+    p_first: Any,
+    p_last: Any,
+    by: Sequence[str],
+    reason: bool,
+    people: Sequence[int] | None = None,
 ) -> tuple[Select[Any], Select[Any]]:
     """Sickness recorded on secondee assignments, moved onto her own posts (see ``clipped_spans``): the
     spans it adds, and the spans (negative) it takes off again where the own post records the same days.
+    ``people``: only these staff members' (ids).
 
     Secondee assignments are few: both start from them (the person_type index), then her absences and
     posts by their indexes.
@@ -165,6 +171,7 @@ def secondee_sickness_spans(
                 ab.category == SICKNESS,
                 counted(own, scope),
                 first_day <= last_day,
+                *([seconded.staff_member_id.in_(people)] if people is not None else []),
             )
         )
 

@@ -38,6 +38,7 @@ from passport.metrics.rollups import (
     rebuild_retention_rollup,
     rebuild_sickness_rollup,
     rollups_current,
+    rollups_kept_current,
 )
 from passport.trusts.models import Trust
 
@@ -246,14 +247,15 @@ def keep_usual_dashboards(session: Session, counted: UsualDashboards) -> int:
     return len(counted.boards)
 
 
-def refresh_usual_dashboards(session: Session) -> int:
-    """Count the roll-ups and the usual dashboards from the records and keep them, in the caller's
-    transaction, which holds the refresh lock (passport.metrics.refresh) and commits. Returns how many
-    dashboards were counted."""
+def refresh_usual_dashboards(session: Session, *, recount: bool = True) -> int:
+    """Count the roll-ups (unless they are current and ``recount`` is False) and the usual dashboards
+    from the records and keep them, in the caller's transaction, which holds the refresh lock
+    (passport.metrics.refresh) and commits. Returns how many dashboards were counted."""
     if session.scalar(select(Trust.id).limit(1)) is None:
         return 0
     # The roll-ups first: every dashboard below then sums them instead of reading every record.
     fingerprint = source_fingerprint(session)
-    rebuild_sickness_rollup(session, fingerprint)
-    rebuild_retention_rollup(session, fingerprint)
+    if recount or not rollups_kept_current(session, fingerprint):
+        rebuild_sickness_rollup(session, fingerprint)
+        rebuild_retention_rollup(session, fingerprint)
     return keep_usual_dashboards(session, count_usual_dashboards(session))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from passport.background.registry import job_kind, periodic
 from passport.background.runner import JobContext
+from passport.metrics import upkeep  # noqa: F401 (keeps the roll-ups as records change: its hooks)
 from passport.metrics.refresh import (
     REFRESH_KIND,
     figures_state,
@@ -54,6 +55,8 @@ def run_refresh(ctx: JobContext) -> dict[str, Any]:
         ctx.session,
         f"job {ctx.job.id}",
         force=bool(ctx.params.get("force")),
+        # Jobs queued before roll-ups were kept by the changes carry no "recount": they count everything.
+        recount=bool(ctx.params.get("recount", True)),
         save=lambda stage: ctx.progress(stage=stage),
     )
 

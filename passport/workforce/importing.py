@@ -47,6 +47,7 @@ from passport.workforce.esr_files import (
 )
 from passport.workforce.import_gate import Actor, TrustGate
 from passport.workforce.models import Absence, Assignment
+from passport.workforce.signals import announce_records_changing
 
 ASSIGNMENTS = "assignments"
 ABSENCES = "absences"
@@ -222,6 +223,7 @@ class _AssignmentImport:
         new_staff: dict[str, tuple[Any, ...]] = {}
         inserts: list[tuple[str, tuple[Any, ...]]] = []  # (email, row without its staff id)
         updates: list[dict[str, Any]] = []
+        changing: set[int | None] = set()  # the people whose records change (known ones)
         for row in rows:
             trust_id, refusal = gate.check(row.row_number, "Org Code", row.org_code)
             if refusal is not None:
@@ -251,6 +253,7 @@ class _AssignmentImport:
                 else:
                     changed = dict(zip((f"_{n}" for n in _ASSIGNMENT_FIELDS), values, strict=True))
                     updates.append({"_id": assignment_id, **changed})
+                    changing.add(self.staff_ids.get(stored_email))
                     report.updated += 1
                     report.changed_trusts.add(trust_id)
                 continue
@@ -285,8 +288,12 @@ class _AssignmentImport:
             report.changed_trusts.add(trust_id)
         report.staff_added += len(new_staff)
         if self.writer.writing:
+            changing.update(self.staff_ids.get(email) for email, _row in inserts)
+            # Before anything is written (a new staff record too): their figures as they stand.
+            announce_records_changing(self.session, changing)
             self.writer.insert(_STAFF_TABLE, _STAFF_COLUMNS, list(new_staff.values()))
             self._find_staff(set(new_staff))
+            announce_records_changing(self.session, (self.staff_ids[email] for email in new_staff))
             self.writer.insert(
                 _ASSIGNMENT_TABLE,
                 _ASSIGNMENT_COLUMNS,
@@ -347,8 +354,8 @@ class _AbsenceImport:
         self.gate = gate
         self.report = report
         self.writer = writer
-        # assignment number -> (id, trust id, start, end), or None when no such assignment is stored
-        self.assignments: dict[str, tuple[int, int, date, date | None] | None] = {}
+        # assignment number -> (id, trust id, start, end, staff member), or None when no such assignment
+        self.assignments: dict[str, tuple[int, int, date, date | None, int] | None] = {}
         # key -> (stored id or 0 when from this file, last day, reason code, file row or 0 when stored)
         self.known: dict[int, tuple[int, date | None, str | None, int]] = {}
         # assignment id -> sickness spells [first, last (or _OPEN), key]
@@ -358,8 +365,8 @@ class _AbsenceImport:
     def _load(self, rows: list[AbsenceRow]) -> None:
         numbers = {row.assignment_number for row in rows} - self.assignments.keys()
         found = {
-            number: (assignment_id, trust_id, start, end)
-            for assignment_id, number, trust_id, start, end in select_in(
+            number: (assignment_id, trust_id, start, end, person)
+            for assignment_id, number, trust_id, start, end, person in select_in(
                 self.session,
                 select(
                     _ASSIGNMENT_TABLE.c.id,
@@ -367,6 +374,7 @@ class _AbsenceImport:
                     _ASSIGNMENT_TABLE.c.trust_id,
                     _ASSIGNMENT_TABLE.c.start_date,
                     _ASSIGNMENT_TABLE.c.end_date,
+                    _ASSIGNMENT_TABLE.c.staff_member_id,
                 ),
                 _ASSIGNMENT_TABLE.c.assignment_number,
                 numbers,
@@ -402,6 +410,7 @@ class _AbsenceImport:
         allowed, report, day = gate.allowed_ids, self.report, self.writer.day
         category_index = _CATEGORY_INDEX
         errors: list[RowError] = []
+        changing: set[int] = set()  # the people whose records change
         inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         for row in rows:
@@ -413,7 +422,7 @@ class _AbsenceImport:
                 )
                 errors.append(RowError(number, "Assignment Number", message))
                 continue
-            assignment_id, trust_id, start, end = assignment
+            assignment_id, trust_id, start, end, person = assignment
             if trust_id not in allowed:
                 errors.append(RowError(number, "Assignment Number", gate.refusal(trust_id)))
                 continue
@@ -449,6 +458,7 @@ class _AbsenceImport:
             reason = row.reason_code
             if before is None:
                 inserts.append((assignment_id, trust_id, day(first), day(last), row.category, reason))
+                changing.add(person)
                 report.added += 1
                 report.changed_trusts.add(trust_id)
                 known[key] = (0, last, reason, number)
@@ -457,11 +467,14 @@ class _AbsenceImport:
                 report.unchanged += 1
             else:
                 updates.append({"_id": before[0], "_last_day": last, "_reason_code": reason})
+                changing.add(person)
                 report.updated += 1
                 report.changed_trusts.add(trust_id)
             known[key] = (before[0], last, reason, number)
         # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
         inserts.sort()
+        if self.writer.writing:
+            announce_records_changing(self.session, changing)
         self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
         self.writer.execute(_ABSENCE_UPDATE, _stamped(updates))
         return errors

@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session
 
 _signals = Namespace()
 records_changed = _signals.signal("workforce-records-changed")
+# Sent before bulk writes (an import's chunk) change these people's assignments or absences, with
+# ``session`` and ``staff_member_ids``: the metrics count their contribution to the roll-ups as it stands
+# (passport.metrics.upkeep). Changes through the ORM need no signal: a flush hook sees them.
+records_changing = _signals.signal("workforce-records-changing")
 
 SENDER = "passport.workforce"
 
@@ -25,3 +29,10 @@ def announce_records_changed(session: Session, trust_ids: Iterable[int]) -> None
     changed = sorted({trust_id for trust_id in trust_ids if trust_id is not None})
     if changed:
         records_changed.send(SENDER, session=session, trust_ids=changed)
+
+
+def announce_records_changing(session: Session, staff_member_ids: Iterable[int | None]) -> None:
+    """Tell the listeners that bulk writes in this session's transaction are about to change these
+    people's records."""
+    people = sorted({person for person in staff_member_ids if person is not None})
+    records_changing.send(SENDER, session=session, staff_member_ids=people)

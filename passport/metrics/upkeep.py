@@ -1,0 +1,360 @@
+"""Keeping the roll-ups current as the records change, in the transaction that changes them.
+
+Every figure of both roll-ups is a sum over people (passport.metrics.rollup_counts), so a change of some
+people's records moves the cells by their contribution after the change less their contribution before
+it. A transaction that changes assignments or absences therefore:
+
+1. before its first change of a person's records, counts her contribution as the records stand
+   (``people_changing``: called by a ``before_flush`` hook for changes made through the ORM, by the
+   import before its bulk writes);
+2. when it commits, counts the contribution of everyone it changed again and applies the difference to
+   the kept cells (``settle``, from a ``before_commit`` hook): cells that come to nothing are removed, as
+   a full count leaves them out. Months the change brings into the roll-ups' reach (a sickness absence in
+   a month after the last one covered, or a new month begun) are counted for everyone and added;
+3. records the new state of the records (the fingerprint) on the roll-ups, so they stay current.
+
+This happens only while the roll-ups are current when the transaction first changes a record: stale ones
+(a change that went round this, a refresh under way, roll-ups never built) are left to the refresh job,
+which counts everything again. On PostgreSQL the transaction holds the partnership's refresh lock from its
+first change of a record to its commit, so two of them never count the same person's contribution at
+once; a transaction that cannot have it within ``LOCK_WAIT_SECONDS`` (a full count under way) leaves the
+roll-ups to that count. SQLite has one writer at a time anyway. A rollback undoes the cells with the
+records: both are in one transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, event, insert, inspect, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from passport.db import utcnow
+from passport.metrics.fingerprint import source_fingerprint
+from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
+from passport.metrics.queries import Period
+from passport.metrics.rollup_counts import FIGURES as RETENTION_FIGURES
+from passport.metrics.rollup_counts import WINDOW_MONTHS
+from passport.metrics.rollups import (
+    RETENTION_ROLLUP,
+    SICKNESS_ROLLUP,
+    retention_rows,
+    rollup_months,
+    sickness_rows,
+)
+from passport.trusts.models import StaffMember
+from passport.workforce.models import Absence, Assignment
+from passport.workforce.signals import records_changing
+
+# How long a change waits for a full count under way before leaving the roll-ups to it (PostgreSQL).
+LOCK_WAIT_SECONDS = 2.0
+_UPKEEP = "passport.metrics.rollup_upkeep"
+
+
+@dataclass(frozen=True)
+class _Rollup:
+    model: type[SicknessRollup] | type[RetentionRollup]
+    keys: tuple[str, ...]
+    figures: tuple[str, ...]
+    count: Callable[[Session, Period, Sequence[int] | None], list[dict[str, Any]]]
+    # Months before the first one asked for that the count must see (a stability window's first month).
+    lead_months: int
+
+
+ROLLUPS = {
+    SICKNESS_ROLLUP: _Rollup(
+        SicknessRollup,
+        ("month", "trust_id", "staff_group", "band", "reason_code"),
+        ("fte_days_lost_e4", "fte_days_available_e4"),
+        sickness_rows,
+        0,
+    ),
+    RETENTION_ROLLUP: _Rollup(
+        RetentionRollup,
+        ("level", "trust_id", "staff_group", "band", "month"),
+        RETENTION_FIGURES,
+        retention_rows,
+        WINDOW_MONTHS - 1,
+    ),
+}
+
+Key = tuple[Any, ...]
+Sums = dict[Key, list[int]]
+
+
+@dataclass
+class _Upkeep:
+    """One transaction's upkeep: whether it keeps the roll-ups, the months each covers, the people whose
+    contribution before the change is counted, and the sums of those contributions per cell."""
+
+    active: bool
+    covered: dict[str, Period] = field(default_factory=dict)
+    people: set[int] = field(default_factory=set)
+    before: dict[str, Sums] = field(default_factory=dict)
+
+
+def people_changing(session: Session, staff_member_ids: Iterable[int | None]) -> None:
+    """Call before this transaction changes these people's assignments or absences (the ORM hook below
+    does for changes through the ORM): their contribution is counted as the records stand."""
+    upkeep = _upkeep(session)
+    if not upkeep.active:
+        return
+    new = {i for i in staff_member_ids if i is not None} - upkeep.people
+    if not new:
+        return
+    upkeep.people |= new
+    for name, rollup in ROLLUPS.items():
+        _add(upkeep.before.setdefault(name, {}), rollup, _contribution(session, rollup, upkeep, name, new))
+
+
+def settle(session: Session) -> None:
+    """Apply the changed people's contributions to the kept cells (see the module's text). Called when
+    the transaction commits; does nothing when it changed nobody or does not keep the roll-ups."""
+    session.flush()  # the last changes (and their people, through the hook) reach the database first
+    # This ends the transaction's upkeep: the next change, in the next transaction, decides afresh.
+    upkeep: _Upkeep | None = session.info.pop(_UPKEEP, None)
+    if upkeep is None or not upkeep.active:
+        return
+    needed = rollup_months(session)
+    for name, rollup in ROLLUPS.items():
+        sums = {key: list(values) for key, values in upkeep.before.get(name, {}).items()}
+        for values in sums.values():
+            values[:] = [-v for v in values]
+        _add(sums, rollup, _contribution(session, rollup, upkeep, name, upkeep.people))
+        _apply(session, rollup, {key: values for key, values in sums.items() if any(values)})
+        # Months new to the roll-up's reach (see ``rollup_months``): counted for everyone. A retention
+        # row's stability needs the 11 months before it, so months gained at the front also complete the
+        # stability of the 11 months after them.
+        covered = upkeep.covered[name]
+        reach = Period(
+            min(covered.first_month, needed.first_month), max(covered.last_month, needed.last_month)
+        )
+        if reach.last_month > covered.last_month:
+            later = Period(covered.last_month + 1, reach.last_month)
+            _count_again(session, rollup, later, later.first_month - rollup.lead_months)
+        if reach.first_month < covered.first_month:
+            earlier = Period(reach.first_month, covered.first_month + rollup.lead_months - 1)
+            _count_again(session, rollup, earlier, reach.first_month)
+        covered = reach
+        _record(session, name, covered)
+
+
+def _upkeep(session: Session) -> _Upkeep:
+    """This transaction's upkeep, decided at its first change of a record."""
+    upkeep: _Upkeep | None = session.info.get(_UPKEEP)
+    if upkeep is not None:
+        return upkeep
+    upkeep = _Upkeep(active=False)
+    session.info[_UPKEEP] = upkeep
+    with session.no_autoflush:
+        states = _states(session)
+        if len(states) < len(ROLLUPS) or not _take_lock(session):
+            return upkeep
+        states = _states(session)  # read again: another change may have been kept while this waited
+        fingerprint = source_fingerprint(session)
+        if any(state.source_fingerprint != fingerprint for state in states.values()):
+            return upkeep
+    upkeep.active = True
+    upkeep.covered = {name: Period(s.first_month, s.last_month) for name, s in states.items()}
+    return upkeep
+
+
+def _states(session: Session) -> dict[str, Any]:
+    # Columns, not the RollupState objects: those may be stale in this session's identity map.
+    s = RollupState
+    rows = session.execute(select(s.name, s.source_fingerprint, s.first_month, s.last_month))
+    return {row.name: row for row in rows if row.name in ROLLUPS}
+
+
+def _take_lock(session: Session) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    from passport.metrics.refresh import refresh_lock_name  # refresh imports this module
+
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        taken = session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:name, 0))"),
+            {"name": refresh_lock_name()},
+        )
+        if taken or time.monotonic() >= deadline:
+            return bool(taken)
+        time.sleep(0.05)
+
+
+def _contribution(
+    session: Session, rollup: _Rollup, upkeep: _Upkeep, name: str, people: Iterable[int]
+) -> list[dict[str, Any]]:
+    with session.no_autoflush:
+        return rollup.count(session, upkeep.covered[name], sorted(people))
+
+
+def _add(sums: Sums, rollup: _Rollup, rows: Iterable[dict[str, Any]]) -> None:
+    for row in rows:
+        key = tuple(row[k] for k in rollup.keys)
+        values = sums.setdefault(key, [0] * len(rollup.figures))
+        for i, figure in enumerate(rollup.figures):
+            values[i] += row[figure]
+
+
+def _apply(session: Session, rollup: _Rollup, changes: Sums) -> None:
+    """Add ``changes`` to the kept cells: update those there, insert the others, remove those that come
+    to nothing."""
+    if not changes:
+        return
+    model = rollup.model
+    columns = [getattr(model, k) for k in rollup.keys]
+    # The kept cells that may be among them: a few hundred for one person's change.
+    conditions = []
+    for index, column in enumerate(columns):
+        values = {key[index] for key in changes}
+        if column.key == "month":
+            conditions.append(column.between(min(values), max(values)))
+            continue
+        known = sorted(v for v in values if v is not None)
+        either = [column.in_(known)] if known else []
+        conditions.append(or_(*either, column.is_(None)) if None in values else either[0])
+    kept = {
+        tuple(row[1 : 1 + len(rollup.keys)]): (row[0], list(row[1 + len(rollup.keys) :]))
+        for row in session.execute(
+            select(model.id, *columns, *[getattr(model, f) for f in rollup.figures]).where(*conditions)
+        )
+    }
+    inserts, updates, removed = [], [], []
+    for key, change in changes.items():
+        found = kept.get(key)
+        if found is None:
+            inserts.append({**dict(zip(rollup.keys, key, strict=True)), **_figures(rollup, change)})
+            continue
+        row_id, values = found
+        total = [v + c for v, c in zip(values, change, strict=True)]
+        if any(total):
+            updates.append({"id": row_id, **_figures(rollup, total)})
+        else:
+            removed.append(row_id)
+    if inserts:
+        session.execute(insert(model), inserts)
+    if updates:
+        session.execute(update(model), updates)
+    if removed:
+        session.execute(delete(model).where(model.id.in_(removed)))
+
+
+def _count_again(session: Session, rollup: _Rollup, months: Period, count_from: int) -> None:
+    """Replace the kept rows of ``months`` with everyone's, counted from ``count_from``."""
+    model = rollup.model
+    rows = [
+        row
+        for row in rollup.count(session, Period(count_from, months.last_month), None)
+        if months.first_month <= row["month"] <= months.last_month
+    ]
+    session.execute(delete(model).where(model.month.between(months.first_month, months.last_month)))
+    if rows:
+        session.execute(insert(model), rows)
+
+
+def _figures(rollup: _Rollup, values: Sequence[int]) -> dict[str, int]:
+    return dict(zip(rollup.figures, values, strict=True))
+
+
+def _record(session: Session, name: str, covered: Period) -> None:
+    state = session.get(RollupState, name)
+    assert state is not None  # the upkeep is active only when both are kept
+    session.refresh(state)
+    state.source_fingerprint = source_fingerprint(session)
+    state.first_month, state.last_month = covered.first_month, covered.last_month
+    state.built_at = utcnow()
+    session.flush()
+
+
+# --- The hooks ---------------------------------------------------------------------------------------
+
+
+@records_changing.connect
+def _count_before_bulk_changes(_sender: Any, session: Session, staff_member_ids: list[int], **_: Any) -> None:
+    people_changing(session, staff_member_ids)
+
+
+@event.listens_for(Session, "before_flush")
+def _count_before_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """The people whose assignments or absences this flush changes: counted before it (see above)."""
+    changed = _changed_records(session)
+    new_staff = any(isinstance(obj, StaffMember) for obj in session.new)
+    if not changed and not new_staff:
+        return
+    with session.no_autoflush:
+        # Decided before a new staff record (which moves the fingerprint) reaches the database.
+        if not _upkeep(session).active:
+            return
+        people: set[int] = set()
+        for obj in changed:
+            people.update(_people_of(session, obj))
+            # Moved from one person or assignment to another: the earlier one changes too.
+            if isinstance(obj, Assignment):
+                people.update(_earlier_values(obj, "staff_member_id"))
+            else:
+                earlier = _earlier_values(obj, "assignment_id")
+                if earlier:
+                    people.update(
+                        session.scalars(select(Assignment.staff_member_id).where(Assignment.id.in_(earlier)))
+                    )
+        people_changing(session, people)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_new_people(session: Session, _flush_context: Any) -> None:
+    """People made in this flush had no records before it (nothing to take out); their contribution
+    after the change is counted with the others'."""
+    upkeep: _Upkeep | None = session.info.get(_UPKEEP)
+    if upkeep is None or not upkeep.active:
+        return
+    for obj in _changed_records(session):
+        upkeep.people.update(_people_of(session, obj))
+
+
+def _changed_records(session: Session) -> list[Any]:
+    return [
+        obj
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, (Assignment, Absence)) and (obj not in session.dirty or session.is_modified(obj))
+    ]
+
+
+def _people_of(session: Session, record: Any) -> set[int]:
+    """The staff member whose record this is, when known (a staff member made in the same flush has no
+    id before it)."""
+    if isinstance(record, Assignment):
+        assignment = record
+    elif record.assignment_id is not None:  # a new absence knows its post by id only, until flushed
+        assignment = session.get(Assignment, record.assignment_id)
+    else:
+        assignment = record.assignment
+    if assignment is None:
+        return set()
+    person = assignment.staff_member_id
+    if person is None and assignment.staff_member is not None:
+        person = assignment.staff_member.id
+    return {person} if person is not None else set()
+
+
+def _earlier_values(obj: Any, attribute: str) -> list[Any]:
+    history = inspect(obj).attrs[attribute].history
+    return [value for value in history.deleted or () if value is not None]
+
+
+@event.listens_for(Session, "before_commit")
+def _settle_on_commit(session: Session) -> None:
+    settle(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(_UPKEEP, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_commit(session: Session) -> None:
+    session.info.pop(_UPKEEP, None)

@@ -1,0 +1,140 @@
+"""Roll-ups kept current by the writes themselves: an import (chunk by chunk, each committed), a form's
+operation, and what the refresh job does after them (the dashboards only; the roll-ups again only when
+they are out of date, or when a full recount is asked for)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import update
+
+from passport.auth.models import Role
+from passport.metrics import refresh as refresh_module
+from passport.metrics.fingerprint import source_fingerprint
+from passport.metrics.models import RollupState
+from passport.metrics.refresh import figures_state, refresh_figures
+from passport.metrics.rollups import rollups_kept_current
+from passport.workforce.import_runs import import_steps
+from passport.workforce.importing import ABSENCES, ASSIGNMENTS
+from passport.workforce.models import Absence, Assignment
+from passport.workforce.operations import record_absence
+from tests.support.esr_csv import absence, assignment, csv_bytes
+from tests.support.factories import UserFactory
+from tests.unit.metrics.test_rollup_upkeep_property import assert_kept_equal_a_full_count
+
+
+def _import(session, kind: str, rows: list[dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    """As the import job does: every step committed (chunks of two rows)."""
+    for _step in import_steps(
+        session,
+        kind=kind,
+        content=csv_bytes(rows),
+        filename="extract.csv",
+        actor="cli",
+        only_trust_id=None,
+        trust_id=None,
+        partial=False,
+        max_bytes=1_000_000,
+        check_chunk_size=2,
+        apply_chunk_size=2,
+    ):
+        session.commit()
+
+
+def _people() -> list[dict[str, str]]:
+    return [
+        assignment("30000001-1", "ann@rpg.example", **{"Assignment Start Date": "2023-01-01"}),
+        assignment("30000002-1", "bob@rpg.example", **{"Org Code": "RV5", "Contracted FTE": "0.6"}),
+        assignment("30000003-1", "cat@rpg.example", **{"AfC Band": "Band 6"}),
+    ]
+
+
+@pytest.fixture
+def kept(session, demo_trusts):  # type: ignore[no-untyped-def]
+    """Three people with sickness, and both roll-ups counted and kept from them (a full refresh)."""
+    _import(session, ASSIGNMENTS, _people())
+    _import(session, ABSENCES, [absence("30000001-1", "01/05/2024", "03/05/2024")])
+    refresh_figures(session, "test", force=True)
+    session.commit()
+    assert figures_state(session).current
+    return demo_trusts
+
+
+def test_an_import_keeps_the_rollups_current_chunk_by_chunk(session, kept):
+    _import(
+        session,
+        ASSIGNMENTS,
+        [
+            # Ended (a leaver), a new person, and a change of band.
+            assignment("30000001-1", "ann@rpg.example", **{"Assignment End Date": "30/06/2024"}),
+            assignment("30000004-1", "dee@rpg.example", **{"Assignment Start Date": "2024-02-01"}),
+            assignment("30000003-1", "cat@rpg.example", **{"AfC Band": "Band 7"}),
+        ],
+    )
+    assert_kept_equal_a_full_count(session)
+    _import(
+        session,
+        ABSENCES,
+        [
+            absence("30000001-1", "01/05/2024", "10/05/2024"),  # the stored one, longer
+            absence("30000002-1", "28/02/2024", "02/03/2024"),  # across a month end
+            absence("30000004-1", "01/03/2024", ""),  # open
+            absence("30000003-1", "15/04/2024", "16/04/2024"),
+        ],
+    )
+    assert_kept_equal_a_full_count(session)
+
+
+def test_a_form_keeps_them_current_and_the_refresh_counts_only_the_dashboards(session, kept, monkeypatch):  # type: ignore[no-untyped-def]
+    hr = UserFactory(role=Role.HR, trust=kept[0])
+    post = session.query(Assignment).filter_by(assignment_number="30000003-1").one()
+    record_absence(
+        session,
+        hr,
+        post,
+        first_day=date(2024, 6, 3),
+        last_day=date(2024, 6, 7),
+        category="SICKNESS",
+        reason_code="S12",
+    )
+    session.commit()
+    assert_kept_equal_a_full_count(session)
+    assert not figures_state(session).current  # the dashboards kept are of the records before
+
+    def counted_again(_session):  # type: ignore[no-untyped-def]
+        raise AssertionError("the roll-ups were counted again though they were current")
+
+    monkeypatch.setattr(refresh_module, "count_sickness_rollup", counted_again)
+    monkeypatch.setattr("passport.metrics.snapshots.rebuild_sickness_rollup", counted_again)
+    refresh_figures(session, "test", force=False, recount=False)
+    session.commit()
+    assert figures_state(session).current
+
+
+def test_a_change_that_went_round_them_leaves_them_to_a_full_count(session, kept):
+    # A bulk write that announced nobody (not what the service does; a script might): the roll-ups can
+    # no longer be trusted, and no later change makes them current again by itself.
+    session.execute(update(Absence).values(last_day=date(2024, 5, 20)))
+    session.commit()
+    assert not rollups_kept_current(session, source_fingerprint(session))
+    post = session.query(Assignment).filter_by(assignment_number="30000002-1").one()
+    hr = UserFactory(role=Role.HR, trust=post.trust)
+    record_absence(
+        session, hr, post, first_day=date(2024, 7, 1), last_day=None, category="SICKNESS", reason_code="S10"
+    )
+    session.commit()
+    assert not rollups_kept_current(session, source_fingerprint(session))
+    # The refresh after it counts them again from every record.
+    refresh_figures(session, "test", force=False, recount=False)
+    session.commit()
+    assert_kept_equal_a_full_count(session)
+
+
+def test_a_full_recount_is_there_when_asked_for(session, kept):
+    before = {s.name: s.built_at for s in session.query(RollupState)}
+    refresh_figures(session, "test", force=True, recount=True)
+    session.commit()
+    after = {s.name: s.built_at for s in session.query(RollupState)}
+    assert all(after[name] > before[name] for name in before)
+    assert_kept_equal_a_full_count(session)
