@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from passport.auth.models import Role
-from passport.metrics.models import DashboardSnapshot, PublishedSickness
+from passport.metrics.models import DashboardSnapshot, PublishedSickness, RollupState
 from passport.trusts.models import Trust
 from tests.conftest import sign_in
 from tests.support.factories import StaffMemberFactory, UserFactory
@@ -238,3 +238,17 @@ def test_cli_refresh_dashboards_keeps_the_usual_dashboards(app, session, records
     trusts = session.scalar(select(func.count()).select_from(Trust))
     assert kept == 1 + 2 * trusts
     assert f"Counted and kept {kept} dashboards" in result.output
+
+
+def test_cli_refresh_dashboards_all_counts_the_rollups_again_even_when_current(app, session, records):
+    assert _run(app, "refresh-dashboards").exit_code == 0
+    built = {state.name: state.built_at for state in session.scalars(select(RollupState))}
+    again = _run(app, "refresh-dashboards")  # current: the roll-ups are left as they are
+    assert again.exit_code == 0, again.output
+    session.expire_all()
+    assert {state.name: state.built_at for state in session.scalars(select(RollupState))} == built
+    recounted = _run(app, "refresh-dashboards", "--all")
+    assert recounted.exit_code == 0, recounted.output
+    session.expire_all()
+    after = {state.name: state.built_at for state in session.scalars(select(RollupState))}
+    assert after.keys() == built.keys() and all(after[name] > built[name] for name in built)
