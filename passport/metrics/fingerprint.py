@@ -39,3 +39,12 @@ def source_fingerprint(session: Session) -> str:
         )
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def records_changed_at(session: Session) -> Any:
+    """When the workforce records were last changed (an assignment or absence added or changed): the
+    figures that match the fingerprint include every change up to then. Ends of indexes, as above."""
+    columns = (Assignment.updated_at, Absence.updated_at)
+    ends = [select(func.max(column)).scalar_subquery() for column in columns]
+    found = [value for value in session.execute(select(*ends)).one() if value is not None]
+    return max(found) if found else None

@@ -21,6 +21,7 @@ from passport.forms import attach_domain_error
 from passport.metrics import charts, snapshots
 from passport.metrics.benchmark import import_published_sickness, published_months
 from passport.metrics.dashboard import CHART_NAMES
+from passport.metrics.fingerprint import records_changed_at
 from passport.metrics.forms import DashboardFilterForm, PublishedUploadForm
 from passport.metrics.operations import parse_month
 from passport.metrics.queries import month_label
@@ -168,7 +169,14 @@ def dashboard():  # type: ignore[no-untyped-def]
         figures=figures,
         query=query,
         stale=None if shown.current else _stale_note(shown),
+        records_up_to=_records_up_to() if shown.current else None,
     )
+
+
+def _records_up_to() -> str | None:
+    """When the records the (current) figures include were last changed, in UK time."""
+    changed_at = records_changed_at(get_session())
+    return changed_at.astimezone(UK).strftime("%-d %B %Y at %H:%M") if changed_at else None
 
 
 def _stale_note(shown: ShownDashboard) -> dict[str, Any]:

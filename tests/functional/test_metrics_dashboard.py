@@ -10,6 +10,7 @@ import json
 import re
 from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 import pytest
@@ -20,6 +21,7 @@ from passport.background.models import Job
 from passport.metrics.benchmark import benchmark_series
 from passport.metrics.queries import month_index
 from passport.metrics.refresh import refresh_figures, request_refresh
+from passport.workforce.models import Absence
 from tests.conftest import sign_in
 from tests.support.factories import StaffMemberFactory, UserFactory
 from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory, PublishedSicknessFactory
@@ -204,3 +206,13 @@ def test_stale_figures_are_shown_as_such_and_the_page_writes_nothing(client, ses
     assert fresh.status_code == 200
     assert "have changed since then" not in fresh.get_data(as_text=True)
     assert _april_rate(fresh.get_data(as_text=True)) == 2.0  # 12 of 600
+
+
+def test_current_figures_say_which_changes_they_include(client, session, world, demo_trusts):
+    refresh_figures(session, "test")
+    changed_at = max(session.scalars(select(Absence.updated_at)))
+    sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
+    said = " ".join(client.get("/metrics").get_data(as_text=True).split())
+    shown = changed_at.astimezone(ZoneInfo("Europe/London")).strftime("%-d %B %Y at %H:%M")
+    assert f"They include every change of the workforce records up to {shown}." in said
+    assert "have changed since then" not in said
