@@ -47,11 +47,12 @@ from passport.metrics.rollups import (
 )
 from passport.trusts.models import StaffMember
 from passport.workforce.models import Absence, Assignment
-from passport.workforce.signals import records_changing
+from passport.workforce.signals import import_writing, import_written, records_changing
 
 # How long a change waits for a full count under way before leaving the roll-ups to it (PostgreSQL).
 LOCK_WAIT_SECONDS = 2.0
 _UPKEEP = "passport.metrics.rollup_upkeep"
+_HELD = "passport.metrics.rollup_upkeep_held"  # set while an import writes its chunks
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ class _Upkeep:
     covered: dict[str, Period] = field(default_factory=dict)
     people: set[int] = field(default_factory=set)
     before: dict[str, Sums] = field(default_factory=dict)
+    # Carried across an import's commits: the fingerprint of the records as its last commit left them,
+    # to be found again by its next transaction (nobody else has changed them in between).
+    chain: str | None = None
 
 
 def people_changing(session: Session, staff_member_ids: Iterable[int | None]) -> None:
@@ -114,8 +118,15 @@ def settle(session: Session) -> None:
     """Apply the changed people's contributions to the kept cells (see the module's text). Called when
     the transaction commits; does nothing when it changed nobody or does not keep the roll-ups."""
     session.flush()  # the last changes (and their people, through the hook) reach the database first
+    upkeep: _Upkeep | None = session.info.get(_UPKEEP)
+    if upkeep is not None and upkeep.active:
+        _follow_chain(session, upkeep)
+    if upkeep is not None and upkeep.active and session.info.get(_HELD):
+        # An import between two chunks: applied once, after its last chunk.
+        upkeep.chain = source_fingerprint(session)
+        return
     # This ends the transaction's upkeep: the next change, in the next transaction, decides afresh.
-    upkeep: _Upkeep | None = session.info.pop(_UPKEEP, None)
+    session.info.pop(_UPKEEP, None)
     if upkeep is None or not upkeep.active:
         return
     needed = rollup_months(session)
@@ -146,6 +157,8 @@ def _upkeep(session: Session) -> _Upkeep:
     """This transaction's upkeep, decided at its first change of a record."""
     upkeep: _Upkeep | None = session.info.get(_UPKEEP)
     if upkeep is not None:
+        if upkeep.active:
+            _follow_chain(session, upkeep)
         return upkeep
     upkeep = _Upkeep(active=False)
     session.info[_UPKEEP] = upkeep
@@ -160,6 +173,18 @@ def _upkeep(session: Session) -> _Upkeep:
     upkeep.active = True
     upkeep.covered = {name: Period(s.first_month, s.last_month) for name, s in states.items()}
     return upkeep
+
+
+def _follow_chain(session: Session, upkeep: _Upkeep) -> None:
+    """In an import's next transaction: go on only if the records are as its last commit left them (on
+    PostgreSQL under the refresh lock again, released by that commit); otherwise another change came in
+    between, uncounted, and the roll-ups are left to the refresh job."""
+    if upkeep.chain is None:
+        return
+    with session.no_autoflush:
+        if not _take_lock(session) or source_fingerprint(session) != upkeep.chain:
+            upkeep.active = False
+    upkeep.chain = None
 
 
 def _states(session: Session) -> dict[str, Any]:
@@ -273,6 +298,23 @@ def _record(session: Session, name: str, covered: Period) -> None:
 # --- The hooks ---------------------------------------------------------------------------------------
 
 
+@import_writing.connect
+def _hold_through_an_import(
+    _sender: Any, session: Session, people: Callable[[], Iterable[int]], **_: Any
+) -> None:
+    """Count the file's people once before its first chunk, carry the upkeep across its chunks' commits
+    and apply it once with its last (each chunk's own upkeep would touch most cells again and again)."""
+    if not _upkeep(session).active:
+        return
+    session.info[_HELD] = True
+    people_changing(session, people())
+
+
+@import_written.connect
+def _release_after_an_import(_sender: Any, session: Session, **_: Any) -> None:
+    session.info.pop(_HELD, None)  # the commit of the last chunk applies what was carried
+
+
 @records_changing.connect
 def _count_before_bulk_changes(_sender: Any, session: Session, staff_member_ids: list[int], **_: Any) -> None:
     people_changing(session, staff_member_ids)
@@ -352,9 +394,13 @@ def _settle_on_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_on_rollback(session: Session) -> None:
+    # An import's carried counts go too: what it committed before is no longer followed, and the roll-ups
+    # (no longer matching the records) are left to the refresh job.
     session.info.pop(_UPKEEP, None)
+    session.info.pop(_HELD, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_on_commit(session: Session) -> None:
-    session.info.pop(_UPKEEP, None)
+    if not session.info.get(_HELD):
+        session.info.pop(_UPKEEP, None)

@@ -28,8 +28,10 @@ from passport.workforce.importing import (
     ImportReport,
     apply_file,
     check_file,
+    people_in_file,
 )
 from passport.workforce.models import ImportRun
+from passport.workforce.signals import announce_import_writing, announce_import_written
 
 APPLYING = "applying"
 IMPORTED = "imported"
@@ -106,6 +108,10 @@ def import_steps(
         yield ImportStep(APPLYING_STAGE, 0, run.rows_read, run, report)
     if run.status == APPLYING:
         done = max(0, run.applied_through_row - 1)  # the header is row 1; near enough after a resume
+        announce_import_writing(
+            session,
+            lambda: people_in_file(session, kind, content, filename=filename, max_bytes=max_bytes),
+        )
         for chunk in apply_file(
             session,
             kind,
@@ -122,6 +128,7 @@ def import_steps(
             done = min(done + chunk.rows_read, run.rows_read)
             yield ImportStep(APPLYING_STAGE, done, run.rows_read, run)
         finish_applied_run(session, run, actor)
+        announce_import_written(session)
     yield ImportStep(FINISHED_STAGE, run.rows_read, run.rows_read, run)
 
 

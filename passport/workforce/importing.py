@@ -480,6 +480,31 @@ class _AbsenceImport:
         return errors
 
 
+def people_in_file(session: Session, kind: str, content: bytes, *, filename: str, max_bytes: int) -> set[int]:
+    """The stored staff members whose records the file's rows may change (by email and by assignment
+    number; people the file adds have none yet). Reads the file once more."""
+    numbers: set[str] = set()
+    emails: set[str] = set()
+    for chunk in _chunks(kind, content, filename, max_bytes, APPLY_CHUNK_SIZE):
+        for row in chunk.rows:
+            numbers.add(row.assignment_number)
+            if kind == ASSIGNMENTS:
+                emails.add(row.employee_email)
+    people = {
+        person
+        for (person,) in select_in(
+            session,
+            select(_ASSIGNMENT_TABLE.c.staff_member_id),
+            _ASSIGNMENT_TABLE.c.assignment_number,
+            numbers,
+        )
+    }
+    people.update(
+        person for (person,) in select_in(session, select(_STAFF_TABLE.c.id), _STAFF_TABLE.c.email, emails)
+    )
+    return people
+
+
 # --- Checking and applying a file ------------------------------------------------------------------
 def check_file(
     session: Session,

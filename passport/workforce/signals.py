@@ -9,7 +9,7 @@ commits, so sending before the commit is safe.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from blinker import Namespace
 from sqlalchemy.orm import Session
@@ -20,6 +20,12 @@ records_changed = _signals.signal("workforce-records-changed")
 # ``session`` and ``staff_member_ids``: the metrics count their contribution to the roll-ups as it stands
 # (passport.metrics.upkeep). Changes through the ORM need no signal: a flush hook sees them.
 records_changing = _signals.signal("workforce-records-changing")
+# Sent by an import before it writes its first chunk, with ``session`` and ``people`` (a callable giving
+# the staff member ids of every record in the file, read only if a listener asks), and when its last
+# chunk is written: listeners may carry work across the import's chunk transactions (the metrics count the
+# file's people before and after the whole import, once, instead of before and after every chunk).
+import_writing = _signals.signal("workforce-import-writing")
+import_written = _signals.signal("workforce-import-written")
 
 SENDER = "passport.workforce"
 
@@ -36,3 +42,13 @@ def announce_records_changing(session: Session, staff_member_ids: Iterable[int |
     people's records."""
     people = sorted({person for person in staff_member_ids if person is not None})
     records_changing.send(SENDER, session=session, staff_member_ids=people)
+
+
+def announce_import_writing(session: Session, people: Callable[[], Iterable[int]]) -> None:
+    """An import is about to write its chunks, each committed on its own, in this session."""
+    import_writing.send(SENDER, session=session, people=people)
+
+
+def announce_import_written(session: Session) -> None:
+    """The import's last chunk is written (committed with the session's next commit)."""
+    import_written.send(SENDER, session=session)

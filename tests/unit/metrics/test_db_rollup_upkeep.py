@@ -138,3 +138,56 @@ def test_a_full_recount_is_there_when_asked_for(session, kept):
     after = {s.name: s.built_at for s in session.query(RollupState)}
     assert all(after[name] > before[name] for name in before)
     assert_kept_equal_a_full_count(session)
+
+
+def test_an_import_counts_its_people_once_and_applies_them_with_its_last_chunk(session, kept, monkeypatch):
+    from passport.metrics import upkeep
+
+    counted: list[int] = []
+    real = upkeep._contribution
+
+    def counting(session_, rollup, upkeep_, name, people):  # type: ignore[no-untyped-def]
+        counted.append(len(list(people)))
+        return real(session_, rollup, upkeep_, name, people)
+
+    monkeypatch.setattr(upkeep, "_contribution", counting)
+    rows = [
+        absence(number, "01/08/2024", "02/08/2024") for number in ("30000001-1", "30000002-1", "30000003-1")
+    ]
+    _import(session, ABSENCES, rows)  # two chunks, each committed
+    # Before the first chunk and after the last, for both roll-ups: not before and after every chunk.
+    assert counted == [3, 3, 3, 3]
+    assert_kept_equal_a_full_count(session)
+
+
+def test_a_change_between_an_imports_chunks_leaves_the_rollups_to_the_refresh(session, kept):
+    steps = import_steps(
+        session,
+        kind=ABSENCES,
+        content=csv_bytes(
+            [absence(n, "01/08/2024", "02/08/2024") for n in ("30000001-1", "30000002-1", "30000003-1")]
+        ),
+        filename="extract.csv",
+        actor="cli",
+        only_trust_id=None,
+        trust_id=None,
+        partial=False,
+        max_bytes=1_000_000,
+        check_chunk_size=2,
+        apply_chunk_size=2,
+    )
+    written = 0
+    for step in steps:
+        session.commit()
+        if step.stage == "applying" and step.done and not written:
+            written = step.done
+            # Between two chunks, a write that went round the upkeep (another process, say).
+            session.execute(
+                update(Absence).where(Absence.first_day == date(2024, 5, 1)).values(last_day=date(2024, 5, 9))
+            )
+            session.commit()
+    assert written
+    assert not rollups_kept_current(session, source_fingerprint(session))
+    refresh_figures(session, "test", force=False, recount=False)
+    session.commit()
+    assert_kept_equal_a_full_count(session)
