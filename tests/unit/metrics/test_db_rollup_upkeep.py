@@ -61,7 +61,9 @@ def kept(session, demo_trusts):  # type: ignore[no-untyped-def]
     return demo_trusts
 
 
-def test_an_import_keeps_the_rollups_current_chunk_by_chunk(session, kept):
+@pytest.mark.parametrize("scan_for", [2_000, 0], ids=["looked up by index", "found by a scan"])
+def test_an_import_keeps_the_rollups_current_chunk_by_chunk(session, kept, monkeypatch, scan_for):
+    monkeypatch.setattr("passport.metrics.rollups._SCAN_FOR", scan_for)
     _import(
         session,
         ASSIGNMENTS,
