@@ -163,17 +163,32 @@ def _count_breakdown(
     leaves = (end != OPEN) & (end == level_end[level_spell])
     in_post_at_end = _covering(lasts, level_start, level_end, level_person, len(people)) > 0
     n_months = len(months)
+    # Each post's trust, staff group and band as small integers, so that a grouping's cells are found
+    # by one np.unique over a combined code instead of a tuple per post.
+    trust_code, trust_names = _codes(posts.trust[index].tolist())
+    group_code, group_names = _codes([posts.staff_group[i] for i in index])
+    band_code, band_names = _codes([posts.band[i] for i in index])
+    n_groups, n_bands = len(group_names), len(band_names)
     for grouping in GROUPINGS:
-        keys: list[tuple[Any, ...]] = []
-        for i in index:
-            key: tuple[Any, ...] = (int(posts.trust[i]),) if by_trust else ()
-            if "staff_group" in grouping:
-                key += (posts.staff_group[i],)
-            if "band" in grouping:
-                key += (posts.band[i],)
-            keys.append(key)
-        cell, cells = _codes(keys)
-        n_cells = len(cells)
+        by_group, by_band = "staff_group" in grouping, "band" in grouping
+        combined = (
+            np.zeros(len(index), dtype=np.int64)
+            + (trust_code if by_trust else 0) * (n_groups * n_bands)
+            + (group_code if by_group else 0) * n_bands
+            + (band_code if by_band else 0)
+        )
+        unique_codes, cell = np.unique(combined, return_inverse=True)
+        cell = cell.reshape(-1)
+        n_cells = len(unique_codes)
+        # Each cell's trust (when trust by trust), staff group and band, or ALL.
+        cell_trust = [
+            int(trust_names[code // (n_groups * n_bands)]) if by_trust else level_trust
+            for code in unique_codes.tolist()
+        ]
+        cell_group = [
+            group_names[(code // n_bands) % n_groups] if by_group else ALL for code in unique_codes.tolist()
+        ]
+        cell_band = [band_names[code % n_bands] if by_band else ALL for code in unique_codes.tolist()]
         # People in post per cell: a person's posts in one cell merged into spells (overlaps only: a
         # point in time is covered or not), so a spell is one head.
         pair = cell * len(people) + person_code
@@ -208,44 +223,39 @@ def _count_breakdown(
             end_month = k + WINDOW_MONTHS - 1
             stays = in_post_at_end[spell_person[spell_index], end_month]
             np.add.at(still, (spell_cell[spell_index][stays], end_month[stays]), 1)
-        for c, key in enumerate(cells):
-            trust_id = key[0] if by_trust else level_trust
-            rest = key[1:] if by_trust else key
-            staff_group = rest[0] if "staff_group" in grouping else ALL
-            band = rest[-1] if "band" in grouping else ALL
-            for m_index, month in enumerate(months):
-                figures = {
-                    "leavers": int(leavers[c, m_index]),
-                    "leavers_fte_e4": int(leavers_fte[c, m_index]),
-                    "start_headcount": int(heads_first[c, m_index]),
-                    "start_fte_e4": int(fte_first[c, m_index]),
-                    "end_headcount": int(heads_last[c, m_index]),
-                    "end_fte_e4": int(fte_last[c, m_index]),
-                    "stability_start_headcount": 0,
-                    "stability_still_in_post": 0,
-                }
-                if m_index >= WINDOW_MONTHS - 1:
-                    figures["stability_start_headcount"] = int(heads_first[c, m_index - WINDOW_MONTHS + 1])
-                    figures["stability_still_in_post"] = int(still[c, m_index])
-                if not (
-                    figures["leavers"]
-                    or figures["start_headcount"]
-                    or figures["end_headcount"]
-                    or figures["stability_start_headcount"]
-                ):
-                    continue
-                if not figures["start_headcount"]:
-                    figures["start_fte_e4"] = 0
-                if not figures["end_headcount"]:
-                    figures["end_fte_e4"] = 0
-                rows[(level, trust_id, staff_group, band, month)] = {
-                    "level": level,
-                    "trust_id": trust_id,
-                    "staff_group": staff_group,
-                    "band": band,
-                    "month": month,
-                    **figures,
-                }
+        # The rows: every cell and month with someone in post, a leaver or a stability window.
+        stability_start = np.zeros_like(heads_first)
+        stability_still = np.zeros_like(still)
+        if n_months >= WINDOW_MONTHS:
+            stability_start[:, WINDOW_MONTHS - 1 :] = heads_first[:, : n_months - WINDOW_MONTHS + 1]
+            stability_still[:, WINDOW_MONTHS - 1 :] = still[:, WINDOW_MONTHS - 1 :]
+        kept = (leavers != 0) | (heads_first != 0) | (heads_last != 0) | (stability_start != 0)
+        fte_first = np.where(heads_first != 0, fte_first, 0)
+        fte_last = np.where(heads_last != 0, fte_last, 0)
+        c_index, m_index = np.nonzero(kept)
+        columns = [
+            figure[c_index, m_index].tolist()
+            for figure in (
+                leavers,
+                leavers_fte,
+                heads_first,
+                fte_first,
+                heads_last,
+                fte_last,
+                stability_start,
+                stability_still,
+            )
+        ]
+        for c, m, *values in zip(c_index.tolist(), m_index.tolist(), *columns, strict=True):
+            trust_id, staff_group, band, month = cell_trust[c], cell_group[c], cell_band[c], months[m]
+            rows[(level, trust_id, staff_group, band, month)] = {
+                "level": level,
+                "trust_id": trust_id,
+                "staff_group": staff_group,
+                "band": band,
+                "month": month,
+                **dict(zip(FIGURES, values, strict=True)),
+            }
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import add, itemgetter
 from typing import Any
 
 from sqlalchemy import delete, event, insert, inspect, or_, select, text, update
@@ -82,6 +83,10 @@ ROLLUPS = {
     ),
 }
 
+# What each kind of record moves: absences only the sickness roll-up (retention counts posts alone).
+ASSIGNMENTS, ABSENCES = "assignments", "absences"
+MOVED_BY = {ASSIGNMENTS: (SICKNESS_ROLLUP, RETENTION_ROLLUP), ABSENCES: (SICKNESS_ROLLUP,)}
+
 Key = tuple[Any, ...]
 Sums = dict[Key, list[int]]
 
@@ -93,25 +98,30 @@ class _Upkeep:
 
     active: bool
     covered: dict[str, Period] = field(default_factory=dict)
-    people: set[int] = field(default_factory=set)
+    people: dict[str, set[int]] = field(default_factory=dict)  # per roll-up
     before: dict[str, Sums] = field(default_factory=dict)
     # Carried across an import's commits: the fingerprint of the records as its last commit left them,
     # to be found again by its next transaction (nobody else has changed them in between).
     chain: str | None = None
 
 
-def people_changing(session: Session, staff_member_ids: Iterable[int | None]) -> None:
-    """Call before this transaction changes these people's assignments or absences (the ORM hook below
-    does for changes through the ORM): their contribution is counted as the records stand."""
+def people_changing(
+    session: Session, staff_member_ids: Iterable[int | None], records: str = "assignments"
+) -> None:
+    """Call before this transaction changes these people's assignments or absences (``records``; the
+    ORM hook below does for changes through the ORM): their contribution is counted as the records
+    stand, to the roll-ups those records move (absences move only the sickness roll-up)."""
     upkeep = _upkeep(session)
     if not upkeep.active:
         return
-    new = {i for i in staff_member_ids if i is not None} - upkeep.people
-    if not new:
-        return
-    upkeep.people |= new
-    for name, rollup in ROLLUPS.items():
-        _add(upkeep.before.setdefault(name, {}), rollup, _contribution(session, rollup, upkeep, name, new))
+    people = {i for i in staff_member_ids if i is not None}
+    for name in MOVED_BY[records]:
+        new = people - upkeep.people.setdefault(name, set())
+        if new:
+            upkeep.people[name] |= new
+            rollup = ROLLUPS[name]
+            counted = _contribution(session, rollup, upkeep, name, new)
+            _add(upkeep.before.setdefault(name, {}), rollup, counted)
 
 
 def settle(session: Session) -> None:
@@ -134,7 +144,8 @@ def settle(session: Session) -> None:
         sums = {key: list(values) for key, values in upkeep.before.get(name, {}).items()}
         for values in sums.values():
             values[:] = [-v for v in values]
-        _add(sums, rollup, _contribution(session, rollup, upkeep, name, upkeep.people))
+        if upkeep.people.get(name):
+            _add(sums, rollup, _contribution(session, rollup, upkeep, name, upkeep.people[name]))
         _apply(session, rollup, {key: values for key, values in sums.items() if any(values)})
         # Months new to the roll-up's reach (see ``rollup_months``): counted for everyone. A retention
         # row's stability needs the 11 months before it, so months gained at the front also complete the
@@ -218,11 +229,14 @@ def _contribution(
 
 
 def _add(sums: Sums, rollup: _Rollup, rows: Iterable[dict[str, Any]]) -> None:
+    key_of, figures_of = itemgetter(*rollup.keys), itemgetter(*rollup.figures)
     for row in rows:
-        key = tuple(row[k] for k in rollup.keys)
-        values = sums.setdefault(key, [0] * len(rollup.figures))
-        for i, figure in enumerate(rollup.figures):
-            values[i] += row[figure]
+        key, figures = key_of(row), figures_of(row)
+        values = sums.get(key)
+        if values is None:
+            sums[key] = list(figures)
+        else:
+            values[:] = map(add, values, figures)
 
 
 def _apply(session: Session, rollup: _Rollup, changes: Sums) -> None:
@@ -300,14 +314,14 @@ def _record(session: Session, name: str, covered: Period) -> None:
 
 @import_writing.connect
 def _hold_through_an_import(
-    _sender: Any, session: Session, people: Callable[[], Iterable[int]], **_: Any
+    _sender: Any, session: Session, people: Callable[[], Iterable[int]], records: str, **_: Any
 ) -> None:
     """Count the file's people once before its first chunk, carry the upkeep across its chunks' commits
     and apply it once with its last (each chunk's own upkeep would touch most cells again and again)."""
     if not _upkeep(session).active:
         return
     session.info[_HELD] = True
-    people_changing(session, people())
+    people_changing(session, people(), records)
 
 
 @import_written.connect
@@ -316,8 +330,10 @@ def _release_after_an_import(_sender: Any, session: Session, **_: Any) -> None:
 
 
 @records_changing.connect
-def _count_before_bulk_changes(_sender: Any, session: Session, staff_member_ids: list[int], **_: Any) -> None:
-    people_changing(session, staff_member_ids)
+def _count_before_bulk_changes(
+    _sender: Any, session: Session, staff_member_ids: list[int], records: str, **_: Any
+) -> None:
+    people_changing(session, staff_member_ids, records)
 
 
 @event.listens_for(Session, "before_flush")
@@ -331,19 +347,21 @@ def _count_before_changes(session: Session, _flush_context: Any, _instances: Any
         # Decided before a new staff record (which moves the fingerprint) reaches the database.
         if not _upkeep(session).active:
             return
-        people: set[int] = set()
+        people: dict[str, set[int]] = {ASSIGNMENTS: set(), ABSENCES: set()}
         for obj in changed:
-            people.update(_people_of(session, obj))
+            records = ASSIGNMENTS if isinstance(obj, Assignment) else ABSENCES
+            people[records].update(_people_of(session, obj))
             # Moved from one person or assignment to another: the earlier one changes too.
             if isinstance(obj, Assignment):
-                people.update(_earlier_values(obj, "staff_member_id"))
+                people[records].update(_earlier_values(obj, "staff_member_id"))
             else:
                 earlier = _earlier_values(obj, "assignment_id")
                 if earlier:
-                    people.update(
+                    people[records].update(
                         session.scalars(select(Assignment.staff_member_id).where(Assignment.id.in_(earlier)))
                     )
-        people_changing(session, people)
+        for records, ids in people.items():
+            people_changing(session, ids, records)
 
 
 @event.listens_for(Session, "after_flush")
@@ -354,7 +372,8 @@ def _note_new_people(session: Session, _flush_context: Any) -> None:
     if upkeep is None or not upkeep.active:
         return
     for obj in _changed_records(session):
-        upkeep.people.update(_people_of(session, obj))
+        for name in MOVED_BY[ASSIGNMENTS if isinstance(obj, Assignment) else ABSENCES]:
+            upkeep.people.setdefault(name, set()).update(_people_of(session, obj))
 
 
 def _changed_records(session: Session) -> list[Any]:

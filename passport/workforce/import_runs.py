@@ -111,6 +111,7 @@ def import_steps(
         announce_import_writing(
             session,
             lambda: people_in_file(session, kind, content, filename=filename, max_bytes=max_bytes),
+            kind,
         )
         for chunk in apply_file(
             session,

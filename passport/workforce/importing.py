@@ -290,10 +290,11 @@ class _AssignmentImport:
         if self.writer.writing:
             changing.update(self.staff_ids.get(email) for email, _row in inserts)
             # Before anything is written (a new staff record too): their figures as they stand.
-            announce_records_changing(self.session, changing)
+            announce_records_changing(self.session, changing, ASSIGNMENTS)
             self.writer.insert(_STAFF_TABLE, _STAFF_COLUMNS, list(new_staff.values()))
             self._find_staff(set(new_staff))
-            announce_records_changing(self.session, (self.staff_ids[email] for email in new_staff))
+            made = [self.staff_ids[email] for email in new_staff]
+            announce_records_changing(self.session, made, ASSIGNMENTS)
             self.writer.insert(
                 _ASSIGNMENT_TABLE,
                 _ASSIGNMENT_COLUMNS,
@@ -474,7 +475,7 @@ class _AbsenceImport:
         # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
         inserts.sort()
         if self.writer.writing:
-            announce_records_changing(self.session, changing)
+            announce_records_changing(self.session, changing, ABSENCES)
         self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
         self.writer.execute(_ABSENCE_UPDATE, _stamped(updates))
         return errors

@@ -37,16 +37,17 @@ def announce_records_changed(session: Session, trust_ids: Iterable[int]) -> None
         records_changed.send(SENDER, session=session, trust_ids=changed)
 
 
-def announce_records_changing(session: Session, staff_member_ids: Iterable[int | None]) -> None:
+def announce_records_changing(session: Session, staff_member_ids: Iterable[int | None], records: str) -> None:
     """Tell the listeners that bulk writes in this session's transaction are about to change these
-    people's records."""
+    people's ``records`` ("assignments" or "absences")."""
     people = sorted({person for person in staff_member_ids if person is not None})
-    records_changing.send(SENDER, session=session, staff_member_ids=people)
+    records_changing.send(SENDER, session=session, staff_member_ids=people, records=records)
 
 
-def announce_import_writing(session: Session, people: Callable[[], Iterable[int]]) -> None:
-    """An import is about to write its chunks, each committed on its own, in this session."""
-    import_writing.send(SENDER, session=session, people=people)
+def announce_import_writing(session: Session, people: Callable[[], Iterable[int]], records: str) -> None:
+    """An import of ``records`` ("assignments" or "absences") is about to write its chunks, each
+    committed on its own, in this session."""
+    import_writing.send(SENDER, session=session, people=people, records=records)
 
 
 def announce_import_written(session: Session) -> None:

@@ -241,7 +241,7 @@ class World:
             start, days, category, reason = step[2]
             first = self.free_day(post, max(post.start_date, _day(start)), category)
             # As the import writes: the people announced, then a bulk INSERT the ORM does not see.
-            announce_records_changing(session, [post.staff_member_id])
+            announce_records_changing(session, [post.staff_member_id], "absences")
             session.execute(
                 insert(Absence),
                 [
