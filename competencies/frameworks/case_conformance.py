@@ -103,7 +103,7 @@ WRITTEN_ITEM_KEYS = _with_modelled(ITEM_KEYS, ITEM_FIELDS)
 WRITTEN_ASSOCIATION_KEYS = _with_modelled(ASSOCIATION_KEYS, ASSOCIATION_FIELDS)
 
 # Required text of a definition a publisher may leave null (OpenSALT does for CFItemType descriptions).
-_DEFINITION_REQUIRED_TEXT = {
+DEFINITION_REQUIRED_TEXT = {
     "CFConcepts": ("title", "hierarchyCode"),
     "CFSubjects": ("title", "hierarchyCode"),
     "CFLicenses": ("title", "licenseText"),
@@ -284,7 +284,7 @@ def conform_definitions(raw: dict[str, Any], fallback_time: str) -> dict[str, An
             ):
                 continue
             definition = conform_object(entry, keys, fallback_time)
-            for name in _DEFINITION_REQUIRED_TEXT[kind]:
+            for name in DEFINITION_REQUIRED_TEXT[kind]:
                 definition.setdefault(name, "")  # required text the publisher left null: empty, not invented
             conformed.append(definition)
         written[kind] = conformed

@@ -20,6 +20,7 @@ from typing import Any
 from competencies.frameworks.case_conformance import (
     ASSOCIATION_KEYS,
     DEFINITION_KEYS,
+    DEFINITION_REQUIRED_TEXT,
     DOCUMENT_KEYS,
     ITEM_KEYS,
     PACKAGE_KEYS,
@@ -36,13 +37,6 @@ from competencies.frameworks.case_package import (
 )
 
 _LINK_KEYS = frozenset({"title", "identifier", "uri", "targetType"})
-_DEFINITION_REQUIRED_TEXT = {
-    "CFConcepts": ("title", "hierarchyCode"),
-    "CFSubjects": ("title", "hierarchyCode"),
-    "CFLicenses": ("title", "licenseText"),
-    "CFItemTypes": ("title", "description", "hierarchyCode"),
-    "CFAssociationGroupings": ("title",),
-}
 _EXTENSIONS = "not defined by CASE 1.1 here: kept, and exported and served under extensions"
 
 
@@ -210,7 +204,7 @@ def _definitions(warn: _Warnings, raw: Any, time_from: str) -> None:
                 warn.add(path, "CASE 1.1 requires an identifier and a uri: left out of exports and answers")
                 continue
             warn.fields(entry, DEFINITION_KEYS[kind], path, time_from=time_from)
-            for name in _DEFINITION_REQUIRED_TEXT[kind]:
+            for name in DEFINITION_REQUIRED_TEXT[kind]:
                 if entry.get(name) is None:
                     warn.add(f"{path}.{name}", "missing, and CASE 1.1 requires it: exported as empty text")
 

@@ -24,9 +24,9 @@ from tests.support.factories import UserFactory
 from tests.unit.metrics.test_rollup_upkeep_property import assert_kept_equal_a_full_count
 
 
-def _import(session, kind: str, rows: list[dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
-    """As the import job does: every step committed (chunks of two rows)."""
-    for _step in import_steps(
+def _steps(session, kind: str, rows: list[dict[str, str]]):  # type: ignore[no-untyped-def]
+    """The import's steps in chunks of two rows (the caller commits each, as the import job does)."""
+    return import_steps(
         session,
         kind=kind,
         content=csv_bytes(rows),
@@ -38,7 +38,12 @@ def _import(session, kind: str, rows: list[dict[str, str]]) -> None:  # type: ig
         max_bytes=1_000_000,
         check_chunk_size=2,
         apply_chunk_size=2,
-    ):
+    )
+
+
+def _import(session, kind: str, rows: list[dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    """As the import job does: every step committed."""
+    for _step in _steps(session, kind, rows):
         session.commit()
 
 
@@ -164,21 +169,8 @@ def test_an_import_counts_its_people_once_and_applies_them_with_its_last_chunk(s
 
 
 def test_a_change_between_an_imports_chunks_leaves_the_rollups_to_the_refresh(session, kept):
-    steps = import_steps(
-        session,
-        kind=ABSENCES,
-        content=csv_bytes(
-            [absence(n, "01/08/2024", "02/08/2024") for n in ("30000001-1", "30000002-1", "30000003-1")]
-        ),
-        filename="extract.csv",
-        actor="cli",
-        only_trust_id=None,
-        trust_id=None,
-        partial=False,
-        max_bytes=1_000_000,
-        check_chunk_size=2,
-        apply_chunk_size=2,
-    )
+    rows = [absence(n, "01/08/2024", "02/08/2024") for n in ("30000001-1", "30000002-1", "30000003-1")]
+    steps = _steps(session, ABSENCES, rows)
     written = 0
     for step in steps:
         session.commit()
