@@ -56,6 +56,13 @@ ASSIGNMENT_HEADER = [
     "Assignment End Date",
     "Leaving Reason",
 ]
+ABSENCE_HEADER = [
+    "Assignment Number",
+    "Absence Start Date",
+    "Absence End Date",
+    "Absence Category",
+    "Attendance Reason",
+]
 POSTGRES_URL = os.environ.get(
     "PASSPORT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -116,15 +123,7 @@ def write_files(folder: Path, assignments: int, absences: int, rng: random.Rando
     rng.shuffle(rows)
     with b_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "Assignment Number",
-                "Absence Start Date",
-                "Absence End Date",
-                "Absence Category",
-                "Attendance Reason",
-            ]
-        )
+        writer.writerow(ABSENCE_HEADER)
         writer.writerows(rows)
     return a_path, b_path
 
@@ -250,15 +249,7 @@ def write_month_of_changes(
     cb_path = folder / "month-absences.csv"
     with cb_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "Assignment Number",
-                "Absence Start Date",
-                "Absence End Date",
-                "Absence Category",
-                "Attendance Reason",
-            ]
-        )
+        writer.writerow(ABSENCE_HEADER)
         for number in rng.sample(open_ones, absences):
             first = date(2025, 2, 1) + timedelta(days=rng.randrange(20))
             category = rng.choice(CATEGORIES)

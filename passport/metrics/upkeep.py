@@ -30,13 +30,15 @@ from dataclasses import dataclass, field
 from operator import add, itemgetter
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, or_, select, text, update
+from sqlalchemy import delete, event, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
+from passport.background.operations import take_lock_if_free
 from passport.db import utcnow
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.queries import Period
+from passport.metrics.refresh import refresh_lock_name
 from passport.metrics.rollup_counts import FIGURES as RETENTION_FIGURES
 from passport.metrics.rollup_counts import WINDOW_MONTHS
 from passport.metrics.rollups import (
@@ -140,10 +142,9 @@ def settle(session: Session) -> None:
     if upkeep is None or not upkeep.active:
         return
     needed = rollup_months(session)
+    fingerprint = source_fingerprint(session)  # of the records as this commit leaves them
     for name, rollup in ROLLUPS.items():
-        sums = {key: list(values) for key, values in upkeep.before.get(name, {}).items()}
-        for values in sums.values():
-            values[:] = [-v for v in values]
+        sums = {key: [-v for v in values] for key, values in upkeep.before.get(name, {}).items()}
         if upkeep.people.get(name):
             _add(sums, rollup, _contribution(session, rollup, upkeep, name, upkeep.people[name]))
         _apply(session, rollup, {key: values for key, values in sums.items() if any(values)})
@@ -161,7 +162,7 @@ def settle(session: Session) -> None:
             earlier = Period(reach.first_month, covered.first_month + rollup.lead_months - 1)
             _count_again(session, rollup, earlier, reach.first_month)
         covered = reach
-        _record(session, name, covered)
+        _record(session, name, covered, fingerprint)
 
 
 def _upkeep(session: Session) -> _Upkeep:
@@ -206,19 +207,15 @@ def _states(session: Session) -> dict[str, Any]:
 
 
 def _take_lock(session: Session) -> bool:
+    """The partnership's refresh lock on PostgreSQL, waiting up to LOCK_WAIT_SECONDS for it."""
     if session.get_bind().dialect.name != "postgresql":
         return True
-    from passport.metrics.refresh import refresh_lock_name  # refresh imports this module
-
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:
-        taken = session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:name, 0))"),
-            {"name": refresh_lock_name()},
-        )
-        if taken or time.monotonic() >= deadline:
-            return bool(taken)
+    while not take_lock_if_free(session, refresh_lock_name(), "roll-up upkeep"):
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.05)
+    return True
 
 
 def _contribution(
@@ -299,11 +296,11 @@ def _figures(rollup: _Rollup, values: Sequence[int]) -> dict[str, int]:
     return dict(zip(rollup.figures, values, strict=True))
 
 
-def _record(session: Session, name: str, covered: Period) -> None:
+def _record(session: Session, name: str, covered: Period, fingerprint: str) -> None:
     state = session.get(RollupState, name)
     assert state is not None  # the upkeep is active only when both are kept
     session.refresh(state)
-    state.source_fingerprint = source_fingerprint(session)
+    state.source_fingerprint = fingerprint
     state.first_month, state.last_month = covered.first_month, covered.last_month
     state.built_at = utcnow()
     session.flush()
