@@ -125,29 +125,29 @@ def sickness_rows(
         literal(month_of(covered.first_month), Date),
         literal(month_last_day(covered.last_month), Date),
     )
-    if people is None or len(people) > _SCAN_FOR:
-        # Everyone's, or so many people's that two plain scans beat looking each up by index.
-        posts = session.execute(posts_query.add_columns(a.staff_member_id)).all()
+    if people is None:
+        posts = session.execute(posts_query).all()
         absences = session.execute(absences_query).all()
-        if people is None:
-            moved = _moved_rows(session, secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True))
-        else:
-            wanted = set(people)
-            posts = [post for post in posts if post[-1] in wanted]
-            kept_posts = {post[0] for post in posts}
-            absences = [row for row in absences if row[0] in kept_posts]
-    if people is not None:
-        if len(people) <= _SCAN_FOR:
-            posts, absences = [], []
-            for batch in _batches(people):
-                found = session.execute(posts_query.where(a.staff_member_id.in_(batch))).all()
-                posts += found
-                for post_ids in _batches([post[0] for post in found]):
-                    absences += session.execute(absences_query.where(ab.assignment_id.in_(post_ids))).all()
-        moved = []
+        moved = _moved_rows(session, secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True))
+        return count_sickness_rows(SicknessRecords(posts, absences, moved), covered)
+    if len(people) > _SCAN_FOR:
+        # So many people that two plain scans beat looking each up by index: theirs are kept.
+        wanted = set(people)
+        with_person = session.execute(posts_query.add_columns(a.staff_member_id))
+        posts = [post for post in with_person if post[-1] in wanted]
+        kept_posts = {post[0] for post in posts}
+        absences = [row for row in session.execute(absences_query) if row[0] in kept_posts]
+    else:
+        posts, absences = [], []
         for batch in _batches(people):
-            spans = secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True, batch)
-            moved += _moved_rows(session, spans)
+            found = session.execute(posts_query.where(a.staff_member_id.in_(batch))).all()
+            posts += found
+            for post_ids in _batches([post[0] for post in found]):
+                absences += session.execute(absences_query.where(ab.assignment_id.in_(post_ids))).all()
+    moved = []
+    for batch in _batches(people):
+        spans = secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True, batch)
+        moved += _moved_rows(session, spans)
     return count_sickness_rows(SicknessRecords(posts, absences, moved), covered)
 
 
