@@ -304,13 +304,12 @@ def rollup_figures(engine) -> tuple[float, float, dict[str, object]]:  # type: i
     """(seconds to build the sickness and retention roll-ups, best seconds for the full dashboard summing
     them, its figures)."""
     from passport.metrics.fingerprint import source_fingerprint
-    from passport.metrics.rollups import rebuild_retention_rollup, rebuild_sickness_rollup
+    from passport.metrics.rollups import rebuild_rollups
 
     with Session(engine) as session:
         started = time.perf_counter()
         fingerprint = source_fingerprint(session)
-        rebuild_sickness_rollup(session, fingerprint)
-        rebuild_retention_rollup(session, fingerprint)
+        rebuild_rollups(session, fingerprint)
         session.commit()
         building = time.perf_counter() - started
     seconds, figures = timed("rollup", lambda: full_dashboard(engine))

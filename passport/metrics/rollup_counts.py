@@ -27,12 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
 
-from passport.metrics.queries import Period, month_last_day, month_of
+from passport.metrics.queries import Period, month_last_day, month_of, to_day_number
 
 ALL = "*"  # staff_group / band of a row that covers all of them
 WINDOW_MONTHS = 12
@@ -53,35 +52,49 @@ FIGURES = (
 
 @dataclass(frozen=True)
 class Posts:
-    """People's own posts as arrays (one element a post): day numbers are ordinals, an open end is OPEN."""
+    """People's own posts as arrays (one element a post): days are numbers since 1970-01-01 (``day_number``),
+    an open end is OPEN; staff group and band as codes into ``group_names`` and ``band_names``."""
 
     person: np.ndarray
     trust: np.ndarray
-    staff_group: list[Any]
-    band: list[Any]
+    group_code: np.ndarray
+    band_code: np.ndarray
+    group_names: list[Any]
+    band_names: list[Any]
     start: np.ndarray
     end: np.ndarray
     fte_e4: np.ndarray
 
     @classmethod
     def from_rows(cls, rows: Sequence[Any]) -> Posts:
-        """``rows`` of (person, trust, staff_group, band, start date, end date or None, fte_e4)."""
+        """``rows`` of (person, trust, staff_group, band, start day, end day or None, fte_e4)."""
+        person, trust, group, band, start, end, fte = _columns(rows, 7)
+        group_code, group_names = _codes(group)
+        band_code, band_names = _codes(band)
         return cls(
-            person=np.array([r[0] for r in rows], dtype=np.int64),
-            trust=np.array([r[1] for r in rows], dtype=np.int64),
-            staff_group=[r[2] for r in rows],
-            band=[r[3] for r in rows],
-            start=np.array([r[4].toordinal() for r in rows], dtype=np.int64),
-            end=np.array([r[5].toordinal() if r[5] is not None else OPEN for r in rows], dtype=np.int64),
-            fte_e4=np.array([int(r[6]) for r in rows], dtype=np.int64),
+            person=np.array(person, dtype=np.int64),
+            trust=np.array(trust, dtype=np.int64),
+            group_code=group_code,
+            band_code=band_code,
+            group_names=group_names,
+            band_names=band_names,
+            start=np.array(start, dtype=np.int64),
+            end=np.array([OPEN if day is None else day for day in end], dtype=np.int64),
+            fte_e4=np.array([int(value) for value in fte], dtype=np.int64),
         )
 
 
 def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
     """Integer codes for hashable values, and the values in code order."""
-    found: dict[Any, int] = {}
-    codes = np.fromiter((found.setdefault(v, len(found)) for v in values), dtype=np.int64, count=len(values))
-    return codes, list(found)
+    found: dict[Any, int] = {value: code for code, value in enumerate(dict.fromkeys(values))}
+    return np.fromiter(map(found.__getitem__, values), dtype=np.int64, count=len(values)), list(found)
+
+
+def _sums(index: np.ndarray, size: int, weight: np.ndarray | None = None) -> np.ndarray:
+    """Per slot 0..size-1, the number of times ``index`` names it, or the sum of its ``weight``s: exact
+    integers (bincount sums in float64, exact while every sum stays below 2**53; the largest here, a
+    month's FTE days of all NHS England in ten-thousandths, is about 1.5e6 * 31 * 1e4 = 5e11)."""
+    return np.rint(np.bincount(index, weights=weight, minlength=size)).astype(np.int64)
 
 
 def _merged(group: np.ndarray, start: np.ndarray, end: np.ndarray, gap: int) -> tuple[np.ndarray, ...]:
@@ -116,11 +129,10 @@ def _covering(
     of ``days`` (sorted)."""
     first = np.searchsorted(days, start, side="left")
     after = np.searchsorted(days, end, side="right")
-    diff = np.zeros((rows, len(days) + 1), dtype=np.int64)
+    width = len(days) + 1
     w = np.ones(len(start), dtype=np.int64) if weight is None else weight
-    np.add.at(diff, (row, first), w)
-    np.add.at(diff, (row, after), -w)
-    return np.cumsum(diff, axis=1)[:, :-1]
+    diff = _sums(np.concatenate([row * width + first, row * width + after]), rows * width, np.r_[w, -w])
+    return np.cumsum(diff.reshape(rows, width), axis=1)[:, :-1]
 
 
 def count_retention_rows(posts: Posts, trust_ids: Sequence[int], covered: Period) -> list[dict[str, Any]]:
@@ -128,8 +140,8 @@ def count_retention_rows(posts: Posts, trust_ids: Sequence[int], covered: Period
     passport.metrics.retention): each trust by itself, the partnership, and the partnership trust by trust,
     each in total, by staff group, by band and by both."""
     months = list(range(covered.first_month, covered.last_month + 1))
-    firsts = np.array([month_of(m).toordinal() for m in months], dtype=np.int64)
-    lasts = np.array([month_last_day(m).toordinal() for m in months], dtype=np.int64)
+    firsts = np.array([to_day_number(month_of(m)) for m in months], dtype=np.int64)
+    lasts = np.array([to_day_number(month_last_day(m)) for m in months], dtype=np.int64)
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     partnership = np.isin(posts.trust, np.array(list(trust_ids), dtype=np.int64))
     breakdowns: list[tuple[str, int | None, np.ndarray, bool]] = [
@@ -166,8 +178,8 @@ def _count_breakdown(
     # Each post's trust, staff group and band as small integers, so that a grouping's cells are found
     # by one np.unique over a combined code instead of a tuple per post.
     trust_code, trust_names = _codes(posts.trust[index].tolist())
-    group_code, group_names = _codes([posts.staff_group[i] for i in index])
-    band_code, band_names = _codes([posts.band[i] for i in index])
+    group_code, group_names = posts.group_code[index], posts.group_names
+    band_code, band_names = posts.band_code[index], posts.band_names
     n_groups, n_bands = len(group_names), len(band_names)
     for grouping in GROUPINGS:
         by_group, by_band = "staff_group" in grouping, "band" in grouping
@@ -202,13 +214,19 @@ def _count_breakdown(
         # Leavers: the (person, day, cell) of posts ending with nothing at the level the next day.
         leave_index = np.flatnonzero(leaves & (end >= firsts[0]) & (end <= lasts[-1]))
         leave_month = np.searchsorted(lasts, end[leave_index], side="left")
-        leavers = np.zeros((n_cells, n_months), dtype=np.int64)
-        leavers_fte = np.zeros((n_cells, n_months), dtype=np.int64)
-        np.add.at(leavers_fte, (cell[leave_index], leave_month), fte[leave_index])
-        events = np.unique(
-            np.stack([cell[leave_index], person_code[leave_index], end[leave_index], leave_month]), axis=1
+        size = n_cells * n_months
+        leavers_fte = _sums(cell[leave_index] * n_months + leave_month, size, fte[leave_index])
+        leavers_fte = leavers_fte.reshape(n_cells, n_months)
+        # One leave per person, day and cell (posts of hers ending together are one leave): each event
+        # as one integer (cell, person, day within the months covered) so that one flat np.unique finds them.
+        period_days = int(lasts[-1] - firsts[0]) + 1
+        event = (cell[leave_index] * len(people) + person_code[leave_index]) * period_days + (
+            end[leave_index] - firsts[0]
         )
-        np.add.at(leavers, (events[0], events[3]), 1)
+        event = np.unique(event)
+        event_cell = event // (len(people) * period_days)
+        event_month = np.searchsorted(lasts, event % period_days + firsts[0], side="left")
+        leavers = _sums(event_cell * n_months + event_month, size).reshape(n_cells, n_months)
         # Stability: for each window's first month k (ending with month k + 11), the people in the cell on
         # its first day who are in post at the level on its last day. Each cell spell covers the first
         # days of a run of months; each of those months is looked at once.
@@ -222,7 +240,9 @@ def _count_breakdown(
             k = k_from[spell_index] + offsets
             end_month = k + WINDOW_MONTHS - 1
             stays = in_post_at_end[spell_person[spell_index], end_month]
-            np.add.at(still, (spell_cell[spell_index][stays], end_month[stays]), 1)
+            still += _sums(spell_cell[spell_index][stays] * n_months + end_month[stays], size).reshape(
+                n_cells, n_months
+            )
         # The rows: every cell and month with someone in post, a leaver or a stability window.
         stability_start = np.zeros_like(heads_first)
         stability_still = np.zeros_like(still)
@@ -260,116 +280,158 @@ def _count_breakdown(
 
 @dataclass(frozen=True)
 class SicknessRecords:
-    """What the sickness roll-up is counted from, as arrays (day numbers since 1970-01-01; an open end is
-    OPEN): her own posts (id, cell, first and last day, FTE), the sickness absences (the post's id, first
-    and last day, reason), and the spans of sickness recorded on secondee assignments, already moved onto
-    her own posts (passport.metrics.sickness: first, last, trust, staff group, band, reason, lost_e4,
-    available_e4; few)."""
+    """What the sickness roll-up is counted from, as the database gives them (days are numbers since
+    1970-01-01, an open end is OPEN): her own posts (id, trust, staff group, band, first and last day,
+    FTE in ten-thousandths), the sickness absences (the post's id, first and last day, reason), and the
+    spans of sickness recorded on secondee assignments, already moved onto her own posts
+    (passport.metrics.sickness: first, last, trust, staff group, band, reason, lost_e4, available_e4;
+    few)."""
 
     posts: Sequence[Any]
-    absences: Sequence[Any]
+    absences: Sequence[Any]  # an open absence's last day is OPEN, not None (a million rows: no check)
     moved: Sequence[Any]
+
+
+def _columns(rows: Sequence[Any], width: int) -> list[list[Any]]:
+    """``rows`` turned into ``width`` columns (a list comprehension per column: several times faster than
+    ``zip(*rows)`` over a million rows)."""
+    return [[row[i] for row in rows] for i in range(width)]
+
+
+def _days(values: Sequence[Any]) -> np.ndarray:
+    return np.array([OPEN if day is None else day for day in values], dtype=np.int64)
 
 
 def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[str, Any]]:
     """The sickness roll-up's rows: every post's days in post and every sickness absence's days lost on
     a post of her own, each clipped to the months covered (an absence also to its post), split into the
     months it meets and summed per month, trust, staff group, band and reason (none for days in post)."""
-    epoch = date(1970, 1, 1).toordinal()
     month_numbers = list(range(covered.first_month, covered.last_month + 1))
-    firsts = np.array([month_of(m).toordinal() - epoch for m in month_numbers], dtype=np.int64)
-    lasts = np.array([month_last_day(m).toordinal() - epoch for m in month_numbers], dtype=np.int64)
-    period_first, period_last = int(firsts[0]), int(lasts[-1])
-    cells: dict[tuple[Any, ...], int] = {}
-
-    def cell_code(trust: Any, staff_group: Any, band: Any, reason: Any) -> int:
-        return cells.setdefault((trust, staff_group, band, reason), len(cells))
-
-    posts, absences = records.posts, records.absences
-    post_id = np.fromiter((p[0] for p in posts), dtype=np.int64, count=len(posts))
-    post_start = np.fromiter((p[4] for p in posts), dtype=np.int64, count=len(posts))
-    post_end = np.fromiter((OPEN if p[5] is None else p[5] for p in posts), dtype=np.int64, count=len(posts))
-    post_fte = np.fromiter((int(p[6]) for p in posts), dtype=np.int64, count=len(posts))
-    post_cell = [(p[1], p[2], p[3]) for p in posts]
-    in_post_cell = np.fromiter((cell_code(*c, None) for c in post_cell), dtype=np.int64, count=len(posts))
+    period_first = to_day_number(month_of(covered.first_month))
+    period_last = to_day_number(month_last_day(covered.last_month))
+    post_id, post_trust, post_group, post_band, post_start, post_end, post_fte = _columns(records.posts, 7)
+    absence_post, absence_first, absence_last, absence_reason = _columns(records.absences, 4)
+    (
+        moved_first,
+        moved_last,
+        moved_trust,
+        moved_group,
+        moved_band,
+        moved_reason,
+        moved_lost,
+        moved_available,
+    ) = _columns(records.moved, 8)
+    # A cell is (trust, staff group, band) and a reason (code 0: none, days in post), as one integer.
+    post_cell_code, cell_names = _codes(
+        list(zip(post_trust + moved_trust, post_group + moved_group, post_band + moved_band, strict=True))
+    )
+    reason_code, reason_names = _codes(absence_reason + moved_reason)
+    reason_code += 1
+    reasons = len(reason_names) + 1
+    n_posts, n_absences = len(post_id), len(absence_post)
+    post_cell = post_cell_code[:n_posts] * reasons
+    moved_cell = post_cell_code[n_posts:] * reasons + reason_code[n_absences:]
+    post_ids = np.array(post_id, dtype=np.int64)
+    starts, ends = np.array(post_start, dtype=np.int64), _days(post_end)
+    fte = np.array([int(value) for value in post_fte], dtype=np.int64)
     # Days in post.
-    a_first = np.maximum(post_start, period_first)
-    a_last = np.minimum(post_end, period_last)
-    in_post = a_first <= a_last
+    a_first = np.maximum(starts, period_first)
+    a_last = np.minimum(ends, period_last)
+    in_post = np.flatnonzero(a_first <= a_last)
     # Days lost, each absence on its post; absences on posts not here (bank, a secondee's) are left out.
-    order = np.argsort(post_id)
-    absence_post = np.fromiter((a[0] for a in absences), dtype=np.int64, count=len(absences))
-    found = np.minimum(np.searchsorted(post_id[order], absence_post), max(len(order) - 1, 0))
-    post = order[found] if len(order) else np.zeros(len(absences), dtype=np.int64)
-    on_own_post = (post_id[post] == absence_post) if len(order) else np.zeros(len(absences), dtype=bool)
-    absence_first = np.fromiter((a[1] for a in absences), dtype=np.int64, count=len(absences))
-    absence_last = np.fromiter(
-        (OPEN if a[2] is None else a[2] for a in absences), dtype=np.int64, count=len(absences)
+    on_post = np.array(absence_post, dtype=np.int64)
+    order = np.argsort(post_ids)
+    found = np.minimum(np.searchsorted(post_ids[order], on_post), max(n_posts - 1, 0))
+    post = order[found] if n_posts else np.zeros(n_absences, dtype=np.int64)
+    on_own_post = (post_ids[post] == on_post) if n_posts else np.zeros(n_absences, dtype=bool)
+    l_first = np.maximum(np.array(absence_first, dtype=np.int64), period_first)
+    l_last = np.minimum(np.array(absence_last, dtype=np.int64), period_last)
+    if n_posts:
+        l_first, l_last = np.maximum(l_first, starts[post]), np.minimum(l_last, ends[post])
+    lost = np.flatnonzero(on_own_post & (l_first <= l_last))
+    first = np.concatenate([a_first[in_post], l_first[lost], np.array(moved_first, dtype=np.int64)])
+    last = np.concatenate([a_last[in_post], l_last[lost], np.array(moved_last, dtype=np.int64)])
+    cell = np.concatenate(
+        [post_cell[in_post], post_cell[post[lost]] + reason_code[:n_absences][lost], moved_cell]
     )
-    l_first = np.maximum(
-        np.maximum(absence_first, post_start[post] if len(order) else absence_first), period_first
-    )
-    l_last = np.minimum(np.minimum(absence_last, post_end[post] if len(order) else absence_last), period_last)
-    lost = on_own_post & (l_first <= l_last)
-    lost_index = np.flatnonzero(lost)
-    lost_cell = np.fromiter(
-        (cell_code(*post_cell[post[i]], absences[i][3]) for i in lost_index),
-        dtype=np.int64,
-        count=len(lost_index),
-    )
-    moved = records.moved
-    moved_cell = np.fromiter((cell_code(*m[2:6]) for m in moved), dtype=np.int64, count=len(moved))
-    first = np.concatenate(
-        [a_first[in_post], l_first[lost_index], np.array([m[0] for m in moved], dtype=np.int64)]
-    )
-    last = np.concatenate(
-        [a_last[in_post], l_last[lost_index], np.array([m[1] for m in moved], dtype=np.int64)]
-    )
-    cell = np.concatenate([in_post_cell[in_post], lost_cell, moved_cell])
-    lost_e4 = np.concatenate(
-        [
-            np.zeros(int(in_post.sum()), dtype=np.int64),
-            post_fte[post[lost_index]],
-            np.array([int(m[6]) for m in moved], dtype=np.int64),
-        ]
-    )
+    zeros = np.zeros(len(in_post), dtype=np.int64)
+    lost_e4 = np.concatenate([zeros, fte[post[lost]], np.array([int(v) for v in moved_lost], dtype=np.int64)])
     available_e4 = np.concatenate(
         [
-            post_fte[in_post],
-            np.zeros(len(lost_index), dtype=np.int64),
-            np.array([int(m[7]) for m in moved], dtype=np.int64),
+            fte[in_post],
+            np.zeros(len(lost), dtype=np.int64),
+            np.array([int(v) for v in moved_available], dtype=np.int64),
         ]
     )
-    # Each span meets the months from the one holding its first day to the one holding its last.
-    n_months = len(month_numbers)
-    month_from = np.searchsorted(lasts, first, side="left")
-    month_to = np.searchsorted(lasts, last, side="left")
-    runs = month_to - month_from + 1
-    span_index = np.repeat(np.arange(len(first)), runs)
-    k = month_from[span_index] + (np.arange(int(runs.sum())) - np.repeat(np.cumsum(runs) - runs, runs))
-    days = np.minimum(last[span_index], lasts[k]) - np.maximum(first[span_index], firsts[k]) + 1
-    keys, where = np.unique(cell[span_index] * n_months + k, return_inverse=True)
-    lost_sum = np.zeros(len(keys), dtype=np.int64)
-    available_sum = np.zeros(len(keys), dtype=np.int64)
-    np.add.at(lost_sum, where, lost_e4[span_index] * days)
-    np.add.at(available_sum, where, available_e4[span_index] * days)
-    names = list(cells)
+    # Sum per used cell and month: the cells used, numbered densely through a table of every possible
+    # code (no sort of the million spans).
+    used = np.zeros(len(cell_names) * reasons, dtype=bool)
+    used[cell] = True
+    used_codes = np.flatnonzero(used)
+    dense = (np.cumsum(used) - 1)[cell]
+    lost_sum, available_sum = _month_sums(
+        dense, len(used_codes), first, last, (lost_e4, available_e4), covered
+    )
+    used_index, month = np.nonzero(lost_sum | available_sum)
+    lost_days, available_days = (
+        lost_sum[used_index, month].tolist(),
+        available_sum[used_index, month].tolist(),
+    )
     rows = []
-    for key, lost_days, available_days in zip(
-        keys.tolist(), lost_sum.tolist(), available_sum.tolist(), strict=True
+    for code, m, lost_days_e4, available_days_e4 in zip(
+        used_codes[used_index].tolist(), month.tolist(), lost_days, available_days, strict=True
     ):
-        if not (lost_days or available_days):
-            continue
-        trust, staff_group, band, reason = names[key // n_months]
+        trust, staff_group, band = cell_names[code // reasons]
+        reason = code % reasons
         rows.append(
             {
-                "month": month_numbers[key % n_months],
+                "month": month_numbers[m],
                 "trust_id": trust,
                 "staff_group": staff_group,
                 "band": band,
-                "reason_code": reason,
-                "fte_days_lost_e4": lost_days,
-                "fte_days_available_e4": available_days,
+                "reason_code": reason_names[reason - 1] if reason else None,
+                "fte_days_lost_e4": lost_days_e4,
+                "fte_days_available_e4": available_days_e4,
             }
         )
     return rows
+
+
+def _month_sums(
+    row: np.ndarray,
+    rows: int,
+    first: np.ndarray,
+    last: np.ndarray,
+    weights: Sequence[np.ndarray],
+    covered: Period,
+) -> list[np.ndarray]:
+    """For each weight, a (rows x months covered) array: per row and month, the sum over the spans of
+    that row (days ``first`` to ``last``, within the months covered) of weight x the span's days in the
+    month. A span adds its first and last months' days directly and, for the whole months between, a
+    start and a stop in a running sum: at most four entries a span however many months it lasts (a post
+    open for six years is not split into 72 pieces)."""
+    months = range(covered.first_month, covered.last_month + 1)
+    firsts = np.array([to_day_number(month_of(m)) for m in months], dtype=np.int64)
+    lasts = np.array([to_day_number(month_last_day(m)) for m in months], dtype=np.int64)
+    n_months, stride = len(months), len(months) + 1
+    month_from = np.searchsorted(lasts, first, side="left")
+    month_to = np.searchsorted(lasts, last, side="left")
+    days_in_first = np.minimum(last, lasts[month_from]) - first + 1
+    later = np.flatnonzero(month_to > month_from)
+    days_in_last = last[later] - firsts[month_to[later]] + 1
+    between = later[month_to[later] - month_from[later] >= 2]
+    direct_slot = np.concatenate([row * n_months + month_from, row[later] * n_months + month_to[later]])
+    running_slot = np.concatenate(
+        [row[between] * stride + month_from[between] + 1, row[between] * stride + month_to[between]]
+    )
+    sums = []
+    for weight in weights:
+        direct = _sums(
+            direct_slot,
+            rows * n_months,
+            np.concatenate([weight * days_in_first, weight[later] * days_in_last]),
+        )
+        running = _sums(running_slot, rows * stride, np.concatenate([weight[between], -weight[between]]))
+        whole_months = np.cumsum(running.reshape(rows, stride), axis=1)[:, :-1] * (lasts - firsts + 1)
+        sums.append(direct.reshape(rows, n_months) + whole_months)
+    return sums

@@ -35,8 +35,7 @@ from passport.metrics.operations import latest_recorded_month
 from passport.metrics.queries import Period, month_index
 from passport.metrics.rollups import (
     ROLLING_MONTHS,
-    rebuild_retention_rollup,
-    rebuild_sickness_rollup,
+    rebuild_rollups,
     rollups_current,
     rollups_kept_current,
 )
@@ -256,6 +255,5 @@ def refresh_usual_dashboards(session: Session, *, recount: bool = True) -> int:
     # The roll-ups first: every dashboard below then sums them instead of reading every record.
     fingerprint = source_fingerprint(session)
     if recount or not rollups_kept_current(session, fingerprint):
-        rebuild_sickness_rollup(session, fingerprint)
-        rebuild_retention_rollup(session, fingerprint)
+        rebuild_rollups(session, fingerprint)
     return keep_usual_dashboards(session, count_usual_dashboards(session))

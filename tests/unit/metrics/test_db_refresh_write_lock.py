@@ -72,7 +72,7 @@ def real_records(engine: Engine) -> Iterator[None]:
 
 def test_a_write_during_a_refresh_waits_well_under_a_second(app, engine, real_records, monkeypatch):
     counting = threading.Event()
-    real_count = rollups.count_retention_rollup
+    real_count = rollups.count_rollups
 
     def slow_count(session):  # type: ignore[no-untyped-def]
         """Counting as slow as a large partnership's: the write lock must not be held meanwhile."""
@@ -82,8 +82,8 @@ def test_a_write_during_a_refresh_waits_well_under_a_second(app, engine, real_re
         return counted
 
     # Where both ways of refreshing look it up: in phases (refresh) and in one transaction (rollups).
-    monkeypatch.setattr(refresh, "count_retention_rollup", slow_count)
-    monkeypatch.setattr(rollups, "count_retention_rollup", slow_count)
+    monkeypatch.setattr(refresh, "count_rollups", slow_count)
+    monkeypatch.setattr(rollups, "count_rollups", slow_count)
 
     with Session(engine) as setup:
         job_id = start_job(setup, kind=REFRESH_KIND, title="refresh", params={"force": True}, queue=False).id

@@ -109,11 +109,11 @@ def test_a_form_keeps_them_current_and_the_refresh_counts_only_the_dashboards(se
     assert_kept_equal_a_full_count(session)
     assert not figures_state(session).current  # the dashboards kept are of the records before
 
-    def counted_again(_session):  # type: ignore[no-untyped-def]
+    def counted_again(*_args):  # type: ignore[no-untyped-def]
         raise AssertionError("the roll-ups were counted again though they were current")
 
-    monkeypatch.setattr(refresh_module, "count_sickness_rollup", counted_again)
-    monkeypatch.setattr("passport.metrics.snapshots.rebuild_sickness_rollup", counted_again)
+    monkeypatch.setattr(refresh_module, "count_rollups", counted_again)
+    monkeypatch.setattr("passport.metrics.snapshots.rebuild_rollups", counted_again)
     refresh_figures(session, "test", force=False, recount=False)
     session.commit()
     assert figures_state(session).current
