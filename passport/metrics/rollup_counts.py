@@ -170,10 +170,9 @@ def _count_breakdown(
     person, start, end, fte = posts.person[index], posts.start[index], posts.end[index], posts.fte_e4[index]
     people, person_code = np.unique(person, return_inverse=True)
     # The level: every post here keeps her in post at it (a trust's, or any partner trust's). A post
-    # ending where her spell at the level ends is a leave; in post at the level on each month's last day.
+    # ending where her spell at the level ends is a leave.
     level_person, level_start, level_end, level_spell = _merged(person_code, start, end, gap=1)
     leaves = (end != OPEN) & (end == level_end[level_spell])
-    in_post_at_end = _covering(lasts, level_start, level_end, level_person, len(people)) > 0
     n_months = len(months)
     # Each post's trust, staff group and band as small integers, so that a grouping's cells are found
     # by one np.unique over a combined code instead of a tuple per post.
@@ -228,21 +227,34 @@ def _count_breakdown(
         event_month = np.searchsorted(lasts, event % period_days + firsts[0], side="left")
         leavers = _sums(event_cell * n_months + event_month, size).reshape(n_cells, n_months)
         # Stability: for each window's first month k (ending with month k + 11), the people in the cell on
-        # its first day who are in post at the level on its last day. Each cell spell covers the first
-        # days of a run of months; each of those months is looked at once.
-        still = np.zeros((n_cells, n_months), dtype=np.int64)
+        # its first day who are in post at the level on its last day. A cell spell of hers covers the first
+        # days of a run of months; she is still in post where the window's end falls in one of her spells
+        # at the level. Each (cell spell, level spell) of hers gives a run of window ends, added to a
+        # running sum as a start and a stop: a few entries a person, not one for every month.
+        window = WINDOW_MONTHS - 1
         k_from = np.searchsorted(firsts, spell_start, side="left")
-        k_to = np.minimum(np.searchsorted(firsts, spell_end, side="right"), n_months - (WINDOW_MONTHS - 1))
-        runs = np.maximum(k_to - k_from, 0)
-        if runs.sum():
-            spell_index = np.repeat(np.arange(len(spell_start)), runs)
-            offsets = np.arange(int(runs.sum())) - np.repeat(np.cumsum(runs) - runs, runs)
-            k = k_from[spell_index] + offsets
-            end_month = k + WINDOW_MONTHS - 1
-            stays = in_post_at_end[spell_person[spell_index], end_month]
-            still += _sums(spell_cell[spell_index][stays] * n_months + end_month[stays], size).reshape(
-                n_cells, n_months
-            )
+        k_to = np.minimum(np.searchsorted(firsts, spell_end, side="right"), n_months - window)
+        level_first = np.searchsorted(level_person, spell_person, side="left")
+        level_count = np.searchsorted(level_person, spell_person, side="right") - level_first
+        pair_spell = np.repeat(np.arange(len(spell_start)), level_count)
+        pair_level = level_first[pair_spell] + (
+            np.arange(int(level_count.sum())) - np.repeat(np.cumsum(level_count) - level_count, level_count)
+        )
+        ends_from = np.maximum(
+            k_from[pair_spell] + window, np.searchsorted(lasts, level_start[pair_level], side="left")
+        )
+        ends_to = np.minimum(
+            k_to[pair_spell] + window, np.searchsorted(lasts, level_end[pair_level], side="right")
+        )
+        run = np.flatnonzero(ends_from < ends_to)
+        run_cell = spell_cell[pair_spell[run]]
+        stride = n_months + 1
+        running = _sums(
+            np.concatenate([run_cell * stride + ends_from[run], run_cell * stride + ends_to[run]]),
+            n_cells * stride,
+            np.concatenate([np.ones(len(run)), -np.ones(len(run))]),
+        )
+        still = np.cumsum(running.reshape(n_cells, stride), axis=1)[:, :-1]
         # The rows: every cell and month with someone in post, a leaver or a stability window.
         stability_start = np.zeros_like(heads_first)
         stability_still = np.zeros_like(still)

@@ -30,6 +30,7 @@ from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.operations import scope_for
 from passport.metrics.queries import (
     E4,
+    SECONDEE,
     Period,
     Scope,
     counted,
@@ -128,7 +129,7 @@ def sickness_rows(
     ).where(ab.category == SICKNESS)
     if people is None:
         absences = driver_rows(session, absences_query)
-        moved = _moved_rows(session, secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True))
+        moved = _moved_rows(session, scope, first_day, last_day, people)
         return count_sickness_rows(SicknessRecords(posts, absences, moved), covered)
     if len(people) > _SCAN_FOR:
         # So many people that a plain scan beats looking each up by index: theirs are kept.
@@ -138,10 +139,7 @@ def sickness_rows(
         absences = []
         for post_ids in _batches([post[0] for post in posts]):
             absences += driver_rows(session, absences_query.where(ab.assignment_id.in_(post_ids)))
-    moved = []
-    for batch in _batches(people):
-        spans = secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True, batch)
-        moved += _moved_rows(session, spans)
+    moved = _moved_rows(session, scope, first_day, last_day, people)
     return count_sickness_rows(SicknessRecords(posts, absences, moved), covered)
 
 
@@ -189,10 +187,25 @@ def _batches(ids: Sequence[int]) -> list[list[int]]:
     return [ordered[i : i + _BATCH] for i in range(0, len(ordered), _BATCH)]
 
 
-def _moved_rows(session: Session, spans: Sequence[Select[Any]]) -> list[Any]:
-    moved = union_all(*spans).subquery("moved")
-    return list(
-        session.execute(
+def _moved_rows(
+    session: Session, scope: Scope, first_day: Any, last_day: Any, people: Sequence[int] | None
+) -> list[Any]:
+    """The spans of sickness recorded on secondee assignments (of everyone, or of ``people``), moved onto
+    her own posts (passport.metrics.sickness). Secondee assignments are few: their ids are read first
+    (the person_type index) and named in the statements."""
+    a = Assignment
+    seconded = select(a.id).where(a.person_type == SECONDEE)
+    if people is None:
+        seconded_ids = list(session.scalars(seconded))
+    else:
+        seconded_ids = []
+        for batch in _batches(people):
+            seconded_ids += session.scalars(seconded.where(a.staff_member_id.in_(batch)))
+    rows: list[Any] = []
+    for batch in _batches(seconded_ids):
+        spans = secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True, batch)
+        moved = union_all(*spans).subquery("moved")
+        rows += session.execute(
             select(
                 day_number(moved.c.first),
                 day_number(moved.c.last),
@@ -202,7 +215,7 @@ def _moved_rows(session: Session, spans: Sequence[Select[Any]]) -> list[Any]:
                 moved.c.available_e4,
             )
         ).all()
-    )
+    return rows
 
 
 def keep_rollup(session: Session, counted: CountedRollup, fingerprint: str) -> RollupState:

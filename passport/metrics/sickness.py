@@ -131,11 +131,13 @@ def secondee_sickness_spans(
     p_last: Any,
     by: Sequence[str],
     reason: bool,
-    people: Sequence[int] | None = None,
+    seconded_ids: Sequence[int] | None = None,
 ) -> tuple[Select[Any], Select[Any]]:
     """Sickness recorded on secondee assignments, moved onto her own posts (see ``clipped_spans``): the
     spans it adds, and the spans (negative) it takes off again where the own post records the same days.
-    ``people``: only these staff members' (ids).
+    ``seconded_ids``: only these secondee assignments' (ids); named in the statement, they let PostgreSQL
+    look their absences up by index, where it would otherwise scan every absence (0.34 s against 0.04 s
+    at 60,000 staff: it expects 25 absences an assignment, read at random).
 
     Secondee assignments are few: both start from them (the person_type index), then her absences and
     posts by their indexes.
@@ -171,7 +173,11 @@ def secondee_sickness_spans(
                 ab.category == SICKNESS,
                 counted(own, scope),
                 first_day <= last_day,
-                *([seconded.staff_member_id.in_(people)] if people is not None else []),
+                *(
+                    [seconded.id.in_(seconded_ids), ab.assignment_id.in_(seconded_ids)]
+                    if seconded_ids is not None
+                    else []
+                ),
             )
         )
 
