@@ -43,6 +43,7 @@ def metric_answer(metric: str, query: dict) -> list[dict]:
         ensure(user, Action.VIEW_PARTNERSHIP_METRICS)
     else:
         ensure(user, Action.VIEW_METRICS, parsed.trust.id)
+    operations.refuse_period_past_records(session, parsed.trust, parsed.first_month, "from")
     return operations.metric_rows(session, parsed)
 
 

@@ -82,6 +82,7 @@ def metrics_command(
             staff_groups=staff_groups,
             bands=bands,
         )
+        operations.refuse_period_past_records(session, query.trust, query.first_month, "from")
         rows = operations.metric_rows(session, query, suppress=not show_small_cells)
     except DomainError as error:
         _fail(error.message)

@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from passport.errors import InvalidInput
 from passport.metrics.published import SUPPRESSION_MAX_DAYS_AVAILABLE
-from passport.metrics.queries import Period, Scope, month_index, month_label, trust_codes
+from passport.metrics.queries import Period, Scope, month_index, month_label, month_of, trust_codes
 from passport.metrics.retention import leaver_cells, stability_cells
 from passport.metrics.sickness import sickness_cells
 from passport.reference.workforce import AFC_BANDS, STAFF_GROUP_BY_CODE
 from passport.trusts.models import Trust
 from passport.trusts.operations import find_trust, the_partnership
-from passport.workforce.models import Absence
+from passport.workforce.models import Absence, Assignment
 
 METRICS = ("sickness", "leavers", "stability")
 BREAKDOWN_KEYS = ("month", "trust", "staff_group", "band")
@@ -218,6 +218,29 @@ def _figures(cell: Any, metric: str, suppress: bool) -> dict[str, Any]:
         "still_in_post": cell.still_in_post,
         "stability_percent": _number(cell.stability_percent, "0.01"),
     }
+
+
+def records_end_month(session: Session, trust_ids: Sequence[int]) -> int | None:
+    """The last month any record of these trusts reaches: an absence's first or last day, an assignment's
+    start or end. None when they hold no records yet."""
+    absences = select(func.max(Absence.first_day), func.max(Absence.last_day)).where(
+        Absence.trust_id.in_(trust_ids)
+    )
+    assignments = select(func.max(Assignment.start_date), func.max(Assignment.end_date)).where(
+        Assignment.trust_id.in_(trust_ids)
+    )
+    days = [day for stmt in (absences, assignments) for day in session.execute(stmt).one() if day is not None]
+    return month_index(max(days)) if days else None
+
+
+def refuse_period_past_records(session: Session, trust: Trust | None, first_month: int, field: str) -> None:
+    """A period that starts after the trust's (or partnership's) records end would show invented flat
+    lines: refused, naming the month the records end. Allowed while nothing is recorded."""
+    ids = [trust.id] if trust is not None else scope_for(session, None).trust_ids
+    end = records_end_month(session, ids)
+    if end is not None and first_month > end:
+        ended = month_of(end).strftime("%B %Y")
+        raise InvalidInput(f"The records end in {ended}: choose a period that starts by then.", field=field)
 
 
 def latest_recorded_month(session: Session, trust_ids: Sequence[int]) -> int | None:

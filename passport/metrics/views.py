@@ -23,7 +23,7 @@ from passport.metrics.benchmark import import_published_sickness, published_mont
 from passport.metrics.dashboard import CHART_NAMES
 from passport.metrics.fingerprint import records_changed_at
 from passport.metrics.forms import DashboardFilterForm, PublishedUploadForm
-from passport.metrics.operations import parse_month
+from passport.metrics.operations import parse_month, refuse_period_past_records
 from passport.metrics.queries import month_label
 from passport.metrics.refresh import refresh_under_way, request_refresh
 from passport.metrics.sickness import bradford_factors
@@ -113,6 +113,7 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
     except DomainError as error:
         attach_domain_error(form, error)
         return form, None
+    chose_first = first is not None
     if last is None:
         last = default_period(session, trust, [t.id for t in trusts]).last_month
     if first is None:
@@ -123,6 +124,12 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
     if last - first + 1 > 60:
         form.from_month.errors = [*form.from_month.errors, "Choose at most 60 months"]
         return form, None
+    if chose_first:
+        try:
+            refuse_period_past_records(session, trust, first, "from_month")
+        except DomainError as error:
+            attach_domain_error(form, error)
+            return form, None
     form.from_month.data, form.to_month.data = month_label(first), month_label(last)
     return form, {
         "trust": trust,

@@ -139,6 +139,7 @@ def test_filters_narrow_the_figures(client, world, demo_trusts):
         ("from_month=2024-05&to_month=2024-04", "The period must end after it starts"),
         ("from_month=May&to_month=2024-04", "Enter the month as YYYY-MM"),
         ("scope=nowhere", "Not a valid choice"),
+        ("from_month=2025-01&to_month=2025-03", "The records end in April 2024: choose a period that starts"),
     ],
 )
 def test_bad_filters_show_the_error_summary(client, world, demo_trusts, query, message):

@@ -107,6 +107,25 @@ def test_api_bad_input_is_a_clear_422(client, demo_trusts, query, field, words):
     assert field in problems and words in problems[field], response.json
 
 
+def test_api_period_after_the_records_is_refused(client, records, demo_trusts):
+    _signed_in(client, Role.DIRECTOR, demo_trusts[0])
+    # The records end in April 2024 (the assignments start and the absences fall then).
+    response = client.get("/api/v1/metrics/sickness?trust=RPG&from=2024-05&to=2024-06")
+    assert response.status_code == 422, response.json
+    problems = {item["field"]: item["message"] for item in response.json["errors"]}
+    assert problems == {"from": "The records end in April 2024: choose a period that starts by then."}
+    partnership = client.get("/api/v1/metrics/leavers?partnership=true&from=2025-01&to=2025-01")
+    assert partnership.status_code == 422
+    # A period that starts by then may run past it.
+    assert client.get("/api/v1/metrics/sickness?trust=RPG&from=2024-04&to=2024-06").status_code == 200
+
+
+def test_api_period_is_not_refused_while_nothing_is_recorded(client, demo_trusts):
+    _signed_in(client, Role.DIRECTOR, demo_trusts[0])
+    response = client.get("/api/v1/metrics/sickness?trust=RPG&from=2030-01&to=2030-01")
+    assert response.status_code == 200, response.json
+
+
 def test_api_partnership_refused_to_hr(client, demo_trusts):
     _signed_in(client, Role.HR, demo_trusts[0])
     response = client.get("/api/v1/metrics/stability?partnership=true&from=2024-04&to=2024-04")
@@ -149,6 +168,14 @@ def test_cli_metrics_json_and_csv(app, records):
         "period,partnership,trust,leavers,average_headcount,rate_percent,leavers_fte,average_fte,fte_rate_percent"
     )
     assert "2024-04,SLP,RPG,0,12.0,0.0,0.0,12.0,0.0" in lines
+
+
+def test_cli_metrics_period_after_the_records(app, records):
+    result = app.test_cli_runner().invoke(
+        args=["passport", "metrics", "sickness", "--trust", "RPG", "--from", "2025-01", "--to", "2025-02"]
+    )
+    assert result.exit_code == 1
+    assert "The records end in April 2024: choose a period that starts by then." in result.output
 
 
 @pytest.mark.parametrize(
