@@ -20,6 +20,10 @@ CASE_ASSOCIATION_TYPES = frozenset(
 )
 HIERARCHY_ASSOCIATION_TYPES = frozenset({"isChildOf", "isPartOf"})
 EXTENSION_TYPE_PREFIX = "ext:"
+# Bounds on what one package may cost every reader of its pages (issue 18). Real frameworks have
+# statements of a few hundred characters and hierarchies a handful of levels deep.
+MAX_TEXT_CHARACTERS = 10_000
+MAX_HIERARCHY_LEVELS = 20
 DEFINITION_KINDS = ("CFItemTypes", "CFConcepts", "CFSubjects", "CFLicenses", "CFAssociationGroupings")
 
 
@@ -211,6 +215,12 @@ def _read_fields(
             except _InvalidValue as problem:
                 found.add(f"{path}.{case_key}", str(problem))
                 continue
+        elif len(value) > MAX_TEXT_CHARACTERS:
+            found.add(
+                f"{path}.{case_key}",
+                f"{len(value):,} characters long: at most {MAX_TEXT_CHARACTERS:,} are allowed",
+            )
+            continue
         values[attribute] = value
     for case_key in table.required:
         attribute = columns[case_key][0]
@@ -444,11 +454,42 @@ def _check_hierarchy(
             )
         if association.association_type == "isChildOf" and origin_inside and destination_id in item_ids:
             parents_of.setdefault(origin_id, []).append((destination_id, index))
-    for cycle, closing_index in _find_cycles(parents_of):
+    cycles = _find_cycles(parents_of)
+    for cycle, closing_index in cycles:
         found.add(
             f"$.CFAssociations[{closing_index}]",
             "isChildOf associations form a cycle: " + " -> ".join([*cycle, cycle[0]]),
         )
+    if not cycles:
+        _check_depth(parents_of, found)
+
+
+def _check_depth(parents_of: dict[str, list[tuple[str, int]]], found: _Collector) -> None:
+    """Refuse a hierarchy deeper than MAX_HIERARCHY_LEVELS, naming the association that goes too deep
+    (once). Levels are counted without recursion; the links hold no cycle by now."""
+    levels: dict[str, int] = {}  # item -> its level (1: under the document or no parent in the package)
+    for start in parents_of:
+        stack = [start]
+        while stack:
+            item_id = stack[-1]
+            parents = parents_of.get(item_id, ())
+            waiting = [parent for parent, _ in parents if parent not in levels]
+            if waiting:
+                stack.extend(waiting)
+                continue
+            stack.pop()
+            if item_id in levels:
+                continue
+            level = 1 + max((levels[parent] for parent, _ in parents), default=0)
+            levels[item_id] = level
+            if level == MAX_HIERARCHY_LEVELS + 1:
+                deepest = max(parents, key=lambda entry: levels[entry[0]])
+                found.add(
+                    f"$.CFAssociations[{deepest[1]}]",
+                    f"the isChildOf hierarchy goes deeper than {MAX_HIERARCHY_LEVELS} levels here; "
+                    f"at most {MAX_HIERARCHY_LEVELS} are allowed",
+                )
+                return
 
 
 def _find_cycles(parents_of: dict[str, list[tuple[str, int]]]) -> list[tuple[list[str], int]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,3 +103,37 @@ def _node_builder(
         return built[root_id]
 
     return build
+
+
+@dataclass(frozen=True, slots=True)
+class TreeStep:
+    """One step of a tree laid out flat: a list opens or closes, an entry begins or ends."""
+
+    kind: str  # "open", "item", "end-item" or "close"
+    node: TreeNode | None = None
+
+
+_OPEN, _CLOSE, _END_ITEM = TreeStep("open"), TreeStep("close"), TreeStep("end-item")
+
+
+def tree_steps(nodes: Sequence[TreeNode]) -> Iterator[TreeStep]:
+    """The tree as a flat run of steps, so that a page renders its nested lists in one loop: a recursive
+    template macro runs out of Python's stack on a deep hierarchy (400 levels made the page a 500)."""
+    if not nodes:
+        return
+    yield _OPEN
+    pending: list[Iterator[TreeNode]] = [iter(nodes)]
+    while pending:
+        node = next(pending[-1], None)
+        if node is None:
+            pending.pop()
+            yield _CLOSE
+            if pending:
+                yield _END_ITEM  # the list closed was the children of the entry around it
+        elif node.children:
+            yield TreeStep("item", node)
+            yield _OPEN
+            pending.append(iter(node.children))
+        else:
+            yield TreeStep("item", node)
+            yield _END_ITEM

@@ -11,6 +11,7 @@ from competencies.frameworks.case_export import case_base_uri
 from competencies.frameworks.case_import import CaseImportRejected, import_case_package
 from competencies.frameworks.case_jobs import check_upload, is_large, start_case_import
 from competencies.frameworks.case_package import CaseProblem
+from competencies.frameworks.case_tree import tree_steps
 from competencies.frameworks.forms import (
     CrosswalkForm,
     ImportCaseForm,
@@ -208,7 +209,7 @@ def version(version_id: str):  # type: ignore[no-untyped-def]
         version=found,
         query=query,
         results=operations.search_items(session, found, query) if query else None,
-        tree=None if query else operations.version_tree(session, found),
+        tree=None if query else tree_steps(operations.version_tree(session, found)),
         may_manage=_may_manage(found.framework),
         item_count=operations.version_item_count(session, found),
         case_url=f"/ims/case/v1p1/CFPackages/{found.document_identifier}",

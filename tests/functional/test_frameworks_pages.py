@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from competencies.frameworks.case_package import parse_case_package
+from competencies.frameworks.case_package import MAX_HIERARCHY_LEVELS, parse_case_package
 from competencies.frameworks.models import (
     FrameworkAssociation,
     FrameworkItem,
@@ -48,6 +49,30 @@ def test_upload_imports_and_shows_the_tree(client, admin, session) -> None:
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "What Standards Could Be" in html and "framework-tree" in html and "Publish version 1" in html
+
+
+def test_the_deepest_hierarchy_allowed_shows_as_nested_lists_and_a_deeper_one_is_refused(
+    client, admin, session
+) -> None:
+    levels = MAX_HIERARCHY_LEVELS
+    codes = tuple(".".join(["L"] * n) for n in range(1, levels + 2))  # L, L.L, L.L.L, ... one too deep
+    refused = _upload(client, json.dumps(small_package(codes=codes)).encode())
+    assert refused.status_code == 422
+    assert f"deeper than {levels} levels" in refused.get_data(as_text=True)
+    response = _upload(client, json.dumps(small_package(codes=codes[:-1])).encode())
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    start = end = html.index('<ul class="nhsuk-list framework-tree">')
+    for _ in range(levels):
+        end = html.index("</ul>", end) + len("</ul>")
+    tree = html[start:end]
+    # Each level's list sits inside the entry above it: <ul><li>...<ul><li>... and closed in order.
+    assert tree.count('<ul class="nhsuk-list framework-tree">') == levels
+    assert tree.count("<li>") == tree.count("</li>") == levels
+    assert re.sub(r"\s+", "", tree).endswith("</li></ul>" * levels)  # closed innermost first
+    assert tree.index(f"<strong>{codes[levels - 1]}</strong>") > tree.index(
+        f"<strong>{codes[levels - 2]}</strong>"
+    )
 
 
 def test_upload_of_a_broken_package_lists_every_problem_and_saves_nothing(client, admin, session) -> None:

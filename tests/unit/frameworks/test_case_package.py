@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from competencies.frameworks.case_package import (
+    MAX_HIERARCHY_LEVELS,
+    MAX_TEXT_CHARACTERS,
     CaseAssociation,
     CaseDocument,
     CaseItem,
@@ -23,7 +25,7 @@ from competencies.frameworks.case_package import (
     package_to_case_json,
     parse_case_package,
 )
-from competencies.frameworks.case_tree import item_tree
+from competencies.frameworks.case_tree import TreeNode, item_tree, tree_steps
 
 SAMPLES = Path("/work/shared/data/case-samples")
 SAMPLE_FILES = sorted(SAMPLES.glob("*.json"))
@@ -420,3 +422,69 @@ def test_generated_packages_round_trip(package: CasePackage) -> None:
     assert parse_case_package(json.dumps(package_to_case_json(package))) == package
     listed = {node.item.identifier for node in item_tree(package)}
     assert listed == ({package.items[0].identifier} if package.items else set())
+
+
+# --- Costly input (issue 18) ---------------------------------------------------------------------------
+
+
+def _chain(levels: int) -> dict[str, Any]:
+    """Items 1..levels, each a child of the one before (item 1 under the document)."""
+    items = [
+        {"identifier": _uid(n), "uri": f"https://example.test/items/{n}", "fullStatement": f"Item {n}"}
+        for n in range(1, levels + 1)
+    ]
+    associations = [
+        {"identifier": _uid(100_000 + n), "associationType": "isChildOf", "originNodeURI": _link(_uid(n)),
+         "destinationNodeURI": _link(_uid(n - 1) if n > 1 else DOC_ID)}
+        for n in range(1, levels + 1)
+    ]  # fmt: skip
+    document = {"identifier": DOC_ID, "uri": "https://example.test/doc", "title": "Deep"}
+    return {"CFDocument": document, "CFItems": items, "CFAssociations": associations}
+
+
+def test_a_hierarchy_at_the_depth_limit_parses_and_one_level_more_is_refused_where_it_goes_too_deep() -> None:
+    assert len(parse_case_package(_chain(MAX_HIERARCHY_LEVELS)).items) == MAX_HIERARCHY_LEVELS
+    # Associations listed deepest first: the check must not depend on the order they come in.
+    deep = _chain(400)
+    deep["CFAssociations"].reverse()
+    problems = _problems(deep)
+    assert problems == {
+        f"$.CFAssociations[{400 - MAX_HIERARCHY_LEVELS - 1}]": (
+            f"the isChildOf hierarchy goes deeper than {MAX_HIERARCHY_LEVELS} levels here; "
+            f"at most {MAX_HIERARCHY_LEVELS} are allowed"
+        )
+    }
+
+
+def test_text_longer_than_the_limit_is_refused_with_its_length() -> None:
+    data = _minimal_package()
+    data["CFItems"][1]["fullStatement"] = "x" * (MAX_TEXT_CHARACTERS + 1)
+    data["CFDocument"]["title"] = "t" * 10_485_760
+    assert _problems(data) == {
+        "$.CFItems[1].fullStatement": "10,001 characters long: at most 10,000 are allowed",
+        "$.CFDocument.title": "10,485,760 characters long: at most 10,000 are allowed",
+    }
+    data["CFItems"][1]["fullStatement"] = "x" * MAX_TEXT_CHARACTERS
+    data["CFDocument"]["title"] = "Fine"
+    assert parse_case_package(data).items[1].full_statement == "x" * MAX_TEXT_CHARACTERS
+
+
+def test_tree_steps_lay_out_any_depth_as_balanced_nested_lists() -> None:
+    tree = item_tree(parse_case_package(_minimal_package()))  # item 1 (with 3 under it) and item 2
+    steps = [(step.kind, step.node.item.full_statement if step.node else None) for step in tree_steps(tree)]
+    assert steps == [
+        ("open", None),
+        ("item", "Item 1"), ("open", None), ("item", "Item 3"), ("end-item", None), ("close", None),
+        ("end-item", None),
+        ("item", "Item 2"), ("end-item", None),
+        ("close", None),
+    ]  # fmt: skip
+    assert list(tree_steps([])) == []
+    # Far deeper than Python's recursion limit, built by hand (imports stop at MAX_HIERARCHY_LEVELS, but a
+    # draft's items can be added one under another).
+    node = TreeNode(item=tree[0].item)
+    for _ in range(5_000):
+        node = TreeNode(item=tree[0].item, children=(node,))
+    kinds = [step.kind for step in tree_steps([node])]
+    assert kinds.count("open") == kinds.count("close") == 5_001
+    assert kinds.count("item") == kinds.count("end-item") == 5_001
