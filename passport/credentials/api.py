@@ -193,7 +193,7 @@ def read_upload(upload: Any) -> tuple[str, bytes]:
 
 def verify_rate_limit() -> str:
     return current_app.config.get("PASSPORT_VERIFY_RATE_LIMIT") or os.environ.get(
-        "PASSPORT_VERIFY_RATE_LIMIT", "600 per minute"
+        "PASSPORT_VERIFY_RATE_LIMIT", "120 per minute"
     )
 
 
@@ -217,7 +217,7 @@ class Verify(MethodView):
     @blueprint.doc(
         requestBody={
             "required": True,
-            "description": "A W3C VC 2.0 credential or presentation (JSON, at most 10 MB)",
+            "description": "A W3C VC 2.0 credential or presentation (JSON, at most 2 MB and 100 credentials)",
             "content": {"application/json": {"schema": {"type": "object"}}},
         },
         security=[],

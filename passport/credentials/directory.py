@@ -120,7 +120,10 @@ def verify_document(
 
 # --- Reading what people ask us to verify ----------------------------------------------------------------
 
-MAX_VERIFY_BYTES = 10 * 1024 * 1024
+# What one unauthenticated request may make us check (issue 18): a passport holds a few dozen credentials
+# (about 1.7 KB each), so these bounds leave room while keeping any one request to tens of milliseconds.
+MAX_VERIFY_BYTES = 2 * 1024 * 1024
+MAX_PRESENTED_CREDENTIALS = 100
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 
 
@@ -171,6 +174,13 @@ def load_verifiable(raw: bytes | str) -> dict[str, Any]:
             "This is not a W3C verifiable credential or presentation: its type names neither "
             "VerifiableCredential nor VerifiablePresentation.",
             field="type",
+        )
+    presented = document.get("verifiableCredential")
+    if isinstance(presented, list) and len(presented) > MAX_PRESENTED_CREDENTIALS:
+        raise InvalidInput(
+            f"A presentation may hold at most {MAX_PRESENTED_CREDENTIALS} credentials; this one holds "
+            f"{len(presented):,}.",
+            field="verifiableCredential",
         )
     return document
 

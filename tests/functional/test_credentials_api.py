@@ -218,11 +218,29 @@ def test_bad_input_to_the_verifier_gets_a_clear_4xx(client, body, status, words)
     assert words in response.json["detail"]
 
 
-def test_a_10_mb_upload_is_refused_with_413(client):
-    big = b'{"type": ["VerifiableCredential"], "pad": "' + b"x" * (10 * 1024 * 1024) + b'"}'
+def test_a_document_over_2_mb_is_refused_with_413(client):
+    big = b'{"type": ["VerifiableCredential"], "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     response = client.post("/api/v1/verify", data=big, content_type="application/json")
     assert response.status_code == 413
-    assert response.mimetype == "application/problem+json" and "10 MB" in response.json["detail"]
+    assert response.mimetype == "application/problem+json" and "2 MB" in response.json["detail"]
+
+
+def test_a_presentation_of_more_than_100_credentials_is_refused_before_any_is_checked(client):
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [{"type": ["VerifiableCredential"]}] * 101,
+    }
+    response = client.post("/api/v1/verify", json=presentation)
+    assert response.status_code == 422, response.json
+    assert response.json["errors"] == [
+        {
+            "field": "verifiableCredential",
+            "message": "A presentation may hold at most 100 credentials; this one holds 101.",
+        }
+    ]
+    presentation["verifiableCredential"] = presentation["verifiableCredential"][:100]
+    assert client.post("/api/v1/verify", json=presentation).status_code == 200
 
 
 def test_a_presentation_of_odd_things_reports_each_without_failing(client):
