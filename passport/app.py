@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -156,41 +155,74 @@ def _init_extensions(app: Flask) -> None:
     api.register_converter(
         RecordIdConverter, lambda _converter: {"type": "integer", "minimum": 0, "maximum": MAX_RECORD_ID}
     )
-    app.before_request(_refuse_nul_characters)
+    app.before_request(_check_request_text)
     _token_requests_skip_csrf(app)
 
 
-def _strings_in(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings_in(item)
+# Every JSON body is bounded before any view reads it (issue 18): views that take more (a CASE package, a
+# presentation to verify) say so with a ``max_json_bytes`` attribute on their class.
+MAX_JSON_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
 
 
-def _refuse_nul_characters() -> Response | None:
-    """No text we keep may hold a NUL character (PostgreSQL refuses it): answer 400 before any work."""
+def _json_body_limit() -> int:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(getattr(view, "view_class", view), "max_json_bytes", MAX_JSON_BYTES)
+
+
+def _json_strings(value: object) -> list[str] | None:
+    """Every key and string in a parsed JSON value, walked without recursion; None when it is nested more
+    than MAX_JSON_DEPTH levels deep."""
+    strings: list[str] = []
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            strings.append(item)
+        elif isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return None
+            if isinstance(item, dict):
+                strings.extend(str(key) for key in item)
+                pending.extend((child, depth + 1) for child in item.values())
+            else:
+                pending.extend((child, depth + 1) for child in item)
+    return strings
+
+
+def _refused(status: int, title: str, detail: str) -> Response:
+    if errors.wants_problem_json():
+        return errors.problem_response(status, title, detail)
+    return current_app.make_response(errors.html_error(status, title, detail))
+
+
+def _check_request_text() -> Response | None:
+    """Before any work: a JSON body over its size or depth limit is refused (413, 400), and no text we
+    keep may hold a NUL character (PostgreSQL refuses it: 400)."""
     values: list[str] = list(request.args.values())
     if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         values += list(request.form.values())
     elif request.is_json:
+        limit = _json_body_limit()
+        too_large = f"The request body is larger than {limit // (1024 * 1024)} MB."
+        if request.content_length is not None and request.content_length > limit:
+            return _refused(413, "Payload too large", too_large)
+        if len(request.get_data(cache=True)) > limit:  # sent without a length: MAX_CONTENT_LENGTH bounds it
+            return _refused(413, "Payload too large", too_large)
         try:
-            values += list(_strings_in(request.get_json(silent=True)))
+            strings = _json_strings(request.get_json(silent=True))
         except RecursionError:
-            detail = "The JSON is not valid JSON we can read: it is nested too deeply."
-            if errors.wants_problem_json():
-                return errors.problem_response(400, "Bad Request", detail)
-            return current_app.make_response(errors.html_error(400, "Bad request", detail))
+            strings = None
+        if strings is None:
+            return _refused(
+                400,
+                "Bad Request",
+                f"The JSON is nested too deeply: at most {MAX_JSON_DEPTH} levels of objects and arrays.",
+            )
+        values += strings
     if not any("\x00" in value for value in values):
         return None
-    message = "Text may not contain NUL characters."
-    if errors.wants_problem_json():
-        return errors.problem_response(400, "Bad Request", message)
-    return current_app.make_response(errors.html_error(400, "Bad request", message))
+    return _refused(400, "Bad Request", "Text may not contain NUL characters.")
 
 
 def _token_requests_skip_csrf(app: Flask) -> None:

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from competencies.frameworks import operations, signoff
 from competencies.frameworks.case_export import case_base_uri
 from competencies.frameworks.case_import import import_case_package
-from competencies.frameworks.case_jobs import check_upload, is_large, start_case_import
+from competencies.frameworks.case_jobs import MAX_PACKAGE_BYTES, check_upload, is_large, start_case_import
 from competencies.frameworks.case_package import CaseProblem
 from competencies.frameworks.schemas import (
     CasePackageLoadSchema,
@@ -87,6 +87,7 @@ class Frameworks(MethodView):
 @blueprint.route("/frameworks/imports")
 class FrameworkImports(MethodView):
     decorators = [login_required]
+    max_json_bytes = MAX_PACKAGE_BYTES  # a package over 1 MB is stored and imported by a job
 
     @requires(Action.MANAGE_TRUST_FRAMEWORKS)
     @blueprint.arguments(ImportQuerySchema, location="query")

@@ -212,6 +212,7 @@ def read_body_capped() -> bytes:
 @blueprint.route("/verify")
 class Verify(MethodView):
     decorators = [limiter.limit(verify_rate_limit, methods=["POST"])]
+    max_json_bytes = MAX_VERIFY_BYTES  # the app's check of every JSON body allows this much here
 
     @blueprint.arguments(VerifyQuerySchema, location="query")
     @blueprint.doc(

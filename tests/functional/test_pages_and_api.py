@@ -243,6 +243,30 @@ def test_nul_characters_are_refused_before_any_work(admin_client, demo_trusts):
     assert "RQY" not in [t["ods_code"] for t in admin_client.get("/api/v1/trusts").json]
 
 
+def _nested(levels: int) -> dict:
+    value: dict = {"leaf": "x"}
+    for _ in range(levels - 1):
+        value = {"child": value}
+    return value
+
+
+def test_json_bodies_are_bounded_in_depth_and_size_before_any_work(admin_client, demo_trusts):
+    deep = admin_client.post("/api/v1/trusts", json={"ods_code": "RQY", "name": "N", "extra": _nested(32)})
+    assert deep.status_code == 400
+    assert deep.json["detail"] == "The JSON is nested too deeply: at most 32 levels of objects and arrays."
+    # 32 levels in all (the body is one of them) is allowed: the trust's own rules answer instead.
+    allowed = admin_client.post("/api/v1/trusts", json={"ods_code": "RQY", "name": "N", "extra": _nested(31)})
+    assert allowed.status_code == 422, allowed.json
+    large = admin_client.post("/api/v1/trusts", json={"ods_code": "RQY", "name": "x" * (1024 * 1024)})
+    assert large.status_code == 413
+    assert large.json["detail"] == "The request body is larger than 1 MB."
+    # A view that takes more says so: a presentation to verify may be up to 2 MB.
+    presentation = {"type": ["VerifiablePresentation"], "pad": "x" * (1024 * 1024 + 10)}
+    report = admin_client.post("/api/v1/verify", json=presentation)
+    assert report.status_code == 200 and report.json["verified"] is False
+    assert "RQY" not in [t["ods_code"] for t in admin_client.get("/api/v1/trusts").json]
+
+
 # --- One transaction per request ----------------------------------------------------------------------
 
 
