@@ -14,6 +14,7 @@ import csv
 import io
 import operator
 import re
+import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,8 +40,11 @@ from passport.reference.workforce import (
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_CHUNK_SIZE = 10_000
-# An .xlsx is a zip; refuse one whose contents expand far beyond its size (a zip bomb, ASVS 12.1.2).
-MAX_XLSX_EXPANSION = 20
+# An .xlsx is a zip: refuse one whose contents expand beyond a fixed size before reading any of it (a zip
+# bomb, ASVS 12.1.2), and stop reading one that takes too long. A zip entry never yields more than the
+# size its directory declares. Large extracts come as CSV; a workbook is a small file saved from Excel.
+MAX_XLSX_EXPANDED_BYTES = 256 * 1024 * 1024
+MAX_XLSX_READ_SECONDS = 120
 
 RowT = TypeVar("RowT")
 
@@ -303,8 +307,12 @@ def _open_xlsx(stream: IO[bytes], filename: str, max_bytes: int) -> Table:
         raise FileRejected(not_excel) from None
     if not any(entry.filename == "xl/workbook.xml" for entry in entries):
         raise FileRejected(not_excel)
-    if sum(entry.file_size for entry in entries) > MAX_XLSX_EXPANSION * max_bytes:
-        raise FileRejected(f"{filename} expands to more than {MAX_XLSX_EXPANSION} times the size limit")
+    expanded = sum(entry.file_size for entry in entries)
+    if expanded > MAX_XLSX_EXPANDED_BYTES:
+        raise FileRejected(
+            f"{filename} expands to {expanded / (1024 * 1024):,.0f} MB when unzipped: at most "
+            f"{MAX_XLSX_EXPANDED_BYTES // (1024 * 1024)} MB is allowed (save it as CSV and import that)"
+        )
     stream.seek(start)
     import openpyxl  # imported here: loading it costs ~100 ms and CSV imports never need it
 
@@ -317,12 +325,21 @@ def _open_xlsx(stream: IO[bytes], filename: str, max_bytes: int) -> Table:
         raise FileRejected(f"{filename} has no worksheet")
     sheet_rows = workbook.worksheets[0].iter_rows(values_only=True)
 
+    deadline = time.monotonic() + MAX_XLSX_READ_SECONDS
+
     def rows() -> Iterator[Sequence[object]]:
         try:
             for row in sheet_rows:
+                if time.monotonic() > deadline:
+                    break
                 yield [cell_text(value) for value in row]  # the converters see what a CSV would hold
+            else:
+                return
         except Exception as exc:  # damaged sheet XML shows up only while reading
             raise FileRejected(f"{filename} has a damaged worksheet ({exc.__class__.__name__})") from exc
+        raise FileRejected(
+            f"{filename} took more than {MAX_XLSX_READ_SECONDS} s to read: save it as CSV and import that"
+        )
 
     data = rows()
     try:
