@@ -35,3 +35,5 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     from passport.app import compile_templates
 
     worker.log.info("compiled %s templates", len(compile_templates(worker.wsgi)))
+# Share tokens are secrets: the access log writes "/v/[share-token]" instead (passport/log_redaction.py).
+logger_class = "passport.gunicorn_logging.RedactingLogger"

@@ -12,7 +12,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
-from passport import db, errors
+from passport import db, errors, log_redaction
 from passport.config import PROJECT_ROOT, flask_config, load_settings
 from passport.extensions import api, csrf, limiter, login_manager
 
@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             passport_cli.add_command(command)
     app.cli.add_command(passport_cli)
     app.after_request(_security_headers)
+    log_redaction.install()  # the development server's request log, as gunicorn's (gunicorn.conf.py)
     return app
 
 
