@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import EmailField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from passport.auth.models import Role
 from passport.auth.operations import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -31,6 +31,13 @@ class ApiTokenForm(FlaskForm):
             DataRequired("Enter a name for the token"),
             Length(max=100, message="Token name must be 100 characters or fewer"),
         ],
+    )
+    days = RadioField(
+        "Expires after",
+        description="Make a new token before this one expires; a program using it then stops.",
+        choices=[("30", "30 days"), ("90", "90 days"), ("180", "180 days"), ("365", "1 year")],
+        default="90",
+        validators=[InputRequired("Choose when the token expires")],
     )
 
 

@@ -25,6 +25,9 @@ MAX_PASSWORD_LENGTH = 256
 LOCKOUT_THRESHOLD = 5
 LOCKOUT_PERIOD = timedelta(minutes=15)
 API_TOKEN_PREFIX = "sp_"  # noqa: S105 (a marker, not a secret)
+# Every API token expires (ASVS 3.5): a forgotten one stops working on its own.
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email costs the same time as a wrong password.
@@ -204,15 +207,27 @@ def _hash_token(raw_token: str) -> str:
 
 
 def create_api_token(
-    session: Session, user: UserAccount, name: str, expires_at: datetime | None = None
+    session: Session,
+    user: UserAccount,
+    name: str,
+    *,
+    days: int = API_TOKEN_DEFAULT_DAYS,
+    now: datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """Returns the stored token and the raw secret, which is shown once and never stored."""
+    """Returns the stored token, expiring ``days`` from now, and the raw secret, which is shown once and
+    never stored."""
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("Give the token a name of 1 to 100 characters.", field="name")
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        raise InvalidInput(f"A token lasts from 1 to {API_TOKEN_MAX_DAYS} days.", field="days")
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user_id=user.id, name=name, prefix=raw[:10], token_hash=_hash_token(raw), expires_at=expires_at
+        user_id=user.id,
+        name=name,
+        prefix=raw[:10],
+        token_hash=_hash_token(raw),
+        expires_at=(now or utcnow()) + timedelta(days=days),
     )
     session.add(token)
     session.flush()
@@ -223,7 +238,7 @@ def create_api_token(
         record_type="api_token",
         record_id=token.id,
         trust_id=user.trust_id,
-        details={"name": name},
+        details={"name": name, "days": days},
     )
     return token, raw
 
@@ -254,7 +269,7 @@ def user_for_api_token(session: Session, raw_token: str, now: datetime | None = 
         return None
     now = now or utcnow()
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(raw_token)))
-    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
     user = token.user
     if not user.active:

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from passport.auth import operations
 from passport.auth.forms import ApiTokenForm, SignInForm
 from passport.auth.policy import Action, ensure
-from passport.db import get_session, keep_changes_on_error
+from passport.db import get_session, keep_changes_on_error, utcnow
 from passport.extensions import limiter
 from passport.urls import is_safe_local_path
 
@@ -80,11 +80,15 @@ def api_tokens():  # type: ignore[no-untyped-def]
     form = ApiTokenForm()
     new_secret = None
     if form.validate_on_submit():
-        _token, new_secret = operations.create_api_token(session, user, form.name.data or "")
+        _token, new_secret = operations.create_api_token(
+            session, user, form.name.data or "", days=int(form.days.data)
+        )
         form = ApiTokenForm(formdata=None)
     tokens = operations.user_tokens(session, user)
     status = 422 if form.errors else 200
-    return render_template("auth/api_tokens.html", form=form, tokens=tokens, new_secret=new_secret), status
+    return render_template(
+        "auth/api_tokens.html", form=form, tokens=tokens, new_secret=new_secret, now=utcnow()
+    ), status
 
 
 @blueprint.post("/account/api-tokens/<int:token_id>/revoke")

@@ -171,7 +171,7 @@ def test_sign_in_limit_is_per_account_with_a_looser_limit_per_address(strict_app
 def test_api_token_is_shown_once_stored_hashed_and_revocable(client, session):
     user = UserFactory()
     sign_in(client, user)
-    page = client.post("/account/api-tokens", data={"name": "ESR sync"})
+    page = client.post("/account/api-tokens", data={"name": "ESR sync", "days": "90"})
     assert page.status_code == 200
     raw = page.data.decode().split('id="new-token">')[1].split("<")[0]
     stored = session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
@@ -183,6 +183,35 @@ def test_api_token_is_shown_once_stored_hashed_and_revocable(client, session):
     assert client.get("/account/api-tokens").data.count(raw.encode()) == 0
     client.post(f"/account/api-tokens/{stored.id}/revoke")
     assert app_client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+def test_api_tokens_expire_after_the_period_chosen_at_most_a_year(client, session):
+    from datetime import timedelta
+
+    from passport.db import utcnow
+    from passport.errors import InvalidInput
+
+    user = UserFactory()
+    sign_in(client, user)
+    made = client.post("/account/api-tokens", data={"name": "Roster sync", "days": "30"})
+    assert made.status_code == 200
+    token = session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    assert abs(token.expires_at - (utcnow() + timedelta(days=30))) < timedelta(minutes=5)
+    assert (utcnow() + timedelta(days=30)).strftime("%-d %B %Y") in made.get_data(as_text=True)
+    refused = client.post("/account/api-tokens", data={"name": "Forever", "days": "3650"})
+    assert refused.status_code == 422
+    assert "There is a problem" in refused.get_data(as_text=True) and 'href="#days"' in refused.get_data(
+        as_text=True
+    )
+    with pytest.raises(InvalidInput) as too_long:
+        operations.create_api_token(session, user, "Forever", days=366)
+    assert list(too_long.value.errors) == ["days"]
+    # The default is 90 days; one past its expiry no longer signs anyone in, and the page says so.
+    _old, raw = operations.create_api_token(session, user, "Last quarter", now=utcnow() - timedelta(days=91))
+    api = client.application.test_client()
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+    page = client.get("/account/api-tokens").get_data(as_text=True)
+    assert "Expired" in page.split("Last quarter", 1)[1].split("</tr>", 1)[0]
 
 
 def test_someone_elses_token_cannot_be_revoked(client, session):

@@ -263,7 +263,7 @@ def test_account_and_token_names_are_text(client, session, payload):  # type: ig
     world = make_world(session)
     hr = UserFactory(role=Role.HR, trust=world.home, display_name=f"D {payload}")
     _as(client, hr)
-    made = client.post("/account/api-tokens", data={"name": f"K {payload}"})
+    made = client.post("/account/api-tokens", data={"name": f"K {payload}", "days": "90"})
     assert made.status_code == 200
     assert payload not in made.get_data(as_text=True)
     shown_as_text(client, "/account/api-tokens", payload, f"D {payload}", f"K {payload}")
