@@ -287,6 +287,7 @@ CLI_MODULES: list[str] = [
 # Each feature's tasks module registers its kinds of job and periodic work (passport.background.registry).
 TASK_MODULES: list[str] = [
     "passport.background.tasks",
+    "passport.auth.tasks",
     "passport.workforce.tasks",
     "passport.credentials.tasks",
     "passport.metrics.tasks",

@@ -43,8 +43,6 @@ class UserAccount(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on logout, deactivation and password change: every session cookie issued before is void.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -89,6 +87,21 @@ class UserRole(Base):
     )
 
     user: Mapped[UserAccount] = relationship(back_populates="role_rows")
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins for one email address from one network address, and how long that pair must wait
+    before its next attempt is looked at. Keyed by the email's hash, whether or not it has an account, so
+    the wait says nothing about who has one; and by address, so someone guessing elsewhere never keeps
+    the person out (ASVS 2.2.1: no lock-out an attacker can use against a person)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class ApiToken(Base):

@@ -12,18 +12,22 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
-from passport.auth.models import ApiToken, Role, UserAccount, UserRole
+from passport.auth.models import ApiToken, Role, SignInThrottle, UserAccount, UserRole
 from passport.db import allow_access_trail, utcnow
 from passport.errors import Conflict, InvalidInput, NotFound
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
-LOCKOUT_THRESHOLD = 5
-LOCKOUT_PERIOD = timedelta(minutes=15)
+# Progressive delays per (email, address): five free attempts, then 30 s, doubling with each further
+# failure up to 15 minutes; a day without failures starts the count again.
+FREE_ATTEMPTS = 5
+FIRST_DELAY = timedelta(seconds=30)
+LONGEST_DELAY = timedelta(minutes=15)
+FAILURES_FORGOTTEN_AFTER = timedelta(days=1)
 API_TOKEN_PREFIX = "sp_"  # noqa: S105 (a marker, not a secret)
 # Every API token expires (ASVS 3.5): a forgotten one stops working on its own.
 API_TOKEN_DEFAULT_DAYS = 90
@@ -89,7 +93,6 @@ def create_user(
         staff_member_id=staff_member_id,
         active=True,
         session_version=1,
-        failed_login_count=0,
         role_rows=[UserRole(role=role) for role in sorted(roles)],
     )
     session.add(user)
@@ -109,48 +112,74 @@ def create_user(
 @dataclass(frozen=True)
 class SignInResult:
     user: UserAccount | None
-    locked: bool = False
+    # Set when this email may not be tried from this address before then (the password was not checked).
+    wait_until: datetime | None = None
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> SignInResult:
-    """Check a password, counting failures and locking the account after repeated ones.
+def delay_after(failures: int) -> timedelta | None:
+    """How long an (email, address) pair waits after its ``failures``-th failure in a row."""
+    if failures < FREE_ATTEMPTS:
+        return None
+    return min(FIRST_DELAY * 2 ** min(failures - FREE_ATTEMPTS, 16), LONGEST_DELAY)
 
-    The caller shows the same message for an unknown email, a wrong password and a locked account, so
-    the answer never tells whether an email has an account.
+
+def _throttle(session: Session, email: str, address: str, now: datetime) -> SignInThrottle:
+    key = (hashlib.sha256(normalise_email(email).encode()).hexdigest(), address[:45])
+    throttle = session.get(SignInThrottle, key)
+    if throttle is None:  # added to the session at its first failure
+        return SignInThrottle(email_hash=key[0], address=key[1], failures=0, last_failed_at=now)
+    if now - throttle.last_failed_at > FAILURES_FORGOTTEN_AFTER:
+        throttle.failures, throttle.wait_until = 0, None
+    return throttle
+
+
+def authenticate(
+    session: Session, email: str, password: str, address: str = "-", now: datetime | None = None
+) -> SignInResult:
+    """Check a password from a network address, delaying an (email, address) pair that keeps failing.
+
+    The caller shows the same message for an unknown email and a wrong password, and the same wait for
+    both, so the answer never tells whether an email has an account. A wait holds only that email from
+    that address: the person signs in from anywhere else as usual.
     """
     now = now or utcnow()
+    throttle = _throttle(session, email, address, now)
     user = find_user_by_email(session, email)
-    if user is None:
-        password_matches(_DUMMY_HASH, password)
+    if throttle.wait_until is not None and throttle.wait_until > now:
+        if user is not None:
+            record_event(
+                session,
+                actor=user,
+                action="auth.sign_in_refused_waiting",
+                record_type="user_account",
+                record_id=user.id,
+                trust_id=user.trust_id,
+            )
+        return SignInResult(None, wait_until=throttle.wait_until)
+    if user is None or not user.active or not password_matches(user.password_hash, password):
+        if user is None:
+            password_matches(_DUMMY_HASH, password)  # an unknown email costs the same time
+        session.add(throttle)
+        throttle.failures += 1
+        throttle.last_failed_at = now
+        delay = delay_after(throttle.failures)
+        throttle.wait_until = now + delay if delay else None
+        if user is not None:
+            record_event(
+                session,
+                actor=user,
+                action="auth.sign_in_failed",
+                record_type="user_account",
+                record_id=user.id,
+                trust_id=user.trust_id,
+                details={
+                    "failures": throttle.failures,
+                    "wait_seconds": int(delay.total_seconds()) if delay else 0,
+                },
+            )
         return SignInResult(None)
-    if user.locked_until is not None and user.locked_until > now:
-        record_event(
-            session,
-            actor=user,
-            action="auth.sign_in_refused_locked",
-            record_type="user_account",
-            record_id=user.id,
-            trust_id=user.trust_id,
-        )
-        return SignInResult(None, locked=True)
-    if not user.active or not password_matches(user.password_hash, password):
-        user.failed_login_count += 1
-        locked = user.failed_login_count >= LOCKOUT_THRESHOLD
-        if locked:
-            user.locked_until = now + LOCKOUT_PERIOD
-            user.failed_login_count = 0
-        record_event(
-            session,
-            actor=user,
-            action="auth.sign_in_failed",
-            record_type="user_account",
-            record_id=user.id,
-            trust_id=user.trust_id,
-            details={"locked": locked},
-        )
-        return SignInResult(None, locked=locked)
-    user.failed_login_count = 0
-    user.locked_until = None
+    if inspect(throttle).persistent:
+        session.delete(throttle)  # this pair's failures are forgotten once the person is in
     user.last_login_at = now
     record_event(
         session,
@@ -161,6 +190,13 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
         trust_id=user.trust_id,
     )
     return SignInResult(user)
+
+
+def forget_old_sign_in_failures(session: Session, now: datetime | None = None) -> int:
+    """Remove the failure counts of pairs that have not failed for a day (they no longer count)."""
+    cutoff = (now or utcnow()) - FAILURES_FORGOTTEN_AFTER
+    removed = session.execute(delete(SignInThrottle).where(SignInThrottle.last_failed_at < cutoff))
+    return removed.rowcount or 0
 
 
 def load_user_for_session(session: Session, session_id: str) -> UserAccount | None:

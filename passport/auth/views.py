@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import ceil
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_limiter.util import get_remote_address
@@ -16,10 +18,7 @@ from passport.urls import is_safe_local_path
 
 blueprint = Blueprint("auth", __name__)
 
-SIGN_IN_FAILED = (
-    "Your email address or password is not right, or your account is locked. "
-    "Check them and try again, or wait 15 minutes."
-)
+SIGN_IN_FAILED = "Your email address or password is not right. Check them and try again."
 
 
 def _address_and_account() -> str:
@@ -45,20 +44,41 @@ def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(next_path if is_safe_local_path(next_path) else url_for("core.home"))
     form = SignInForm()
-    failed = False
+    message = None
+    headers: dict[str, str] = {}
+    status = 200
     if form.validate_on_submit():
         session = get_session()
-        result = operations.authenticate(session, form.email.data or "", form.password.data or "")
-        keep_changes_on_error(session)  # a failed attempt is recorded (audit, lock-out) and answered 401
+        result = operations.authenticate(
+            session, form.email.data or "", form.password.data or "", get_remote_address() or "-"
+        )
+        keep_changes_on_error(session)  # a failed attempt is recorded (audit, delays) and answered 4xx
         if result.user is not None:
             # A fresh session: nothing from before sign-in survives (no fixation); it lapses after a shift.
             flask_session.clear()
             flask_session.permanent = True
             login_user(result.user)
             return redirect(next_path if is_safe_local_path(next_path) else url_for("core.home"))
-        failed = True
-    status = 401 if failed else (422 if form.errors else 200)
-    return render_template("auth/sign_in.html", form=form, failed=failed, message=SIGN_IN_FAILED), status
+        if result.wait_until is not None:
+            # Only this email from this address waits: the same answer whether or not it has an account.
+            seconds = max(1, ceil((result.wait_until - utcnow()).total_seconds()))
+            message = (
+                f"Too many tries for this email address from here. Wait {_wait_words(seconds)} and try again."
+            )
+            status, headers = 429, {"Retry-After": str(seconds)}
+        else:
+            message, status = SIGN_IN_FAILED, 401
+    elif form.errors:
+        status = 422
+    page = render_template("auth/sign_in.html", form=form, failed=message is not None, message=message)
+    return page, status, headers
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @blueprint.post("/sign-out")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from passport.app import create_app
 from passport.audit.models import AuditEvent
 from passport.auth import operations
-from passport.auth.models import ApiToken, Role
+from passport.auth.models import ApiToken, Role, SignInThrottle
 from tests.conftest import sign_in
 from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -43,15 +43,90 @@ def test_empty_form_names_both_fields(client, session):
     assert b"nhsuk-error-summary" in response.data
 
 
-def test_repeated_failures_lock_the_account(client, session):
+def _try(client, email: str, password: str, address: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/sign-in", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
+
+
+def _throttle_of(session, email: str, address: str) -> SignInThrottle:  # type: ignore[no-untyped-def]
+    key = (hashlib.sha256(email.encode()).hexdigest(), address)
+    return session.get(SignInThrottle, key, populate_existing=True)
+
+
+def test_repeated_failures_delay_that_email_from_that_address_only(client, session):
     user = UserFactory()
-    for _ in range(operations.LOCKOUT_THRESHOLD):
-        client.post("/sign-in", data={"email": user.email, "password": "wrong-password-here"})
-    session.refresh(user)
-    assert user.locked_until is not None
-    locked = client.post("/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD})
-    assert locked.status_code == 401
+    attacker, nurse = "203.0.113.66", "198.51.100.20"
+    answers = [
+        _try(client, user.email, "wrong-password-here", attacker) for _ in range(operations.FREE_ATTEMPTS)
+    ]
+    assert [answer.status_code for answer in answers] == [401] * operations.FREE_ATTEMPTS
+    # The sixth try from there waits, even with the right password: it is not checked.
+    waiting = _try(client, user.email, DEFAULT_PASSWORD, attacker)
+    # Retry-After: at least the wait (Flask-Limiter may raise it to the end of its own window).
+    assert waiting.status_code == 429 and int(waiting.headers["Retry-After"]) >= 29
+    assert "Too many tries for this email address from here. Wait 30 seconds" in waiting.get_data(
+        as_text=True
+    )
     assert client.get("/").status_code == 302
+    # The person herself, elsewhere, is not kept out: there is no lock on her account.
+    assert _try(client, user.email, DEFAULT_PASSWORD, nurse).status_code == 302
+    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.actor_user_id == user.id)).all()
+    assert actions.count("auth.sign_in_failed") == 5 and "auth.sign_in_refused_waiting" in actions
+
+
+def test_the_wait_doubles_with_each_failure_up_to_fifteen_minutes_and_a_success_clears_it(client, session):
+    from datetime import timedelta
+
+    assert [operations.delay_after(n) for n in (1, 4)] == [None, None]
+    assert [operations.delay_after(n).total_seconds() for n in (5, 6, 7, 9, 10, 40)] == [
+        30,
+        60,
+        120,
+        480,
+        900,
+        900,
+    ]
+    user = UserFactory()
+    address = "203.0.113.7"
+    for _ in range(operations.FREE_ATTEMPTS):
+        _try(client, user.email, "wrong-password-here", address)
+    throttle = _throttle_of(session, user.email, address)
+    assert throttle.failures == 5
+    throttle.wait_until -= timedelta(seconds=31)  # the 30 s have passed
+    session.flush()
+    assert _try(client, user.email, "wrong-password-again", address).status_code == 401
+    assert "Wait 1 minute" in _try(client, user.email, DEFAULT_PASSWORD, address).get_data(as_text=True)
+    throttle = _throttle_of(session, user.email, address)
+    throttle.wait_until -= timedelta(seconds=61)
+    session.flush()
+    assert _try(client, user.email, DEFAULT_PASSWORD, address).status_code == 302
+    assert _throttle_of(session, user.email, address) is None
+
+
+def test_an_unknown_email_waits_exactly_as_a_known_one_does(client, session):
+    """The wait would otherwise tell an attacker which addresses have accounts."""
+    known = UserFactory()
+    for email in (known.email, "nobody@example.test"):
+        codes = [_try(client, email, "wrong-password-here", "203.0.113.8").status_code for _ in range(6)]
+        assert codes == [401] * 5 + [429], email
+
+
+def test_old_failure_counts_are_forgotten_by_the_hourly_job(app, client, session):
+    from datetime import timedelta
+
+    from passport.background import runner
+    from passport.background.registry import PERIODIC
+    from passport.db import utcnow
+
+    _try(client, "old@example.test", "wrong-password-here", "203.0.113.9")
+    _try(client, "recent@example.test", "wrong-password-here", "203.0.113.9")
+    _throttle_of(session, "old@example.test", "203.0.113.9").last_failed_at = utcnow() - timedelta(days=2)
+    session.flush()
+    assert PERIODIC["forget-sign-in-failures"].every_minutes == 60
+    runner.run_periodic(app, "forget-sign-in-failures")
+    assert _throttle_of(session, "old@example.test", "203.0.113.9") is None
+    assert _throttle_of(session, "recent@example.test", "203.0.113.9").failures == 1
 
 
 def test_failures_are_audited_without_the_password(client, session):
@@ -137,16 +212,20 @@ def test_api_post_with_session_cookie_needs_csrf(strict_app, session):
 def test_sign_in_is_rate_limited(strict_app, session):
     strict_app.config["WTF_CSRF_ENABLED"] = False
     client = strict_app.test_client()
-    codes = [
+    answers = [
         client.post(
             "/sign-in",
             data={"email": "x@example.test", "password": "wrong-password-123"},
             environ_base={"REMOTE_ADDR": "203.0.113.9"},
-        ).status_code
+        )
         for _ in range(12)
     ]
-    assert codes[:10] == [401] * 10
-    assert codes[10] == 429
+    # Five failures, then this email waits from this address; the limiter's count per address and
+    # account goes on regardless and answers its own 429 from the eleventh.
+    assert [answer.status_code for answer in answers] == [401] * 5 + [429] * 7
+    texts = [answer.get_data(as_text=True) for answer in answers]
+    assert all("Too many tries for this email address from here" in text for text in texts[5:10])
+    assert all("Too many attempts" in text and "from here" not in text for text in texts[10:])
 
 
 def test_sign_in_limit_is_per_account_with_a_looser_limit_per_address(strict_app, session):

@@ -64,7 +64,6 @@ class UserFactory(_Base):
     trust = factory.SubFactory(TrustFactory)
     active = True
     session_version = 1
-    failed_login_count = 0
     role_rows = factory.LazyAttribute(lambda o: [UserRole(role=o.role)])
 
 
