@@ -72,8 +72,12 @@ class UserAccount(Base):
     def is_anonymous(self) -> bool:
         return False
 
+    # Which of her signed-in sessions this request belongs to (set at sign-in and by the loader); not a
+    # column, so not annotated.
+    signed_in_session_id = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.signed_in_session_id or ''}"
 
 
 class UserRole(Base):
@@ -87,6 +91,21 @@ class UserRole(Base):
     )
 
     user: Mapped[UserAccount] = relationship(back_populates="role_rows")
+
+
+class SignedInSession(Base):
+    """One sign-in in one browser, so that a person can see where she is signed in and end it there
+    (the cookie names this row; ending it makes that cookie useless, copied or not)."""
+
+    __tablename__ = "signed_in_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # 128 random bits, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    address: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(200))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SignInThrottle(Base):

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
-from passport.auth.models import ApiToken, Role, SignInThrottle, UserAccount, UserRole
+from passport.auth.models import ApiToken, Role, SignedInSession, SignInThrottle, UserAccount, UserRole
 from passport.db import allow_access_trail, utcnow
 from passport.errors import Conflict, InvalidInput, NotFound
 
@@ -193,26 +193,102 @@ def authenticate(
 
 
 def forget_old_sign_in_failures(session: Session, now: datetime | None = None) -> int:
-    """Remove the failure counts of pairs that have not failed for a day (they no longer count)."""
+    """Remove the failure counts of pairs that have not failed for a day (they no longer count), and the
+    records of sessions unused for a day (signed out, or lapsed after 8 hours; the audit log keeps the
+    sign-ins and sign-outs)."""
     cutoff = (now or utcnow()) - FAILURES_FORGOTTEN_AFTER
     removed = session.execute(delete(SignInThrottle).where(SignInThrottle.last_failed_at < cutoff))
+    session.execute(delete(SignedInSession).where(SignedInSession.last_seen_at < cutoff))
     return removed.rowcount or 0
 
 
-def load_user_for_session(session: Session, session_id: str) -> UserAccount | None:
-    """Flask-Login's loader: the id is ``<user id>:<session version>``; an old version is refused."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+# A session cookie lapses 8 hours after its last use (PERMANENT_SESSION_LIFETIME, refreshed by each
+# request); its row's last use is written at most this often, so browsing does not write on every page.
+SESSION_LIFETIME = timedelta(hours=8)
+LAST_SEEN_EVERY = timedelta(minutes=5)
+
+
+def start_signed_in_session(
+    session: Session, user: UserAccount, *, address: str, user_agent: str, now: datetime | None = None
+) -> SignedInSession:
+    """Record a new sign-in; the cookie then names it (``user.get_id``)."""
+    now = now or utcnow()
+    record = SignedInSession(
+        id=secrets.token_hex(16),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        address=address[:45],
+        user_agent=user_agent[:200],
+    )
+    session.add(record)
+    user.signed_in_session_id = record.id
+    return record
+
+
+def load_user_for_session(
+    session: Session, session_id: str, now: datetime | None = None
+) -> UserAccount | None:
+    """Flask-Login's loader: the id is ``<user id>:<session version>:<signed-in session>``. An old
+    version, an ended or lapsed session, or a cookie from before sessions were recorded is refused."""
+    user_id, version, signed_in = (session_id.split(":") + ["", ""])[:3]
+    if not user_id.isdigit() or not version.isdigit() or not signed_in:
         return None
     user = session.get(UserAccount, int(user_id))
     if user is None or not user.active or user.session_version != int(version):
         return None
+    record = session.get(SignedInSession, signed_in)
+    now = now or utcnow()
+    if (
+        record is None
+        or record.user_id != user.id
+        or record.ended_at is not None
+        or now - record.last_seen_at > SESSION_LIFETIME
+    ):
+        return None
+    if now - record.last_seen_at > LAST_SEEN_EVERY:
+        record.last_seen_at = now
+        allow_access_trail(session)
+    user.signed_in_session_id = record.id
     return user
 
 
+def active_sessions(
+    session: Session, user: UserAccount, now: datetime | None = None
+) -> list[SignedInSession]:
+    """Her sessions still signed in, most recently used first."""
+    since = (now or utcnow()) - SESSION_LIFETIME
+    return list(
+        session.scalars(
+            select(SignedInSession)
+            .where(
+                SignedInSession.user_id == user.id,
+                SignedInSession.ended_at.is_(None),
+                SignedInSession.last_seen_at > since,
+            )
+            .order_by(SignedInSession.last_seen_at.desc())
+        )
+    )
+
+
+def end_signed_in_session(session: Session, user: UserAccount) -> None:
+    """Sign out here: this browser's session ends (its cookie, copied or not, stops working)."""
+    record = session.get(SignedInSession, user.signed_in_session_id or "")
+    if record is not None and record.user_id == user.id and record.ended_at is None:
+        record.ended_at = utcnow()
+    record_event(
+        session,
+        actor=user,
+        action="auth.signed_out",
+        record_type="user_account",
+        record_id=user.id,
+        trust_id=user.trust_id,
+    )
+
+
 def end_all_sessions(session: Session, user: UserAccount, *, reason: str) -> None:
-    """Make every session cookie issued to ``user`` so far useless."""
-    user.session_version += 1
+    """Make every session cookie issued to ``user`` so far useless, and end their records."""
+    _end_every_session(session, user)
     record_event(
         session,
         actor=user,
@@ -223,9 +299,18 @@ def end_all_sessions(session: Session, user: UserAccount, *, reason: str) -> Non
     )
 
 
+def _end_every_session(session: Session, user: UserAccount) -> None:
+    user.session_version += 1  # cookies from before are refused even without their records
+    session.execute(
+        update(SignedInSession)
+        .where(SignedInSession.user_id == user.id, SignedInSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
 def deactivate_user(session: Session, user: UserAccount, *, actor: UserAccount | str) -> None:
     user.active = False
-    user.session_version += 1
+    _end_every_session(session, user)
     for token in user_tokens(session, user):
         token.revoked_at = token.revoked_at or utcnow()
     record_event(

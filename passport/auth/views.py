@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from math import ceil
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
@@ -11,7 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from passport.auth import operations
 from passport.auth.forms import ApiTokenForm, SignInForm
-from passport.auth.policy import Action, ensure
+from passport.auth.policy import Action, allows, ensure
 from passport.db import get_session, keep_changes_on_error, utcnow
 from passport.extensions import limiter
 from passport.urls import is_safe_local_path
@@ -57,6 +59,12 @@ def login():  # type: ignore[no-untyped-def]
             # A fresh session: nothing from before sign-in survives (no fixation); it lapses after a shift.
             flask_session.clear()
             flask_session.permanent = True
+            operations.start_signed_in_session(
+                session,
+                result.user,
+                address=get_remote_address() or "-",
+                user_agent=request.headers.get("User-Agent", ""),
+            )
             login_user(result.user)
             return redirect(next_path if is_safe_local_path(next_path) else url_for("core.home"))
         if result.wait_until is not None:
@@ -74,6 +82,27 @@ def login():  # type: ignore[no-untyped-def]
     return page, status, headers
 
 
+_UK = ZoneInfo("Europe/London")
+_BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (
+    ("iPhone", "an iPhone"), ("iPad", "an iPad"), ("Android", "Android"), ("Windows", "Windows"),
+    ("Mac OS X", "a Mac"), ("Linux", "Linux"),
+)  # fmt: skip
+
+
+def describe_browser(user_agent: str) -> str:
+    """'Chrome on Windows' from a User-Agent header: enough for a person to recognise her own devices."""
+    browser = next((name for marker, name in _BROWSERS if marker in user_agent), None)
+    system = next((name for marker, name in _SYSTEMS if marker in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or (f"A browser on {system}" if system else "An unknown browser or program")
+
+
+def _uk_time(moment: datetime) -> str:
+    return moment.astimezone(_UK).strftime("%-d %B %Y at %H:%M")
+
+
 def _wait_words(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
@@ -85,9 +114,46 @@ def _wait_words(seconds: int) -> str:
 @login_required
 def logout():  # type: ignore[no-untyped-def]
     session = get_session()
-    operations.end_all_sessions(session, current_user._get_current_object(), reason="signed_out")
+    operations.end_signed_in_session(session, current_user._get_current_object())
     logout_user()
     flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.get("/account/sessions")
+@login_required
+def sessions():  # type: ignore[no-untyped-def]
+    """Where she is signed in, and her API tokens, with a way to end them all."""
+    user = current_user._get_current_object()
+    session = get_session()
+    now = utcnow()
+    return render_template(
+        "auth/sessions.html",
+        signed_in=[
+            {
+                "browser": describe_browser(record.user_agent),
+                "address": record.address,
+                "signed_in": _uk_time(record.created_at),
+                "last_active": _uk_time(record.last_seen_at),
+                "this_one": record.id == user.signed_in_session_id,
+            }
+            for record in operations.active_sessions(session, user, now)
+        ],
+        tokens=[token for token in operations.user_tokens(session, user) if token.state(now) == "active"],
+        may_have_tokens=allows(user, Action.MANAGE_OWN_TOKENS),
+    )
+
+
+@blueprint.post("/account/sessions/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():  # type: ignore[no-untyped-def]
+    session = get_session()
+    operations.end_all_sessions(session, current_user._get_current_object(), reason="signed_out_everywhere")
+    logout_user()
+    flash(
+        "You have signed out everywhere: every browser where you were signed in must sign in again.",
+        "success",
+    )
     return redirect(url_for("auth.login"))
 
 

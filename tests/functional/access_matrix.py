@@ -48,6 +48,13 @@ ROWS: list[Row] = [
     Row("GET", "/sign-in", "/sign-in", statuses(302, anonymous=200)),
     Row("POST", "/sign-in", "/sign-in", statuses(302, anonymous=422), form={}),
     Row("POST", "/sign-out", "/sign-out", statuses(302)),
+    Row("GET", "/account/sessions", "/account/sessions", SIGNED_IN),
+    Row(
+        "POST",
+        "/account/sessions/sign-out-everywhere",
+        "/account/sessions/sign-out-everywhere",
+        statuses(302),
+    ),
     Row("GET", "/account/api-tokens", "/account/api-tokens", SIGNED_IN),
     Row("POST", "/account/api-tokens", "/account/api-tokens", statuses(422, anonymous=302), form={}),
     # {own_token} belongs to the caller; {other_token} to somebody else, whoever asks.

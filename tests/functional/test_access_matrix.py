@@ -13,6 +13,8 @@ from tests.conftest import sign_in
 from tests.functional.access_matrix import CALLERS, ROWS, WORLD_BUILDERS
 from tests.support.factories import UserFactory
 
+SIGN_OUTS = ("/sign-out", "/account/sessions/sign-out-everywhere")
+
 
 def _route_methods(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
     return {
@@ -71,6 +73,6 @@ def test_access_matrix(app, session, world, caller):
                 failures.append(
                     f"{row.method} {url}: expected {expected[caller]}, got {response.status_code}"
                 )
-            if row.rule == "/sign-out" and caller != "anonymous":
+            if row.rule in SIGN_OUTS and caller != "anonymous":
                 sign_in(client, user)  # signing out ends the session; the rest of the rows need it back
     assert not failures, "\n".join(failures)

@@ -129,6 +129,68 @@ def test_old_failure_counts_are_forgotten_by_the_hourly_job(app, client, session
     assert _throttle_of(session, "recent@example.test", "203.0.113.9").failures == 1
 
 
+CHROME_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Version/18.1 Safari/604.1"
+)
+
+
+def _browser(app, user, user_agent: str):  # type: ignore[no-untyped-def]
+    browser = app.test_client()
+    browser.environ_base["HTTP_USER_AGENT"] = user_agent
+    sign_in(browser, user)
+    return browser
+
+
+def test_each_sign_in_is_listed_and_signing_out_ends_only_that_one(app, session):
+    user = UserFactory()
+    ward_pc, phone = _browser(app, user, CHROME_ON_WINDOWS), _browser(app, user, SAFARI_ON_IPHONE)
+    page = phone.get("/account/sessions").get_data(as_text=True)
+    assert "Chrome on Windows" in page and "Safari on an iPhone" in page
+    this_row = page.split("Safari on an iPhone", 1)[1].split("</tr>", 1)[0]
+    assert (
+        "This browser" in this_row
+        and "This browser" not in page.split("Chrome on Windows", 1)[1].split("</tr>", 1)[0]
+    )
+    assert ward_pc.post("/sign-out").status_code == 302
+    assert ward_pc.get("/").status_code == 302  # signed out there
+    assert phone.get("/").status_code == 200  # still signed in here
+    assert "Chrome on Windows" not in phone.get("/account/sessions").get_data(as_text=True)
+
+
+def test_sign_out_everywhere_ends_every_session_of_that_person_only(app, session):
+    user, colleague = UserFactory(), UserFactory()
+    ward_pc, phone = _browser(app, user, CHROME_ON_WINDOWS), _browser(app, user, SAFARI_ON_IPHONE)
+    theirs = _browser(app, colleague, CHROME_ON_WINDOWS)
+    answer = phone.post("/account/sessions/sign-out-everywhere")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/sign-in")
+    assert ward_pc.get("/").status_code == 302 and phone.get("/").status_code == 302
+    assert theirs.get("/").status_code == 200
+    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.actor_user_id == user.id)).all()
+    assert "auth.signed_out_everywhere" in actions
+    assert operations.active_sessions(session, user) == []
+
+
+def test_a_session_unused_for_eight_hours_lapses_and_use_is_noted_every_five_minutes(app, session):
+    from datetime import timedelta
+
+    from passport.auth.models import SignedInSession
+    from passport.db import utcnow
+
+    user = UserFactory()
+    browser = _browser(app, user, CHROME_ON_WINDOWS)
+    (record,) = operations.active_sessions(session, user)
+    record.last_seen_at = utcnow() - timedelta(minutes=10)
+    session.flush()
+    assert browser.get("/").status_code == 200
+    session.refresh(record)
+    assert utcnow() - record.last_seen_at < timedelta(minutes=1)  # a GET wrote only this
+    record.last_seen_at = utcnow() - timedelta(hours=8, minutes=1)
+    session.flush()
+    assert browser.get("/").status_code == 302
+    assert session.get(SignedInSession, record.id) is not None
+
+
 def test_failures_are_audited_without_the_password(client, session):
     user = UserFactory()
     client.post("/sign-in", data={"email": user.email, "password": "my-secret-guess-123"})
