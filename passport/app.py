@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from passport import db, errors, log_redaction
 from passport.config import PROJECT_ROOT, flask_config, load_settings
 from passport.extensions import api, csrf, limiter, login_manager
+from passport.formatting import plain_number
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 NHSUK_ASSETS_DIR = STATIC_DIR / "vendor" / "nhsuk"
@@ -82,6 +83,7 @@ def _configure_templates(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["number"] = plain_number
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

@@ -87,7 +87,7 @@ def record_sign_off(
             field="nurse",
         )
     if assessor.staff_member_id == nurse.id or assessor.email.lower() == nurse.email.lower():
-        raise Conflict("An assessor cannot sign herself off; ask another assessor.", field="nurse")
+        raise Conflict("Assessors cannot sign themselves off; ask another assessor.", field="nurse")
     version: FrameworkVersion = item.version
     if not version.is_published:
         raise Conflict(

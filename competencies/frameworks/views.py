@@ -494,7 +494,7 @@ def new_sign_off():  # type: ignore[no-untyped-def]
             except DomainError as error:
                 attach_domain_error(form, error)
             else:
-                issued = " A competency credential is now in her passport." if record.credential_uri else ""
+                issued = " A competency credential is now in their passport." if record.credential_uri else ""
                 flash(f"Sign-off recorded for {record.staff_member.full_name}.{issued}", "success")
                 return redirect(url_for("frameworks.sign_offs"))
     status = 422 if form.errors else 200

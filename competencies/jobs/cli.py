@@ -44,7 +44,7 @@ def list_jobs_command() -> None:
 
 @click.command("fit-check")
 @with_appcontext
-@click.option("--email", required=True, help="The nurse's email address on her staff record.")
+@click.option("--email", required=True, help="The nurse's email address on the staff record.")
 @click.option("--job", "job_version_id", required=True, type=int, help="The job description version id.")
 @click.option(
     "--expiring-days",

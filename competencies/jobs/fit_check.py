@@ -83,14 +83,14 @@ class RequirementResult:
             days = self.days_left or 0
             return (
                 f"Met by {self.credential_title}{through}, but it expires on {_day(self.valid_until)} "
-                f"(in {days} day{'s' if days != 1 else ''}): renew it before she starts."
+                f"(in {days} day{'s' if days != 1 else ''}): renew it before the start date."
             )
         if self.outcome == "met":
             until = f", valid until {_day(self.valid_until)}" if self.valid_until else ""
             return f"Met by {self.credential_title}{through}{until}."
         if self.outcome == "below_level":
             return f"Below the level needed: {self.credential_title} ({self.detail})."
-        return f"Missing: she holds no verified credential for {self.label}." + (
+        return f"Missing: no verified credential for {self.label}." + (
             f" {self.detail}." if self.detail else ""
         )
 

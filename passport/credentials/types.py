@@ -104,7 +104,7 @@ class DbsCheckSubject(_Strict):
     workforce = fields.String(required=True, validate=validate.OneOf(["adult", "child", "adult_and_child"]))
     certificate_date = fields.Date(required=True)
     update_service = fields.Boolean(
-        required=True, metadata={"description": "Whether she subscribes to the DBS Update Service"}
+        required=True, metadata={"description": "Whether the holder subscribes to the DBS Update Service"}
     )
     recheck_due = fields.Date(load_default=None, allow_none=True)
 

@@ -24,7 +24,7 @@ class ShareCreateSchema(Schema):
         load_default=None,
         allow_none=True,
         validate=validate.Length(min=3, max=5),
-        metadata={"description": "ODS code of the trust she shows it to; its HR can record it verified"},
+        metadata={"description": "ODS code of the trust it is shown to; its HR can record it verified"},
     )
 
 

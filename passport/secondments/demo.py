@@ -19,7 +19,7 @@ from passport.secondments.state import Step
 from passport.trusts.models import StaffMember
 from passport.trusts.operations import find_trust
 
-OVERRIDE = "Demo data: the host trust will see her checks on her first day."
+OVERRIDE = "Demo data: the host trust will see the nurse's checks on the first day."
 
 
 @dataclass(frozen=True)

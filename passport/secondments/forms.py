@@ -12,7 +12,7 @@ from passport.forms import UkDateField
 class ProposeForm(FlaskForm):
     staff_email = StringField(
         "Nurse's email address",
-        description="As on her staff record at her home trust.",
+        description="As on the staff record at the home trust.",
         validators=[DataRequired("Enter the nurse's email address"), Length(max=254)],
     )
     job_version_id = SelectField("Job description", description="One your trust has adopted.", choices=[])
@@ -29,7 +29,7 @@ class ProposeForm(FlaskForm):
         validators=[Optional(), Length(max=10)],
     )
     recharge_percent = StringField(
-        "Recharge (% of her pay the host trust reimburses)",
+        "Recharge (% of the nurse's pay the host trust reimburses)",
         description="From 0 to 100.",
         validators=[DataRequired("Enter the recharge percentage"), Length(max=10)],
     )

@@ -229,7 +229,7 @@ def _who(secondment: Secondment, party: Party) -> str:
         return f"HR of the host trust ({secondment.host_trust.ods_code})"
     if party is Party.HOME:
         return f"HR of the home trust ({secondment.home_trust.ods_code})"
-    return f"{secondment.staff_member.full_name} herself"
+    return f"{secondment.staff_member.full_name} (the secondee)"
 
 
 def _apply(secondment: Secondment, after: Snapshot) -> None:
@@ -380,7 +380,7 @@ _TELL = {
     Step.REQUEST_EXTENSION: "An extension of {name}'s secondment to {pending} is asked: agree or decline.",
     Step.AGREE_EXTENSION: "The extension of {name}'s secondment to {end} is agreed.",
     Step.DECLINE_EXTENSION: "The extension of {name}'s secondment was declined; it ends on {end}.",
-    Step.END_EARLY: "{name}'s secondment ends early: her last day is {ended}.",
+    Step.END_EARLY: "{name}'s secondment ends early: the last day is {ended}.",
     Step.COMPLETE: "{name}'s secondment is complete.",
     Step.CANCEL: "The secondment of {name} is cancelled.",
 }

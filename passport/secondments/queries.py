@@ -208,7 +208,9 @@ def secondee_view(session: Session, user: UserAccount, secondment: Secondment, t
         secondment.staff_member.trust_id,
     )
     if not is_on(secondment, today):  # the grant may come from another secondment; this one must be on
-        raise AccessDenied("This secondment is not running today, so her passport is not shown to you.")
+        raise AccessDenied(
+            "This secondment is not running today, so the secondee's passport is not shown to you."
+        )
     home_assignment = session.scalars(
         select(Assignment)
         .where(

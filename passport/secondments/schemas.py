@@ -34,7 +34,7 @@ class SecondmentCreateSchema(_Strict):
     staff_email = fields.Email(
         required=True,
         validate=validate.Length(max=254),
-        metadata={"description": "The nurse's email, as on her staff record at her home trust"},
+        metadata={"description": "The nurse's email, as on the staff record at the home trust"},
     )
     job_version_id = fields.Integer(
         required=True, validate=_ID, metadata={"description": "A job description version your trust adopted"}
@@ -61,7 +61,7 @@ class SecondmentCreateSchema(_Strict):
     recharge_percent = fields.Decimal(
         required=True,
         as_string=True,
-        metadata={**_DECIMAL, "description": "Share of her pay the host trust reimburses, 0 to 100"},
+        metadata={**_DECIMAL, "description": "Share of the nurse's pay the host trust reimburses, 0 to 100"},
     )
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), _NO_CONTROL])
 
@@ -90,7 +90,7 @@ class StepSchema(_Strict):
         load_default=None,
         allow_none=True,
         validate=_DATE,
-        metadata={"description": "end_early: her last day"},
+        metadata={"description": "end_early: the last day at the host trust"},
     )
     override_reason = fields.String(
         load_default=None,
@@ -213,5 +213,5 @@ class SecondeeDumpSchema(Schema):
         HomeAssignmentSchema,
         allow_none=True,
         required=True,
-        metadata={"description": "Her role, band and FTE at her home trust; never her absences"},
+        metadata={"description": "Role, band and FTE at the home trust; never absences"},
     )

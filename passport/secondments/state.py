@@ -273,7 +273,7 @@ def _decline_extension(s: Snapshot, party: Party, *_: object) -> Snapshot:
 
 def _end_early(s: Snapshot, _party: Party, _today: date, _n: object, ended_on: date | None) -> Snapshot:
     if ended_on is None:
-        raise Refused("Enter the last day she works for the host trust.", field="ended_on")
+        raise Refused("Enter the last day of work for the host trust.", field="ended_on")
     if ended_on < s.start_date:
         raise Refused(
             f"The last day cannot be before the secondment started ({format_uk_date(s.start_date)}).",

@@ -19,7 +19,7 @@ def test_hr_opens_a_joint_job_description_and_runs_a_fit_check(page):
     expect(page.get_by_text(re.compile("This is a joint job description: it is adopted by"))).to_be_visible()
 
     page.get_by_label("Email address of the nurse").fill("nurse@rpg.example")
-    page.get_by_role("button", name="Check her fit").click()
+    page.get_by_role("button", name="Check fit").click()
     expect(page).to_have_url(re.compile(r"/jobs/\d+/fit-check\?email="))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Fit check")
     verdict = page.locator("main .nhsuk-tag").first
@@ -43,4 +43,4 @@ def test_a_nurse_reads_adopted_job_descriptions_but_cannot_run_fit_checks(page):
     expect(page.get_by_role("link", name="Nursing Associate")).to_be_visible()
     page.get_by_role("link", name="Nursing Associate").click()
     expect(page.get_by_text("Joint job description", exact=True)).to_be_visible()
-    expect(page.get_by_role("button", name="Check her fit")).to_have_count(0)
+    expect(page.get_by_role("button", name="Check fit")).to_have_count(0)

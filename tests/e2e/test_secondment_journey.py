@@ -34,7 +34,7 @@ def test_host_proposes_home_approves_nurse_consents(page):
     _fill_date(page, "start_date", start)
     _fill_date(page, "end_date", start + timedelta(days=180))
     page.get_by_label("FTE (optional)").fill("0.8")
-    page.get_by_label("Recharge (% of her pay the host trust reimburses)").fill("100")
+    page.get_by_label("Recharge (% of the nurse's pay the host trust reimburses)").fill("100")
     page.get_by_label("Reason for the secondment").fill("Community team cover over the winter.")
     page.get_by_role("button", name="Propose secondment").click()
     expect(page.locator(".nhsuk-tag").first).to_have_text("Proposed")

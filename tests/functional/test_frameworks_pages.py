@@ -201,7 +201,7 @@ def test_sign_off_form_records_and_refuses_self_sign_off(client, session, demo_t
     ).get_data(as_text=True)
     assert client.post("/frameworks/sign-offs/new", data=form).status_code == 302
     refused = client.post("/frameworks/sign-offs/new", data={**form, "nurse": me.email})
-    assert refused.status_code == 422 and "cannot sign herself off" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "cannot sign themselves off" in refused.get_data(as_text=True)
     outside = client.post("/frameworks/sign-offs/new", data={**form, "nurse": "nobody@elsewhere.example"})
     assert outside.status_code == 422 and "partner trusts" in outside.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(SignOff)) == 1

@@ -100,7 +100,7 @@ def test_other_outcomes_issue_nothing(session, world, outcome) -> None:
 
 def test_an_assessor_cannot_sign_herself_off(session, world) -> None:
     before = _count(session, SignOff)
-    with pytest.raises(Conflict, match="cannot sign herself off"):
+    with pytest.raises(Conflict, match="cannot sign themselves off"):
         _sign(session, world, nurse=world["assessor"].staff_member)
     assert _count(session, SignOff) == before
 

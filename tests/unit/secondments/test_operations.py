@@ -200,7 +200,7 @@ def test_consent_by_anyone_but_the_nurse_is_refused(session, world):
             session,
             lambda u=wrong: step(session, world, secondment, Step.CONSENT, u),
             AccessDenied,
-            "herself",
+            "(the secondee)",
         )
     assert secondment.nurse_consented is False
 
