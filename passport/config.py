@@ -141,7 +141,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         environment=environment,
         database_url=database_url,
         secret_key=secret_key,
-        public_url=(env.get("PASSPORT_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        public_url=(env.get("PASSPORT_PUBLIC_URL") or _served_address(env)).rstrip("/"),
         ratelimit_storage_url=ratelimit,
         demo_password=env.get("PASSPORT_DEMO_PASSWORD") or "demo-passport-2026",
         key_encryption_keys=key_encryption_keys,
@@ -153,6 +153,16 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
             env.get("PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT") or Settings.sign_in_address_rate_limit
         ),
     )
+
+
+def _served_address(env: os._Environ[str] | dict[str, str]) -> str:
+    """Without PASSPORT_PUBLIC_URL (development only: production requires it), links, QR codes, DIDs and
+    CASE URIs name the address ``make run`` serves: 127.0.0.1 on PORT (5000 unless given), which the web
+    server, its worker and seed-demo all see."""
+    port = (env.get("PORT") or "5000").strip()
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigurationError(f"PORT must be a port number from 1 to 65535, not {port!r}.")
+    return f"http://127.0.0.1:{int(port)}"
 
 
 def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:

@@ -49,7 +49,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("live")
+    # Not 5000: links, QR codes and DIDs must follow the port actually served (PORT), as with make run.
+    port = _free_port()
     env = {
+        "PORT": str(port),
         **os.environ,
         "PASSPORT_DATABASE_URL": f"sqlite:///{folder}/live.sqlite3",
         "PASSPORT_QUEUE_URL": f"sqlite:///{folder}/queue.sqlite3",
@@ -71,7 +74,6 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-d
         check=True,
         capture_output=True,
     )
-    port = _free_port()
     # Their logs stay in the session's temporary folder (pytest keeps the last few) for a failure's story.
     server = subprocess.Popen(
         [bin_dir / "flask", "--app", "wsgi", "run", "--port", str(port)],

@@ -87,3 +87,13 @@ def test_every_template_compiles_before_the_first_request(app):
     assert {"layout.html", "metrics/dashboard.html", "nhsuk/components/button/template.jinja"} <= set(
         compiled
     )
+
+
+def test_development_links_follow_the_port_served():
+    assert load_settings({}).public_url == "http://127.0.0.1:5000"
+    assert load_settings({"PORT": "5301"}).public_url == "http://127.0.0.1:5301"
+    assert load_settings({"PORT": "5301", "PASSPORT_PUBLIC_URL": "https://x.example/"}).public_url == (
+        "https://x.example"
+    )
+    with pytest.raises(ConfigurationError, match="PORT must be a port number"):
+        load_settings({"PORT": "eighty"})
