@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Executable, MetaData, Table, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -174,8 +175,16 @@ def _end_request_transaction(response: Response) -> Response:
         return response
     if response.status_code >= 400 and not session.info.get(KEEP_ON_ERROR):
         session.rollback()
-    else:
+        return response
+    try:
         session.commit()
+    except IntegrityError as error:
+        # Another writer committed first and the database refused this one (the rule the application
+        # checked held when it checked): a 409 naming what clashed, with nothing of this request kept.
+        from passport.errors import handle_integrity_error
+
+        session.rollback()
+        return current_app.make_response(handle_integrity_error(error))
     return response
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -182,7 +183,43 @@ def _discarding_changes(handler):  # type: ignore[no-untyped-def]
     return handle
 
 
+# What each constraint a concurrent writer can trip means, in words (the database, not the application's
+# own check, refused the write: two people or imports wrote at the same moment).
+CONFLICT_MESSAGES = {
+    "ex_absence_sickness_overlap": "A sickness absence overlapping this one was saved at the same moment.",
+    "uq_absence_assignment_id": (
+        "The same absence (assignment, start date and category) was saved at the same moment."
+    ),
+}
+
+
+def write_conflict(error: BaseException) -> str | None:
+    """The words for a write refused by a uniqueness or exclusion constraint (another writer got there
+    first), or None for any other error."""
+    if not isinstance(error, IntegrityError):
+        return None
+    cause = error.orig
+    state = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
+    text = str(cause)
+    if state not in {"23505", "23P01"} and "UNIQUE constraint failed" not in text:
+        return None
+    constraint = getattr(getattr(cause, "diag", None), "constraint_name", None) or ""
+    known = next((words for name, words in CONFLICT_MESSAGES.items() if constraint.startswith(name)), None)
+    return known or "A record with the same key was saved at the same moment."
+
+
+def handle_integrity_error(error: IntegrityError):  # type: ignore[no-untyped-def]
+    words = write_conflict(error)
+    if words is None:
+        raise error  # a broken rule of our own: a bug, answered as one
+    message = f"{words} Nothing of this request was saved: reload the page and try again."
+    if wants_problem_json():
+        return problem_response(409, "Conflict", message)
+    return html_error(409, "Conflict", message)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(IntegrityError, _discarding_changes(handle_integrity_error))
     app.register_error_handler(DomainError, _discarding_changes(handle_domain_error))
     app.register_error_handler(ValidationError, _discarding_changes(handle_validation_error))
     app.register_error_handler(CSRFError, _discarding_changes(handle_csrf_error))

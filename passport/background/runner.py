@@ -20,6 +20,7 @@ from passport import db
 from passport.background import operations
 from passport.background.models import Job
 from passport.background.registry import JOB_KINDS, PERIODIC
+from passport.errors import write_conflict
 
 log = logging.getLogger("passport.background")
 
@@ -171,7 +172,21 @@ def _after_error(app: Flask, session: Session, job_id: int, error: Exception) ->
     job = session.get(Job, job_id, populate_existing=True)
     if job is None:
         return
-    if is_transient(error) and job.attempts < job.max_attempts:
+    conflict = write_conflict(error)
+    if conflict is not None and job.attempts < job.max_attempts:
+        # Another writer committed first: run again, the job's rules then see what it saved (an import
+        # reports the rows that now clash instead of writing them).
+        log.warning("job %s met a write conflict, retrying: %s", job_id, error)
+        operations.retry_later(
+            session, job, f"{conflict} The job will try again.", backoff_seconds(app, job.attempts)
+        )
+    elif conflict is not None:
+        operations.fail(
+            session,
+            job_id,
+            f"{conflict} This happened on each of {job.attempts} attempts; nothing more was changed.",
+        )
+    elif is_transient(error) and job.attempts < job.max_attempts:
         log.warning("job %s met a transient database error, retrying: %s", job_id, error)
         operations.retry_later(
             session,

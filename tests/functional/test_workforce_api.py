@@ -202,6 +202,29 @@ def test_recording_an_absence_its_end_and_a_leaver(client, session, demo_trusts,
     assert session.scalar(select(func.count()).select_from(Absence)) == 1
 
 
+def test_an_overlap_the_application_missed_is_refused_by_postgresql_with_a_409(
+    client, session, demo_trusts, hr, monkeypatch
+):
+    """Two writers at once both pass the application's overlap check; on PostgreSQL the database's
+    exclusion constraint refuses the second. Simulated by hiding the first from the check."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's; SQLite has one writer at a time")
+    post = AssignmentFactory(staff_member__trust=demo_trusts[0], start_date=date(2023, 4, 1))
+    AbsenceFactory(assignment=post, first_day=date(2024, 5, 1), last_day=None, reason_code="S11")
+    monkeypatch.setattr("passport.workforce.operations._overlapping_sickness", lambda *args: None)
+    body = {"assignment_id": post.id, "first_day": "2024-06-01", "category": "SICKNESS", "reason_code": "S10"}
+    clash = client.post(f"/api/v1/staff/{post.staff_member_id}/absences", json=body)
+    assert clash.status_code == 409, clash.json
+    assert clash.json["detail"] == (
+        "A sickness absence overlapping this one was saved at the same moment. "
+        "Nothing of this request was saved: reload the page and try again."
+    )
+    assert session.scalar(select(func.count()).select_from(Absence)) == 1
+    # Other kinds of absence may overlap a sickness spell.
+    leave = {**body, "category": "ANNUAL_LEAVE", "reason_code": None}
+    assert client.post(f"/api/v1/staff/{post.staff_member_id}/absences", json=leave).status_code == 201
+
+
 def test_hr_cannot_touch_another_trusts_records(client, demo_trusts, hr):
     post = AssignmentFactory(staff_member__trust=demo_trusts[1])
     open_absence = AbsenceFactory(assignment=post, last_day=None)

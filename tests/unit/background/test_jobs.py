@@ -56,6 +56,18 @@ def _transient(ctx):  # type: ignore[no-untyped-def]
     return {"attempt": ctx.job.attempts}
 
 
+@job_kind("test_conflict", max_attempts=3)
+def _conflict(ctx):  # type: ignore[no-untyped-def]
+    """Writes a row another writer "already" saved: the database refuses it (a real unique violation)."""
+    CALLS.append({"attempt": ctx.job.attempts})
+    if ctx.job.attempts < ctx.params["succeed_on"]:
+        ctx.session.add(Partnership(code="TWICE", name="first"))
+        ctx.session.flush()
+        ctx.session.add(Partnership(code="TWICE", name="second"))
+        ctx.session.flush()
+    return {"attempt": ctx.job.attempts}
+
+
 @pytest.fixture(autouse=True)
 def _fresh_calls():  # type: ignore[no-untyped-def]
     CALLS.clear()
@@ -150,6 +162,24 @@ def test_a_transient_error_on_every_attempt_fails_with_the_reason(app, session):
         session.refresh(job)
     assert len(CALLS) == 3
     assert job.status == FAILED and "3 attempts" in job.error
+
+
+def test_a_write_conflict_is_retried_with_its_reason_and_fails_with_it_after_the_last_attempt(app, session):
+    with app.app_context():
+        job = operations.start_job(session, kind="test_conflict", title="Racing", params={"succeed_on": 2})
+        session.commit()
+        session.refresh(job)
+        assert job.status == SUCCEEDED and job.attempts == 2
+        stuck = operations.start_job(session, kind="test_conflict", title="Racing", params={"succeed_on": 9})
+        session.commit()
+        session.refresh(stuck)
+    assert [call["attempt"] for call in CALLS] == [1, 2, 1, 2, 3]
+    assert stuck.status == FAILED
+    assert stuck.error == (
+        "A record with the same key was saved at the same moment. This happened on each of 3 attempts; "
+        "nothing more was changed."
+    )
+    assert _partnerships(session, "TWICE") == 0
 
 
 def test_transient_errors_are_told_apart():
