@@ -150,8 +150,20 @@ def generate(seed: int = 7) -> dict[str, pd.DataFrame]:
     open_ = (rng.random(ABSENCES) < 0.002) & (assignment["end"].to_numpy()[pick] < 0)
     absence.loc[open_, "last"] = -1
     absence = absence.drop_duplicates(["assignment_id", "first", "category"]).reset_index(drop=True)
+    absence = _without_overlapping_sickness(absence)
     absence["id"] = np.arange(1, len(absence) + 1)
     return {"assignment": assignment, "absence": absence}
+
+
+def _without_overlapping_sickness(absence: pd.DataFrame) -> pd.DataFrame:
+    """One assignment's sickness spells never overlap (PostgreSQL refuses them, as the imports do): keep a
+    spell only if it starts after every earlier spell of its assignment has ended (dropped ones too, so
+    what is kept never overlaps, at the cost of a few more dropped)."""
+    sick = absence[absence["category"] == "SICKNESS"].sort_values(["assignment_id", "first"])
+    ends = sick["last"].where(sick["last"] >= 0, np.iinfo(np.int64).max)  # open: never ends
+    ended_before = ends.groupby(sick["assignment_id"]).cummax().groupby(sick["assignment_id"]).shift()
+    clashing = sick.index[(sick["first"] <= ended_before).to_numpy()]
+    return absence.drop(index=clashing).reset_index(drop=True)
 
 
 def _as_dates(days: pd.Series) -> pd.Series:
