@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, g, jsonify, request, send_from_d
 from flask_login import current_user
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from passport import db, errors, log_redaction
@@ -65,6 +66,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(passport_cli)
     app.after_request(_security_headers)
     log_redaction.install()  # the development server's request log, as gunicorn's (gunicorn.conf.py)
+    hops = app.config["PASSPORT_SETTINGS"].trusted_proxy_hops
+    if hops:
+        # Behind the trust's proxy every connection comes from the proxy: the client is who it says.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 

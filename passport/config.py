@@ -86,6 +86,9 @@ class Settings:
     smtp_url: str | None = None
     # A running job whose heartbeat is older than this is taken to have lost its worker.
     job_stale_seconds: int = 120
+    # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are believed: the
+    # client's address (sign-in limits and waits, audit, sessions) is the one the nearest of them saw.
+    trusted_proxy_hops: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -148,11 +151,24 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         queue_url=queue_url,
         smtp_url=env.get("PASSPORT_SMTP_URL") or None,
         job_stale_seconds=_positive_int(env, "PASSPORT_JOB_STALE_SECONDS", 120),
+        # Production runs behind the trust's reverse proxy (gunicorn binds 127.0.0.1): one hop unless said.
+        trusted_proxy_hops=_proxy_hops(env, default=1 if production else 0),
         sign_in_rate_limit=env.get("PASSPORT_SIGN_IN_RATE_LIMIT") or Settings.sign_in_rate_limit,
         sign_in_address_rate_limit=(
             env.get("PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT") or Settings.sign_in_address_rate_limit
         ),
     )
+
+
+def _proxy_hops(env: os._Environ[str] | dict[str, str], default: int) -> int:
+    raw = (env.get("PASSPORT_TRUSTED_PROXY_HOPS") or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 5:
+        raise ConfigurationError(
+            f"PASSPORT_TRUSTED_PROXY_HOPS must be a whole number from 0 to 5, not {raw!r}."
+        )
+    return int(raw)
 
 
 def _served_address(env: os._Environ[str] | dict[str, str]) -> str:

@@ -41,7 +41,7 @@ class UserAccount(Base):
     trust_id: Mapped[int | None] = mapped_column(ForeignKey("trust.id"), index=True)
     staff_member_id: Mapped[int | None] = mapped_column(ForeignKey("staff_member.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on logout, deactivation and password change: every session cookie issued before is void.
+    # Bumped on signing out everywhere and on deactivation: every session cookie issued before is void.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -75,6 +75,32 @@ def test_repeated_failures_delay_that_email_from_that_address_only(client, sessi
     assert actions.count("auth.sign_in_failed") == 5 and "auth.sign_in_refused_waiting" in actions
 
 
+def test_behind_the_trusts_proxy_the_wait_holds_the_client_not_everyone(
+    engine, database_url, session, app, monkeypatch
+):
+    """Every request reaches the app from the proxy's address; the client is the one X-Forwarded-For
+    names (one trusted hop, production's default), so one person's failures hold nobody else."""
+    monkeypatch.setenv("PASSPORT_TRUSTED_PROXY_HOPS", "1")
+    proxied = create_app({"TESTING": True, "PASSPORT_DATABASE_URL": database_url})
+    proxied.extensions["passport_sessionmaker"] = app.extensions["passport_sessionmaker"]
+    proxied.config["WTF_CSRF_ENABLED"] = False
+    client = proxied.test_client()
+    user = UserFactory()
+
+    def attempt(password: str, client_address: str) -> int:
+        return client.post(
+            "/sign-in",
+            data={"email": user.email, "password": password},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},  # the proxy
+            headers={"X-Forwarded-For": client_address},
+        ).status_code
+
+    assert [attempt("wrong-password-here", "203.0.113.50") for _ in range(5)] == [401] * 5
+    assert attempt(DEFAULT_PASSWORD, "203.0.113.50") == 429
+    assert _throttle_of(session, user.email, "203.0.113.50").failures == 5
+    assert attempt(DEFAULT_PASSWORD, "198.51.100.60") == 302  # the nurse, elsewhere behind the same proxy
+
+
 def test_the_wait_doubles_with_each_failure_up_to_fifteen_minutes_and_a_success_clears_it(client, session):
     from datetime import timedelta
 
