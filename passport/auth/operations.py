@@ -109,6 +109,19 @@ def create_user(
     return user
 
 
+def _account_event(session: Session, user: UserAccount, action: str, details: dict | None = None) -> None:
+    """An audit event of something the person did to her own account (signing in, out, failing)."""
+    record_event(
+        session,
+        actor=user,
+        action=action,
+        record_type="user_account",
+        record_id=user.id,
+        trust_id=user.trust_id,
+        details=details,
+    )
+
+
 @dataclass(frozen=True)
 class SignInResult:
     user: UserAccount | None
@@ -147,14 +160,7 @@ def authenticate(
     user = find_user_by_email(session, email)
     if throttle.wait_until is not None and throttle.wait_until > now:
         if user is not None:
-            record_event(
-                session,
-                actor=user,
-                action="auth.sign_in_refused_waiting",
-                record_type="user_account",
-                record_id=user.id,
-                trust_id=user.trust_id,
-            )
+            _account_event(session, user, "auth.sign_in_refused_waiting")
         return SignInResult(None, wait_until=throttle.wait_until)
     if user is None or not user.active or not password_matches(user.password_hash, password):
         if user is None:
@@ -165,14 +171,11 @@ def authenticate(
         delay = delay_after(throttle.failures)
         throttle.wait_until = now + delay if delay else None
         if user is not None:
-            record_event(
+            _account_event(
                 session,
-                actor=user,
-                action="auth.sign_in_failed",
-                record_type="user_account",
-                record_id=user.id,
-                trust_id=user.trust_id,
-                details={
+                user,
+                "auth.sign_in_failed",
+                {
                     "failures": throttle.failures,
                     "wait_seconds": int(delay.total_seconds()) if delay else 0,
                 },
@@ -181,14 +184,7 @@ def authenticate(
     if inspect(throttle).persistent:
         session.delete(throttle)  # this pair's failures are forgotten once the person is in
     user.last_login_at = now
-    record_event(
-        session,
-        actor=user,
-        action="auth.signed_in",
-        record_type="user_account",
-        record_id=user.id,
-        trust_id=user.trust_id,
-    )
+    _account_event(session, user, "auth.signed_in")
     return SignInResult(user)
 
 
@@ -276,27 +272,13 @@ def end_signed_in_session(session: Session, user: UserAccount) -> None:
     record = session.get(SignedInSession, user.signed_in_session_id or "")
     if record is not None and record.user_id == user.id and record.ended_at is None:
         record.ended_at = utcnow()
-    record_event(
-        session,
-        actor=user,
-        action="auth.signed_out",
-        record_type="user_account",
-        record_id=user.id,
-        trust_id=user.trust_id,
-    )
+    _account_event(session, user, "auth.signed_out")
 
 
 def end_all_sessions(session: Session, user: UserAccount, *, reason: str) -> None:
     """Make every session cookie issued to ``user`` so far useless, and end their records."""
     _end_every_session(session, user)
-    record_event(
-        session,
-        actor=user,
-        action=f"auth.{reason}",
-        record_type="user_account",
-        record_id=user.id,
-        trust_id=user.trust_id,
-    )
+    _account_event(session, user, f"auth.{reason}")
 
 
 def _end_every_session(session: Session, user: UserAccount) -> None:
