@@ -146,10 +146,27 @@ class World:
             first += timedelta(days=1)
         return first
 
-    def absence_on(self, post, values, first_day=None) -> Absence:  # type: ignore[no-untyped-def]
+    def sickness_fits(self, post_id: int, first: date, last: date | None, but=None) -> bool:  # type: ignore[no-untyped-def]
+        """Would a sickness spell first..last (None: open) overlap none of the post's others? The
+        records never hold overlapping sickness (PostgreSQL refuses them), so steps that would are
+        skipped."""
+        self.session.flush()
+        spells = self.session.execute(
+            select(Absence.first_day, Absence.last_day).where(
+                Absence.assignment_id == post_id, Absence.category == "SICKNESS", Absence.id != but
+            )
+        ).all()
+        return all(
+            (last is not None and last < other_first) or (other_last is not None and other_last < first)
+            for other_first, other_last in spells
+        )
+
+    def absence_on(self, post, values, first_day=None) -> Absence | None:  # type: ignore[no-untyped-def]
         start, days, category, reason = values
         first = self.free_day(post, first_day or max(post.start_date, _day(start)), category)
         last = None if days is None else first + timedelta(days=days)
+        if category == "SICKNESS" and not self.sickness_fits(post.id, first, last):
+            return None
         # By the post's id, as the workforce operations record one (the relationship is not set).
         made = Absence(
             assignment_id=post.id,
@@ -219,15 +236,23 @@ class World:
             absence = self._nth(Absence, step[1])
             if absence is None:
                 return
+            sick = absence.category == "SICKNESS"
             if kind == "end absence":
-                absence.last_day = absence.first_day + timedelta(days=step[2])
+                last = absence.first_day + timedelta(days=step[2])
+                if sick and not self.sickness_fits(
+                    absence.assignment_id, absence.first_day, last, absence.id
+                ):
+                    return
+                absence.last_day = last
             elif kind == "change absence":
-                absence.reason_code = step[2] if absence.category == "SICKNESS" else None
                 post = session.get(Assignment, absence.assignment_id)
                 moved = self.free_day(post, _day(step[3]), absence.category, but=absence.id)
-                if absence.last_day is not None:  # moved whole: as long as it was
-                    absence.last_day += moved - absence.first_day
-                absence.first_day = moved
+                # Moved whole: as long as it was.
+                last = None if absence.last_day is None else absence.last_day + (moved - absence.first_day)
+                if sick and not self.sickness_fits(post.id, moved, last, absence.id):
+                    return
+                absence.reason_code = step[2] if sick else None
+                absence.last_day, absence.first_day = last, moved
             else:
                 session.delete(absence)
         elif kind == "absence after the months covered":
@@ -240,6 +265,9 @@ class World:
             post = self._nth(Assignment, step[1])
             start, days, category, reason = step[2]
             first = self.free_day(post, max(post.start_date, _day(start)), category)
+            last = None if days is None else first + timedelta(days=days)
+            if category == "SICKNESS" and not self.sickness_fits(post.id, first, last):
+                return
             # As the import writes: the people announced, then a bulk INSERT the ORM does not see.
             announce_records_changing(session, [post.staff_member_id], "absences")
             session.execute(
@@ -249,7 +277,7 @@ class World:
                         "assignment_id": post.id,
                         "trust_id": post.trust_id,
                         "first_day": first,
-                        "last_day": None if days is None else first + timedelta(days=days),
+                        "last_day": last,
                         "category": category,
                         "reason_code": reason if category == "SICKNESS" else None,
                     }
