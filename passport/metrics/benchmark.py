@@ -23,7 +23,7 @@ from passport.errors import InvalidInput
 from passport.metrics.models import PublishedSickness
 from passport.metrics.published import PublishedSicknessRow, rate_percent, read_published_sickness
 from passport.metrics.queries import month_index, month_of
-from passport.workforce.esr_files import FileRejected
+from passport.workforce.tables import FileRejected
 
 MAX_ERRORS_SHOWN = 10
 _COPIED = (

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import IO, NamedTuple, TypeVar
 
 from passport.reference.workforce import parse_date
-from passport.workforce.esr_files import (
+from passport.workforce.tables import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_BYTES,
     Column,

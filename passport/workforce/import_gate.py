@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from passport.auth.models import UserAccount
 from passport.auth.policy import Action, allows
 from passport.trusts.models import Trust
-from passport.workforce.esr_files import RowError
+from passport.workforce.tables import RowError
 
 Actor = UserAccount | str  # a signed-in user, or an operator's command line ("cli")
 

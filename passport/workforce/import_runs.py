@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
 from passport.db import utcnow
-from passport.workforce.esr_files import DEFAULT_CHUNK_SIZE
 from passport.workforce.import_gate import Actor
 from passport.workforce.importing import (
     APPLY_CHUNK_SIZE,
@@ -32,6 +31,7 @@ from passport.workforce.importing import (
 )
 from passport.workforce.models import ImportRun
 from passport.workforce.signals import announce_import_writing, announce_import_written
+from passport.workforce.tables import DEFAULT_CHUNK_SIZE
 
 APPLYING = "applying"
 IMPORTED = "imported"

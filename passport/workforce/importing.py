@@ -36,18 +36,15 @@ from passport.reference.workforce import ABSENCE_CATEGORIES, format_uk_date
 from passport.trusts.models import StaffMember
 from passport.workforce.bulk import BulkWriter, select_in
 from passport.workforce.esr_files import (
-    DEFAULT_CHUNK_SIZE,
     AbsenceRow,
     AssignmentRow,
-    FileRejected,
-    ParseResult,
-    RowError,
     iter_absence_chunks,
     iter_assignment_chunks,
 )
 from passport.workforce.import_gate import Actor, TrustGate
 from passport.workforce.models import Absence, Assignment
 from passport.workforce.signals import announce_records_changing
+from passport.workforce.tables import DEFAULT_CHUNK_SIZE, FileRejected, ParseResult, RowError
 
 ASSIGNMENTS = "assignments"
 ABSENCES = "absences"

@@ -13,7 +13,6 @@ from typing import Any
 from passport.auth.models import UserAccount
 from passport.background.registry import job_kind
 from passport.background.runner import JobContext, JobFailed
-from passport.workforce.esr_files import FileRejected
 from passport.workforce.import_gate import Actor
 from passport.workforce.import_runs import (
     APPLYING_STAGE,
@@ -24,6 +23,7 @@ from passport.workforce.import_runs import (
 )
 from passport.workforce.models import ImportRun
 from passport.workforce.signals import announce_records_changed
+from passport.workforce.tables import FileRejected
 
 ESR_IMPORT = "esr_import"
 

@@ -16,10 +16,10 @@ from passport.background.runner import run_job
 from passport.db import utcnow
 from passport.trusts.models import StaffMember
 from passport.workforce import tasks
-from passport.workforce.esr_files import RowError
 from passport.workforce.import_runs import ImportTakenOver, import_steps, record_applied_chunk
 from passport.workforce.importing import ABSENCES, ASSIGNMENTS, AppliedChunk
 from passport.workforce.models import Absence, Assignment, ImportRun
+from passport.workforce.tables import RowError
 from passport.workforce.uploads import start_import_job
 from tests.support.esr_csv import absence, assignment, csv_bytes
 from tests.support.workforce_factories import AssignmentFactory

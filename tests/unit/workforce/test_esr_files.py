@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from passport.reference.workforce import MAX_YEAR, MIN_YEAR, PersonType, parse_date
-from passport.workforce import esr_files
+from passport.workforce import tables
 from passport.workforce.esr_files import AbsenceRow, iter_absence_chunks, read_absences, read_assignments
 
 ASSIGNMENT_HEADER = [
@@ -249,7 +249,7 @@ def test_a_broken_zip_is_a_file_error(tmp_path):
 
 
 def test_a_workbook_that_expands_past_the_limit_is_refused_before_any_sheet_is_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(esr_files, "MAX_XLSX_EXPANDED_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(tables, "MAX_XLSX_EXPANDED_BYTES", 2 * 1024 * 1024)
     path = write_xlsx(tmp_path / "bomb.xlsx", ASSIGNMENT_HEADER, [nurse()])
     with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/media/padding.bin", b"\0" * (3 * 1024 * 1024))  # 3 MB of zeros: a few KB zipped
@@ -272,8 +272,8 @@ def test_a_workbook_that_takes_too_long_to_read_is_refused(tmp_path, monkeypatch
 
     path = write_xlsx(tmp_path / "slow.xlsx", ASSIGNMENT_HEADER, [nurse(str(10_000 + n)) for n in range(20)])
     assert assignments(path).ok
-    monkeypatch.setattr(esr_files, "MAX_XLSX_READ_SECONDS", 5)
-    monkeypatch.setattr(esr_files, "time", Clock())
+    monkeypatch.setattr(tables, "MAX_XLSX_READ_SECONDS", 5)
+    monkeypatch.setattr(tables, "time", Clock())
     assert assignments(path).file_errors == [
         "slow.xlsx took more than 5 s to read: save it as CSV and import that"
     ]

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from passport.audit.models import AuditEvent
 from passport.auth.models import Role
 from passport.trusts.models import StaffMember
-from passport.workforce.esr_files import FileRejected
 from passport.workforce.import_runs import import_steps
 from passport.workforce.importing import ABSENCES, ASSIGNMENTS
 from passport.workforce.models import Absence, Assignment, ImportRun
+from passport.workforce.tables import FileRejected
 from tests.support.esr_csv import absence, assignment, csv_bytes, xlsx_bytes
 from tests.support.factories import StaffMemberFactory, UserFactory
 from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
