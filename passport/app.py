@@ -198,12 +198,6 @@ def _json_strings(value: object) -> list[str] | None:
     return strings
 
 
-def _refused(status: int, title: str, detail: str) -> Response:
-    if errors.wants_problem_json():
-        return errors.problem_response(status, title, detail)
-    return current_app.make_response(errors.html_error(status, title, detail))
-
-
 def _check_request_text() -> Response | None:
     """Before any work: a JSON body over its size or depth limit is refused (413, 400), and no text we
     keep may hold a NUL character (PostgreSQL refuses it: 400)."""
@@ -214,15 +208,15 @@ def _check_request_text() -> Response | None:
         limit = _json_body_limit()
         too_large = f"The request body is larger than {limit // (1024 * 1024)} MB."
         if request.content_length is not None and request.content_length > limit:
-            return _refused(413, "Payload too large", too_large)
+            return errors.error_response(413, "Payload too large", too_large)
         if len(request.get_data(cache=True)) > limit:  # sent without a length: MAX_CONTENT_LENGTH bounds it
-            return _refused(413, "Payload too large", too_large)
+            return errors.error_response(413, "Payload too large", too_large)
         try:
             strings = _json_strings(request.get_json(silent=True))
         except RecursionError:
             strings = None
         if strings is None:
-            return _refused(
+            return errors.error_response(
                 400,
                 "Bad Request",
                 f"The JSON is nested too deeply: at most {MAX_JSON_DEPTH} levels of objects and arrays.",
@@ -230,7 +224,7 @@ def _check_request_text() -> Response | None:
         values += strings
     if not any("\x00" in value for value in values):
         return None
-    return _refused(400, "Bad Request", "Text may not contain NUL characters.")
+    return errors.error_response(400, "Bad Request", "Text may not contain NUL characters.")
 
 
 def _token_requests_skip_csrf(app: Flask) -> None:

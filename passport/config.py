@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
+# A signed-in session lapses this long after its last use: one working shift.
+SESSION_LIFETIME = timedelta(hours=8)
 
 
 class ConfigurationError(RuntimeError):
@@ -203,7 +206,7 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.is_production,
         "SESSION_COOKIE_NAME": "__Host-passport" if settings.is_production else "passport_session",
-        "PERMANENT_SESSION_LIFETIME": 8 * 60 * 60,  # one working shift
+        "PERMANENT_SESSION_LIFETIME": SESSION_LIFETIME,
         "REMEMBER_COOKIE_DURATION": 0,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 8 * 60 * 60,

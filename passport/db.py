@@ -184,7 +184,7 @@ def _end_request_transaction(response: Response) -> Response:
         from passport.errors import handle_integrity_error
 
         session.rollback()
-        return current_app.make_response(handle_integrity_error(error))
+        return handle_integrity_error(error)
     return response
 
 

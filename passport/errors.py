@@ -107,6 +107,13 @@ def html_error(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def error_response(status: int, title: str, detail: str) -> Response:
+    """An error answered as problem details under /api/ and /ims/, as an NHS.UK page elsewhere."""
+    if wants_problem_json():
+        return problem_response(status, title, detail)
+    return current_app.make_response(html_error(status, title, detail))
+
+
 def handle_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
     if wants_problem_json():
         detail = error.message if not error.errors else error.message
@@ -208,14 +215,13 @@ def write_conflict(error: BaseException) -> str | None:
     return known or "A record with the same key was saved at the same moment."
 
 
-def handle_integrity_error(error: IntegrityError):  # type: ignore[no-untyped-def]
+def handle_integrity_error(error: IntegrityError) -> Response:
     words = write_conflict(error)
     if words is None:
         raise error  # a broken rule of our own: a bug, answered as one
-    message = f"{words} Nothing of this request was saved: reload the page and try again."
-    if wants_problem_json():
-        return problem_response(409, "Conflict", message)
-    return html_error(409, "Conflict", message)
+    return error_response(
+        409, "Conflict", f"{words} Nothing of this request was saved: reload the page and try again."
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -1,8 +1,12 @@
-"""Numbers written for people: pages and messages never show a number in exponent notation."""
+"""Numbers and times written for people: never in exponent notation; times in UK time, one way."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+UK = ZoneInfo("Europe/London")
 
 
 def plain_number(value: Decimal | float | int | None) -> str:
@@ -12,3 +16,8 @@ def plain_number(value: Decimal | float | int | None) -> str:
         return ""
     number = value if isinstance(value, Decimal) else Decimal(str(value))
     return f"{number.normalize():,f}"
+
+
+def uk_date_time(moment: datetime) -> str:
+    """2 December 2026 at 14:05, in UK time (GMT or BST)."""
+    return moment.astimezone(UK).strftime("%-d %B %Y at %H:%M")

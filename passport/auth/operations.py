@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
 from passport.auth.models import ApiToken, Role, SignedInSession, SignInThrottle, UserAccount, UserRole
+from passport.config import SESSION_LIFETIME
 from passport.db import allow_access_trail, utcnow
 from passport.errors import Conflict, InvalidInput, NotFound
 
@@ -137,7 +138,7 @@ def delay_after(failures: int) -> timedelta | None:
 
 
 def _throttle(session: Session, email: str, address: str, now: datetime) -> SignInThrottle:
-    key = (hashlib.sha256(normalise_email(email).encode()).hexdigest(), address[:45])
+    key = (_sha256_hex(normalise_email(email)), address[:45])
     throttle = session.get(SignInThrottle, key)
     if throttle is None:  # added to the session at its first failure
         return SignInThrottle(email_hash=key[0], address=key[1], failures=0, last_failed_at=now)
@@ -198,9 +199,8 @@ def forget_old_sign_in_failures(session: Session, now: datetime | None = None) -
     return removed.rowcount or 0
 
 
-# A session cookie lapses 8 hours after its last use (PERMANENT_SESSION_LIFETIME, refreshed by each
-# request); its row's last use is written at most this often, so browsing does not write on every page.
-SESSION_LIFETIME = timedelta(hours=8)
+# A session lapses SESSION_LIFETIME after its last use (the cookie's lifetime, refreshed by each request);
+# its row's last use is written at most this often, so browsing does not write on every page.
 LAST_SEEN_EVERY = timedelta(minutes=5)
 
 
@@ -275,10 +275,10 @@ def end_signed_in_session(session: Session, user: UserAccount) -> None:
     _account_event(session, user, "auth.signed_out")
 
 
-def end_all_sessions(session: Session, user: UserAccount, *, reason: str) -> None:
+def sign_out_everywhere(session: Session, user: UserAccount) -> None:
     """Make every session cookie issued to ``user`` so far useless, and end their records."""
     _end_every_session(session, user)
-    _account_event(session, user, f"auth.{reason}")
+    _account_event(session, user, "auth.signed_out_everywhere")
 
 
 def _end_every_session(session: Session, user: UserAccount) -> None:
@@ -305,8 +305,9 @@ def deactivate_user(session: Session, user: UserAccount, *, actor: UserAccount |
     )
 
 
-def _hash_token(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
+def _sha256_hex(text: str) -> str:
+    """How API tokens and sign-in emails are kept: never the text itself."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def create_api_token(
@@ -329,7 +330,7 @@ def create_api_token(
         user_id=user.id,
         name=name,
         prefix=raw[:10],
-        token_hash=_hash_token(raw),
+        token_hash=_sha256_hex(raw),
         expires_at=(now or utcnow()) + timedelta(days=days),
     )
     session.add(token)
@@ -344,6 +345,12 @@ def create_api_token(
         details={"name": name, "days": days},
     )
     return token, raw
+
+
+def active_tokens(session: Session, user: UserAccount, now: datetime | None = None) -> list[ApiToken]:
+    """Her tokens that still let a program in (neither revoked nor expired)."""
+    now = now or utcnow()
+    return [token for token in user_tokens(session, user) if token.state(now) == "active"]
 
 
 def user_tokens(session: Session, user: UserAccount) -> list[ApiToken]:
@@ -371,7 +378,7 @@ def user_for_api_token(session: Session, raw_token: str, now: datetime | None = 
     if not raw_token.startswith(API_TOKEN_PREFIX) or len(raw_token) > 100:
         return None
     now = now or utcnow()
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(raw_token)))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256_hex(raw_token)))
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
     user = token.user

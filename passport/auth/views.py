@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from math import ceil
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
@@ -16,6 +14,7 @@ from passport.auth.forms import ApiTokenForm, SignInForm
 from passport.auth.policy import Action, allows, ensure
 from passport.db import get_session, keep_changes_on_error, utcnow
 from passport.extensions import limiter
+from passport.formatting import uk_date_time
 from passport.urls import is_safe_local_path
 
 blueprint = Blueprint("auth", __name__)
@@ -51,9 +50,8 @@ def login():  # type: ignore[no-untyped-def]
     status = 200
     if form.validate_on_submit():
         session = get_session()
-        result = operations.authenticate(
-            session, form.email.data or "", form.password.data or "", get_remote_address() or "-"
-        )
+        address = get_remote_address() or "-"
+        result = operations.authenticate(session, form.email.data or "", form.password.data or "", address)
         keep_changes_on_error(session)  # a failed attempt is recorded (audit, delays) and answered 4xx
         if result.user is not None:
             # A fresh session: nothing from before sign-in survives (no fixation); it lapses after a shift.
@@ -62,7 +60,7 @@ def login():  # type: ignore[no-untyped-def]
             operations.start_signed_in_session(
                 session,
                 result.user,
-                address=get_remote_address() or "-",
+                address=address,
                 user_agent=request.headers.get("User-Agent", ""),
             )
             login_user(result.user)
@@ -82,7 +80,6 @@ def login():  # type: ignore[no-untyped-def]
     return page, status, headers
 
 
-_UK = ZoneInfo("Europe/London")
 _BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
 _SYSTEMS = (
     ("iPhone", "an iPhone"), ("iPad", "an iPad"), ("Android", "Android"), ("Windows", "Windows"),
@@ -97,10 +94,6 @@ def describe_browser(user_agent: str) -> str:
     if browser and system:
         return f"{browser} on {system}"
     return browser or (f"A browser on {system}" if system else "An unknown browser or program")
-
-
-def _uk_time(moment: datetime) -> str:
-    return moment.astimezone(_UK).strftime("%-d %B %Y at %H:%M")
 
 
 def _wait_words(seconds: int) -> str:
@@ -133,13 +126,13 @@ def sessions():  # type: ignore[no-untyped-def]
             {
                 "browser": describe_browser(record.user_agent),
                 "address": record.address,
-                "signed_in": _uk_time(record.created_at),
-                "last_active": _uk_time(record.last_seen_at),
+                "signed_in": uk_date_time(record.created_at),
+                "last_active": uk_date_time(record.last_seen_at),
                 "this_one": record.id == user.signed_in_session_id,
             }
             for record in operations.active_sessions(session, user, now)
         ],
-        tokens=[token for token in operations.user_tokens(session, user) if token.state(now) == "active"],
+        tokens=operations.active_tokens(session, user, now),
         may_have_tokens=allows(user, Action.MANAGE_OWN_TOKENS),
     )
 
@@ -148,7 +141,7 @@ def sessions():  # type: ignore[no-untyped-def]
 @login_required
 def sign_out_everywhere():  # type: ignore[no-untyped-def]
     session = get_session()
-    operations.end_all_sessions(session, current_user._get_current_object(), reason="signed_out_everywhere")
+    operations.sign_out_everywhere(session, current_user._get_current_object())
     logout_user()
     flash(
         "You have signed out everywhere: every browser where you were signed in must sign in again.",

@@ -8,7 +8,6 @@ import io
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -17,6 +16,7 @@ from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
 from passport.db import get_session
 from passport.errors import DomainError, NotFound
+from passport.formatting import uk_date_time
 from passport.forms import attach_domain_error
 from passport.metrics import charts, snapshots
 from passport.metrics.benchmark import import_published_sickness, published_months
@@ -35,7 +35,6 @@ from passport.trusts.operations import list_trusts
 
 blueprint = Blueprint("metrics", __name__)
 PARTNERSHIP = "partnership"
-UK = ZoneInfo("Europe/London")
 
 register(
     HomeLink(
@@ -183,14 +182,13 @@ def dashboard():  # type: ignore[no-untyped-def]
 def _records_up_to() -> str | None:
     """When the records the (current) figures include were last changed, in UK time."""
     changed_at = records_changed_at(get_session())
-    return changed_at.astimezone(UK).strftime("%-d %B %Y at %H:%M") if changed_at else None
+    return uk_date_time(changed_at) if changed_at else None
 
 
 def _stale_note(shown: ShownDashboard) -> dict[str, Any]:
     """What the page says about figures counted before the latest change of the records."""
-    counted_at = shown.counted_at.astimezone(UK) if shown.counted_at else None
     return {
-        "counted_at": counted_at.strftime("%-d %B %Y at %H:%M") if counted_at else None,
+        "counted_at": uk_date_time(shown.counted_at) if shown.counted_at else None,
         "refreshing": refresh_under_way(get_session()),
         "check_minutes": CHECK_EVERY_MINUTES,
     }
