@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
-from tests.e2e.test_secondment_journey import _fill_date, _sign_out
+from tests.e2e.test_secondment_journey import _sign_out, fill_proposal
 
 PAYLOAD = (
     "<script>window.__injected = 'script'</script>"
@@ -22,15 +22,7 @@ def test_a_reason_full_of_markup_is_shown_as_text_to_the_other_trust(page):
     start = date.today() + timedelta(days=900)  # clear of the other journeys' secondments
     sign_in(page, "hr@rv5.example")
     page.goto("/secondments/new")
-    page.get_by_label("Nurse's email address").fill("nurse@rpg.example")
-    option = page.locator("#job_version_id option", has_text="Registered Nurse").first
-    page.get_by_label("Job description").select_option(option.get_attribute("value"))
-    _fill_date(page, "start_date", start)
-    _fill_date(page, "end_date", start + timedelta(days=30))
-    page.get_by_label("FTE (optional)").fill("0.6")
-    page.get_by_label("Recharge (% of the nurse's pay the host trust reimburses)").fill("50")
-    page.get_by_label("Reason for the secondment").fill(f"Winter cover {PAYLOAD}")
-    page.get_by_role("button", name="Propose secondment").click()
+    fill_proposal(page, start=start, days=30, fte="0.6", recharge="50", reason=f"Winter cover {PAYLOAD}")
     expect(page.locator(".nhsuk-tag").first).to_have_text("Proposed")
     detail = page.url
     _sign_out(page)

@@ -22,21 +22,28 @@ def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
     expect(page).to_have_url(re.compile(r"/sign-in"))
 
 
+def fill_proposal(page, *, start: date, days: int, fte: str, recharge: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    """On the proposal form: the RPG demo nurse, a Registered Nurse job, and the rest as given; sent."""
+    page.get_by_label("Nurse's email address").fill("nurse@rpg.example")
+    option = page.locator("#job_version_id option", has_text="Registered Nurse").first
+    page.get_by_label("Job description").select_option(option.get_attribute("value"))
+    _fill_date(page, "start_date", start)
+    _fill_date(page, "end_date", start + timedelta(days=days))
+    page.get_by_label("FTE (optional)").fill(fte)
+    page.get_by_label("Recharge (% of the nurse's pay the host trust reimburses)").fill(recharge)
+    page.get_by_label("Reason for the secondment").fill(reason)
+    page.get_by_role("button", name="Propose secondment").click()
+
+
 def test_host_proposes_home_approves_nurse_consents(page):
     start = date.today() + timedelta(days=400)  # clear of the demo secondments' dates
     # HR of the host trust (RV5) proposes seconding the RPG demo nurse.
     sign_in(page, "hr@rv5.example")
     page.get_by_role("link", name="Secondments").first.click()
     page.get_by_role("link", name="Propose a secondment into your trust").click()
-    page.get_by_label("Nurse's email address").fill("nurse@rpg.example")
-    option = page.locator("#job_version_id option", has_text="Registered Nurse").first
-    page.get_by_label("Job description").select_option(option.get_attribute("value"))
-    _fill_date(page, "start_date", start)
-    _fill_date(page, "end_date", start + timedelta(days=180))
-    page.get_by_label("FTE (optional)").fill("0.8")
-    page.get_by_label("Recharge (% of the nurse's pay the host trust reimburses)").fill("100")
-    page.get_by_label("Reason for the secondment").fill("Community team cover over the winter.")
-    page.get_by_role("button", name="Propose secondment").click()
+    fill_proposal(
+        page, start=start, days=180, fte="0.8", recharge="100", reason="Community team cover over the winter."
+    )
     expect(page.locator(".nhsuk-tag").first).to_have_text("Proposed")
     detail = page.url
     _sign_out(page)
