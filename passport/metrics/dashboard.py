@@ -1,7 +1,10 @@
 """The nursing directors' dashboard as data: every chart's rows, from which the chart, its table
 alternative and its CSV download are all drawn (so the three always hold exactly the same figures).
 
-Suppression applies here: a sickness cell with 330 FTE days available or fewer shows no rate.
+Suppression applies here: no figure about fewer than 5 people, or differing by 1 to 4 people from another
+figure that can be asked for, is shown (passport.metrics.disclosure); reasons for sickness held by fewer
+than 5 people are grouped as "Other reasons"; counts of people from 1 to 4 are not shown; and a sickness
+cell with 330 FTE days available or fewer shows no rate.
 """
 
 from __future__ import annotations
@@ -13,10 +16,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from passport.metrics.benchmark import benchmark_series
+from passport.metrics.disclosure import (
+    MIN_PEOPLE,
+    PeopleInPost,
+    Selection,
+    people_in_post,
+    reason_people,
+    reasons_shown,
+)
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.movement import secondment_counts
 from passport.metrics.operations import is_suppressed, scope_for
-from passport.metrics.queries import Period, month_label, trust_codes
+from passport.metrics.queries import Period, month_label, month_last_day, month_of, trust_codes
 from passport.metrics.retention import nqn_retention
 from passport.metrics.rollups import retention_source, sickness_source
 from passport.metrics.sickness import SicknessCell
@@ -51,8 +62,22 @@ class Dashboard:
     charts: dict[str, ChartData]
 
 
-def _sickness_rate(cell: Any) -> Decimal | None:
-    return None if cell is None or is_suppressed(cell.fte_days_available) else cell.rate_percent
+OTHER_REASONS = "Other reasons"
+
+
+def _sickness_rate(cell: Any, shown: bool = True) -> Decimal | None:
+    if not shown or cell is None or is_suppressed(cell.fte_days_available):
+        return None
+    return cell.rate_percent
+
+
+def _people_count(count: int | None, *, within: int | None = None) -> int | None:
+    """A count of people, unless it is 1 to 4, or 1 to 4 short of ``within`` (a count holding it)."""
+    if count is None or 0 < count < MIN_PEOPLE:
+        return None
+    if within is not None and 0 < within - count < MIN_PEOPLE:
+        return None
+    return count
 
 
 def dashboard_data(
@@ -65,13 +90,24 @@ def dashboard_data(
     bands: tuple[str, ...] = (),
     side_by_side: bool = False,
     as_of: Any = None,
+    suppress: bool = True,
 ) -> Dashboard:
-    """Every series for one trust (trust level) or the partnership (partnership level)."""
+    """Every series for one trust (trust level) or the partnership (partnership level). ``suppress``
+    False shows every figure, small ones included: for checking the arithmetic on a handful of people,
+    never for a page."""
     scope = scope_for(session, trust, staff_groups, bands)
     partnership = the_partnership(session) if trust is None else trust.partnership
     title = trust.name if trust is not None else partnership.name
     months = list(range(first_month, last_month + 1))
     charts: dict[str, ChartData] = {}
+    partnership_scope = scope_for(session, None)
+    people = people_in_post(session, partnership_scope, first_month - 11, last_month) if suppress else None
+
+    def shown(first: int, last: int) -> bool:
+        return people is None or people.shown(Selection.of(scope, first, last))
+
+    def count(value: int | None, within: int) -> int | None:
+        return _people_count(value, within=within) if suppress else value
 
     # Counted from the roll-ups while they match the records (one fingerprint read for every series).
     fingerprint = source_fingerprint(session)
@@ -102,8 +138,8 @@ def dashboard_data(
         charts["sickness-trend"].rows.append(
             {
                 "month": month_label(m),
-                "rate_percent": _sickness_rate(monthly.get(m)),
-                "rolling_12_month_rate_percent": _sickness_rate(rolling.get(m)),
+                "rate_percent": _sickness_rate(monthly.get(m), shown(m, m)),
+                "rolling_12_month_rate_percent": _sickness_rate(rolling.get(m), shown(m - 11, m)),
                 "published_rate_percent": published.own if published else None,
                 "published_region_rate_percent": published.region if published else None,
                 "published_org_type_rate_percent": published.org_type if published else None,
@@ -133,7 +169,7 @@ def dashboard_data(
         ],
     )
     for m in months:
-        lv, st = leavers.get(m), stability.get(m)
+        lv, st = (leavers.get(m), stability.get(m)) if shown(m - 11, m) else (None, None)
         charts["retention-trend"].rows.append(
             {
                 "month": month_label(m),
@@ -146,6 +182,11 @@ def dashboard_data(
         )
 
     movement = secondment_counts(session, scope.trust_ids, scope.partnership_trust_ids, months)
+    everyone = (
+        secondment_counts(session, scope.partnership_trust_ids, scope.partnership_trust_ids, months)
+        if trust is not None
+        else movement
+    )
     charts["secondments"] = ChartData(
         "secondments",
         "Secondments in and out",
@@ -157,7 +198,7 @@ def dashboard_data(
             if trust is not None
             else " (across the partnership every secondment is both)."
         )
-        + " A secondment is never counted as leaving.",
+        + " A secondment is never counted as leaving. Counts of 1 to 4 people are not shown.",
         [("month", "Month"), ("seconded_in", "Seconded in"), ("seconded_out", "Seconded out")],
         kind="bar",
     )
@@ -165,17 +206,25 @@ def dashboard_data(
         seconded_in, seconded_out = movement[m]
         if trust is None:
             seconded_out = seconded_in  # inside the partnership each secondment leaves one trust for another
+        all_secondments = everyone[m][0]  # across the partnership each is both in and out
         charts["secondments"].rows.append(
-            {"month": month_label(m), "seconded_in": seconded_in, "seconded_out": seconded_out}
+            {
+                "month": month_label(m),
+                "seconded_in": count(seconded_in, all_secondments),
+                "seconded_out": count(seconded_out, all_secondments),
+            }
         )
 
-    reason_first = max(first_month, last_month - 11)
-    shares, available = sickness.reasons(reason_first, last_month)
+    reason_first = last_month - 11  # always 12 months: shorter runs would differ by a few people's months
+    reason_sickness = sickness_source(session, scope, reason_first, last_month, fingerprint)
+    shares, available = reason_sickness.reasons(reason_first, last_month)
     reason_period = Period(reason_first, last_month)
     charts["absence-reasons"] = ChartData(
         "absence-reasons",
         "Reasons for sickness absence",
-        f"Share of FTE days lost by reason, {reason_period.label}.",
+        f"Share of FTE days lost by reason, {reason_period.label}. Reasons fewer than {MIN_PEOPLE} people "
+        f"were absent for are grouped as {OTHER_REASONS.lower()}; none are shown when fewer than "
+        f"{MIN_PEOPLE} people were absent.",
         [
             ("reason_code", "Code"),
             ("reason", "Reason"),
@@ -184,10 +233,37 @@ def dashboard_data(
         ],
         kind="bar",
     )
-    if not is_suppressed(available):
-        for share in shares:
+    if not is_suppressed(available) and shown(reason_first, last_month):
+        charts["absence-reasons"].rows = _reason_rows(session, people, scope, reason_period, shares)
+
+    if side_by_side:
+        charts["partner-trusts"] = _partner_trusts(
+            session, people, staff_groups, bands, reason_period, codes, fingerprint
+        )
+
+    cohort = Period(last_month - 23, last_month - 12)
+    charts["nqn-retention"] = _nqn_chart(session, scope, cohort, as_of, codes, MIN_PEOPLE if suppress else 0)
+    return Dashboard(title, Period(first_month, last_month), charts)
+
+
+def _reason_rows(
+    session: Session, people: PeopleInPost | None, scope: Any, period: Period, shares: list[Any]
+) -> list[dict[str, Any]]:
+    """The reasons chart's rows: each reason enough people were absent for, then the others together
+    (every reason by itself when ``people`` is None: nothing suppressed)."""
+    if people is None:
+        alone, other = {share.reason_code for share in shares}, set()
+    else:
+        first_day, last_day = month_of(period.first_month), month_last_day(period.last_month)
+        absent = reason_people(session, people, first_day, last_day)
+        alone, other = reasons_shown(
+            people, absent, Selection.of(scope, period.first_month, period.last_month)
+        )
+    rows = []
+    for share in shares:
+        if share.reason_code in alone:
             reason = SICKNESS_REASON_BY_CODE.get(share.reason_code)
-            charts["absence-reasons"].rows.append(
+            rows.append(
                 {
                     "reason_code": share.reason_code,
                     "reason": reason.label if reason else share.reason_code,
@@ -195,19 +271,24 @@ def dashboard_data(
                     "share_percent": share.share_percent,
                 }
             )
-
-    if side_by_side:
-        charts["partner-trusts"] = _partner_trusts(
-            session, staff_groups, bands, reason_period, codes, fingerprint
+    grouped = [share for share in shares if share.reason_code in other]
+    if grouped:
+        lost = sum((share.fte_days_lost for share in grouped), Decimal(0))
+        all_lost = sum((share.fte_days_lost for share in shares), Decimal(0))
+        rows.append(
+            {
+                "reason_code": "",
+                "reason": OTHER_REASONS,
+                "fte_days_lost": lost.quantize(Decimal("0.01")),
+                "share_percent": (lost * 100 / all_lost).quantize(Decimal("0.01")) if all_lost else None,
+            }
         )
-
-    cohort = Period(last_month - 23, last_month - 12)
-    charts["nqn-retention"] = _nqn_chart(session, scope, cohort, as_of, codes)
-    return Dashboard(title, Period(first_month, last_month), charts)
+    return rows
 
 
 def _partner_trusts(
     session: Session,
+    people: PeopleInPost | None,
     staff_groups: tuple[str, ...],
     bands: tuple[str, ...],
     period: Period,
@@ -251,28 +332,42 @@ def _partner_trusts(
         ],
         kind="bar",
     )
+
+    def shown(trust_id: int | None) -> bool:
+        if people is None:
+            return True
+        trusts = None if trust_id is None else frozenset([trust_id])
+        groups, chosen_bands = frozenset(staff_groups) or None, frozenset(bands) or None
+        return people.shown(Selection(trusts, groups, chosen_bands, period.first_month, period.last_month))
+
     for trust_id in sorted(codes, key=codes.get):  # type: ignore[arg-type]
-        lv, st = leavers.get(trust_id), stability.get(trust_id)
+        visible = shown(trust_id)
+        lv, st = (leavers.get(trust_id), stability.get(trust_id)) if visible else (None, None)
         chart.rows.append(
             {
                 "trust": codes[trust_id],
-                "sickness_rate_percent": _sickness_rate(sickness.get(trust_id)),
+                "sickness_rate_percent": _sickness_rate(sickness.get(trust_id), visible),
                 "leaver_rate_percent": lv.rate_percent if lv else None,
                 "stability_percent": st.stability_percent if st else None,
             }
         )
+    visible = shown(None)
     chart.rows.append(
         {
             "trust": "Partnership",
-            "sickness_rate_percent": _sickness_rate(totals[0] if totals else None),
-            "leaver_rate_percent": leavers_total[0].rate_percent if leavers_total else None,
-            "stability_percent": stability_total[0].stability_percent if stability_total else None,
+            "sickness_rate_percent": _sickness_rate(totals[0] if totals else None, visible),
+            "leaver_rate_percent": leavers_total[0].rate_percent if leavers_total and visible else None,
+            "stability_percent": stability_total[0].stability_percent
+            if stability_total and visible
+            else None,
         }
     )
     return chart
 
 
-def _nqn_chart(session: Session, scope: Any, cohort: Period, as_of: Any, codes: dict[int, str]) -> ChartData:
+def _nqn_chart(
+    session: Session, scope: Any, cohort: Period, as_of: Any, codes: dict[int, str], smallest: int
+) -> ChartData:
     from datetime import date
 
     cells = nqn_retention(session, scope, cohort, as_of or date.today(), ["trust"])
@@ -280,7 +375,8 @@ def _nqn_chart(session: Session, scope: Any, cohort: Period, as_of: Any, codes: 
         "nqn-retention",
         "Newly qualified nurse retention",
         f"Nurses whose first post in the partnership started at band 5 in {cohort.label}, and how many were "
-        f"still in post at the {scope.level} level 12 months after they started.",
+        f"still in post at the {scope.level} level 12 months after they started. Cohorts of fewer than "
+        f"{MIN_PEOPLE} are not shown.",
         [
             ("trust", "Trust of first post"),
             ("cohort", "Starters"),
@@ -290,12 +386,13 @@ def _nqn_chart(session: Session, scope: Any, cohort: Period, as_of: Any, codes: 
         kind="table",
     )
     for cell in sorted(cells, key=lambda c: codes.get(c.keys["trust"], "")):
+        large_enough = cell.cohort >= smallest
         chart.rows.append(
             {
                 "trust": codes.get(cell.keys["trust"]),
-                "cohort": cell.cohort,
-                "retained": cell.retained,
-                "retention_percent": cell.retention_percent,
+                "cohort": cell.cohort if large_enough else None,
+                "retained": cell.retained if large_enough else None,
+                "retention_percent": cell.retention_percent if large_enough else None,
             }
         )
     return chart

@@ -1,8 +1,10 @@
 """The metrics as the CLI, the API and the dashboard ask for them: input checked, figures counted in the
 database (sickness.py, retention.py), rows shaped with exactly the keys other tools rely on.
 
-Cells whose FTE days available are 330 or fewer are suppressed (figures given as null) unless the caller
-asks otherwise, which only the operator's command line can.
+Figures about fewer than 5 people, or differing by 1 to 4 people from another figure that can be asked
+for, are suppressed (passport.metrics.disclosure), and so are sickness cells whose FTE days available are
+330 or fewer: their figures are given as null, unless the caller asks otherwise, which only the
+operator's command line can.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from passport.errors import InvalidInput
+from passport.metrics.disclosure import Selection, people_in_post
 from passport.metrics.published import SUPPRESSION_MAX_DAYS_AVAILABLE
 from passport.metrics.queries import Period, Scope, month_index, month_label, month_of, trust_codes
 from passport.metrics.retention import leaver_cells, stability_cells
@@ -80,6 +83,13 @@ def _codes(values: Sequence[str] | None, known: Sequence[str], field: str, what:
     bad = [v for v in chosen if v not in known]
     if bad:
         raise InvalidInput(f"{', '.join(bad)} is not a {what}: use one of {', '.join(known)}.", field=field)
+    if len(chosen) > 1:
+        # Two figures for overlapping sets of values differ by whatever lies between them, which may be
+        # one person (passport.metrics.disclosure): one value at a time, or a breakdown by the key.
+        raise InvalidInput(
+            f"Ask for one {what} at a time (or none for all of them), or break the figures down by {field}.",
+            field=field,
+        )
     return chosen
 
 
@@ -181,6 +191,11 @@ def metric_rows(session: Session, query: MetricQuery, *, suppress: bool = True) 
         if query.trust is not None
         else {"partnership": the_partnership(session).code}
     )
+    people = (
+        people_in_post(session, scope_for(session, None), query.first_month - 11, query.last_month)
+        if suppress
+        else None
+    )
     rows = []
     for cell in cells:
         row: dict[str, Any] = {"period": cell.period.label, **owner}
@@ -191,7 +206,17 @@ def metric_rows(session: Session, query: MetricQuery, *, suppress: bool = True) 
                 row["trust"] = codes.get(cell.keys["trust"])
             else:
                 row[key] = cell.keys[key]
-        row.update(_figures(cell, query.metric, suppress))
+        figures = _figures(cell, query.metric, suppress)
+        if people is not None:
+            selection = Selection.of(
+                scope,
+                cell.period.first_month,
+                cell.period.last_month,
+                **{key: cell.keys[key] for key in by if key != "month"},
+            )
+            if not people.shown(selection):
+                figures = dict.fromkeys(figures)
+        row.update(figures)
         rows.append(row)
     return rows
 

@@ -110,13 +110,13 @@ def sickness_rows(
 ) -> list[dict[str, Any]]:
     """The sickness roll-up's rows for the months ``covered``, of everyone or of ``people`` only (staff
     member ids: their contribution, passport.metrics.upkeep): the posts of her own (``posts`` when the
-    caller has read them, ``_own_posts``) and the sickness absences read once each (plain scans), and the
+    caller has read them, ``own_posts``) and the sickness absences read once each (plain scans), and the
     few spans of sickness recorded on secondee assignments as the database moves them onto her own posts;
     numpy clips, splits into months and sums (``count_sickness_rows``). Reads only."""
     scope = scope_for(session, None)
     ab = Absence
     if posts is None:
-        posts = _own_posts(session, scope, people)
+        posts = own_posts(session, scope, people)
     first_day, last_day = (
         literal(month_of(covered.first_month), Date),
         literal(month_last_day(covered.last_month), Date),
@@ -143,7 +143,7 @@ def sickness_rows(
     return count_sickness_rows(SicknessRecords(posts, absences, moved), covered)
 
 
-def _own_posts(session: Session, scope: Scope, people: Sequence[int] | None = None) -> list[tuple[Any, ...]]:
+def own_posts(session: Session, scope: Scope, people: Sequence[int] | None = None) -> list[tuple[Any, ...]]:
     """Her own posts in the partner trusts (never bank, never a secondee assignment), everyone's or
     ``people``'s, as both roll-ups count them: (id, trust, staff group, band, first day, last day or None
     (day numbers), FTE in ten-thousandths, the staff member)."""
@@ -171,7 +171,7 @@ def _own_posts(session: Session, scope: Scope, people: Sequence[int] | None = No
 
 
 def _retention_posts(posts: Sequence[Any]) -> Posts | None:
-    """``_own_posts`` as retention counts them (person first, no post id)."""
+    """``own_posts`` as retention counts them (person first, no post id)."""
     return Posts.from_rows([(post[7], *post[1:7]) for post in posts]) if posts else None
 
 
@@ -352,7 +352,7 @@ def retention_rows(
     add up across cells), of everyone or of ``people`` only (their contribution), from one read of the
     posts (rollup_counts). Reads only."""
     scope = scope_for(session, None)
-    posts = _retention_posts(_own_posts(session, scope, people))
+    posts = _retention_posts(own_posts(session, scope, people))
     return count_retention_rows(posts, list(scope.trust_ids), covered) if posts is not None else []
 
 
@@ -370,8 +370,8 @@ def count_rollups(session: Session) -> list[CountedRollup]:
     started = time.perf_counter()
     covered = rollup_months(session)
     scope = scope_for(session, None)
-    own_posts = _own_posts(session, scope)
-    posts, trust_ids = _retention_posts(own_posts), list(scope.trust_ids)
+    posts_read = own_posts(session, scope)
+    posts, trust_ids = _retention_posts(posts_read), list(scope.trust_ids)
 
     def count_retention() -> tuple[list[dict[str, Any]], float]:
         rows = count_retention_rows(posts, trust_ids, covered) if posts is not None else []
@@ -379,7 +379,7 @@ def count_rollups(session: Session) -> list[CountedRollup]:
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-count") as pool:
         retention = pool.submit(count_retention)
-        sickness = sickness_rows(session, covered, posts=own_posts)
+        sickness = sickness_rows(session, covered, posts=posts_read)
         sickness_seconds = time.perf_counter() - started
         retention_rows_counted, retention_seconds = retention.result()
     return [

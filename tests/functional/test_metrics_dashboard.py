@@ -30,18 +30,25 @@ from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory,
 @pytest.fixture
 def world(session, demo_trusts):  # type: ignore[no-untyped-def]
     rpg, rv5 = demo_trusts
-    # Twenty full-time nurses at RPG through 2024 (600 FTE days in a 30-day month); two absences.
+    # Twenty full-time nurses at RPG through 2024 (600 FTE days in a 30-day month); five off sick for 6
+    # days each in April for one reason, five others for 3 days each for another (reasons are named only
+    # when 5 or more people were absent for them).
     made = [
         AssignmentFactory(staff_member=StaffMemberFactory(trust=rpg), start_date=date(2023, 1, 1))
         for _ in range(20)
     ]
-    AbsenceFactory(
-        assignment=made[0], first_day=date(2024, 4, 1), last_day=date(2024, 4, 6), reason_code="S10"
-    )
-    AbsenceFactory(
-        assignment=made[1], first_day=date(2024, 4, 10), last_day=date(2024, 4, 12), reason_code="S12"
-    )
-    AssignmentFactory(staff_member=StaffMemberFactory(trust=rv5), start_date=date(2023, 1, 1))
+    for post in made[:5]:
+        AbsenceFactory(
+            assignment=post, first_day=date(2024, 4, 1), last_day=date(2024, 4, 6), reason_code="S10"
+        )
+    for post in made[5:10]:
+        AbsenceFactory(
+            assignment=post, first_day=date(2024, 4, 10), last_day=date(2024, 4, 12), reason_code="S12"
+        )
+    # Six at RV5: with fewer, the partnership's figures less RPG's would be about 1 to 4 people, and RPG's
+    # would be withheld (passport.metrics.disclosure).
+    for _ in range(6):
+        AssignmentFactory(staff_member=StaffMemberFactory(trust=rv5), start_date=date(2023, 1, 1))
     # Published April 2024: RPG 4.71%, another London mental health trust 3.74%, a trust elsewhere 5%.
     PublishedSicknessFactory(
         org_code="RPG", fte_days_lost=Decimal("6113.03626"), fte_days_available=Decimal("129753.81081")
@@ -87,8 +94,8 @@ def test_director_sees_charts_tables_and_benchmark(client, world, demo_trusts):
     page = response.get_data(as_text=True)
     figure = _figure(page, "sickness-trend")
     traces = {trace["name"]: trace for trace in figure["data"]}
-    # April: 9 days lost / 600 available = 1.50%, beside the published 4.71%.
-    assert traces["Rate"]["x"] == ["2024-03", "2024-04"] and traces["Rate"]["y"][1] == 1.5
+    # April: 5 x 6 + 5 x 3 = 45 days lost / 600 available = 7.50%, beside the published 4.71%.
+    assert traces["Rate"]["x"] == ["2024-03", "2024-04"] and traces["Rate"]["y"][1] == 7.5
     assert traces["Published rate, this trust"]["y"] == [None, 4.71]
     assert 'id="sickness-trend-table"' in page and "<caption" in page
     assert 'id="partner-trusts-chart"' in page  # directors see the partner trusts side by side
@@ -114,12 +121,11 @@ def test_chart_csv_is_exactly_the_table(client, world, demo_trusts):
     response = client.get("/metrics/charts/absence-reasons.csv?from_month=2024-03&to_month=2024-04")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    # 20 x 31 + 20 x 30 = 1,220 FTE days available over March and April (over 330: shown); lost S10
-    # 6 days (66.67%), S12 3 days (33.33%).
+    # Over 330 FTE days available in the 12 months; lost S10 30 days (66.67%), S12 15 days (33.33%).
     assert rows == [
         ["reason_code", "reason", "fte_days_lost", "share_percent"],
-        ["S10", "Anxiety/stress/depression/other psychiatric illnesses", "6.00", "66.67"],
-        ["S12", "Other musculoskeletal problems", "3.00", "33.33"],
+        ["S10", "Anxiety/stress/depression/other psychiatric illnesses", "30.00", "66.67"],
+        ["S12", "Other musculoskeletal problems", "15.00", "33.33"],
     ]
     page = client.get("/metrics?from_month=2024-03&to_month=2024-04").get_data(as_text=True)
     table = page[page.index('id="absence-reasons-table"') :]
@@ -193,7 +199,7 @@ def test_stale_figures_are_shown_as_such_and_the_page_writes_nothing(client, ses
     said = " ".join(page.split())
     assert "The workforce records have changed since then" in said
     assert "Newer figures will be counted within 10 minutes" in said
-    assert _april_rate(page) == 1.5  # 9 of 600, as kept
+    assert _april_rate(page) == 7.5  # 45 of 600, as kept
     assert session.scalar(select(func.count()).select_from(Job)) == 0  # the page queued no refresh
 
     request_refresh(session, reason="test")  # as the change's own transaction would have
@@ -206,7 +212,7 @@ def test_stale_figures_are_shown_as_such_and_the_page_writes_nothing(client, ses
     fresh = client.get("/metrics?from_month=2024-03&to_month=2024-04")
     assert fresh.status_code == 200
     assert "have changed since then" not in fresh.get_data(as_text=True)
-    assert _april_rate(fresh.get_data(as_text=True)) == 2.0  # 12 of 600
+    assert _april_rate(fresh.get_data(as_text=True)) == 8.0  # 48 of 600
 
 
 def test_current_figures_say_which_changes_they_include(client, session, world, demo_trusts):
@@ -217,3 +223,38 @@ def test_current_figures_say_which_changes_they_include(client, session, world, 
     shown = changed_at.astimezone(ZoneInfo("Europe/London")).strftime("%-d %B %Y at %H:%M")
     assert f"They include every change of the workforce records up to {shown}." in said
     assert "have changed since then" not in said
+
+
+def test_reasons_fewer_than_five_people_were_absent_for_are_grouped(client, session, world, demo_trusts):
+    # Two more people off sick in April, for a third reason: S13 alone would be about 2 people. "Other
+    # reasons" must hold 5 or more, so the reason with the fewest people (S10 and S12 hold 5 each; S10
+    # comes first) joins it: S10's 30 days and S13's 2 x 2 days together.
+    for post in world[10:12]:
+        AbsenceFactory(
+            assignment=post, first_day=date(2024, 4, 15), last_day=date(2024, 4, 16), reason_code="S13"
+        )
+    session.flush()
+    sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
+    response = client.get("/metrics/charts/absence-reasons.csv?from_month=2024-03&to_month=2024-04")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows == [
+        ["reason_code", "reason", "fte_days_lost", "share_percent"],
+        ["S12", "Other musculoskeletal problems", "15.00", "30.61"],
+        ["", "Other reasons", "34.00", "69.39"],
+    ]
+    # Staff group and band filters narrow the people: one band with a single person shows no reason.
+    lonely = AssignmentFactory(
+        staff_member=StaffMemberFactory(trust=demo_trusts[0]), start_date=date(2023, 1, 1), afc_band="9"
+    )
+    AbsenceFactory(
+        assignment=lonely, first_day=date(2024, 4, 1), last_day=date(2024, 4, 19), reason_code="S13"
+    )
+    session.flush()
+    response = client.get("/metrics/charts/absence-reasons.csv?from_month=2024-03&to_month=2024-04&band=9")
+    assert list(csv.reader(io.StringIO(response.get_data(as_text=True)))) == [
+        ["reason_code", "reason", "fte_days_lost", "share_percent"]
+    ]
+    trend = client.get("/metrics/charts/sickness-trend.csv?from_month=2024-03&to_month=2024-04&band=9")
+    assert all(
+        row[1] == "" for row in csv.reader(io.StringIO(trend.get_data(as_text=True))) if row[0] != "month"
+    )

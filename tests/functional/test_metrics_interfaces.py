@@ -32,7 +32,8 @@ def published_april() -> Path:
 @pytest.fixture
 def records(session, demo_trusts):  # type: ignore[no-untyped-def]
     """Twelve full-time nurses at RPG from April 2024 (360 FTE days in April); one off sick 2-3 April.
-    One at RV5, off sick 1-10 April."""
+    Six at RV5 (fewer, and RPG's figures would be within 1 to 4 people of the partnership's, and
+    withheld), one off sick 1-10 April."""
     rpg, rv5 = demo_trusts
     made = [
         AssignmentFactory(staff_member=StaffMemberFactory(trust=rpg), start_date=date(2024, 4, 1))
@@ -41,7 +42,10 @@ def records(session, demo_trusts):  # type: ignore[no-untyped-def]
     AbsenceFactory(
         assignment=made[0], first_day=date(2024, 4, 2), last_day=date(2024, 4, 3), reason_code="S10"
     )
-    other = AssignmentFactory(staff_member=StaffMemberFactory(trust=rv5), start_date=date(2024, 4, 1))
+    other, *_ = [
+        AssignmentFactory(staff_member=StaffMemberFactory(trust=rv5), start_date=date(2024, 4, 1))
+        for _ in range(6)
+    ]
     AbsenceFactory(
         assignment=other, first_day=date(2024, 4, 1), last_day=date(2024, 4, 10), reason_code="S11"
     )
@@ -77,13 +81,13 @@ def test_api_partnership_by_trust_suppresses_small_cells(client, records, demo_t
     assert response.status_code == 200
     rows = {row["trust"]: row for row in response.json}
     assert rows["RPG"]["rate_percent"] == 0.56
-    # RV5: one nurse, 30 FTE days available: suppressed.
+    # RV5: six nurses, 180 FTE days available: too few days, the rate suppressed.
     assert rows["RV5"] == {
         "period": "2024-04",
         "partnership": "SLP",
         "trust": "RV5",
         "fte_days_lost": None,
-        "fte_days_available": 30.0,
+        "fte_days_available": 180.0,
         "rate_percent": None,
     }
 
@@ -96,6 +100,13 @@ def test_api_partnership_by_trust_suppresses_small_cells(client, records, demo_t
         ("trust=RPG&from=2024-04&to=2024-04&by=month,ward", "by", "ward"),
         ("trust=RPG&partnership=true&from=2024-04&to=2024-04", "trust", "not both"),
         ("trust=RPG&from=2024-13&to=2024-14", "from", "YYYY-MM"),
+        # Several values together could be subtracted from one another (docs/metrics.md "Small numbers").
+        (
+            "trust=RPG&from=2024-04&to=2024-04&staff_group=NMR&staff_group=AC",
+            "staff_group",
+            "one staff group",
+        ),
+        ("trust=RPG&from=2024-04&to=2024-04&band=5&band=6", "band", "one band at a time"),
     ],
 )
 def test_api_bad_input_is_a_clear_422(client, demo_trusts, query, field, words):

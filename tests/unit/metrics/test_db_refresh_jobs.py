@@ -38,11 +38,12 @@ from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
 
 @pytest.fixture
 def world(session, demo_trusts):  # type: ignore[no-untyped-def]
-    """Twenty nurses at RPG and two at RV5 since 2023, one absence in April 2024."""
+    """Twenty nurses at RPG and six at RV5 since 2023 (enough people for every figure to be shown), one
+    absence in April 2024."""
     rpg, rv5 = demo_trusts
     made = [
         AssignmentFactory(staff_member=StaffMemberFactory(trust=trust), start_date=date(2023, 1, 1))
-        for trust in [rpg] * 20 + [rv5] * 2
+        for trust in [rpg] * 20 + [rv5] * 6
     ]
     AbsenceFactory(assignment=made[0], first_day=date(2024, 4, 1), last_day=date(2024, 4, 6))
     session.flush()

@@ -113,10 +113,11 @@ def test_stability_index(session, retention_world, scopes):
 
 
 def test_rows_have_the_documented_keys(session, retention_world):
+    # Seven people at RPG and two at RV5: the keys and arithmetic are checked with nothing suppressed.
     query = build_query(
         session, metric="leavers", trust=None, partnership=True, from_month="2024-01", to_month="2024-12"
     )
-    assert metric_rows(session, query) == [
+    assert metric_rows(session, query, suppress=False) == [
         {
             "period": "2024-01/2024-12",
             "partnership": "SLP",
@@ -131,7 +132,7 @@ def test_rows_have_the_documented_keys(session, retention_world):
     query = build_query(
         session, metric="stability", trust="RPG", partnership=False, from_month="2024-01", to_month="2024-12"
     )
-    assert metric_rows(session, query) == [
+    assert metric_rows(session, query, suppress=False) == [
         {
             "period": "2024-01/2024-12",
             "trust": "RPG",

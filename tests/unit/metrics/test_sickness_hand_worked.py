@@ -140,17 +140,35 @@ def test_small_cells_are_suppressed_in_rows(session, sickness_world):
         by="month",
     )
     rows = metric_rows(session, query)
-    # Every cell here has under 330 FTE days available: the figures are withheld, the denominator shown.
+    # A handful of people with under 330 FTE days available: every figure is withheld.
     assert rows[1] == {
         "period": "2024-02",
         "trust": "RPG",
         "month": "2024-02",
         "fte_days_lost": None,
-        "fte_days_available": 60.4,
+        "fte_days_available": None,
         "rate_percent": None,
     }
     shown = metric_rows(session, query, suppress=False)
     assert shown[1]["fte_days_lost"] == 13.0 and shown[1]["rate_percent"] == 21.52
+
+
+def test_enough_people_with_330_days_or_fewer_show_only_the_days_available(session, people):
+    # Six staff at 0.2 FTE in April: 6 x 0.2 x 30 = 36 FTE days available; enough people, too few days.
+    made = [people.person((people.rpg, date(2024, 4, 1), None, "0.2"))[0] for _ in range(6)]
+    people.absence(made[0], date(2024, 4, 2), date(2024, 4, 2), "S16")
+    query = build_query(
+        session, metric="sickness", trust="RPG", partnership=False, from_month="2024-04", to_month="2024-04"
+    )
+    assert metric_rows(session, query) == [
+        {
+            "period": "2024-04",
+            "trust": "RPG",
+            "fte_days_lost": None,
+            "fte_days_available": 36.0,
+            "rate_percent": None,
+        }
+    ]
 
 
 def test_a_cell_over_330_days_is_shown(session, people):
@@ -191,7 +209,10 @@ def test_trend_gives_the_same_monthly_and_rolling_figures(session, sickness_worl
 def test_partner_trusts_side_by_side_adds_the_trusts_days_for_the_partnership(session, sickness_world):
     from passport.metrics.dashboard import dashboard_data
 
-    board = dashboard_data(session, None, month("2023-03"), month("2024-02"), side_by_side=True)
+    # A handful of people: the arithmetic is checked with nothing suppressed.
+    board = dashboard_data(
+        session, None, month("2023-03"), month("2024-02"), side_by_side=True, suppress=False
+    )
     rates = {row["trust"]: row["sickness_rate_percent"] for row in board.charts["partner-trusts"].rows}
     # 12 months to February 2024 (366 days).
     # RPG available: N1 366 + N2 0.6 x 259 (1 Jun 2023 - 14 Feb 2024) = 155.4 + 0.8 x 15 = 12 + N3 11 = 544.4;

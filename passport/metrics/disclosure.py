@@ -1,0 +1,337 @@
+"""Small-number suppression by people: no figure a director sees is about fewer than 5 people, and no
+difference of two figures that can be asked for is either.
+
+Every figure is about the people whose own posts fall in a *selection*: some trusts (one or all), staff
+groups and bands (each all or one: several together are not offered, see operations.build_query), and a
+run of months. A figure is shown only when
+
+1. its selection holds at least ``MIN_PEOPLE`` people;
+2. no larger figure that can be asked for differs from it by 1 to 4 people: widening any of its trust,
+   staff group and band to "all", and lengthening its months to either side, adds nobody or at least
+   ``MIN_PEOPLE`` people.
+
+The proof that two shown figures never differ by 1 to 4 people is in docs/metrics.md ("Small numbers"); the
+property test (tests/unit/metrics/test_disclosure_property.py) checks it on random workforces against a
+brute-force count. People are counted exactly (distinct staff members) from their posts, with a per-month
+grid of people per trust, group and band that settles most questions without counting.
+
+Why no library: the statistical disclosure control packages (sdcMicro, tau-argus) are R and Java programs
+that protect a fixed set of tables; here a figure is decided on its own when it is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from passport.metrics.queries import SECONDEE, Scope, day_number
+from passport.workforce.models import Absence, Assignment
+from passport.workforce.operations import SICKNESS
+
+MIN_PEOPLE = 5
+_FAR = 10**9  # the month of an open post's end
+
+
+def months_of_days(days: np.ndarray) -> np.ndarray:
+    """Month indexes (passport.metrics.queries.month_index) of day numbers since 1970-01-01."""
+    months = (np.datetime64("1970-01-01", "D") + days.astype("timedelta64[D]")).astype("datetime64[M]")
+    return months.astype(np.int64) + 1970 * 12
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Whose figures: trust ids (None: every partner trust), staff groups and bands (None: all), and the
+    months first_month to last_month."""
+
+    trusts: frozenset[int] | None
+    groups: frozenset[str] | None
+    bands: frozenset[Any] | None
+    first_month: int
+    last_month: int
+
+    @classmethod
+    def of(cls, scope: Scope, first_month: int, last_month: int, **keys: Any) -> Selection:
+        """The selection of a scope (passport.metrics.queries.Scope), narrowed by a row's breakdown keys
+        (trust, staff_group, band) when given."""
+        trusts = None if scope.level == "partnership" else frozenset(scope.trust_ids)
+        if keys.get("trust") is not None:
+            trusts = frozenset([keys["trust"]])
+        groups = frozenset(scope.staff_groups) or None
+        if "staff_group" in keys:
+            groups = frozenset([keys["staff_group"]])
+        bands = frozenset(scope.bands) or None
+        if "band" in keys:
+            bands = frozenset([keys["band"]])
+        return cls(trusts, groups, bands, first_month, last_month)
+
+
+class PeopleInPost:
+    """The partnership's own posts (passport.metrics.rollups.own_posts: never bank, never a secondee
+    assignment; a secondee stays in her home trust's figures) as arrays, to tell how many people any
+    selection holds and whether a figure about it may be shown."""
+
+    def __init__(self, posts: Sequence[Any], trust_ids: Iterable[int], first_month: int, last_month: int):
+        """``posts``: rows of (id, trust, staff group, band, first day, last day or None, FTE, staff member)
+        as ``own_posts`` reads them; the grid covers first_month - 1 to last_month + 1 (the months the
+        figures asked about, and their neighbours)."""
+        self.trust_ids = list(trust_ids)
+        self.groups: list[Any] = sorted({p[2] for p in posts}, key=str)
+        self.bands: list[Any] = sorted({p[3] for p in posts}, key=str)
+        trust_code = {t: i for i, t in enumerate(self.trust_ids)}
+        group_code = {g: i for i, g in enumerate(self.groups)}
+        band_code = {b: i for i, b in enumerate(self.bands)}
+        kept = [p for p in posts if p[1] in trust_code]
+        self.trust = np.array([trust_code[p[1]] for p in kept], dtype=np.int64)
+        self.group = np.array([group_code[p[2]] for p in kept], dtype=np.int64)
+        self.band = np.array([band_code[p[3]] for p in kept], dtype=np.int64)
+        self.person = np.array([p[7] for p in kept], dtype=np.int64)
+        self.post_id = np.array([p[0] for p in kept], dtype=np.int64)
+        starts = np.array([p[4] for p in kept], dtype=np.int64)
+        ends = np.array([-1 if p[5] is None else p[5] for p in kept], dtype=np.int64)
+        self.start_month = months_of_days(starts) if len(kept) else starts
+        self.end_month = np.where(ends < 0, _FAR, months_of_days(np.maximum(ends, 0))) if len(kept) else ends
+        self.start_day, self.end_day = starts, np.where(ends < 0, _FAR, ends)
+        self.first_month, self.last_month = first_month - 1, last_month + 1
+        self.grid = self._grid()
+        self._decided: dict[Selection, bool] = {}
+
+    # --- counting ----------------------------------------------------------------------------------------
+    def _grid(self) -> np.ndarray:
+        """People in post per trust, staff group, band and month of the window (exact: distinct people)."""
+        months = self.last_month - self.first_month + 1
+        shape = (len(self.trust_ids), max(len(self.groups), 1), max(len(self.bands), 1), months)
+        grid = np.zeros(shape, dtype=np.int64)
+        n_people = int(self.person.max()) + 1 if len(self.person) else 1
+        atom = (self.trust * shape[1] + self.group) * shape[2] + self.band
+        for column, month in enumerate(range(self.first_month, self.last_month + 1)):
+            during = (self.start_month <= month) & (self.end_month >= month)
+            pairs = np.unique(atom[during] * n_people + self.person[during])
+            counts = np.bincount(pairs // n_people, minlength=shape[0] * shape[1] * shape[2])
+            grid[..., column] = counts.reshape(shape[:3])
+        return grid
+
+    def _masks(self, selection: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def mask(values: list[Any], chosen: frozenset[Any] | None) -> np.ndarray:
+            return np.array([chosen is None or v in chosen for v in values], dtype=bool)
+
+        return (
+            mask(self.trust_ids, selection.trusts),
+            mask(self.groups, selection.groups),
+            mask(self.bands, selection.bands),
+        )
+
+    def _posts_in(self, masks: tuple[np.ndarray, ...]) -> np.ndarray:
+        in_t, in_g, in_b = masks
+        if not len(self.person):
+            return np.zeros(0, dtype=bool)
+        return in_t[self.trust] & in_g[self.group] & in_b[self.band]
+
+    def _people(self, posts: np.ndarray, first: int, last: int) -> int:
+        """Distinct people among ``posts`` (a mask) in post at some time in months first to last."""
+        during = posts & (self.start_month <= last) & (self.end_month >= first)
+        return len(np.unique(self.person[during]))
+
+    def _cells(self, masks: tuple[np.ndarray, ...]) -> np.ndarray:
+        """The trust/group/band cells of a selection's masks, as one boolean array."""
+        in_t, in_g, in_b = masks
+        return in_t[:, None, None] & in_g[None, :, None] & in_b[None, None, :]
+
+    def _at_least(self, cells: np.ndarray, posts: np.ndarray, first: int, last: int) -> int:
+        """How many people ``posts`` (in the grid's ``cells``) hold in months first to last, counted only
+        when it matters: MIN_PEOPLE as soon as one cell of the grid holds that many, 0 when every cell is
+        empty, else the exact count."""
+        if self.first_month <= first and last <= self.last_month and len(self.person):
+            block = self.grid[cells][:, first - self.first_month : last - self.first_month + 1]
+            most = int(block.max()) if block.size else 0
+            if most >= MIN_PEOPLE:
+                return MIN_PEOPLE
+            if most == 0:
+                return 0
+        return self._people(posts, first, last)
+
+    def people(self, selection: Selection) -> int:
+        """How many people the selection holds (exactly)."""
+        masks = self._masks(selection)
+        return self._people(self._posts_in(masks), selection.first_month, selection.last_month)
+
+    # --- deciding ----------------------------------------------------------------------------------------
+    def shown(self, selection: Selection) -> bool:
+        """Whether a figure about this selection may be shown (the rule in the module's docstring)."""
+        if selection not in self._decided:
+            self._decided[selection] = self._decide(selection)
+        return self._decided[selection]
+
+    def _decide(self, asked: Selection) -> bool:
+        s = self._tightened(asked)
+        if s is None:
+            return False
+        first, last = s.first_month, s.last_month
+        masks = self._masks(s)
+        cells, posts = self._cells(masks), self._posts_in(masks)
+        if self._at_least(cells, posts, first, last) < MIN_PEOPLE:
+            return False
+        narrowed = [dim for dim in ("trusts", "groups", "bands") if getattr(s, dim) is not None]
+        return all(
+            self._widening_safe(s, cells, posts, widened)
+            for size in range(len(narrowed) + 1)
+            for widened in combinations(narrowed, size)
+        )
+
+    def _tightened(self, s: Selection) -> Selection | None:
+        """The same people and months as ``s``, named as narrowly as they allow: a trust, staff group or
+        band that every post of the selection shares is named, and the months shrink to those anyone is
+        in post. Any figure holding this selection's posts and months is then a widening of the tightened
+        one (each of its trust, group and band the same or all; its months around these), which is what
+        ``_widening_safe`` goes through. None when nobody is in post."""
+        posts = self._posts_in(self._masks(s))
+        active = posts & (self.start_month <= s.last_month) & (self.end_month >= s.first_month)
+        if not active.any():
+            return None
+
+        def only(codes: np.ndarray, names: list[Any], chosen: frozenset[Any] | None) -> frozenset[Any] | None:
+            present = np.unique(codes[active])
+            return frozenset([names[int(present[0])]]) if len(present) == 1 else chosen
+
+        return Selection(
+            only(self.trust, self.trust_ids, s.trusts),
+            only(self.group, self.groups, s.groups),
+            only(self.band, self.bands, s.bands),
+            max(s.first_month, int(self.start_month[active].min())),
+            min(s.last_month, int(self.end_month[active].max())),
+        )
+
+    def _widening_safe(
+        self, s: Selection, cells: np.ndarray, posts: np.ndarray, widened: tuple[str, ...]
+    ) -> bool:
+        """Widening ``widened`` to all, and then the months to either side, adds nobody or at least
+        MIN_PEOPLE people, at the smallest widening that adds anyone (any larger one adds more)."""
+        wide = self._masks(_replace(s, **{dim: None for dim in widened}))
+        wide_cells, wide_posts = self._cells(wide), self._posts_in(wide)
+        if widened:
+            added = self._at_least(wide_cells & ~cells, wide_posts & ~posts, s.first_month, s.last_month)
+            if added:
+                return added >= MIN_PEOPLE
+        # Nobody added in the months themselves: the nearest months before and after with anyone.
+        for month in (
+            self._nearest_before(wide_posts, s.first_month),
+            self._nearest_after(wide_posts, s.last_month),
+        ):
+            if month is not None and self._at_least(wide_cells, wide_posts, month, month) < MIN_PEOPLE:
+                return False
+        return True
+
+    def _nearest_before(self, posts: np.ndarray, first: int) -> int | None:
+        """The latest month before ``first`` with anyone of ``posts`` in post."""
+        earlier = posts & (self.start_month < first)
+        return int(np.minimum(self.end_month[earlier], first - 1).max()) if earlier.any() else None
+
+    def _nearest_after(self, posts: np.ndarray, last: int) -> int | None:
+        """The earliest month after ``last`` with anyone of ``posts`` in post."""
+        later = posts & (self.end_month > last)
+        return int(np.maximum(self.start_month[later], last + 1).min()) if later.any() else None
+
+
+def people_in_post(session: Session, partnership: Scope, first_month: int, last_month: int) -> PeopleInPost:
+    """The partnership's own posts read once, for deciding figures about first_month to last_month."""
+    # Imported here: rollups imports operations, which decides its figures with this module.
+    from passport.metrics.rollups import own_posts
+
+    return PeopleInPost(own_posts(session, partnership), partnership.trust_ids, first_month, last_month)
+
+
+def _replace(selection: Selection, **changes: Any) -> Selection:
+    values = {**selection.__dict__, **changes}
+    return Selection(**values)
+
+
+# --- Reasons for sickness ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReasonPeople:
+    """Who was absent for which reason in a run of months: one (person, reason, trust code, group code,
+    band code) per absence, attributed to her own post (a secondee's absence to her home post)."""
+
+    person: np.ndarray
+    reason: list[str]
+    atom: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def reason_people(session: Session, people: PeopleInPost, first_day: Any, last_day: Any) -> ReasonPeople:
+    """Sickness absences overlapping first_day..last_day, each with her own post's trust, group and band
+    (the post it is recorded on; for sickness recorded on a secondee assignment, her own post that
+    covers its first day)."""
+    a, ab = Assignment, Absence
+    overlapping = and_(
+        ab.category == SICKNESS,
+        ab.first_day <= last_day,
+        (ab.last_day.is_(None)) | (ab.last_day >= first_day),
+    )
+    on_posts = session.execute(select(ab.assignment_id, ab.reason_code).where(overlapping)).all()
+    index = {int(post): i for i, post in enumerate(people.post_id.tolist())}
+    rows: list[tuple[int, str]] = [(index[post], reason) for post, reason in on_posts if post in index]
+    seconded = session.execute(
+        select(a.staff_member_id, day_number(ab.first_day), ab.reason_code)
+        .join(a, a.id == ab.assignment_id)
+        .where(overlapping, a.person_type == SECONDEE)
+    ).all()
+    for person, day, reason in seconded:
+        own = np.flatnonzero((people.person == person) & (people.start_day <= day) & (people.end_day >= day))
+        if len(own):
+            rows.append((int(own[0]), reason))
+    found = np.array([r[0] for r in rows], dtype=np.int64)
+    return ReasonPeople(
+        people.person[found],
+        [r[1] for r in rows],
+        (people.trust[found], people.group[found], people.band[found]),
+    )
+
+
+def reasons_shown(people: PeopleInPost, absent: ReasonPeople, s: Selection) -> tuple[set[str], set[str]]:
+    """Which reasons a chart of sickness by reason for this selection may name on their own, and which it
+    groups as "Other reasons" (both empty: fewer than MIN_PEOPLE people were absent, show none).
+
+    A reason stands alone when at least MIN_PEOPLE people in the selection were absent for it, and
+    widening the selection's trust, staff group or band to all adds nobody absent for it or at least
+    MIN_PEOPLE. "Other reasons" must hold at least MIN_PEOPLE people too: while it holds 1 to 4, the
+    reason with the fewest people joins it."""
+    if not len(absent.person):
+        return set(), set()
+    trust, group, band = absent.atom
+
+    def inside(selection: Selection) -> np.ndarray:
+        in_t, in_g, in_b = people._masks(selection)
+        return in_t[trust] & in_g[group] & in_b[band]
+
+    here = inside(s)
+    reasons = np.array(absent.reason, dtype=object)
+    if len(np.unique(absent.person[here])) < MIN_PEOPLE:
+        return set(), set()
+    narrowed = [dim for dim in ("trusts", "groups", "bands") if getattr(s, dim) is not None]
+    widenings = [
+        inside(_replace(s, **{dim: None for dim in widened})) & ~here
+        for size in range(1, len(narrowed) + 1)
+        for widened in combinations(narrowed, size)
+    ]
+    alone: dict[str, int] = {}
+    other: set[str] = set()
+    for reason in sorted(set(reasons[here].tolist())):
+        of_reason = reasons == reason
+        count = len(np.unique(absent.person[here & of_reason]))
+        added = [len(np.unique(absent.person[wider & of_reason])) for wider in widenings]
+        if count >= MIN_PEOPLE and all(n == 0 or n >= MIN_PEOPLE for n in added):
+            alone[reason] = count
+        else:
+            other.add(reason)
+    while other and alone:
+        in_other = here & np.isin(reasons, list(other))
+        if len(np.unique(absent.person[in_other])) >= MIN_PEOPLE:
+            break
+        fewest = min(alone, key=lambda r: (alone[r], r))
+        other.add(fewest)
+        del alone[fewest]
+    return set(alone), other
