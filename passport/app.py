@@ -178,23 +178,34 @@ def _json_body_limit() -> int:
     return getattr(getattr(view, "view_class", view), "max_json_bytes", MAX_JSON_BYTES)
 
 
-def _json_strings(value: object) -> list[str] | None:
-    """Every key and string in a parsed JSON value, walked without recursion; None when it is nested more
-    than MAX_JSON_DEPTH levels deep."""
-    strings: list[str] = []
+def _json_too_deep(value: object) -> bool:
+    """Whether a parsed JSON value nests objects and arrays more than MAX_JSON_DEPTH levels deep (walked
+    without recursion, containers only)."""
     pending: list[tuple[object, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return True
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _json_strings(value: object) -> list[str]:
+    """Every key and string in a parsed JSON value, walked without recursion."""
+    strings: list[str] = []
+    pending: list[object] = [value]
+    while pending:
+        item = pending.pop()
         if isinstance(item, str):
             strings.append(item)
-        elif isinstance(item, dict | list):
-            if depth > MAX_JSON_DEPTH:
-                return None
-            if isinstance(item, dict):
-                strings.extend(str(key) for key in item)
-                pending.extend((child, depth + 1) for child in item.values())
-            else:
-                pending.extend((child, depth + 1) for child in item)
+        elif isinstance(item, dict):
+            strings.extend(str(key) for key in item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return strings
 
 
@@ -209,19 +220,24 @@ def _check_request_text() -> Response | None:
         too_large = f"The request body is larger than {limit // (1024 * 1024)} MB."
         if request.content_length is not None and request.content_length > limit:
             return errors.error_response(413, "Payload too large", too_large)
-        if len(request.get_data(cache=True)) > limit:  # sent without a length: MAX_CONTENT_LENGTH bounds it
+        raw = request.get_data(cache=True)
+        if len(raw) > limit:  # sent without a length: MAX_CONTENT_LENGTH bounds it
             return errors.error_response(413, "Payload too large", too_large)
         try:
-            strings = _json_strings(request.get_json(silent=True))
-        except RecursionError:
-            strings = None
-        if strings is None:
+            parsed = request.get_json(silent=True)
+            too_deep = _json_too_deep(parsed)
+        except RecursionError:  # the parser's own recursion, on far deeper nesting
+            parsed, too_deep = None, True
+        if too_deep:
             return errors.error_response(
                 400,
                 "Bad Request",
                 f"The JSON is nested too deeply: at most {MAX_JSON_DEPTH} levels of objects and arrays.",
             )
-        values += strings
+        # The parser refuses raw control characters inside strings, so a NUL can only arrive escaped:
+        # the strings are read only when the body holds that escape (cheap for a 2 MB presentation).
+        if b"\\u0000" in raw:
+            values += _json_strings(parsed)
     if not any("\x00" in value for value in values):
         return None
     return errors.error_response(400, "Bad Request", "Text may not contain NUL characters.")

@@ -108,8 +108,17 @@ def _request_writes() -> bool:
     """Is this a web request that may write (not a GET)? On SQLite its transaction asks for the write
     lock at its start: a transaction that reads first cannot take the lock once another writer has
     committed after its read ("database is locked" at once, no waiting), while one that asks first
-    simply waits its turn (the busy timeout) behind a job's short chunk."""
-    return has_request_context() and request.method not in SAFE_METHODS
+    simply waits its turn (the busy timeout) behind a job's short chunk. A view class may say it only
+    reads (``reads_only = True``: verifying a presentation is a POST that writes nothing)."""
+    return has_request_context() and not _reads_only_request()
+
+
+def _reads_only_request() -> bool:
+    """A GET, HEAD or OPTIONS, or a request to a view class that says it only reads (``reads_only``)."""
+    if request.method in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(getattr(view, "view_class", view), "reads_only", False))
 
 
 def init_app(app: Flask, database_url: str) -> None:
@@ -130,7 +139,7 @@ def get_session() -> Session:
 
 
 class WriteOnSafeRequest(RuntimeError):
-    """A GET (or HEAD, OPTIONS) tried to change the database."""
+    """A GET (or HEAD, OPTIONS, or a view that says it only reads) tried to change the database."""
 
 
 ACCESS_TRAIL = "passport_access_trail"
@@ -163,7 +172,7 @@ def _end_request_transaction(response: Response) -> Response:
     session: Session | None = g.get("db_session")
     if session is None:
         return response
-    if request.method in SAFE_METHODS and not session.info.get(ACCESS_TRAIL):
+    if _reads_only_request() and not session.info.get(ACCESS_TRAIL):
         if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
             session.rollback()
             message = f"{request.method} {request.path} tried to write to the database; it was undone."

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,11 +38,13 @@ _STATUS_PATH = re.compile(
 
 
 class DatabaseIssuerDirectory:
-    """Trusted issuers are the partnership's member trusts; keys come from ``signing_key``."""
+    """Trusted issuers are the partnership's member trusts; keys come from ``signing_key``, every key of
+    every trust read in one statement the first time one is asked for (a few per trust)."""
 
     def __init__(self, session: Session, base: str | None = None) -> None:
         self._session = session
         self._trusts = trusts_by_did(session, base or public_url())
+        self._keys: dict[tuple[int, str], Any] | None = None
         self._records: dict[str, KeyRecord | None] = {}
 
     def is_trusted_issuer(self, issuer_did: str) -> bool:
@@ -58,16 +63,33 @@ class DatabaseIssuerDirectory:
         trust = self._trusts.get(did)
         if trust is None or not fragment:
             return None
-        key = self._session.scalar(
-            select(SigningKey).where(SigningKey.trust_id == trust.id, SigningKey.key_id == fragment)
-        )
+        if self._keys is None:
+            k = SigningKey
+            rows = self._session.execute(
+                select(k.trust_id, k.key_id, k.state, k.public_key_multibase, k.compromised_at)
+            )
+            self._keys = {(row.trust_id, row.key_id): row for row in rows}
+        key = self._keys.get((trust.id, fragment))
         if key is None:
             return None
         try:
-            public_key = public_key_from_multibase(key.public_key_multibase)
+            public_key = _public_key(key.public_key_multibase)
         except MultikeyError:
             return None
         return KeyRecord(public_key, did, key.state.value, key.compromised_at)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1024)
+def _public_key(multibase: str) -> Ed25519PublicKey:
+    """A key's public half, decoded once per process (the same few keys sign everything)."""
+    return public_key_from_multibase(multibase)
+
+
+# The signed status list credentials last read, by list id, with the time each was signed: a list is
+# re-signed (and signed_at moved) whenever a bit changes, so a verification reads which lists exist and
+# when each was signed (one small statement) and reads a list's document again only when it changed.
+_SIGNED_LISTS: dict[int, tuple[datetime, dict[str, Any]]] = {}
+_SIGNED_LISTS_LOCK = threading.Lock()
 
 
 class DatabaseStatusListSource:
@@ -77,6 +99,7 @@ class DatabaseStatusListSource:
         self._session = session
         self._base = base or public_url()
         self._fetched: dict[str, dict[str, Any] | None] = {}
+        self._lists: dict[tuple[str, str, int], tuple[int, datetime]] | None = None
 
     def fetch_status_list(self, url: str) -> dict[str, Any] | None:
         if url not in self._fetched:
@@ -89,9 +112,30 @@ class DatabaseStatusListSource:
         match = _STATUS_PATH.match(url[len(self._base) :])
         if match is None or match["purpose"] not in {p.value for p in StatusPurpose}:
             return None
-        return find_status_list_credential(
-            self._session, match["ods"], StatusPurpose(match["purpose"]), int(match["sequence"])
-        )
+        if self._lists is None:
+            rows = self._session.execute(
+                select(
+                    StatusList.id,
+                    Trust.ods_code,
+                    StatusList.purpose,
+                    StatusList.sequence,
+                    StatusList.signed_at,
+                ).join(Trust, Trust.id == StatusList.trust_id)
+            )
+            self._lists = {(r.ods_code, r.purpose.value, r.sequence): (r.id, r.signed_at) for r in rows}
+        found = self._lists.get((match["ods"], match["purpose"], int(match["sequence"])))
+        if found is None:
+            return None
+        list_id, signed_at = found
+        with _SIGNED_LISTS_LOCK:
+            kept = _SIGNED_LISTS.get(list_id)
+        if kept is not None and kept[0] == signed_at:
+            return kept[1]
+        document = self._session.scalar(select(StatusList.signed_credential).where(StatusList.id == list_id))
+        if document is not None:
+            with _SIGNED_LISTS_LOCK:
+                _SIGNED_LISTS[list_id] = (signed_at, document)
+        return document
 
 
 def find_status_list_credential(

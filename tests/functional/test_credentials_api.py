@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from passport.audit.models import AuditEvent
 from passport.auth.models import Role
 from passport.credentials.models import CredentialState, IssuedCredential
+from passport.credentials.operations import change_status
+from passport.credentials.schemas import VerificationReportSchema
 from tests.conftest import sign_in
 from tests.support.credential_factories import SAMPLE_SUBJECTS, issue, staff
 from tests.support.factories import UserFactory
@@ -165,6 +167,24 @@ def test_verify_a_presentation_without_signing_in(client, demo_trusts):
     assert not report["verified"]
     failure = next(c for c in report["credentials"][0]["checks"] if not c["passed"])
     assert failure["code"] == "signature_invalid" and "changed" in failure["message"]
+    # The verifier writes its report without marshmallow (for speed): it must be exactly the documented
+    # shape, passing and failing alike (a dump keeps only documented keys, formatted as documented).
+    for answer in (response.json, report):
+        assert VerificationReportSchema().dump(answer) == answer
+
+
+def test_a_status_change_is_seen_by_the_next_verification(client, session, demo_trusts):
+    # Status list documents are kept between verifications while their list is unchanged (signed_at).
+    credential = issue(demo_trusts[0])
+    assert client.post("/api/v1/verify", json=credential.document).json["verified"]
+    change_status(session, credential, "suspend", actor="test")
+    session.flush()
+    report = client.post("/api/v1/verify", json=credential.document).json
+    assert not report["verified"]
+    assert {c["code"] for c in report["credentials"][0]["checks"] if not c["passed"]} == {"suspended"}
+    change_status(session, credential, "reinstate", actor="test")
+    session.flush()
+    assert client.post("/api/v1/verify", json=credential.document).json["verified"]
 
 
 def test_the_w3c_test_vector_verifies_proof_only_and_is_untrusted_otherwise(client):
