@@ -13,7 +13,8 @@ PASSPORT_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postg
 # Redis for the integration group (real workers and web instances); it flushes this database number.
 PASSPORT_TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test setup migrate lint test-sqlite test-postgres test-integration e2e-deps bench serve-prod clean
+.PHONY: run test setup migrate lint test-sqlite test-postgres test-integration e2e-deps interop-deps bench \
+  serve-prod clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +56,14 @@ e2e-deps:
 	  else echo "chromium is missing and this user cannot apt-get install it: browser tests will be skipped"; fi; \
 	fi
 
-test-sqlite: setup e2e-deps
+# Digital Bazaar's JavaScript verifier for the interoperability test (tests/interop/, pinned by its
+# package-lock.json); tests/e2e/test_interop_digitalbazaar.py fails without it.
+tests/interop/node_modules/.package-lock.json: tests/interop/package.json tests/interop/package-lock.json
+	npm ci --prefix tests/interop --no-audit --no-fund
+
+interop-deps: tests/interop/node_modules/.package-lock.json
+
+test-sqlite: setup e2e-deps interop-deps
 	$(BIN)/pytest -q -m "not integration"
 
 test-postgres: setup
@@ -73,4 +81,4 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) node_modules $(ASSETS_DIR)
+	rm -rf $(VENV) node_modules tests/interop/node_modules $(ASSETS_DIR)

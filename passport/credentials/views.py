@@ -14,7 +14,7 @@ from passport.background.api import visible_job
 from passport.background.models import Job
 from passport.credentials import bulk, operations
 from passport.credentials.api import read_upload, visible_credential
-from passport.credentials.contexts import context_document
+from passport.credentials.contexts import CONTEXT_MEDIA_TYPE, CONTEXT_PATH, context_bytes
 from passport.credentials.did import did_document
 from passport.credentials.directory import find_status_list_credential
 from passport.credentials.forms import field_specs, immunisation_specs, subject_from_form
@@ -28,12 +28,16 @@ from passport.trusts.operations import find_trust
 blueprint = Blueprint("credentials", __name__)
 
 
-def _public_json(body: dict[str, Any], mimetype: str, max_age: int) -> Response:
-    response = Response(json.dumps(body, indent=2, ensure_ascii=False), mimetype=mimetype)
+def _public(body: str | bytes, mimetype: str, max_age: int) -> Response:
+    response = Response(body, mimetype=mimetype)
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    # Verifiers elsewhere (in a browser too) resolve our DIDs and status lists.
+    # Verifiers elsewhere (in a browser too) resolve our DIDs, context and status lists.
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _public_json(body: dict[str, Any], mimetype: str, max_age: int) -> Response:
+    return _public(json.dumps(body, indent=2, ensure_ascii=False), mimetype, max_age)
 
 
 @blueprint.get("/trusts/<string:ods_code>/did.json")
@@ -45,9 +49,10 @@ def did_json(ods_code: str) -> Response:
     return _public_json(did_document(trust, trust_keys(session, trust)), "application/did+ld+json", 300)
 
 
-@blueprint.get("/contexts/staff-passport/v1")
+@blueprint.get(CONTEXT_PATH)
 def staff_passport_context() -> Response:
-    return _public_json(context_document(), "application/ld+json", 86400)
+    # Byte for byte the file in the repository: issued credentials name this URL, so it never changes.
+    return _public(context_bytes(), CONTEXT_MEDIA_TYPE, 86400)
 
 
 @blueprint.get("/trusts/<string:ods_code>/status/<string:purpose>/<int:sequence>")

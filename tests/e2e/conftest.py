@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,14 +47,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class LiveService:
+    url: str  # also PASSPORT_PUBLIC_URL: the DIDs, status lists and context of its credentials name it
+    database_url: str  # for what a test needs behind the scenes (an API token), never for assertions
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def live_service(tmp_path_factory) -> Iterator[LiveService]:  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("live")
     # Not 5000: links, QR codes and DIDs must follow the port actually served (PORT), as with make run.
     port = _free_port()
     env = {
-        "PORT": str(port),
         **os.environ,
+        "PORT": str(port),
         "PASSPORT_DATABASE_URL": f"sqlite:///{folder}/live.sqlite3",
         "PASSPORT_QUEUE_URL": f"sqlite:///{folder}/queue.sqlite3",
         "PASSPORT_DEMO_PASSWORD": DEMO_PASSWORD,
@@ -63,6 +70,8 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-d
         "PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT": "1000 per minute",
     }
     env.pop("PASSPORT_TEST_DATABASE_URL", None)
+    # The public URL follows PORT, so did:web DIDs and status lists resolve to this server.
+    env.pop("PASSPORT_PUBLIC_URL", None)
     bin_dir = Path(sys.executable).parent
     subprocess.run(
         [bin_dir / "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True
@@ -99,12 +108,17 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-d
                 time.sleep(0.1)
         else:
             raise RuntimeError("the app did not start")
-        yield base_url
+        yield LiveService(base_url, env["PASSPORT_DATABASE_URL"])
     finally:
         for process in (server, worker):
             process.terminate()
         for process in (server, worker):
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_service: LiveService) -> str:
+    return live_service.url
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from passport.auth.models import Role
 from passport.background.models import Job
+from passport.credentials.contexts import CONTEXT_FILE
 from passport.credentials.did import trust_did
 from passport.credentials.keys import active_key
 from passport.credentials.models import CredentialState, IssuedCredential, KeyState, SigningKey, StatusList
@@ -64,9 +65,15 @@ def test_status_lists_and_the_context_are_served(client, session, demo_trusts):
         assert response.json["proof"]["cryptosuite"] == "eddsa-jcs-2022"
     assert client.get("/trusts/RPG/status/refresh/1").status_code == 404
     assert client.get("/trusts/RPG/status/revocation/99").status_code == 404
-    context = client.get("/contexts/staff-passport/v1").json["@context"]
+    served = client.get("/contexts/staff-passport/v1")
+    assert served.status_code == 200
+    assert served.mimetype == "application/ld+json"
+    assert served.headers["Access-Control-Allow-Origin"] == "*"
+    # Byte for byte the file in the repository, whatever the deployment's address.
+    assert served.data == CONTEXT_FILE.read_bytes()
+    context = served.json["@context"]
     document = credential.document
-    assert document["@context"][1].endswith("/contexts/staff-passport/v1")
+    assert document["@context"][1] == "http://127.0.0.1:5000/contexts/staff-passport/v1"
     for term in (
         "MandatoryTrainingCredential",
         "mandatoryTraining",
