@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,13 @@ def plain_number(value: Decimal | float | int | None) -> str:
         return ""
     number = value if isinstance(value, Decimal) else Decimal(str(value))
     return f"{number.normalize():,f}"
+
+
+def uk_date(day: date | datetime) -> str:
+    """2 December 2026: a calendar day as written; a moment is read in UK time (GMT or BST) first."""
+    if isinstance(day, datetime):
+        day = day.astimezone(UK).date()
+    return f"{day.day} {day:%B %Y}"
 
 
 def uk_date_time(moment: datetime) -> str:

@@ -15,8 +15,10 @@ from passport.credentials.operations import status_of
 from passport.db import get_session
 from passport.errors import AccessDenied, Conflict, DomainError
 from passport.extensions import limiter
+from passport.formatting import uk_date, uk_date_time
 from passport.passports import operations
 from passport.passports.api import share_url
+from passport.passports.facts import shared_rows
 from passport.passports.forms import ShareForm
 from passport.passports.models import OpeningKind
 from passport.passports.qr import qr_png, qr_svg
@@ -166,7 +168,9 @@ def shared(token: str):  # type: ignore[no-untyped-def]
             "passports/shared.html",
             share=the_share,
             token=token,
-            entries=entries,
+            rows=shared_rows(entries),
+            shared_on=uk_date(the_share.created_at),
+            expires=uk_date_time(the_share.expires_at),
             report=report,
             can_record=can_record,
             sections=sections,

@@ -198,9 +198,10 @@ def test_credential_claims_and_reasons_are_text_everywhere(client, session, payl
     session.flush()
     shown_as_text(client, "/passport/shares", payload)
     client.post("/sign-out")
-    shown_as_text(client, f"/v/{token}", payload, *names, f"T {payload}")
+    # The shared page shows the facts of each credential too, the competency's statement among them.
+    shown_as_text(client, f"/v/{token}", payload, *names, f"T {payload}", f"S {payload}")
     _as(client, world.host_hr)
-    shown_as_text(client, f"/v/{token}", payload, *names, f"T {payload}")
+    shown_as_text(client, f"/v/{token}", payload, *names, f"T {payload}", f"S {payload}")
 
 
 def test_framework_titles_and_statements_are_text(client, session, payload):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,10 +16,11 @@ from passport.background import runner
 from passport.background.registry import PERIODIC
 from passport.credentials.operations import change_status
 from passport.db import utcnow
+from passport.formatting import uk_date
 from passport.passports.models import OpeningKind, Share, ShareOpening
 from passport.passports.operations import KEEP_EXPIRED_SHARES, remove_expired_shares
 from tests.conftest import sign_in
-from tests.support.credential_factories import issue, nurse_with_passport, share_of
+from tests.support.credential_factories import SAMPLE_SUBJECTS, issue, nurse_with_passport, share_of
 from tests.support.factories import UserFactory
 
 
@@ -90,14 +91,89 @@ def test_share_then_anyone_opens_exactly_what_was_shared(client, app, session, n
     assert "Someone not signed in" in shares_page and "Downloaded the JSON" in shares_page
 
 
-def test_a_revoked_credential_shows_as_failed_on_the_shared_page(client, app, session, nurse, demo_trusts):
+def _outside_details(page: str) -> str:
+    """The page without its details elements (what a reader sees before opening any)."""
+    return re.sub(r"<details.*?</details>", "", page, flags=re.DOTALL)
+
+
+def _text_of(page: str) -> str:
+    """The words of a page, roughly as read: tags dropped, whitespace collapsed."""
+    return re.sub(r" ([:.,])", r"\1", " ".join(re.sub(r"<[^>]+>", " ", page).split()))
+
+
+def test_the_shared_page_leads_with_the_facts_a_verifier_acts_on(client, app, session, nurse, demo_trusts):
     _user, member = nurse
-    credential = issue(demo_trusts[0], member)
-    share, token = share_of(member, [credential])
-    change_status(session, credential, "revoke", actor="test")
+    own, other = demo_trusts
+    training = issue(own, member)  # fire safety, completed 30 days ago
+    dbs = issue(own, member, "dbs-check")
+    registration = issue(other, member, "professional-registration")
+    right_to_work = issue(own, member, "right-to-work")
+    competency = issue(own, member, "competency")
+    _share, token = share_of(
+        member, [training, dbs, registration, right_to_work, competency], receiving=other
+    )
     session.flush()
     page = app.test_client().get(f"/v/{token}").get_data(as_text=True)
-    assert "Not everything verified" in page and "This credential was revoked by its issuer." in page
+    shown = _text_of(_outside_details(page))
+    subjects = SAMPLE_SUBJECTS
+    # Who, shared by whom and until when, then the verdict, then one row per credential.
+    assert f"Staff passport of {member.full_name}" in shown
+    assert f"Shared by {member.full_name} on {uk_date(utcnow())} with {other.name}" in shown
+    assert "The link works until" in shown and "(UK time)" in shown
+    assert shown.index("Staff passport of") < shown.index("Verified") < shown.index("Credentials shared")
+    # The registration leads, with its PIN, register part and expiry. (Facts are a description list:
+    # label then value, the colon between them drawn by the stylesheet.)
+    registration_expiry = uk_date(date.fromisoformat(subjects["professional-registration"]["expires_on"]))
+    assert (
+        f"NMC PIN 12A3456E Register part Registered nurse (mental health) "
+        f"Registration expires {registration_expiry}"
+    ) in shown
+    assert shown.index(registration.title) < shown.index(training.title)
+    # DBS level, certificate date and the update service; right to work; training completion and expiry.
+    assert "Level Enhanced with barred lists" in shown and "Certificate date 1 December 2025" in shown
+    assert "Update service Subscribed" in shown
+    rtw_expiry = uk_date(date.fromisoformat(subjects["right-to-work"]["expires_on"]))
+    assert f"Permission Time-limited Expires {rtw_expiry}" in shown
+    completed = date.fromisoformat(subjects["mandatory-training"]["completed_on"])
+    assert f"Completed {uk_date(completed)} Expires {uk_date(training.valid_until)}" in shown
+    assert "Statement Carries out a risk assessment with a person in crisis." in shown
+    # Codes and field names are not shown raw.
+    for raw in ("enhanced_with_barred_lists", "registerPart", "RNMH", "time_limited", "2025-12-01"):
+        assert raw not in page
+    # The seven checks and the issuer's DID sit behind "How this was checked", one per credential.
+    assert "Passed:" not in shown and "did:web:" not in shown and "well_formed" not in shown
+    checks = re.findall(r"<details.*?</details>", page, flags=re.DOTALL)
+    assert len(checks) == 5
+    assert all("How this was checked" in c and c.count("Passed:") == 7 and "did:web:" in c for c in checks)
+    # Headings do not skip a level.
+    levels = [int(level) for level in re.findall(r"<h([1-6])", page)]
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
+
+
+def test_a_suspended_credential_is_named_in_the_banner_with_its_issuer(
+    client, app, session, nurse, demo_trusts
+):
+    _user, member = nurse
+    own, other = demo_trusts
+    fire = issue(own, member)
+    revoked = issue(other, member, "dbs-check")
+    fine = issue(own, member, "professional-registration")
+    _share, token = share_of(member, [fire, revoked, fine])
+    change_status(session, fire, "suspend", actor="test", reason="Certificate under review")
+    change_status(session, revoked, "revoke", actor="test")
+    session.flush()
+    page = app.test_client().get(f"/v/{token}").get_data(as_text=True)
+    shown = _text_of(_outside_details(page))
+    suspended_on, revoked_on = uk_date(fire.status_changed_at), uk_date(revoked.status_changed_at)
+    banner = shown[shown.index("2 of 3 credentials did not verify") : shown.index("Credentials shared")]
+    assert f"{fire.title}: suspended by {own.name} on {suspended_on}" in banner
+    assert f"{revoked.title}: revoked by {other.name} on {revoked_on}" in banner
+    assert "The other credential verified." in banner and fine.title not in banner
+    # Each failure on its own row too, with the check that failed behind the details.
+    assert f"Failed Suspended by {own.name} on {suspended_on}." in shown
+    assert f"Failed Revoked by {other.name} on {revoked_on}." in shown
+    assert "This credential was revoked by its issuer." in page  # inside "How this was checked"
+    assert "Certificate under review" not in page  # the issuer's reason stays with the issuer
 
 
 def test_unknown_expired_and_withdrawn_links(client, app, session, nurse, demo_trusts):
