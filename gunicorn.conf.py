@@ -5,12 +5,13 @@ fault to be killed, not an import to wait for. Each setting can be moved with th
 named beside it.
 """
 
+import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # Processes per instance; each serves ``threads`` requests at once (database waits release the GIL).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On a deploy or a scale-down, requests in flight get this long to finish after SIGTERM.
@@ -19,9 +20,11 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 # not gunicorn, then closes an idle connection, and never races a request it is sending on it (a
 # "connection reset"). Idle connections cost gthread a socket in its poller, not a thread.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
-# Recycle a process now and then, so a slow leak never grows for ever; jitter keeps them apart.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle a process now and then, so a slow leak never grows for ever; jitter keeps them apart. Not too
+# often: a process starting again takes about a second, and the requests queued on it wait for that
+# (every 5,000 requests put such waits into the 99th percentile of bench/bench_verify_api.py).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 # Each process builds its own app and database pool after the fork (no connection crosses a fork).
 preload_app = False
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
@@ -35,5 +38,11 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     from passport.app import compile_templates
 
     worker.log.info("compiled %s templates", len(compile_templates(worker.wsgi)))
+    # What the process has built so far (modules, the app, compiled templates: most of its heap) lives
+    # as long as it does: moved out of the cycle collector's sight, so that a full collection during a
+    # request walks only what requests made (without this, such collections put tens of milliseconds
+    # on one request in a hundred: bench/bench_verify_api.py).
+    gc.collect()
+    gc.freeze()
 # Share tokens are secrets: the access log writes "/v/[share-token]" instead (passport/log_redaction.py).
 logger_class = "passport.gunicorn_logging.RedactingLogger"
