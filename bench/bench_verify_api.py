@@ -190,7 +190,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
-    parser.add_argument("--seconds", type=int, default=15, help="how long wrk loads each route")
+    parser.add_argument("--seconds", type=int, default=10, help="how long wrk loads each route")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of wrk (the median is reported)")
     parser.add_argument(
         "--load", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python"
     )
@@ -229,8 +230,18 @@ def main() -> None:
             _load(port, "POST", "/api/v1/verify", body, args.workers * 8, args.clients)
             _load(port, "GET", "/healthz", None, args.workers * 8, args.clients)
             if args.load == "wrk":
-                trivial = _wrk(port, "/healthz", None, args.seconds, args.clients, folder)
-                verify = _wrk(port, "/api/v1/verify", body, args.seconds, args.clients, folder)
+                # Rounds alternate the two routes; keep-alive connections stay with the process that
+                # took them, so how wrk's connections happen to fall across the two processes moves a
+                # round's figures by a third: every round is printed, and the median round reported.
+                rounds = [
+                    (
+                        _wrk(port, "/healthz", None, args.seconds, args.clients, folder),
+                        _wrk(port, "/api/v1/verify", body, args.seconds, args.clients, folder),
+                    )
+                    for _ in range(args.rounds)
+                ]
+                ordered = sorted(rounds, key=lambda pair: pair[1]["rps"])
+                trivial, verify = ordered[len(ordered) // 2]
                 # wrk counts statuses only: a last few answers read whole must say verified.
                 _load(port, "POST", "/api/v1/verify", body, args.clients * 2, args.clients)
             else:
@@ -245,7 +256,7 @@ def main() -> None:
         f"POST /api/v1/verify, a 20-credential presentation ({len(body):,} bytes) from 3 issuers, gunicorn "
         f"(gunicorn.conf.py: gthread) with {args.workers} workers, {args.clients} connections from "
         f"{args.load} on the same machine, {verify['total']:,} requests, {args.database}. "
-        "Goal: 300 requests/s, p99 under 50 ms.\n"
+        "Goal: 300 requests/s, p99 under 50 ms. The median of the rounds by verify throughput:\n"
     )
     print("| route | requests per second | p50 latency | p99 latency |")
     print("| --- | ---: | ---: | ---: |")
@@ -255,6 +266,15 @@ def main() -> None:
     ):
         print(f"| {name} | {figures['rps']:,.1f} | {figures['p50']:,.1f} ms | {figures['p99']:,.1f} ms |")
     print(f"\nCredentials verified per second: {20 * verify['rps']:,.0f}.")
+    if args.load == "wrk":
+        print(
+            "\nEvery round (verify, then trivial): "
+            + "; ".join(
+                f"{v['rps']:,.0f}/s p99 {v['p99']:,.1f} ms, {t['rps']:,.0f}/s p99 {t['p99']:,.1f} ms"
+                for t, v in rounds
+            )
+            + "."
+        )
 
 
 if __name__ == "__main__":
