@@ -101,7 +101,12 @@ def dashboard_data(
     months = list(range(first_month, last_month + 1))
     charts: dict[str, ChartData] = {}
     partnership_scope = scope_for(session, None)
-    people = people_in_post(session, partnership_scope, first_month - 11, last_month) if suppress else None
+    fingerprint = source_fingerprint(session)
+    people = (
+        people_in_post(session, partnership_scope, first_month - 11, last_month, fingerprint)
+        if suppress
+        else None
+    )
 
     def shown(first: int, last: int) -> bool:
         return people is None or people.shown(Selection.of(scope, first, last))
@@ -110,7 +115,6 @@ def dashboard_data(
         return _people_count(value, within=within) if suppress else value
 
     # Counted from the roll-ups while they match the records (one fingerprint read for every series).
-    fingerprint = source_fingerprint(session)
     sickness = sickness_source(session, scope, first_month, last_month, fingerprint)
     monthly, rolling = sickness.trend(first_month, last_month)
     codes = trust_codes(session, scope.partnership_trust_ids)
@@ -234,7 +238,9 @@ def dashboard_data(
         kind="bar",
     )
     if not is_suppressed(available) and shown(reason_first, last_month):
-        charts["absence-reasons"].rows = _reason_rows(session, people, scope, reason_period, shares)
+        charts["absence-reasons"].rows = _reason_rows(
+            session, people, scope, reason_period, shares, fingerprint
+        )
 
     if side_by_side:
         charts["partner-trusts"] = _partner_trusts(
@@ -247,7 +253,12 @@ def dashboard_data(
 
 
 def _reason_rows(
-    session: Session, people: PeopleInPost | None, scope: Any, period: Period, shares: list[Any]
+    session: Session,
+    people: PeopleInPost | None,
+    scope: Any,
+    period: Period,
+    shares: list[Any],
+    fingerprint: str,
 ) -> list[dict[str, Any]]:
     """The reasons chart's rows: each reason enough people were absent for, then the others together
     (every reason by itself when ``people`` is None: nothing suppressed)."""
@@ -255,7 +266,7 @@ def _reason_rows(
         alone, other = {share.reason_code for share in shares}, set()
     else:
         first_day, last_day = month_of(period.first_month), month_last_day(period.last_month)
-        absent = reason_people(session, people, first_day, last_day)
+        absent = reason_people(session, people, first_day, last_day, fingerprint)
         alone, other = reasons_shown(
             people, absent, Selection.of(scope, period.first_month, period.last_month)
         )

@@ -30,6 +30,7 @@ import numpy as np
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from passport.db import driver_rows
 from passport.metrics.queries import SECONDEE, Scope, day_number
 from passport.workforce.models import Absence, Assignment
 from passport.workforce.operations import SICKNESS
@@ -189,7 +190,10 @@ class PeopleInPost:
         in post. Any figure holding this selection's posts and months is then a widening of the tightened
         one (each of its trust, group and band the same or all; its months around these), which is what
         ``_widening_safe`` goes through. None when nobody is in post."""
-        posts = self._posts_in(self._masks(s))
+        masks = self._masks(s)
+        if self.first_month <= s.first_month and s.last_month <= self.last_month and len(self.person):
+            return self._tightened_on_grid(s, masks)
+        posts = self._posts_in(masks)
         active = posts & (self.start_month <= s.last_month) & (self.end_month >= s.first_month)
         if not active.any():
             return None
@@ -204,6 +208,28 @@ class PeopleInPost:
             only(self.band, self.bands, s.bands),
             max(s.first_month, int(self.start_month[active].min())),
             min(s.last_month, int(self.end_month[active].max())),
+        )
+
+    def _tightened_on_grid(self, s: Selection, masks: tuple[np.ndarray, ...]) -> Selection | None:
+        """``_tightened`` read off the grid (the same answer: a cell holds anyone in post in its month)."""
+        months = slice(s.first_month - self.first_month, s.last_month - self.first_month + 1)
+        block = self.grid[..., months] * self._cells(masks)[..., None]
+        occupied = block > 0
+        if not occupied.any():
+            return None
+
+        def only(axis: int, names: list[Any], chosen: frozenset[Any] | None) -> frozenset[Any] | None:
+            others = tuple(a for a in range(4) if a != axis)
+            present = np.flatnonzero(occupied.any(axis=others))
+            return frozenset([names[int(present[0])]]) if len(present) == 1 else chosen
+
+        in_month = np.flatnonzero(occupied.any(axis=(0, 1, 2)))
+        return Selection(
+            only(0, self.trust_ids, s.trusts),
+            only(1, self.groups, s.groups),
+            only(2, self.bands, s.bands),
+            s.first_month + int(in_month[0]),
+            s.first_month + int(in_month[-1]),
         )
 
     def _widening_safe(
@@ -237,12 +263,35 @@ class PeopleInPost:
         return int(np.maximum(self.start_month[later], last + 1).min()) if later.any() else None
 
 
-def people_in_post(session: Session, partnership: Scope, first_month: int, last_month: int) -> PeopleInPost:
-    """The partnership's own posts read once, for deciding figures about first_month to last_month."""
+def people_in_post(
+    session: Session, partnership: Scope, first_month: int, last_month: int, fingerprint: str | None = None
+) -> PeopleInPost:
+    """The partnership's own posts read once, for deciding figures about first_month to last_month. With
+    the records' fingerprint (passport.metrics.fingerprint), kept in the session for the next dashboard
+    counted from the same records (a refresh counts several)."""
     # Imported here: rollups imports operations, which decides its figures with this module.
     from passport.metrics.rollups import own_posts
 
-    return PeopleInPost(own_posts(session, partnership), partnership.trust_ids, first_month, last_month)
+    def read() -> PeopleInPost:
+        return PeopleInPost(own_posts(session, partnership), partnership.trust_ids, first_month, last_month)
+
+    if fingerprint is None:
+        return read()
+    return _kept(session, ("people", fingerprint, first_month, last_month), read)
+
+
+_KEPT = "passport_disclosure"
+
+
+def _kept(session: Session, key: tuple[Any, ...], make: Any) -> Any:
+    """What ``make`` builds, kept in this session under ``key`` (which names the records' state), so
+    never across sessions, whose records may differ; a handful at most."""
+    kept: dict[tuple[Any, ...], Any] = session.info.setdefault(_KEPT, {})
+    if key not in kept:
+        if len(kept) >= 4:
+            kept.clear()
+        kept[key] = make()
+    return kept[key]
 
 
 def _replace(selection: Selection, **changes: Any) -> Selection:
@@ -254,40 +303,58 @@ def _replace(selection: Selection, **changes: Any) -> Selection:
 @dataclass(frozen=True)
 class ReasonPeople:
     """Who was absent for which reason in a run of months: one (person, reason, trust code, group code,
-    band code) per absence, attributed to her own post (a secondee's absence to her home post)."""
+    band code) per post and reason, the post being her own (a secondee's absence counts at her home
+    post). Reasons as codes into ``reason_names``."""
 
     person: np.ndarray
-    reason: list[str]
+    reason: np.ndarray
+    reason_names: list[str]
     atom: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def reason_people(session: Session, people: PeopleInPost, first_day: Any, last_day: Any) -> ReasonPeople:
+def reason_people(
+    session: Session, people: PeopleInPost, first_day: Any, last_day: Any, fingerprint: str | None = None
+) -> ReasonPeople:
     """Sickness absences overlapping first_day..last_day, each with her own post's trust, group and band
     (the post it is recorded on; for sickness recorded on a secondee assignment, her own post that
-    covers its first day)."""
+    covers its first day). One read of the absences, each (post, reason) once; with the records'
+    fingerprint, kept in the session like ``people_in_post``."""
+    if fingerprint is not None:
+        key = ("reasons", fingerprint, people.first_month, people.last_month, first_day, last_day)
+        return _kept(session, key, lambda: reason_people(session, people, first_day, last_day))
     a, ab = Assignment, Absence
     overlapping = and_(
         ab.category == SICKNESS,
         ab.first_day <= last_day,
         (ab.last_day.is_(None)) | (ab.last_day >= first_day),
     )
-    on_posts = session.execute(select(ab.assignment_id, ab.reason_code).where(overlapping)).all()
-    index = {int(post): i for i, post in enumerate(people.post_id.tolist())}
-    rows: list[tuple[int, str]] = [(index[post], reason) for post, reason in on_posts if post in index]
-    seconded = session.execute(
+    on_posts = driver_rows(session, select(ab.assignment_id, ab.reason_code).where(overlapping).distinct())
+    order = np.argsort(people.post_id)
+    sorted_ids = people.post_id[order]
+    post_ids = np.array([row[0] for row in on_posts], dtype=np.int64)
+    where = np.minimum(np.searchsorted(sorted_ids, post_ids), max(len(sorted_ids) - 1, 0))
+    own = (sorted_ids[where] == post_ids) if len(sorted_ids) else np.zeros(len(post_ids), dtype=bool)
+    found = list(order[where[own]])
+    reasons = [row[1] for row, kept in zip(on_posts, own.tolist(), strict=True) if kept]
+    seconded = driver_rows(
+        session,
         select(a.staff_member_id, day_number(ab.first_day), ab.reason_code)
         .join(a, a.id == ab.assignment_id)
-        .where(overlapping, a.person_type == SECONDEE)
-    ).all()
-    for person, day, reason in seconded:
-        own = np.flatnonzero((people.person == person) & (people.start_day <= day) & (people.end_day >= day))
-        if len(own):
-            rows.append((int(own[0]), reason))
-    found = np.array([r[0] for r in rows], dtype=np.int64)
+        .where(overlapping, a.person_type == SECONDEE),
+    )
+    for person, day, reason in seconded:  # few: a secondee's sickness is recorded by the host
+        home = np.flatnonzero((people.person == person) & (people.start_day <= day) & (people.end_day >= day))
+        if len(home):
+            found.append(int(home[0]))
+            reasons.append(reason)
+    index = np.array(found, dtype=np.int64)
+    names = sorted({str(r) for r in reasons})
+    code = {name: i for i, name in enumerate(names)}
     return ReasonPeople(
-        people.person[found],
-        [r[1] for r in rows],
-        (people.trust[found], people.group[found], people.band[found]),
+        people.person[index],
+        np.array([code[str(r)] for r in reasons], dtype=np.int64),
+        names,
+        (people.trust[index], people.group[index], people.band[index]),
     )
 
 
@@ -307,9 +374,11 @@ def reasons_shown(people: PeopleInPost, absent: ReasonPeople, s: Selection) -> t
         in_t, in_g, in_b = people._masks(selection)
         return in_t[trust] & in_g[group] & in_b[band]
 
+    def heads(mask: np.ndarray) -> int:
+        return len(np.unique(absent.person[mask]))
+
     here = inside(s)
-    reasons = np.array(absent.reason, dtype=object)
-    if len(np.unique(absent.person[here])) < MIN_PEOPLE:
+    if heads(here) < MIN_PEOPLE:
         return set(), set()
     narrowed = [dim for dim in ("trusts", "groups", "bands") if getattr(s, dim) is not None]
     widenings = [
@@ -317,21 +386,20 @@ def reasons_shown(people: PeopleInPost, absent: ReasonPeople, s: Selection) -> t
         for size in range(1, len(narrowed) + 1)
         for widened in combinations(narrowed, size)
     ]
-    alone: dict[str, int] = {}
-    other: set[str] = set()
-    for reason in sorted(set(reasons[here].tolist())):
-        of_reason = reasons == reason
-        count = len(np.unique(absent.person[here & of_reason]))
-        added = [len(np.unique(absent.person[wider & of_reason])) for wider in widenings]
+    alone: dict[int, int] = {}
+    other: set[int] = set()
+    for reason in np.unique(absent.reason[here]).tolist():
+        of_reason = absent.reason == reason
+        count = heads(here & of_reason)
+        added = [heads(wider & of_reason) for wider in widenings]
         if count >= MIN_PEOPLE and all(n == 0 or n >= MIN_PEOPLE for n in added):
             alone[reason] = count
         else:
             other.add(reason)
     while other and alone:
-        in_other = here & np.isin(reasons, list(other))
-        if len(np.unique(absent.person[in_other])) >= MIN_PEOPLE:
+        if heads(here & np.isin(absent.reason, list(other))) >= MIN_PEOPLE:
             break
-        fewest = min(alone, key=lambda r: (alone[r], r))
+        fewest = min(alone, key=lambda r: (alone[r], absent.reason_names[r]))
         other.add(fewest)
         del alone[fewest]
-    return set(alone), other
+    return {absent.reason_names[r] for r in alone}, {absent.reason_names[r] for r in other}
