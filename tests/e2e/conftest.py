@@ -18,8 +18,12 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -163,3 +167,25 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:  # type: i
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture(scope="session")
+def api(live_service: LiveService):  # type: ignore[no-untyped-def]
+    """Calls the live API as one of the demo accounts, with an API token made for the test."""
+    from passport.auth.operations import create_api_token, find_user_by_email
+
+    engine = create_engine(live_service.database_url)
+    tokens: dict[str, str] = {}
+
+    def call(email: str, method: str, path: str, **kwargs: Any) -> requests.Response:
+        if email not in tokens:
+            with Session(engine) as session:
+                user = find_user_by_email(session, email)
+                assert user is not None, email
+                _token, tokens[email] = create_api_token(session, user, "e2e test")
+                session.commit()
+        headers = {"Authorization": f"Bearer {tokens[email]}", "Accept": "application/json"}
+        return requests.request(method, live_service.url + path, headers=headers, timeout=30, **kwargs)
+
+    yield call
+    engine.dispose()

@@ -16,8 +16,6 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from passport.credentials.contexts import CONTEXT_FILE
 from tests.e2e.conftest import ROOT, LiveService
@@ -52,28 +50,6 @@ def verifier(live_service: LiveService):  # type: ignore[no-untyped-def]
         return result
 
     return verify
-
-
-@pytest.fixture(scope="module")
-def api(live_service: LiveService):  # type: ignore[no-untyped-def]
-    """Calls the live API as one of the demo accounts, with an API token made for the test."""
-    from passport.auth.operations import create_api_token, find_user_by_email
-
-    engine = create_engine(live_service.database_url)
-    tokens: dict[str, str] = {}
-
-    def call(email: str, method: str, path: str, **kwargs: Any) -> requests.Response:
-        if email not in tokens:
-            with Session(engine) as session:
-                user = find_user_by_email(session, email)
-                assert user is not None, email
-                _token, tokens[email] = create_api_token(session, user, "interop test")
-                session.commit()
-        headers = {"Authorization": f"Bearer {tokens[email]}", "Accept": "application/json"}
-        return requests.request(method, live_service.url + path, headers=headers, timeout=30, **kwargs)
-
-    yield call
-    engine.dispose()
 
 
 def _by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
