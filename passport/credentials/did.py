@@ -11,8 +11,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from passport.config import load_settings
 from passport.trusts.models import Trust
@@ -46,11 +44,6 @@ def trust_did(trust: Trust | str, base: str | None = None) -> str:
 
 def status_list_url(ods_code: str, purpose: str, sequence: int, base: str | None = None) -> str:
     return f"{trust_base_url(ods_code, base)}/status/{purpose}/{sequence}"
-
-
-def trusts_by_did(session: Session, base: str | None = None) -> dict[str, Trust]:
-    """Every member trust, by its DID: the partnership's register of trusted issuers."""
-    return {trust_did(trust, base): trust for trust in session.scalars(select(Trust))}
 
 
 def did_document(trust: Trust, keys: list[Any], base: str | None = None) -> dict[str, Any]:

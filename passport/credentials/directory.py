@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport.credentials.did import public_url, trusts_by_did
+from passport.credentials.did import public_url, trust_did
 from passport.credentials.models import SigningKey, StatusList, StatusPurpose
 from passport.credentials.multikey import MultikeyError, public_key_from_multibase
 from passport.credentials.verification import (
@@ -43,15 +43,19 @@ class DatabaseIssuerDirectory:
 
     def __init__(self, session: Session, base: str | None = None) -> None:
         self._session = session
-        self._trusts = trusts_by_did(session, base or public_url())
+        base = base or public_url()
+        # Ids by DID, read as plain rows (the few member trusts; no ORM objects on this hot path).
+        rows = session.execute(select(Trust.id, Trust.ods_code))
+        self._trust_ids: dict[str, int] = {trust_did(row.ods_code, base): row.id for row in rows}
         self._keys: dict[tuple[int, str], Any] | None = None
         self._records: dict[str, KeyRecord | None] = {}
 
     def is_trusted_issuer(self, issuer_did: str) -> bool:
-        return issuer_did in self._trusts
+        return issuer_did in self._trust_ids
 
     def trust_for(self, issuer_did: str) -> Trust | None:
-        return self._trusts.get(issuer_did)
+        trust_id = self._trust_ids.get(issuer_did)
+        return None if trust_id is None else self._session.get(Trust, trust_id)
 
     def resolve_verification_method(self, verification_method_id: str) -> KeyRecord | None:
         if verification_method_id not in self._records:
@@ -60,8 +64,8 @@ class DatabaseIssuerDirectory:
 
     def _lookup(self, verification_method_id: str) -> KeyRecord | None:
         did, _, fragment = verification_method_id.partition("#")
-        trust = self._trusts.get(did)
-        if trust is None or not fragment:
+        trust_id = self._trust_ids.get(did)
+        if trust_id is None or not fragment:
             return None
         if self._keys is None:
             k = SigningKey
@@ -69,7 +73,7 @@ class DatabaseIssuerDirectory:
                 select(k.trust_id, k.key_id, k.state, k.public_key_multibase, k.compromised_at)
             )
             self._keys = {(row.trust_id, row.key_id): row for row in rows}
-        key = self._keys.get((trust.id, fragment))
+        key = self._keys.get((trust_id, fragment))
         if key is None:
             return None
         try:

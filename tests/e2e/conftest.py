@@ -174,7 +174,8 @@ def api(live_service: LiveService):  # type: ignore[no-untyped-def]
     """Calls the live API as one of the demo accounts, with an API token made for the test."""
     from passport.auth.operations import create_api_token, find_user_by_email
 
-    engine = create_engine(live_service.database_url)
+    # The server's own jobs may hold SQLite's write lock for a moment: wait for it rather than fail.
+    engine = create_engine(live_service.database_url, connect_args={"timeout": 30})
     tokens: dict[str, str] = {}
 
     def call(email: str, method: str, path: str, **kwargs: Any) -> requests.Response:
