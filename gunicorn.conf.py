@@ -44,5 +44,7 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     # on one request in a hundred: bench/bench_verify_api.py).
     gc.collect()
     gc.freeze()
+
+
 # Share tokens are secrets: the access log writes "/v/[share-token]" instead (passport/log_redaction.py).
 logger_class = "passport.gunicorn_logging.RedactingLogger"

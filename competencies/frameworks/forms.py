@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from competencies.frameworks.models import SignOffMethod, SignOffOutcome
 from competencies.frameworks.operations import CROSSWALK_TYPES, MAX_REFRESHER_MONTHS
+from passport.forms import UkDateField
 
 
 class ImportCaseForm(FlaskForm):
@@ -91,15 +92,15 @@ class SignOffForm(FlaskForm):
     evidence = TextAreaField(
         "Evidence", description="A note or a link to the evidence.", validators=[Optional(), Length(max=2000)]
     )
-    assessed_on = DateField(
-        "Date of assessment", description="For example 2026-11-23.",
-        validators=[InputRequired("Enter the date of the assessment")],
-    )  # fmt: skip
-    review_on = DateField(
-        "Review date", description="The credential is valid until this date.",
-        validators=[InputRequired("Enter the review date")],
-    )  # fmt: skip
+    assessed_on = UkDateField("Date of assessment", description="For example, 23 11 2026")
+    review_on = UkDateField(
+        "Review date", description="The credential is valid until this date. For example, 23 11 2027"
+    )
 
 
 class WithdrawForm(FlaskForm):
-    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    reason = StringField(
+        "Reason (optional)",
+        description="Kept with the withdrawn sign-off and given as the reason the credential is revoked.",
+        validators=[Optional(), Length(max=500, message="The reason must be 500 characters or fewer")],
+    )

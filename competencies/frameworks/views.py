@@ -23,10 +23,11 @@ from competencies.frameworks.forms import (
     WithdrawForm,
 )
 from competencies.frameworks.models import Framework, FrameworkVersion
+from competencies.frameworks.word_diff import word_changes
 from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
 from passport.db import get_session
-from passport.errors import DomainError, NotFound
+from passport.errors import Conflict, DomainError, NotFound
 from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
 from passport.trusts.operations import get_trust, list_trusts
@@ -216,12 +217,31 @@ def version(version_id: str):  # type: ignore[no-untyped-def]
     )
 
 
-@blueprint.post("/versions/<string:version_id>/publish")
+# Publishing and withdrawing cannot be undone, so each asks first: the GET is the confirmation page, and a
+# POST acts only with the confirmation form's confirmed=yes (else it goes to the confirmation page).
+CONFIRMED = "yes"
+
+
+def _confirmed() -> bool:
+    return request.form.get("confirmed") == CONFIRMED
+
+
+@blueprint.route("/versions/<string:version_id>/publish", methods=["GET", "POST"])
 @login_required
 def publish(version_id: str):  # type: ignore[no-untyped-def]
     session = get_session()
     found = operations.get_version(session, version_id)
     operations.ensure_can_manage(_user(), found.framework.owner_trust_id)
+    operations.ensure_draft(found)
+    if request.method == "GET":
+        return render_template(
+            "frameworks/publish_confirm.html",
+            version=found,
+            item_count=operations.version_item_count(session, found),
+            confirmed=CONFIRMED,
+        )
+    if not _confirmed():
+        return redirect(url_for("frameworks.publish", version_id=found.identifier))
     operations.publish_version(session, found, actor=_user())
     flash(f"Version {found.version_label} is published. It will not change from now on.", "success")
     return redirect(url_for("frameworks.version", version_id=found.identifier))
@@ -399,7 +419,9 @@ def diff(version_id: str):  # type: ignore[no-untyped-def]
     older = operations.get_version(session, against)
     if older.framework_id != newer.framework_id:
         raise NotFound("The two versions belong to different frameworks.")
-    return render_template("frameworks/diff.html", diff=operations.diff_versions(session, older, newer))
+    return render_template(
+        "frameworks/diff.html", diff=operations.diff_versions(session, older, newer), changes=word_changes
+    )
 
 
 @blueprint.route("/refresher-settings", methods=["GET", "POST"])
@@ -519,7 +541,7 @@ def sign_offs():  # type: ignore[no-untyped-def]
     )
 
 
-@blueprint.post("/sign-offs/<string:sign_off_id>/withdraw")
+@blueprint.route("/sign-offs/<string:sign_off_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_sign_off(sign_off_id: str):  # type: ignore[no-untyped-def]
     user = _user()
@@ -529,7 +551,15 @@ def withdraw_sign_off(sign_off_id: str):  # type: ignore[no-untyped-def]
     if not signoff.can_see(session, user, record):
         raise NotFound(f"There is no sign-off {sign_off_id!r}.")
     form = WithdrawForm()
-    form.validate_on_submit()
-    signoff.withdraw_sign_off(session, record, actor=user, reason=form.reason.data)
-    flash("Sign-off withdrawn; its credential is revoked.", "success")
-    return redirect(url_for("frameworks.sign_offs"))
+    if request.method == "POST" and not _confirmed():
+        return redirect(url_for("frameworks.withdraw_sign_off", sign_off_id=record.identifier))
+    if request.method == "POST" and form.validate_on_submit():
+        signoff.withdraw_sign_off(session, record, actor=user, reason=form.reason.data)
+        revoked = "; its credential is revoked" if record.credential_uri else ""
+        flash(f"Sign-off of {record.staff_member.full_name} withdrawn{revoked}.", "success")
+        return redirect(url_for("frameworks.sign_offs"))
+    ensure(user, Action.WITHDRAW_SIGN_OFF, record.assessor_trust_id)
+    if record.withdrawn_at is not None:
+        raise Conflict("This sign-off is already withdrawn.", field="sign_off")
+    page = render_template("frameworks/withdraw_confirm.html", record=record, form=form, confirmed=CONFIRMED)
+    return page, 422 if form.errors else 200

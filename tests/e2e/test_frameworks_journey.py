@@ -25,6 +25,13 @@ def test_admin_imports_browses_and_publishes(page):
     expect(page.get_by_text("Draft", exact=True)).to_be_visible()
     tree = page.locator(".framework-tree").first
     expect(tree).to_be_visible()
+    # Children are in closed details: the keyboard opens them (Enter on the summary) and shows their links.
+    children = tree.locator("details").first
+    expect(children).not_to_have_attribute("open", "")
+    children.locator(":scope > summary").focus()
+    page.keyboard.press("Enter")
+    expect(children).to_have_attribute("open", "")
+    expect(children.get_by_role("link").first).to_be_visible()
     first_item = tree.get_by_role("link").first
     first_item.click()
     expect(page.get_by_role("heading", level=2, name="Associations")).to_be_visible()
@@ -35,6 +42,12 @@ def test_admin_imports_browses_and_publishes(page):
     expect(page.get_by_role("heading", name=re.compile("2 items matching"))).to_be_visible()
     page.get_by_role("link", name="Show the whole framework").click()
     page.get_by_role("button", name="Publish version 1").click()
+    # Publishing asks first; Cancel goes back to the draft, unchanged.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Publish What Standards Could Be version 1?")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_text("Draft", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Publish version 1").click()
+    page.get_by_role("button", name="Yes, publish version 1").click()
     expect(page.get_by_text("Version 1 is published")).to_be_visible()
     expect(page.get_by_role("button", name="Publish version 1")).to_have_count(0)
     document_id = "20c5134f-423d-4097-a971-3dd5152bf507"

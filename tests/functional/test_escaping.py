@@ -323,6 +323,7 @@ def test_refused_forms_show_what_was_typed_as_text(client, session, payload):  #
     item = session.scalars(select(FrameworkItem).where(FrameworkItem.version_id == version.id)).first()
     assessor = UserFactory(role=Role.ASSESSOR, trust=world.host)
     _as(client, assessor)
+    assessed = date.today() - timedelta(days=1)
     form = {
         "version": version.identifier,
         "nurse": f"N {payload}",
@@ -331,7 +332,7 @@ def test_refused_forms_show_what_was_typed_as_text(client, session, payload):  #
         "method": "questioning",
         "outcome": "working_towards",
         "evidence": f"E {payload}",
-        "assessed_on": (date.today() - timedelta(days=1)).isoformat(),
+        **{f"assessed_on-{part}": str(getattr(assessed, part)) for part in ("day", "month", "year")},
     }
     refused = client.post("/frameworks/sign-offs/new", data=form)
     as_text(refused, payload, f"E {payload}", where="refused sign-off", status=422)

@@ -51,7 +51,7 @@ def test_upload_imports_and_shows_the_tree(client, admin, session) -> None:
     assert "What Standards Could Be" in html and "framework-tree" in html and "Publish version 1" in html
 
 
-def test_the_deepest_hierarchy_allowed_shows_as_nested_lists_and_a_deeper_one_is_refused(
+def test_the_deepest_hierarchy_allowed_shows_as_nested_details_and_a_deeper_one_is_refused(
     client, admin, session
 ) -> None:
     levels = MAX_HIERARCHY_LEVELS
@@ -66,10 +66,13 @@ def test_the_deepest_hierarchy_allowed_shows_as_nested_lists_and_a_deeper_one_is
     for _ in range(levels):
         end = html.index("</ul>", end) + len("</ul>")
     tree = html[start:end]
-    # Each level's list sits inside the entry above it: <ul><li>...<ul><li>... and closed in order.
+    # Each level's list sits in the details of the entry above it: <ul><li>...<details>...<ul><li>... and
+    # closed in order, innermost first.
     assert tree.count('<ul class="nhsuk-list framework-tree">') == levels
     assert tree.count("<li>") == tree.count("</li>") == levels
-    assert re.sub(r"\s+", "", tree).endswith("</li></ul>" * levels)  # closed innermost first
+    assert tree.count("<details") == tree.count("</details>") == levels - 1
+    closing = "</li></ul>" + "</div></details></li></ul>" * (levels - 1)
+    assert re.sub(r"\s+", "", tree).endswith(closing)
     assert tree.index(f"<strong>{codes[levels - 1]}</strong>") > tree.index(
         f"<strong>{codes[levels - 2]}</strong>"
     )
@@ -98,7 +101,7 @@ def test_draft_edit_publish_new_version_and_diff_pages(client, admin, session) -
     assert edit.status_code == 302
     blank = client.post(f"{base}/items/{item.identifier}/edit", data={"full_statement": ""})
     assert blank.status_code == 422 and "Enter the full statement" in blank.get_data(as_text=True)
-    assert client.post(f"{base}/publish").status_code == 302
+    assert client.post(f"{base}/publish", data={"confirmed": "yes"}).status_code == 302
     refused = client.get(f"{base}/items/{item.identifier}/edit")
     assert refused.status_code == 409 and "never changes" in refused.get_data(as_text=True)
     started = client.post(f"/frameworks/{version.framework.identifier}", data={"version_label": "2"})
@@ -146,7 +149,7 @@ def test_a_draft_item_is_removed_from_its_page_unless_it_has_children(client, ad
     session.expire_all()
     assert session.scalar(select(func.count()).where(FrameworkItem.identifier == parent.identifier)) == 1
     # A published version never changes.
-    assert client.post(f"{base}/publish").status_code == 302
+    assert client.post(f"{base}/publish", data={"confirmed": "yes"}).status_code == 302
     assert client.post(f"{base}/items/{parent.identifier}/remove").status_code == 409
 
 
@@ -178,6 +181,11 @@ def test_refresher_page_saves_the_trusts_period(client, session, demo_trusts) ->
     assert bad.status_code == 422
 
 
+def _date_boxes(name: str, day: date) -> dict[str, str]:
+    """The NHS.UK date input's three boxes, as a person types them."""
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+
+
 def test_sign_off_form_records_and_refuses_self_sign_off(client, session, demo_trusts) -> None:
     own, other = demo_trusts
     version = imported_framework(session)
@@ -193,8 +201,8 @@ def test_sign_off_form_records_and_refuses_self_sign_off(client, session, demo_t
         "method": "questioning",
         "outcome": "working_towards",
         "evidence": "",
-        "assessed_on": (date.today() - timedelta(days=1)).isoformat(),
-        "review_on": (date.today() + timedelta(days=90)).isoformat(),
+        **_date_boxes("assessed_on", date.today() - timedelta(days=1)),
+        **_date_boxes("review_on", date.today() + timedelta(days=90)),
     }
     assert "Record sign-off" in client.get(
         f"/frameworks/sign-offs/new?version={version.identifier}"

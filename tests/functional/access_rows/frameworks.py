@@ -95,8 +95,12 @@ ROWS += [
         statuses(403, anonymous=302, hr=422, admin=422), form={},
         other_url="/frameworks/{other_local_fw}", other_expected=statuses(403, anonymous=302, admin=422)),
     Row("GET", "/frameworks/versions/<string:version_id>", "/frameworks/versions/{v_pub}", SIGNED_IN),
-    Row("POST", "/frameworks/versions/<string:version_id>/publish", _LOCAL_V + "/publish", _FW_CONFLICT_PAGE,
-        other_url=_OTHER_V + "/publish", other_expected=_FW_CONFLICT_OTHER_PAGE),
+    # Publishing and withdrawing ask first: the GET is the confirmation page (a published version: 409).
+    *[
+        Row(method, "/frameworks/versions/<string:version_id>/publish", _LOCAL_V + "/publish", _FW_CONFLICT_PAGE,
+            other_url=_OTHER_V + "/publish", other_expected=_FW_CONFLICT_OTHER_PAGE)
+        for method in ("GET", "POST")
+    ],
     *[
         Row(method, "/frameworks/versions/<string:version_id>/items/new", _LOCAL_V + "/items/new",
             _FW_CONFLICT_PAGE, form={} if method == "POST" else None,
@@ -135,6 +139,12 @@ ROWS += [
     Row("POST", "/frameworks/sign-offs/new", "/frameworks/sign-offs/new",
         statuses(403, anonymous=302, assessor=200), form={}),
     Row("GET", "/frameworks/sign-offs", "/frameworks/sign-offs", statuses(200, anonymous=302, director=403)),
+    Row("GET", "/frameworks/sign-offs/<string:sign_off_id>/withdraw",
+        "/frameworks/sign-offs/{own_page_sign_off}/withdraw",
+        statuses(403, anonymous=302, hr=200, assessor=200, admin=200),
+        other_url="/frameworks/sign-offs/{other_page_sign_off}/withdraw",
+        other_expected=statuses(403, anonymous=302, hr=404, assessor=404, admin=200)),
+    # Without confirmed=yes a POST only goes to the confirmation page.
     Row("POST", "/frameworks/sign-offs/<string:sign_off_id>/withdraw",
         "/frameworks/sign-offs/{own_page_sign_off}/withdraw",
         statuses(403, anonymous=302, hr=302, assessor=302, admin=302), form={},
