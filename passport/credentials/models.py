@@ -133,6 +133,17 @@ class IssuedCredential(Base):
     trust: Mapped[Trust] = relationship()
     staff_member: Mapped[StaffMember] = relationship()
     issued_by: Mapped[UserAccount | None] = relationship(foreign_keys=[issued_by_id])
+
+    @property
+    def competency_statement(self) -> str | None:
+        """What a competency credential says the person can do (its framework item's statement, as
+        signed), shown beside its title wherever it is listed; None for every other kind."""
+        if self.credential_type != "competency":
+            return None
+        subject = (self.document or {}).get("credentialSubject")
+        claim = subject.get("competency") if isinstance(subject, dict) else None
+        statement = claim.get("statement") if isinstance(claim, dict) else None
+        return statement if isinstance(statement, str) and statement.strip() else None
     signing_key: Mapped[SigningKey] = relationship()
     revocation_list: Mapped[StatusList] = relationship(foreign_keys=[revocation_list_id])
     suspension_list: Mapped[StatusList] = relationship(foreign_keys=[suspension_list_id])

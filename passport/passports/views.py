@@ -80,7 +80,7 @@ def share():  # type: ignore[no-untyped-def]
     groups = operations.passport_groups(session, member)
     shareable = [e for g in groups for e in g.entries if e.credential.state.value != "revoked"]
     form = ShareForm()
-    form.credential_ids.choices = [(e.credential.id, e.credential.title) for e in shareable]
+    form.credential_ids.choices = [(e.credential.id, _choice_label(e.credential)) for e in shareable]
     form.receiving_trust.choices = [("", "Not stated")] + [
         (t.ods_code, f"{t.name} ({t.ods_code})") for t in list_trusts(session)
     ]
@@ -220,6 +220,12 @@ def record_verified(token: str):  # type: ignore[no-untyped-def]
     outcome = "every credential verified" if report.verified else "some credentials did not verify"
     flash(f"Recorded that you checked this passport: {outcome}.", "success")
     return redirect(url_for("passports.shared", token=token))
+
+
+def _choice_label(credential: Any) -> str:
+    """A credential as the share form lists it: its title, and a competency's statement after it."""
+    statement = credential.competency_statement
+    return f"{credential.title}: {statement}" if statement else credential.title
 
 
 def _register() -> None:

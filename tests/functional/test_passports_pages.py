@@ -54,6 +54,21 @@ def test_her_passport_groups_credentials_with_their_status(client, session, nurs
     assert "South London and Maudsley" in page  # credentials from more than one trust
 
 
+def test_a_competency_is_shown_with_its_statement_wherever_it_is_listed(client, nurse, demo_trusts):
+    _user, member = nurse
+    competency = issue(demo_trusts[0], member, "competency")
+    statement = "Carries out a risk assessment with a person in crisis."
+    assert competency.competency_statement == statement
+    passport = client.get("/passport").get_data(as_text=True)
+    assert competency.title in passport and statement in passport
+    detail = client.get(f"/credentials/{competency.id}").get_data(as_text=True)
+    assert statement in detail
+    share_form = client.get("/passport/share").get_data(as_text=True)
+    assert f"{competency.title}: {statement}" in share_form
+    # Other kinds carry no statement.
+    assert issue(demo_trusts[0], member, "dbs-check").competency_statement is None
+
+
 def test_share_then_anyone_opens_exactly_what_was_shared(client, app, session, nurse, demo_trusts):
     user, member = nurse
     shared = issue(demo_trusts[0], member, "dbs-check")
