@@ -117,7 +117,9 @@ class PeopleInPost:
             grid[..., column] = counts.reshape(shape[:3])
         return grid
 
-    def _masks(self, selection: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def masks(self, selection: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which trusts, staff groups and bands (by code) the selection takes in."""
+
         def mask(values: list[Any], chosen: frozenset[Any] | None) -> np.ndarray:
             return np.array([chosen is None or v in chosen for v in values], dtype=bool)
 
@@ -158,7 +160,7 @@ class PeopleInPost:
 
     def people(self, selection: Selection) -> int:
         """How many people the selection holds (exactly)."""
-        masks = self._masks(selection)
+        masks = self.masks(selection)
         return self._people(self._posts_in(masks), selection.first_month, selection.last_month)
 
     # --- deciding ----------------------------------------------------------------------------------------
@@ -173,7 +175,7 @@ class PeopleInPost:
         if s is None:
             return False
         first, last = s.first_month, s.last_month
-        masks = self._masks(s)
+        masks = self.masks(s)
         cells, posts = self._cells(masks), self._posts_in(masks)
         if self._at_least(cells, posts, first, last) < MIN_PEOPLE:
             return False
@@ -190,7 +192,7 @@ class PeopleInPost:
         in post. Any figure holding this selection's posts and months is then a widening of the tightened
         one (each of its trust, group and band the same or all; its months around these), which is what
         ``_widening_safe`` goes through. None when nobody is in post."""
-        masks = self._masks(s)
+        masks = self.masks(s)
         if self.first_month <= s.first_month and s.last_month <= self.last_month and len(self.person):
             return self._tightened_on_grid(s, masks)
         posts = self._posts_in(masks)
@@ -237,7 +239,7 @@ class PeopleInPost:
     ) -> bool:
         """Widening ``widened`` to all, and then the months to either side, adds nobody or at least
         MIN_PEOPLE people, at the smallest widening that adds anyone (any larger one adds more)."""
-        wide = self._masks(_replace(s, **{dim: None for dim in widened}))
+        wide = self.masks(_replace(s, **{dim: None for dim in widened}))
         wide_cells, wide_posts = self._cells(wide), self._posts_in(wide)
         if widened:
             added = self._at_least(wide_cells & ~cells, wide_posts & ~posts, s.first_month, s.last_month)
@@ -371,7 +373,7 @@ def reasons_shown(people: PeopleInPost, absent: ReasonPeople, s: Selection) -> t
     trust, group, band = absent.atom
 
     def inside(selection: Selection) -> np.ndarray:
-        in_t, in_g, in_b = people._masks(selection)
+        in_t, in_g, in_b = people.masks(selection)
         return in_t[trust] & in_g[group] & in_b[band]
 
     def heads(mask: np.ndarray) -> int:

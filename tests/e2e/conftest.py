@@ -190,3 +190,40 @@ def api(live_service: LiveService):  # type: ignore[no-untyped-def]
 
     yield call
     engine.dispose()
+
+
+# What the RQY demo accounts do through the API, for tests that need credentials of their own (the demo
+# nurse's own are shared by every browser test and left as they are).
+RQY_HR, RQY_NURSE = "hr@rqy.example", "nurse@rqy.example"
+
+
+def issue_training(api: Any, subject_code: str, completed_on: str) -> dict[str, Any]:
+    """A level 1 training credential issued by RQY's HR to RQY's demo nurse: the API's answer."""
+    response = api(
+        RQY_HR,
+        "POST",
+        "/api/v1/credentials",
+        json={
+            "staff_email": RQY_NURSE,
+            "credential_type": "mandatory-training",
+            "subject": {"subject_code": subject_code, "level": 1, "completed_on": completed_on},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def change_status(api: Any, credential: dict[str, Any], action: str, reason: str | None = None) -> None:
+    """Suspend, revoke or reinstate one of RQY's credentials through the API."""
+    body = {"reason": reason} if reason else {}
+    response = api(RQY_HR, "POST", f"/api/v1/credentials/{credential['id']}/{action}", json=body)
+    assert response.status_code == 200, response.text
+
+
+def create_share_link(page: Any, trust: str = "RV5") -> str:  # type: ignore[no-untyped-def]
+    """As the signed-in nurse: share what is current (the form preselects it) with ``trust``; the link."""
+    page.goto("/passport/share")
+    page.get_by_label("Which trust are you showing it to? (optional)").select_option(trust)
+    page.get_by_role("button", name="Create link").click()
+    page.get_by_role("heading", name="Your link is ready").wait_for()
+    return page.locator("#share-link").inner_text()

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from passport.credentials.contexts import CONTEXT_FILE
-from tests.e2e.conftest import ROOT, LiveService
+from tests.e2e.conftest import ROOT, LiveService, change_status, issue_training
 
 INTEROP = ROOT / "tests" / "interop"
 NODE = shutil.which("node")
@@ -94,29 +94,10 @@ def test_the_demo_passport_verifies_in_digital_bazaars_verifier(api, verifier, l
 
 def test_suspended_and_revoked_credentials_are_reported_as_such(api, verifier):
     completed_on = (date.today() - timedelta(days=10)).isoformat()
-    issued = []
-    for subject_code in ("CSTF-FIRE", "CSTF-IPC", "CSTF-HSW"):
-        response = api(
-            "hr@rqy.example",
-            "POST",
-            "/api/v1/credentials",
-            json={
-                "staff_email": "nurse@rqy.example",
-                "credential_type": "mandatory-training",
-                "subject": {"subject_code": subject_code, "level": 1, "completed_on": completed_on},
-            },
-        )
-        assert response.status_code == 201, response.text
-        issued.append(response.json())
+    issued = [issue_training(api, code, completed_on) for code in ("CSTF-FIRE", "CSTF-IPC", "CSTF-HSW")]
     suspended, revoked, untouched = issued
-    for credential, action in ((suspended, "suspend"), (revoked, "revoke")):
-        response = api(
-            "hr@rqy.example",
-            "POST",
-            f"/api/v1/credentials/{credential['id']}/{action}",
-            json={"reason": "interoperability test"},
-        )
-        assert response.status_code == 200, response.text
+    change_status(api, suspended, "suspend", "interoperability test")
+    change_status(api, revoked, "revoke", "interoperability test")
 
     result = _by_id(verifier([credential["document"] for credential in issued]))
     # Still signed by the trust: the library verifies them, and reports their status bits.
@@ -129,8 +110,7 @@ def test_suspended_and_revoked_credentials_are_reported_as_such(api, verifier):
     assert result[untouched["credential_id"]]["status"] == {"revocation": False, "suspension": False}
 
     # Reinstated, the suspended one is good again: the re-signed status list is read afresh.
-    response = api("hr@rqy.example", "POST", f"/api/v1/credentials/{suspended['id']}/reinstate", json={})
-    assert response.status_code == 200, response.text
+    change_status(api, suspended, "reinstate")
     result = verifier(suspended["document"])
     assert result["credentials"][0]["status"] == {"revocation": False, "suspension": False}
 

@@ -8,42 +8,21 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import RQY_NURSE, change_status, create_share_link, issue_training, sign_in
 
 RQY = "South West London and St George's Mental Health NHS Trust"
 
 
 def test_a_credential_suspended_after_sharing_is_named_on_the_shared_page(page, browser, live_server, api):
     completed_on = (date.today() - timedelta(days=5)).isoformat()
-    issued = api(
-        "hr@rqy.example",
-        "POST",
-        "/api/v1/credentials",
-        json={
-            "staff_email": "nurse@rqy.example",
-            "credential_type": "mandatory-training",
-            "subject": {"subject_code": "CSTF-RESUS", "level": 1, "completed_on": completed_on},
-        },
-    )
-    assert issued.status_code == 201, issued.text
-    credential = issued.json()
+    credential = issue_training(api, "CSTF-RESUS", completed_on)
 
     # The nurse shares everything current, the new training included.
-    sign_in(page, "nurse@rqy.example")
-    page.goto("/passport/share")
-    page.get_by_label("Which trust are you showing it to? (optional)").select_option("RV5")
-    page.get_by_role("button", name="Create link").click()
-    expect(page.get_by_role("heading", name="Your link is ready")).to_be_visible()
-    link = page.locator("#share-link").inner_text()
+    sign_in(page, RQY_NURSE)
+    link = create_share_link(page)
 
     # Then the issuing trust suspends it.
-    suspended = api(
-        "hr@rqy.example",
-        "POST",
-        f"/api/v1/credentials/{credential['id']}/suspend",
-        json={"reason": "Certificate under review"},
-    )
-    assert suspended.status_code == 200, suspended.text
+    change_status(api, credential, "suspend", "Certificate under review")
     try:
         stranger = browser.new_context()
         public = stranger.new_page()
@@ -63,4 +42,4 @@ def test_a_credential_suspended_after_sharing_is_named_on_the_shared_page(page, 
         expect(public.get_by_text("Certificate under review")).to_have_count(0)
         stranger.close()
     finally:
-        api("hr@rqy.example", "POST", f"/api/v1/credentials/{credential['id']}/reinstate", json={})
+        change_status(api, credential, "reinstate")
