@@ -110,7 +110,13 @@ def _request_writes() -> bool:
     committed after its read ("database is locked" at once, no waiting), while one that asks first
     simply waits its turn (the busy timeout) behind a job's short chunk. A view class may say it only
     reads (``reads_only = True``: verifying a presentation is a POST that writes nothing)."""
-    return has_request_context() and not _reads_only_request()
+    if not has_request_context():
+        return False
+    # A client with an API token has the token's last use recorded (at most once a minute), even on a
+    # GET: asked for at the start, the lock is waited for instead of failing once another writer (an
+    # import's chunk) has committed after this request's first read.
+    bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    return bearer or not _reads_only_request()
 
 
 def _reads_only_request() -> bool:
