@@ -4,7 +4,9 @@ CFSubjects, CFConcepts, CFItemTypes, CFLicenses, CFAssociationGroupings, CFRubri
 
 Public, as OpenSALT and other CASE providers serve them: frameworks are published to be shared. Only
 published versions are served; drafts are unknown here. When several published versions keep one CASE
-identifier, the latest is served. Unknown identifiers are answered with CASE's imsx_StatusInfo (404).
+identifier, the latest is served. Unknown identifiers are answered with CASE's imsx_StatusInfo (404), as
+are empty sets (the binding's hold at least one). An identifier imported without being a UUID is served
+as the UUID derived from it (``case_identifier``), and either finds it.
 CFDocuments is paged, sorted, filtered and its fields chosen as ``case_selection`` describes; a query
 parameter the binding does not allow is answered with imsx_StatusInfo too (400).
 
@@ -16,6 +18,7 @@ preflight OPTIONS), without credentials, so a browser-based CASE client elsewher
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -24,11 +27,13 @@ from sqlalchemy.orm import Session
 
 from competencies.frameworks.case_conformance import (
     WRITTEN_ITEM_KEYS,
+    case_identifier,
     conform_association,
     conform_definitions,
     conform_document,
     conform_object,
     conform_rubrics,
+    is_uuid,
 )
 from competencies.frameworks.case_export import (
     CASE_PATH,
@@ -106,22 +111,39 @@ def _base() -> str:
     return case_base_uri(current_app.config["PASSPORT_SETTINGS"].public_url)
 
 
-def _latest_published(session: Session, document_identifier: str) -> FrameworkVersion | None:
-    return session.scalar(
-        select(FrameworkVersion)
-        .where(FrameworkVersion.document_identifier == document_identifier, _PUBLISHED)
-        .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
-        .limit(1)
-    )
+# A stored identifier that cannot be a UUID (LIKE's "_" is any one character): the only ones that go out
+# under another identifier (``case_identifier``), so the only ones a served UUID may have to be traced to.
+_UUID_SHAPE = "________-____-____-____-____________"
+
+
+def _as_stored(session: Session, column: Any, sourced_id: str) -> str | None:
+    """The identifier as stored that is served as ``sourced_id``, when that differs (an identifier
+    imported without being a UUID goes out as one derived from it); None when nothing is."""
+    if not is_uuid(sourced_id):
+        return None
+    stored_ids = session.scalars(select(column).distinct().where(column.not_like(_UUID_SHAPE)))
+    return next((stored for stored in stored_ids if case_identifier(stored) == sourced_id), None)
+
+
+def _latest_published(session: Session, sourced_id: str) -> FrameworkVersion | None:
+    def latest(document_identifier: str) -> FrameworkVersion | None:
+        return session.scalar(
+            select(FrameworkVersion)
+            .where(FrameworkVersion.document_identifier == document_identifier, _PUBLISHED)
+            .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
+            .limit(1)
+        )
+
+    found = latest(sourced_id)
+    if found is None and (stored := _as_stored(session, FrameworkVersion.document_identifier, sourced_id)):
+        found = latest(stored)
+    return found
 
 
 def _link(version: FrameworkVersion, kind: str) -> dict[str, str]:
     """A LinkURI to this version's document (kind "CFDocuments") or package ("CFPackages") here."""
-    return {
-        "title": version.title,
-        "identifier": version.document_identifier,
-        "uri": f"{_base()}/{kind}/{version.document_identifier}",
-    }
+    identifier = case_identifier(version.document_identifier)
+    return {"title": version.title, "identifier": identifier, "uri": f"{_base()}/{kind}/{identifier}"}
 
 
 def _document_json(version: FrameworkVersion) -> dict[str, Any]:
@@ -142,7 +164,7 @@ def _item_json(version: FrameworkVersion, row: Any) -> dict[str, Any]:
 
 
 def _unknown_node(identifier: str) -> tuple[str | None, str | None]:
-    return None, f"{_base()}/CFItems/{identifier}"
+    return None, f"{_base()}/CFItems/{case_identifier(identifier)}"
 
 
 def _association_json(row: Any, fallback_time: str) -> dict[str, Any]:
@@ -156,13 +178,20 @@ def _association_json(row: Any, fallback_time: str) -> dict[str, Any]:
 def _latest_published_row(session: Session, statement: Any, model: Any, identifier: str) -> Any:
     """The row of ``statement`` (an item's or an association's) with this identifier in the latest
     published version holding it, with that version's id; None if no published version holds it."""
-    return session.execute(
-        statement.add_columns(model.version_id)
-        .join(FrameworkVersion, model.version_id == FrameworkVersion.id)
-        .where(model.identifier == identifier, _PUBLISHED)
-        .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
-        .limit(1)
-    ).first()
+
+    def latest(stored_identifier: str) -> Any:
+        return session.execute(
+            statement.add_columns(model.version_id)
+            .join(FrameworkVersion, model.version_id == FrameworkVersion.id)
+            .where(model.identifier == stored_identifier, _PUBLISHED)
+            .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
+            .limit(1)
+        ).first()
+
+    found = latest(identifier)
+    if found is None and (stored := _as_stored(session, model.identifier, identifier)):
+        found = latest(stored)
+    return found
 
 
 def _published_item(session: Session, identifier: str) -> tuple[FrameworkVersion, Any] | None:
@@ -190,10 +219,17 @@ def cf_documents():  # type: ignore[no-untyped-def]
     for version in versions:
         latest[version.document_identifier] = version  # ordered by id: the last one wins
     page, total = select_documents([_document_json(v) for v in latest.values()], selection)
-    response = jsonify({"CFDocuments": page})
+    # The binding's CFDocumentSetDType holds at least one document: none is an unknown object.
+    response = jsonify({"CFDocuments": page}) if page else status_info(_no_documents(total, selection.offset))
     response.headers["X-Total-Count"] = str(total)
     response.headers["Link"] = link_header(f"{_base()}/CFDocuments", selection, total)
     return response
+
+
+def _no_documents(total: int, offset: int) -> str:
+    if total == 0:
+        return "No published CFDocument matches."
+    return f"The offset {offset} is past the last of the {total} published CFDocuments that match."
 
 
 @blueprint.get("/CFDocuments/<string:sourced_id>")
@@ -243,6 +279,7 @@ def cf_item_associations(sourced_id: str):  # type: ignore[no-untyped-def]
     if found is None:
         return status_info(f"There is no published CFItem with identifier {sourced_id!r}.")
     version, row = found
+    stored_id = row.identifier  # as stored, which a request by its derived UUID does not name
     other_frameworks = select(FrameworkVersion.id).where(
         _PUBLISHED, FrameworkVersion.framework_id != version.framework_id
     )
@@ -250,8 +287,8 @@ def cf_item_associations(sourced_id: str):  # type: ignore[no-untyped-def]
         association_select()
         .add_columns(FrameworkAssociation.version_id)
         .where(
-            (FrameworkAssociation.origin_identifier == sourced_id)
-            | (FrameworkAssociation.destination_identifier == sourced_id),
+            (FrameworkAssociation.origin_identifier == stored_id)
+            | (FrameworkAssociation.destination_identifier == stored_id),
             (FrameworkAssociation.version_id == version.id)
             | FrameworkAssociation.version_id.in_(other_frameworks),
         )
@@ -260,6 +297,8 @@ def cf_item_associations(sourced_id: str):  # type: ignore[no-untyped-def]
     times: dict[int, str] = {version.id: version_fallback_time(version)}
     for version_id in {r[-1] for r in rows} - times.keys():
         times[version_id] = version_fallback_time(session.get(FrameworkVersion, version_id))  # type: ignore[arg-type]
+    if not rows:  # the binding's CFAssociationSetDType holds at least one association
+        return status_info(f"The published CFItem {sourced_id!r} has no associations.")
     return jsonify(
         {
             "CFItem": _item_json(version, row),
@@ -287,16 +326,18 @@ def _may_hold(column: Any, identifier: str) -> Any:
     return column.is_not(None)
 
 
-def _published_holding(session: Session, column: Any, identifier: str) -> list[FrameworkVersion]:
+def _published_holding(session: Session, column: Any, identifier: str) -> Iterator[FrameworkVersion]:
     """Published versions whose ``column`` (definitions or package extras) may hold ``identifier``, the
-    latest first."""
-    return list(
-        session.scalars(
-            select(FrameworkVersion)
-            .where(_PUBLISHED, column.is_not(None), _may_hold(column, identifier))
-            .order_by(FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
-        )
+    latest first; then, for a UUID, the others (which may hold an identifier it was derived from)."""
+    latest_first = (FrameworkVersion.published_at.desc(), FrameworkVersion.id.desc())
+    may_hold = _may_hold(column, identifier)
+    yield from session.scalars(
+        select(FrameworkVersion).where(_PUBLISHED, column.is_not(None), may_hold).order_by(*latest_first)
     )
+    if is_uuid(identifier):
+        yield from session.scalars(
+            select(FrameworkVersion).where(_PUBLISHED, column.is_not(None), ~may_hold).order_by(*latest_first)
+        )
 
 
 def _children(entries: list[dict[str, Any]], parent: dict[str, Any]) -> list[dict[str, Any]]:
@@ -321,7 +362,8 @@ def _definition_answer(kind: str, sourced_id: str) -> Response:
     session = get_session()
     for version in _published_holding(session, FrameworkVersion.definitions, sourced_id):
         entries = conform_definitions(version.definitions or {}, version_fallback_time(version)).get(kind)
-        found = next((e for e in entries or () if e["identifier"] == sourced_id), None)
+        served_id = case_identifier(sourced_id)  # asked for by the identifier as imported, or as served
+        found = next((e for e in entries or () if e["identifier"] == served_id), None)
         if found is None:
             continue
         if not as_set:
@@ -352,7 +394,8 @@ def cf_rubric(sourced_id: str):  # type: ignore[no-untyped-def]
         rubrics = conform_rubrics(
             (version.package_extra or {}).get("CFRubrics"), version_fallback_time(version)
         )
-        found = next((rubric for rubric in rubrics if rubric["identifier"] == sourced_id), None)
+        served_id = case_identifier(sourced_id)
+        found = next((rubric for rubric in rubrics if rubric["identifier"] == served_id), None)
         if found is not None:
             return jsonify(found)
     return status_info(f"There is no published CFRubric with identifier {sourced_id!r}.")

@@ -11,7 +11,10 @@ that nothing is lost. What goes out is strict CASE 1.1:
 - every ``lastChangeDateTime`` carries a time zone (``Z`` when the import had none) and is always there
   (the fallback is the version's own time);
 - required values a publisher left out are filled: an association's ``uri`` and a link's ``uri`` and
-  ``title`` from this service and the package, a document's ``creator`` from its publisher.
+  ``title`` from this service and the package, a document's ``creator`` from its publisher;
+- an identifier that is not a UUID (CASE 1.1 requires one) goes out as a UUID derived from it
+  (``case_identifier``) wherever it appears, objects and links alike, so references still join; the
+  object keeps the identifier as imported under ``extensions`` (``importedIdentifier``).
 
 The input is what ``case_package.package_to_case_json`` writes, so the keys it models were already
 checked by the importer. Pure: dicts in, dicts out, no database or Flask; one pass over each dict.
@@ -20,6 +23,7 @@ checked by the importer. Pure: dicts in, dicts out, no database or Flask; one pa
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -114,12 +118,32 @@ PACKAGE_KEYS = frozenset(
     {"CFDocument", "CFItems", "CFAssociations", "CFDefinitions", "CFRubrics", "extensions"}
 )
 _LINK_FIELDS = ("title", "identifier", "uri")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# What the schema's "uuid" format accepts (either case), hence what ``case_identifier`` keeps as it is.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+# Stored identifiers that are not UUIDs go out as version 5 UUIDs of their text in this namespace (itself
+# uuid5(NAMESPACE_URL, "https://w3id.org/nhs-staff-passport/case-identifiers")): fixed forever, since
+# consumers keep the identifiers they were served.
+CASE_IDENTIFIER_NAMESPACE = uuid.UUID("87ee6686-d606-5c0d-bf5e-0a8d6a302b6f")
+IMPORTED_IDENTIFIER_KEY = "importedIdentifier"
+# Keys that hold an identifier of another CASE object (format "uuid" in the schema): mapped the same way.
+_REFERENCE_KEYS = ("rubricId", "rubricCriterionId")
 _TARGET_TYPE = re.compile(r"CASE|ext:[A-Za-z0-9|.\-_]+")
 # RFC 3339 date-time with a zone, which is what the schema's "date-time" format means.
 _RFC3339 = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
+
+
+def is_uuid(value: str) -> bool:
+    return _UUID.fullmatch(value) is not None
+
+
+@lru_cache(maxsize=65536)
+def case_identifier(value: str) -> str:
+    """``value`` if it is a UUID, else the UUID it goes out as (the same for the same text, everywhere)."""
+    if _UUID.fullmatch(value):
+        return value
+    return str(uuid.uuid5(CASE_IDENTIFIER_NAMESPACE, value))
 
 
 @lru_cache(maxsize=4096)  # a package's objects share a handful of timestamps
@@ -154,13 +178,18 @@ def _case_date(value: str) -> str | None:
         return None
 
 
-def _is_link(value: Any) -> bool:
-    return (
+def _link(value: Any) -> dict[str, str] | None:
+    """A LinkURI as CASE 1.1 has it ({title, identifier (a UUID), uri}), or None if ``value`` is not one."""
+    if not (
         value.__class__ is dict
         and len(value) == 3
         and all(isinstance(value.get(name), str) for name in _LINK_FIELDS)
-        and _UUID.fullmatch(value["identifier"]) is not None
-    )
+    ):
+        return None
+    identifier = value["identifier"]
+    if _UUID.fullmatch(identifier):
+        return value
+    return {**value, "identifier": case_identifier(identifier)}
 
 
 def _checked(value: Any, kind: str) -> tuple[bool, Any]:
@@ -182,9 +211,11 @@ def _checked(value: Any, kind: str) -> tuple[bool, Any]:
     if kind == _NUMBER:
         return isinstance(value, int | float) and not isinstance(value, bool), value
     if kind == _LINK:
-        return _is_link(value), value
+        link = _link(value)
+        return link is not None, link
     if kind == _LINKS:
-        return isinstance(value, list) and all(_is_link(link) for link in value), value
+        links = [_link(entry) for entry in value] if isinstance(value, list) else [None]
+        return all(link is not None for link in links), links
     if kind == _VERSION:
         return value == "1.1", value
     if kind == _EXT:
@@ -218,6 +249,14 @@ def conform_object(raw: dict[str, Any], keys: dict[str, str], fallback_time: str
         written[key] = value
     if "lastChangeDateTime" not in written:
         written["lastChangeDateTime"] = fallback_time
+    identifier = written.get("identifier")
+    if identifier.__class__ is str and not _UUID.fullmatch(identifier):
+        written["identifier"] = case_identifier(identifier)
+        moved[IMPORTED_IDENTIFIER_KEY] = identifier
+    for key in _REFERENCE_KEYS:
+        reference = written.get(key)
+        if reference.__class__ is str:
+            written[key] = case_identifier(reference)
     if moved:
         extensions = written.get("extensions")
         written["extensions"] = {**moved, **extensions} if extensions else moved
@@ -237,7 +276,7 @@ def conform_link(
             title = known_title or identifier
         if not isinstance(uri, str):
             uri = known_uri
-    written = {"title": title, "identifier": identifier, "uri": uri}
+    written = {"title": title, "identifier": case_identifier(identifier), "uri": uri}
     target_type = raw.get("targetType")
     if isinstance(target_type, str) and _TARGET_TYPE.fullmatch(target_type):
         written["targetType"] = target_type
@@ -372,7 +411,7 @@ def conform_package(raw: dict[str, Any], *, fallback_time: str, base_uri: str) -
     nodes[document["identifier"]] = (document.get("title"), document.get("uri"))
 
     def known(identifier: str) -> tuple[str | None, str | None]:
-        return nodes.get(identifier) or (None, f"{base_uri}/CFItems/{identifier}")
+        return nodes.get(identifier) or (None, f"{base_uri}/CFItems/{case_identifier(identifier)}")
 
     written: dict[str, Any] = {
         "CFDocument": conform_document(document, default_time),

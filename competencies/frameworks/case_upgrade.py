@@ -28,7 +28,9 @@ from competencies.frameworks.case_conformance import (
     RUBRIC_KEYS,
     RUBRIC_LEVEL_KEYS,
     SERVICE_LINK_KEYS,
-    _checked,  # the same test conform_object applies to each value on the way out
+    _checked,
+    case_identifier,
+    is_uuid,  # the same test conform_object applies to each value on the way out
 )
 from competencies.frameworks.case_package import (
     DEFINITION_KINDS,
@@ -38,6 +40,17 @@ from competencies.frameworks.case_package import (
 
 _LINK_KEYS = frozenset({"title", "identifier", "uri", "targetType"})
 _EXTENSIONS = "not defined by CASE 1.1 here: kept, and exported and served under extensions"
+_IDENTIFIER_KEYS = frozenset({"identifier", "rubricId", "rubricCriterionId"})
+_EXPORTED_AS_UUID = "exported and served as a UUID derived from it (the same wherever it appears)"
+
+
+def _not_a_uuid(identifier: str, *, own: bool = False) -> str:
+    """``own``: the object's own identifier, which it keeps under extensions."""
+    kept = f" (the object keeps {identifier!r} under extensions.importedIdentifier)" if own else ""
+    return (
+        f"not a UUID, which CASE 1.1 requires: kept here, and exported and served as "
+        f"{case_identifier(identifier)!r} wherever it appears{kept}"
+    )
 
 
 def _shape(kind: str) -> str:
@@ -86,6 +99,9 @@ class _Warnings:
                 else:
                     self.add(f"{path}.{key}", _EXTENSIONS)
                 continue
+            if key in _IDENTIFIER_KEYS and isinstance(value, str) and not is_uuid(value):
+                self.add(f"{path}.{key}", _not_a_uuid(value, own=key == "identifier"))
+                continue
             if kind in ("node", "nested") or (kind == "str" and value.__class__ is str):
                 continue
             usable, fixed = _checked(value, kind)
@@ -104,6 +120,8 @@ class _Warnings:
                 self.add(f"{path}.{key}", f"a date-time where CASE 1.1 has a date: exported as {fixed!r}")
             elif kind == "strs" and isinstance(value, str):
                 self.add(f"{path}.{key}", f"text where CASE 1.1 has an array: read as {fixed}")
+            elif kind in ("link", "links") and fixed != value:
+                self.add(f"{path}.{key}", "a link whose identifier is not a UUID: " + _EXPORTED_AS_UUID)
         if raw.get("lastChangeDateTime") is None:
             self.add(
                 f"{path}.lastChangeDateTime",
@@ -121,6 +139,9 @@ class _Warnings:
         for name, how in filled.items():
             if not isinstance(raw.get(name), str):
                 self.add(f"{path}.{name}", f"missing, and CASE 1.1 requires it: filled with {how}")
+        identifier = raw.get("identifier")
+        if isinstance(identifier, str) and not is_uuid(identifier):
+            self.add(f"{path}.identifier", _not_a_uuid(identifier))
         for key in raw.keys() - _LINK_KEYS:
             self.add(f"{path}.{key}", "not part of a CASE 1.1 link: left out of exports and answers")
 

@@ -306,10 +306,16 @@ def test_documents_are_paged_with_a_total_and_links(app, client, session) -> Non
         url = following["url"][0] if following else None
     assert walked == identifiers
 
-    # Past the end: an empty list (the binding's set asks for at least one; docs/frameworks.md says so).
+    # Past the end: the binding's set holds at least one document, so "unknown object", saying why.
     beyond = client.get(f"{CASE}/CFDocuments", query_string={**query, "offset": 10})
-    assert beyond.status_code == 200
-    assert beyond.json["CFDocuments"] == [] and beyond.headers["X-Total-Count"] == "5"
+    assert beyond.status_code == 404 and beyond.headers["X-Total-Count"] == "5"
+    assert_binding_valid(beyond.json, "imsx_StatusInfoDType", "CFDocuments past the end")
+    assert "offset 10 is past the last of the 5" in beyond.json["imsx_description"]
+    minor = beyond.json["imsx_codeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"]
+    assert minor == "unknownobject"
+    nothing = client.get(f"{CASE}/CFDocuments", query_string={"filter": f"title='{tag} none'"})
+    assert nothing.status_code == 404 and nothing.headers["X-Total-Count"] == "0"
+    assert nothing.json["imsx_description"] == "No published CFDocument matches."
 
 
 def test_without_a_limit_a_page_holds_a_hundred(client, session) -> None:
