@@ -116,7 +116,10 @@ def _request_writes() -> bool:
     # GET: asked for at the start, the lock is waited for instead of failing once another writer (an
     # import's chunk) has committed after this request's first read.
     bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
-    return bearer or not _reads_only_request()
+    if bearer or not _reads_only_request():
+        return True
+    session: Session | None = g.get("db_session")
+    return session is not None and bool(session.info.get(ACCESS_TRAIL))  # see allow_access_trail
 
 
 def _reads_only_request() -> bool:
@@ -154,7 +157,19 @@ ACCESS_TRAIL = "passport_access_trail"
 def allow_access_trail(session: Session) -> None:
     """Declare that this request, even a GET, appends to the access trail (an API token's last use, a
     share link's openings, an audit of who viewed a record): those writes are kept. A GET changes no
-    record; everything else it tries to write is undone (and is an error in tests)."""
+    record; everything else it tries to write is undone (and is an error in tests).
+
+    Call it before changing anything. On SQLite a transaction that began by reading cannot write once
+    another writer (a job's chunk) has committed since: "database is locked" at once, no waiting. So the
+    read is ended here (it wrote nothing; loaded objects stay loaded, as the session does not expire them)
+    and the trail's transaction begins by asking for the write lock (``_request_writes``), waiting its
+    turn. PostgreSQL's transactions write after reading as they are."""
+    if (
+        session.get_bind().dialect.name == "sqlite"
+        and session.in_transaction()
+        and not (session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+    ):
+        session.commit()
     session.info[ACCESS_TRAIL] = True
 
 

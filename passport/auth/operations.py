@@ -243,8 +243,8 @@ def load_user_for_session(
     ):
         return None
     if now - record.last_seen_at > LAST_SEEN_EVERY:
+        allow_access_trail(session)  # before the change: see its note on SQLite
         record.last_seen_at = now
-        allow_access_trail(session)
     user.signed_in_session_id = record.id
     return user
 
@@ -386,8 +386,8 @@ def user_for_api_token(session: Session, raw_token: str, now: datetime | None = 
         return None
     # Written at most once a minute, so a busy client does not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
         allow_access_trail(session)
+        token.last_used_at = now
     return user
 
 
