@@ -10,7 +10,8 @@ from passport.background.registry import job_kind
 from passport.background.runner import JobContext
 
 
-@job_kind(CASE_IMPORT)
+# The job's page shows the version made and the fields changed to meet CASE 1.1 through this partial.
+@job_kind(CASE_IMPORT, result_template="frameworks/_import_job_result.html")
 def import_large_case_package(ctx: JobContext) -> dict[str, Any]:
     """Import a stored CASE package: all or nothing, once, whichever worker runs it and how often."""
     _filename, content = ctx.file_content()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from passport.auth.policy import filter_jobs
 from passport.background.api import visible_job
 from passport.background.models import Job
+from passport.background.registry import result_template_of
 from passport.db import get_session
 
 blueprint = Blueprint("background", __name__)
@@ -25,4 +26,7 @@ def job_list():  # type: ignore[no-untyped-def]
 @blueprint.get("/background-jobs/<int:job_id>")
 @login_required
 def job_page(job_id: int):  # type: ignore[no-untyped-def]
-    return render_template("background/job.html", job=visible_job(job_id))
+    job = visible_job(job_id)
+    # Each kind may show its result in its own words, through a partial it names when it registers.
+    template = result_template_of(job.kind) if job.finished and job.result is not None else None
+    return render_template("background/job.html", job=job, result_template=template)

@@ -1,5 +1,6 @@
 """The frameworks journey: an admin imports a CASE file, browses its tree and an item, publishes it, and
-the published framework is served by the CASE endpoint; the demo frameworks are there too."""
+the published framework is served by the CASE endpoint; the demo frameworks are there too. She then starts
+version 2, rewords an item, and the comparison page marks the words taken out and put in."""
 
 from __future__ import annotations
 
@@ -53,6 +54,56 @@ def test_admin_imports_browses_and_publishes(page):
     document_id = "20c5134f-423d-4097-a971-3dd5152bf507"
     response = page.request.get(f"/ims/case/v1p1/CFPackages/{document_id}")
     assert response.status == 200 and response.json()["CFDocument"]["identifier"] == document_id
+    reword_in_a_new_version_and_compare(page)
+
+
+ORIGINAL = "Solve unit rate problems including those involving unit pricing and constant speed."
+REWORDED = "Solve unit rate problems including those involving unit pricing and average speed."
+
+
+def reword_in_a_new_version_and_compare(page) -> None:  # type: ignore[no-untyped-def]
+    """From version 1's page: start version 2, reword one item, and open the comparison of the two."""
+    page.locator(".nhsuk-caption-l").get_by_role("link", name="What Standards Could Be").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What Standards Could Be")
+    page.get_by_label("New version label").fill("2")
+    page.get_by_role("button", name="Start new version").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What Standards Could Be, version 2")
+    page.get_by_label("Search items by code or words").fill("unit pricing")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name=re.compile("Solve unit rate problems")).click()
+    page.get_by_role("link", name="Edit this item").click()
+    expect(page.get_by_label("Full statement")).to_have_value(ORIGINAL)
+    page.get_by_label("Full statement").fill(REWORDED)
+    page.get_by_role("button", name="Save item").click()
+    expect(page.get_by_text("Item saved.")).to_be_visible()
+    page.locator(".nhsuk-caption-l").get_by_role("link").click()
+    page.get_by_role("link", name="What changed since version 1").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What changed from version 1 to version 2")
+    expect(page.get_by_text(re.compile(r"^0 added, 0 removed, 1 reworded, \d+ unchanged\.$"))).to_be_visible()
+    rows = page.locator(".framework-diff tbody tr")
+    expect(rows).to_have_count(1)
+    before, after = rows.locator("td").nth(0), rows.locator("td").nth(1)
+    # The earlier statement: the word taken out is a del, announced as "removed:" (text hidden on screen).
+    removed = before.locator("del")
+    expect(removed).to_have_count(1)
+    expect(removed).to_have_text("removed: constant")
+    expect(removed.locator(".nhsuk-u-visually-hidden")).to_have_text("removed:")
+    expect(before.locator("ins")).to_have_count(0)
+    expect(before).to_contain_text("unit pricing and")
+    # The later statement: the word put in is an ins, announced as "added:".
+    added = after.locator("ins")
+    expect(added).to_have_count(1)
+    expect(added).to_have_text("added: average")
+    expect(added.locator(".nhsuk-u-visually-hidden")).to_have_text("added:")
+    expect(after.locator("del")).to_have_count(0)
+    # What assistive technology is given (the deletion and insertion roles), and what a sighted reader
+    # sees: struck through and underlined, the "removed:"/"added:" text clipped out of sight.
+    expect(page.get_by_role("deletion")).to_have_text("removed: constant")
+    expect(page.get_by_role("insertion")).to_have_text("added: average")
+    assert "line-through" in removed.evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert "underline" in added.evaluate("e => getComputedStyle(e).textDecorationLine")
+    hidden_box = removed.locator(".nhsuk-u-visually-hidden").bounding_box()
+    assert hidden_box is not None and hidden_box["width"] <= 1 and hidden_box["height"] <= 1
 
 
 def test_a_broken_upload_shows_its_problems(page, tmp_path):
