@@ -274,6 +274,7 @@ VIEW_MODULES = [
     "passport.workforce.views",
     "competencies.jobs.views",
     "competencies.frameworks.views",
+    "competencies.frameworks.proficiency_views",
     "competencies.frameworks.case_api",
     "passport.secondments.views",
     "passport.metrics.views",

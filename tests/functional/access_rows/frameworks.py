@@ -61,8 +61,11 @@ def _frameworks_world(session, own, other):  # type: ignore[no-untyped-def]
             session.add(record)
             sign_offs.append(record)
         session.flush()
+        levels = local.framework.scale.levels  # Benner's five stages, given at import; none signed off
         values.update(
             {
+                f"{prefix}_level": levels[0].id,
+                f"{prefix}_last_level": levels[-1].id,
                 f"{prefix}_local_fw": local.framework.identifier,
                 f"{prefix}_local_v": local.identifier,
                 f"{prefix}_local_item": first.identifier,
@@ -85,6 +88,10 @@ _LOCAL_V = "/frameworks/versions/{own_local_v}"
 _OTHER_V = "/frameworks/versions/{other_local_v}"
 _API_LOCAL_V = "/api/v1" + _LOCAL_V
 _API_OTHER_V = "/api/v1" + _OTHER_V
+_SCALE = "/frameworks/<string:framework_id>/proficiency-scale"
+_LEVEL = _SCALE + "/levels/<int:level_id>"
+_OWN_SCALE = "/frameworks/{own_local_fw}/proficiency-scale"
+_OTHER_SCALE = "/frameworks/{other_local_fw}/proficiency-scale"
 ROWS += [
     Row("GET", "/frameworks", "/frameworks", SIGNED_IN),
     Row("GET", "/frameworks/import", "/frameworks/import", _MANAGE_PAGE),
@@ -95,6 +102,23 @@ ROWS += [
         statuses(403, anonymous=302, hr=422, admin=422), form={},
         other_url="/frameworks/{other_local_fw}", other_expected=statuses(403, anonymous=302, admin=422)),
     Row("GET", "/frameworks/versions/<string:version_id>", "/frameworks/versions/{v_pub}", SIGNED_IN),
+    # The proficiency scale page: the framework's managers only (HR for its own trust's, admins for all).
+    Row("GET", _SCALE, "/frameworks/{own_local_fw}/proficiency-scale", _MANAGE_PAGE,
+        other_url="/frameworks/{other_local_fw}/proficiency-scale",
+        other_expected=statuses(403, anonymous=302, admin=200)),
+    Row("GET", _SCALE, "/frameworks/{fw_shared}/proficiency-scale", statuses(403, anonymous=302, admin=200)),
+    *[
+        Row("POST", rule, _OWN_SCALE + path, statuses(403, anonymous=302, hr=422, admin=422), form={},
+            other_url=_OTHER_SCALE + path.replace("{own_", "{other_"),
+            other_expected=statuses(403, anonymous=302, admin=422))
+        for rule, path in ((_SCALE, ""), (_SCALE + "/levels", "/levels"),
+                           (_LEVEL, "/levels/{own_level}"), (_LEVEL + "/move", "/levels/{own_level}/move"))
+    ],
+    # Removing a level no sign-off records: done, and back to the page.
+    Row("POST", _LEVEL + "/remove", _OWN_SCALE + "/levels/{own_last_level}/remove",
+        statuses(403, anonymous=302, hr=302, admin=302), form={},
+        other_url=_OTHER_SCALE + "/levels/{other_last_level}/remove",
+        other_expected=statuses(403, anonymous=302, admin=302)),
     # Publishing and withdrawing ask first: the GET is the confirmation page (a published version: 409).
     *[
         Row(method, "/frameworks/versions/<string:version_id>/publish", _LOCAL_V + "/publish", _FW_CONFLICT_PAGE,
