@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from competencies.frameworks.models import (
     FrameworkItem,
     FrameworkVersion,
+    ProficiencyLevel,
+    ProficiencyScale,
     SignOff,
     SignOffMethod,
     SignOffOutcome,
 )
-from competencies.frameworks.operations import scale_levels
 from passport.audit.operations import record_event
 from passport.auth.models import Role, UserAccount
 from passport.auth.policy import Action, ensure
@@ -61,6 +62,25 @@ def _today_uk() -> date:
     return utcnow().astimezone(UK).date()
 
 
+def _levels_held(session: Session, scale: ProficiencyScale | None) -> list[ProficiencyLevel]:
+    """The scale's levels, lowest first, read under a share lock on the scale's row (PostgreSQL): a level
+    being recoded, relabelled or removed at this moment (``proficiency`` locks the row to change it) is
+    either changed before they are read or waits until this sign-off is recorded."""
+    if scale is None:
+        return []
+    session.execute(
+        select(ProficiencyScale.id).where(ProficiencyScale.id == scale.id).with_for_update(read=True)
+    )
+    return list(
+        session.scalars(
+            select(ProficiencyLevel)
+            .where(ProficiencyLevel.scale_id == scale.id)
+            .order_by(ProficiencyLevel.position)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 def record_sign_off(
     session: Session,
     *,
@@ -93,7 +113,7 @@ def record_sign_off(
         raise Conflict(
             "Sign-offs are made against published versions only; this item is in a draft.", field="item"
         )
-    levels = {level.code: level for level in scale_levels(version.framework)}
+    levels = {level.code: level for level in _levels_held(session, version.framework.scale)}
     if proficiency_level not in levels:
         raise InvalidInput(
             f"Choose a proficiency level of this framework: {', '.join(levels)}.", field="proficiency_level"
