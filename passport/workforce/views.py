@@ -14,9 +14,12 @@ from passport.db import get_session
 from passport.errors import DomainError
 from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
+from passport.reference import workforce as reference
 from passport.reference.workforce import LEAVING_REASON_BY_CODE, STAFF_GROUP_BY_CODE
+from passport.trusts.operations import list_trusts
 from passport.workforce import operations
 from passport.workforce.api import get_import_run, import_limits
+from passport.workforce.esr_files import ABSENCE_COLUMNS, ASSIGNMENT_COLUMNS
 from passport.workforce.forms import AbsenceForm, EndAbsenceForm, ImportForm, LeaverForm, StaffFilterForm
 from passport.workforce.models import ImportRun
 from passport.workforce.schemas import import_run_json
@@ -211,3 +214,25 @@ def imports():  # type: ignore[no-untyped-def]
 def import_result(run_id: int):  # type: ignore[no-untyped-def]
     run = import_run_json(get_import_run(_user(), run_id))
     return render_template("workforce/import_result.html", run=run, shown=SHOWN_REJECTED_ROWS)
+
+
+@blueprint.get("/help/import-formats")
+@login_required
+def import_formats():  # type: ignore[no-untyped-def]
+    """The import formats guide (docs/import-formats.md) for the people who prepare the files; the lists
+    of accepted values come from the code that checks them, so the page cannot drift from it."""
+    return render_template(
+        "workforce/import_formats.html",
+        trusts=list_trusts(get_session()),
+        assignment_headers=[column.header for column in ASSIGNMENT_COLUMNS],
+        absence_headers=[column.header for column in ABSENCE_COLUMNS],
+        optional_assignment_headers=[column.header for column in ASSIGNMENT_COLUMNS if not column.required],
+        staff_groups=reference.STAFF_GROUPS,
+        afc_bands=reference.AFC_BANDS,
+        max_fte=reference.MAX_FTE,
+        leaving_reasons=reference.LEAVING_REASONS,
+        sickness_reasons=reference.SICKNESS_REASONS,
+        absence_categories=reference.ABSENCE_CATEGORIES,
+        person_types=list(reference.PersonType),
+        max_megabytes=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+    )

@@ -106,6 +106,21 @@ def test_share_then_anyone_opens_exactly_what_was_shared(client, app, session, n
     assert "Someone not signed in" in shares_page and "Downloaded the JSON" in shares_page
 
 
+def test_the_shares_list_keeps_each_fact_apart(client, session, nurse, demo_trusts):
+    _user, member = nurse
+    own, other = demo_trusts
+    dbs, registration = issue(own, member, "dbs-check"), issue(own, member, "professional-registration")
+    share_of(member, [dbs, registration], receiving=other)
+    session.flush()
+    page = client.get("/passport/shares").get_data(as_text=True)
+    main = _text_of(page[page.index("<main") : page.index("</main>")])
+    # Once read "...Foundation Trust.Works until": every fact is its own row of the summary list.
+    assert not re.search(r"[a-z]\.[A-Z]", main), main
+    assert f"Shown to {other.name} Works until" in main
+    assert f"2 credentials {dbs.title} {registration.title}" in main
+    assert page.count('class="nhsuk-summary-list__row"') == 3
+
+
 def _outside_details(page: str) -> str:
     """The page without its details elements (what a reader sees before opening any)."""
     return re.sub(r"<details.*?</details>", "", page, flags=re.DOTALL)

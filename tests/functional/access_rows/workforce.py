@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.functional.access_matrix import ROWS, WORLD_BUILDERS, Row, statuses
+from tests.functional.access_matrix import ROWS, SIGNED_IN, WORLD_BUILDERS, Row, statuses
 
 
 # --- Workforce records (issue 6) ---------------------------------------------------------------------
@@ -158,3 +158,6 @@ ROWS += [
         other_expected=WORKFORCE_API_WRITE,
     ),
 ]
+
+# The import formats guide (issue 19): help for anyone signed in; it holds no records.
+ROWS += [Row("GET", "/help/import-formats", "/help/import-formats", SIGNED_IN)]
