@@ -9,6 +9,7 @@ also HR for their own trust's) sees or changes the page; the rules are in ``prof
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -147,6 +148,12 @@ def save_title(framework_id: str):  # type: ignore[no-untyped-def]
     return redirect(_page_url(framework))
 
 
+def _level_fields(form: Any) -> dict[str, Any]:
+    """A level form's code, label and description, as the operations take them."""
+    data = form.code.data, form.label.data, form.description.data
+    return {"code": data[0] or "", "label": data[1] or "", "description": data[2]}
+
+
 @blueprint.post(PAGE + "/levels")
 @login_required
 def add_level(framework_id: str):  # type: ignore[no-untyped-def]
@@ -155,14 +162,7 @@ def add_level(framework_id: str):  # type: ignore[no-untyped-def]
     form = new_level_form(submitted=True)
     try:
         _check_submitted(form)
-        level = proficiency.add_level(
-            session,
-            scale,
-            code=form.code.data or "",
-            label=form.label.data or "",
-            description=form.description.data,
-            actor=_user(),
-        )
+        level = proficiency.add_level(session, scale, **_level_fields(form), actor=_user())
     except DomainError as error:
         attach_domain_error(form, error)
         problems = _problems(form, "add-level")
@@ -179,14 +179,7 @@ def save_level(framework_id: str, level_id: int):  # type: ignore[no-untyped-def
     form = level_form(level, submitted=True)
     try:
         _check_submitted(form)
-        proficiency.update_level(
-            session,
-            level,
-            code=form.code.data or "",
-            label=form.label.data or "",
-            description=form.description.data,
-            actor=_user(),
-        )
+        proficiency.update_level(session, level, **_level_fields(form), actor=_user())
     except DomainError as error:
         attach_domain_error(form, error)
         problems = _problems(form, _level_anchor(level))
