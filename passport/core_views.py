@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from passport.extensions import api
-from passport.navigation import links_for, todos_for
+from passport.navigation import current_entry_state, links_for, navigation_for, todos_for
 
 blueprint = Blueprint("core", __name__)
+
+
+@blueprint.app_context_processor
+def _header_navigation() -> dict[str, Any]:
+    return {"header_navigation": header_navigation}
+
+
+def header_navigation() -> list[dict[str, Any]]:
+    """The header navigation's items (nhsuk-frontend's header macro) for whoever is signed in: the
+    entries her roles' home page links make, the one for this page marked; nothing for anyone else."""
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for entry in navigation_for(current_user.roles):
+        state = current_entry_state(entry, request.endpoint)
+        items.append(
+            {
+                "href": url_for(entry.endpoint),
+                "text": entry.title,
+                "current": state == "page",
+                "active": state == "section",
+            }
+        )
+    return items
 
 
 @blueprint.get("/")

@@ -1,5 +1,9 @@
-"""What the home page offers each role. Features add their own entries when their blueprint loads, so
-the home page lists exactly what a person can do, and nothing that is not built."""
+"""What the home page and the header navigation offer each role. Features add their own entries when
+their blueprint loads, so both list exactly what a person can do, and nothing that is not built.
+
+The header navigation is made from the same entries: they are grouped into sections (one entry each in
+the header; the home page keeps every link and its description), so a page a role may not use appears in
+neither place."""
 
 from __future__ import annotations
 
@@ -59,3 +63,76 @@ def links_for(roles: frozenset[Role]) -> list[tuple[Role, list[HomeLink]]]:
     return [
         (role, [link for link in HOME_LINKS if link.role is role]) for role in ROLE_ORDER if role in roles
     ]
+
+
+# --- The header navigation ----------------------------------------------------------------------------
+# A section gathers the home page links, and the pages under them, of one part of the service. It
+# ``covers`` endpoints ("trusts.users") or a blueprint's every endpoint ("workforce."); an exact
+# endpoint wins over a blueprint. A role gets a section's entry only if one of its own home page links
+# falls in it; the entry leads to the first of ``leads_to`` that role has, or else its first such link.
+# A home page link in no section becomes an entry of its own, under its own title.
+@dataclass(frozen=True)
+class NavSection:
+    title: str
+    covers: tuple[str, ...]
+    leads_to: tuple[str, ...] = ()
+
+
+NAV_SECTIONS: list[NavSection] = [
+    NavSection("Your passport", ("passports.",), ("passports.passport",)),
+    NavSection("Trusts", ("trusts.trusts",)),
+    NavSection("User accounts", ("trusts.users",)),
+    NavSection("Staff records", ("workforce.",), ("workforce.staff_list",)),
+    NavSection("Credentials", ("credentials.",), ("credentials.issued",)),
+    NavSection("Secondments", ("secondments.",), ("secondments.secondment_list",)),
+    NavSection("Retention and sickness", ("metrics.",), ("metrics.dashboard",)),
+    NavSection("Job descriptions", ("jobs.",), ("jobs.job_list",)),
+    NavSection("Competency frameworks", ("frameworks.", "framework_scale."), ("frameworks.index",)),
+    NavSection("Notifications", ("secondments.notification_list",)),
+    NavSection("Audit log", ("audit.",)),
+]
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    title: str
+    endpoint: str  # where the entry leads
+    key: str  # its section's title, or the endpoint of a link in no section
+
+
+def section_for(endpoint: str | None) -> NavSection | None:
+    """The section a page belongs to: the one naming its endpoint, else the one naming its blueprint."""
+    if not endpoint:
+        return None
+    exact = next((section for section in NAV_SECTIONS if endpoint in section.covers), None)
+    if exact is not None:
+        return exact
+    blueprint = endpoint.split(".", 1)[0] + "."
+    return next((section for section in NAV_SECTIONS if blueprint in section.covers), None)
+
+
+def navigation_for(roles: frozenset[Role]) -> list[NavEntry]:
+    """The header's entries for someone with ``roles``, in ``NAV_SECTIONS`` order, then lone links."""
+    links = [link for role, role_links in links_for(roles) for link in role_links]
+    endpoints = [link.endpoint for link in links]
+    entries: list[NavEntry] = []
+    for section in NAV_SECTIONS:
+        inside = [endpoint for endpoint in endpoints if section_for(endpoint) is section]
+        if inside:
+            lead = next((endpoint for endpoint in section.leads_to if endpoint in inside), inside[0])
+            entries.append(NavEntry(section.title, lead, section.title))
+    for link in links:
+        if section_for(link.endpoint) is None and all(entry.key != link.endpoint for entry in entries):
+            entries.append(NavEntry(link.title, link.endpoint, link.endpoint))
+    return entries
+
+
+def current_entry_state(entry: NavEntry, endpoint: str | None) -> str | None:
+    """How the header marks ``entry`` on the page ``endpoint``: "page" (aria-current="page") on the
+    entry's own page, "section" (aria-current="true") on another page under it, else None."""
+    if not endpoint:
+        return None
+    if endpoint == entry.endpoint:
+        return "page"
+    section = section_for(endpoint)
+    return "section" if section is not None and section.title == entry.key else None

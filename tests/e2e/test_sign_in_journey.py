@@ -15,7 +15,11 @@ def test_hr_signs_in_sees_her_home_and_signs_out(page):
     sign_in(page, "hr@rpg.example")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
     expect(page.get_by_text("You are signed in for Oxleas NHS Foundation Trust.")).to_be_visible()
-    expect(page.get_by_role("link", name=re.compile("Audit log"))).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("link", name=re.compile("Audit log"))).to_be_visible()
+    # The header's navigation offers her the parts of the service HR uses, and no admin's.
+    navigation = page.get_by_role("navigation", name="Menu")
+    expect(navigation.get_by_role("link", name="Staff records")).to_be_visible()
+    expect(navigation.get_by_role("link", name="Trusts")).to_have_count(0)
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/sign-in"))
     expect(page.get_by_text("You have signed out.")).to_be_visible()
