@@ -339,14 +339,19 @@ def submit_for_approval(session: Session, version: JobVersion, *, actor: Any) ->
     return version
 
 
-def approve_version(
-    session: Session, version: JobVersion, trust: Trust, *, content_hash: str, actor: Any
-) -> JobAdoption:
-    """``trust`` adopts ``version``: exactly the content (hash) its approver read, and only once."""
+def ensure_approvable(version: JobVersion, trust: Trust) -> None:
+    """Refuse (409) unless ``trust`` may adopt ``version`` now: put to approval, not yet adopted by it."""
     if version.job_status is JobStatus.DRAFT:
         raise Conflict("This version is still a draft: it has not been put to approval.")
     if any(adoption.trust_id == trust.id for adoption in version.adoptions):
         raise Conflict(f"{trust.name} has already approved this version.", field="trust")
+
+
+def approve_version(
+    session: Session, version: JobVersion, trust: Trust, *, content_hash: str, actor: Any
+) -> JobAdoption:
+    """``trust`` adopts ``version``: exactly the content (hash) its approver read, and only once."""
+    ensure_approvable(version, trust)
     if content_hash != version.content_hash:
         raise Conflict(
             "This version has changed since you read it. Read it again before you approve it.",

@@ -22,6 +22,7 @@ from competencies.jobs.models import JobStatus, JobVersion
 from passport.audit.operations import record_event
 from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
+from passport.confirmation import confirmed
 from passport.db import allow_access_trail, get_session
 from passport.errors import DomainError, NotFound
 from passport.navigation import HomeLink, register
@@ -179,12 +180,27 @@ def _own_trust(user, action: Action) -> Trust:  # type: ignore[no-untyped-def]
     return trust
 
 
-@blueprint.post("/jobs/<int:version_id>/approve")
+@blueprint.route("/jobs/<int:version_id>/approve", methods=["GET", "POST"])
 @login_required
 def job_approve(version_id: int):  # type: ignore[no-untyped-def]
+    """A trust's adoption cannot be withdrawn, so the GET asks first (carrying the content hash of the
+    version as its approver read it); the POST adopts only with the page's confirmed=yes."""
     user = _user()
     trust = _own_trust(user, Action.APPROVE_JOBS)
     version = _version(version_id)
+    operations.ensure_approvable(version, trust)
+    read_hash = (request.values.get("content_hash") or "")[:64] or version.content_hash
+    if request.method == "GET":
+        return render_template(
+            "jobs/approve_confirm.html",
+            version=version,
+            trust=trust,
+            others=[t for t in version.adopted_by if t.id != trust.id],
+            form=ApproveForm(formdata=None, content_hash=read_hash),
+            local_labels=operations.LOCAL_FIELDS,
+        )
+    if not confirmed():
+        return redirect(url_for("jobs.job_approve", version_id=version.id, content_hash=read_hash))
     form = ApproveForm()
     if not form.validate_on_submit():
         abort(422)

@@ -357,10 +357,16 @@ def user_tokens(session: Session, user: UserAccount) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
 
 
-def revoke_api_token(session: Session, user: UserAccount, token_id: int) -> ApiToken:
+def own_api_token(session: Session, user: UserAccount, token_id: int) -> ApiToken:
+    """One of ``user``'s own tokens; anyone else's is as good as missing (404)."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound("There is no such API token.")
+    return token
+
+
+def revoke_api_token(session: Session, user: UserAccount, token_id: int) -> ApiToken:
+    token = own_api_token(session, user, token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record_event(

@@ -12,7 +12,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from passport.auth import operations
 from passport.auth.forms import ApiTokenForm, SignInForm
 from passport.auth.policy import Action, allows, ensure
+from passport.confirmation import confirmed
 from passport.db import get_session, keep_changes_on_error, utcnow
+from passport.errors import Conflict
 from passport.extensions import limiter
 from passport.formatting import uk_date_time
 from passport.urls import is_safe_local_path
@@ -170,12 +172,27 @@ def api_tokens():  # type: ignore[no-untyped-def]
     ), status
 
 
-@blueprint.post("/account/api-tokens/<int:token_id>/revoke")
+@blueprint.route("/account/api-tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_api_token(token_id: int):  # type: ignore[no-untyped-def]
+    """A revoked token never works again, so the GET asks first; the POST revokes only with the
+    confirmation page's confirmed=yes (without it, nothing changes and the page is shown)."""
     user = current_user._get_current_object()
     ensure(user, Action.MANAGE_OWN_TOKENS)
     session = get_session()
-    token = operations.revoke_api_token(session, user, token_id)
-    flash(f"Token '{token.name}' is revoked.", "success")
+    token = operations.own_api_token(session, user, token_id)
+    now = utcnow()
+    if token.state(now) != "active":
+        raise Conflict(f"The token '{token.name}' is {token.state(now)}: it no longer works.")
+    if request.method == "GET":
+        return render_template(
+            "auth/api_token_revoke_confirm.html",
+            token=token,
+            last_used=uk_date_time(token.last_used_at) if token.last_used_at else None,
+            expires=uk_date_time(token.expires_at),
+        )
+    if not confirmed():
+        return redirect(url_for("auth.revoke_api_token", token_id=token.id))
+    operations.revoke_api_token(session, user, token.id)
+    flash(f"Token '{token.name}' is revoked: programs using it are refused from now on.", "success")
     return redirect(url_for("auth.api_tokens"))

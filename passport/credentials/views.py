@@ -12,6 +12,7 @@ from sqlalchemy import select
 from passport.auth.policy import Action, allows, ensure, filter_jobs
 from passport.background.api import visible_job
 from passport.background.models import Job
+from passport.confirmation import confirmed
 from passport.credentials import bulk, operations
 from passport.credentials.api import read_upload, visible_credential
 from passport.credentials.contexts import CONTEXT_MEDIA_TYPE, CONTEXT_PATH, context_bytes
@@ -19,10 +20,10 @@ from passport.credentials.did import did_document
 from passport.credentials.directory import find_status_list_credential
 from passport.credentials.forms import field_specs, immunisation_specs, subject_from_form
 from passport.credentials.keys import trust_keys
-from passport.credentials.models import StatusPurpose
+from passport.credentials.models import CredentialState, StatusPurpose
 from passport.credentials.types import CREDENTIAL_TYPES, GROUPS
 from passport.db import discard_request_changes, get_session
-from passport.errors import AccessDenied, DomainError, NotFound
+from passport.errors import AccessDenied, Conflict, DomainError, NotFound
 from passport.trusts.operations import find_trust
 
 blueprint = Blueprint("credentials", __name__)
@@ -163,6 +164,8 @@ def change_status(credential_id: int):  # type: ignore[no-untyped-def]
     if not allows(user, Action.CHANGE_CREDENTIAL_STATUS, credential.trust_id):
         raise AccessDenied("Only HR of the trust that issued a credential can change its status.")
     action = request.form.get("action", "")
+    if action == "revoke":  # for good: only through its confirmation page, which asks for the reason
+        return redirect(url_for("credentials.revoke", credential_id=credential_id))
     try:
         operations.change_status(session, credential, action, actor=user, reason=request.form.get("reason"))
     except DomainError as error:
@@ -171,6 +174,47 @@ def change_status(credential_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("credentials.detail", credential_id=credential_id)), 303
     flash(f"The credential is now {credential.state.value}.", "success")
     return redirect(url_for("credentials.detail", credential_id=credential_id))
+
+
+@blueprint.route("/credentials/<int:credential_id>/revoke", methods=["GET", "POST"])
+@login_required
+def revoke(credential_id: int):  # type: ignore[no-untyped-def]
+    """Revoking cannot be undone (suspending can): the GET asks first, naming the credential and its
+    holder; the POST revokes only with the page's confirmed=yes."""
+    user = _user()
+    ensure(user, Action.CHANGE_CREDENTIAL_STATUS)
+    session = get_session()
+    credential = operations.get_credential(session, credential_id)
+    if not allows(user, Action.CHANGE_CREDENTIAL_STATUS, credential.trust_id):
+        raise AccessDenied("Only HR of the trust that issued a credential can revoke it.")
+    if credential.state is CredentialState.REVOKED:
+        raise Conflict("This credential is already revoked.", field="action")
+    if request.method == "POST" and not confirmed():
+        return redirect(url_for("credentials.revoke", credential_id=credential.id))
+    errors: dict[str, list[str]] = {}
+    reason = request.form.get("reason", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            operations.revoke_credential(session, credential, actor=user, reason=reason)
+        except DomainError as error:
+            discard_request_changes()  # the page is answered 422 below: nothing of this request is kept
+            errors = error.errors or {"": [error.message]}
+        else:
+            flash(
+                f"{credential.title} for {credential.staff_member.full_name} is revoked: "
+                "verifiers see it as revoked from now on.",
+                "success",
+            )
+            return redirect(url_for("credentials.detail", credential_id=credential.id))
+    page = render_template(
+        "credentials/revoke_confirm.html",
+        credential=credential,
+        state=operations.status_of(credential),
+        reason=reason,
+        errors=errors,
+        max_reason=operations.MAX_REASON_LENGTH,
+    )
+    return page, 422 if errors else 200
 
 
 @blueprint.route("/credentials/bulk-training", methods=["GET", "POST"])

@@ -6,13 +6,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from passport.auth.policy import Action, allows, ensure
+from passport.confirmation import confirmed
 from passport.credentials.directory import verify_document
 from passport.credentials.operations import status_of
-from passport.db import get_session
+from passport.db import get_session, utcnow
 from passport.errors import AccessDenied, Conflict, DomainError
 from passport.extensions import limiter
 from passport.formatting import uk_date, uk_date_time
@@ -120,8 +121,6 @@ def share():  # type: ignore[no-untyped-def]
 @login_required
 def shares():  # type: ignore[no-untyped-def]
     _user, member = _holder()
-    from passport.db import utcnow
-
     return render_template(
         "passports/shares.html",
         shares=operations.shares_of(get_session(), member),
@@ -130,12 +129,28 @@ def shares():  # type: ignore[no-untyped-def]
     )
 
 
-@blueprint.post("/passport/shares/<int:share_id>/revoke")
+@blueprint.route("/passport/shares/<int:share_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_share(share_id: int):  # type: ignore[no-untyped-def]
+    """A withdrawn link never works again, so the GET asks first; the POST withdraws only with the
+    confirmation page's confirmed=yes (without it, nothing changes and the page is shown)."""
     user, member = _holder()
     session = get_session()
-    operations.revoke_share(session, member, share_id, actor=user)
+    share = operations.own_share(session, member, share_id)
+    if share.revoked_at is not None:
+        raise Conflict("This link is already withdrawn: it no longer opens your passport.")
+    if not share.is_live(utcnow()):
+        raise Conflict("This link has expired: it no longer opens your passport.")
+    if request.method == "GET":
+        return render_template(
+            "passports/share_withdraw_confirm.html",
+            share=share,
+            shared_at=uk_date_time(share.created_at),
+            works_until=uk_date_time(share.expires_at),
+        )
+    if not confirmed():
+        return redirect(url_for("passports.revoke_share", share_id=share.id))
+    operations.revoke_share(session, member, share.id, actor=user)
     flash("The link is withdrawn: it no longer opens your passport.", "success")
     return redirect(url_for("passports.shares"))
 

@@ -46,5 +46,34 @@ class StepForm(FlaskForm):
         "Reason to override the fit check (only if essential requirements are missing)",
         validators=[Optional(), Length(max=2000)],
     )
-    new_end_date = UkDateField("New end date", required=False)
-    ended_on = UkDateField("Last day at the host trust", required=False)
+    new_end_date = UkDateField("New end date", required=False, description="For example, 31 8 2027")
+
+
+class FinalStepForm(FlaskForm):
+    """The confirmation page of a step that ends a secondment for good (``state.FINAL_STEPS``): a note for
+    the timeline, and the last day when it ends early (required then: the view says so)."""
+
+    note = TextAreaField(
+        "Note (optional)",
+        description="Shown on the secondment's timeline to HR of both trusts and the nurse.",
+        validators=[Optional(), Length(max=2000)],
+    )
+    ended_on = UkDateField("Last day at the host trust", required=False, description="For example, 31 5 2027")
+
+
+class ListFilterForm(FlaskForm):
+    """The dates of the secondments list's filters (its direction and status are read by the view)."""
+
+    class Meta:
+        csrf = False  # a search form sent by GET changes nothing
+
+    on_or_after = UkDateField(
+        "Running on or after",
+        required=False,
+        description="Still going on this day or later. For example, 1 4 2027",
+    )
+    on_or_before = UkDateField(
+        "Starting on or before",
+        required=False,
+        description="Starting on this day or sooner. For example, 30 6 2027",
+    )

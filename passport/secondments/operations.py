@@ -9,7 +9,7 @@ the metrics never count a secondee as a leaver (docs/secondments.md). Nothing he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -493,6 +493,23 @@ def available_steps(user: UserAccount, secondment: Secondment, today: date) -> l
             continue
         offered.append(step)
     return offered
+
+
+def ensure_step_offered(user: UserAccount, secondment: Secondment, step: Step, today: date) -> None:
+    """Refuse unless ``user`` could take ``step`` now (a confirmation page asks only about such a step):
+    403 if the step is not theirs to take, 409 saying why not if the secondment does not allow it now."""
+    party = _party_for(user, secondment, step)
+    if step in available_steps(user, secondment, today):
+        return
+    from passport.secondments.state import effective_status
+
+    snapshot = snapshot_of(secondment)
+    snapshot = replace(snapshot, status=effective_status(snapshot, today))
+    try:  # a last day that passes its own checks, so that the refusal names what stands in the way
+        decide(snapshot, step, party, today, ended_on=secondment.start_date)
+    except Refused as refused:
+        raise Conflict(refused.message) from None
+    raise Conflict(f"{step.label} is not possible on this secondment now.")
 
 
 # --- The daily tick -----------------------------------------------------------------------------------

@@ -92,6 +92,10 @@ class Party(enum.StrEnum):
 
 TRUSTS = frozenset({Party.HOST, Party.HOME})
 
+# Steps after which the secondment is over for good (declined, cancelled, ended early or completed): no
+# step leads out of those statuses, so the pages ask the person to confirm them first.
+FINAL_STEPS = frozenset({Step.DECLINE, Step.REFUSE, Step.CANCEL, Step.END_EARLY, Step.COMPLETE})
+
 # Which statuses each step may be taken from, and by whom.
 FROM: dict[Step, frozenset[Status]] = {
     Step.APPROVE: frozenset({Status.PROPOSED}),

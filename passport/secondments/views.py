@@ -8,14 +8,16 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from passport.auth.policy import Action, allows, ensure
+from passport.confirmation import confirmed
 from passport.db import discard_request_changes, get_session
 from passport.errors import DomainError
 from passport.forms import attach_domain_error
 from passport.secondments import notifications, operations, queries
-from passport.secondments.forms import ProposeForm, StepForm
-from passport.secondments.state import STEP_LABELS, Party, Status, Step
+from passport.secondments.forms import FinalStepForm, ListFilterForm, ProposeForm, StepForm
+from passport.secondments.state import FINAL_STEPS, STEP_LABELS, Party, Status, Step
 
 blueprint = Blueprint("secondments", __name__)
 
@@ -33,21 +35,37 @@ def _ensure_some_part(user: Any) -> None:
         ensure(user, Action.VIEW_SECONDMENTS)  # raises, naming the action
 
 
-def _filters() -> queries.ListFilters:
-    def day(name: str) -> date | None:
-        raw = (request.args.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            abort(400)
+def _ensure_may_take_steps(user: Any) -> None:
+    if not (allows(user, Action.DECIDE_SECONDMENT) or allows(user, Action.CONSENT_TO_SECONDMENT)):
+        ensure(user, Action.DECIDE_SECONDMENT)  # raises: no part in any secondment
 
+
+def _date_args() -> MultiDict:
+    """The query string, with a date given whole (``on_or_after=2027-04-01``, as links and the docs write
+    it) read as the NHS.UK date input's three boxes that the page sends."""
+    args = MultiDict(request.args)
+    for name in ("on_or_after", "on_or_before"):
+        raw = (args.get(name) or "").strip()
+        if raw and not any(args.get(f"{name}-{part}") for part in ("day", "month", "year")):
+            try:
+                whole = date.fromisoformat(raw)
+            except ValueError:
+                args.update({f"{name}-day": raw, f"{name}-month": "", f"{name}-year": ""})
+            else:
+                parts = {"day": whole.day, "month": whole.month, "year": whole.year}
+                args.update({f"{name}-{part}": str(value) for part, value in parts.items()})
+    return args
+
+
+def _filters() -> tuple[queries.ListFilters, ListFilterForm]:
+    """The list's filters, and the form of its dates (with errors, NHS.UK style, for dates that are not)."""
     direction = request.args.get("direction") or "all"
     status = request.args.get("status") or None
     if direction not in queries.DIRECTIONS or (status and status not in {s.value for s in Status}):
         abort(400)
-    return queries.ListFilters(direction, status, day("on_or_after"), day("on_or_before"))
+    form = ListFilterForm(_date_args())
+    form.validate()
+    return queries.ListFilters(direction, status, form.on_or_after.data, form.on_or_before.data), form
 
 
 @blueprint.get("/secondments")
@@ -55,18 +73,20 @@ def _filters() -> queries.ListFilters:
 def secondment_list():  # type: ignore[no-untyped-def]
     user = _user()
     _ensure_some_part(user)
-    filters = _filters()
+    filters, form = _filters()
     day = today()
-    rows = queries.list_secondments(get_session(), user, filters, today=day)
-    return render_template(
+    rows = None if form.errors else queries.list_secondments(get_session(), user, filters, today=day)
+    page = render_template(
         "secondments/list.html",
         rows=rows,
         filters=filters,
+        form=form,
         shown_status=lambda s: queries.shown_status(s, day),
         statuses=list(Status),
         directions=queries.DIRECTIONS,
         can_propose=allows(user, Action.PROPOSE_SECONDMENT, user.trust_id),
     )
+    return page, 422 if form.errors else 200
 
 
 @blueprint.get("/secondments/export.csv")
@@ -75,7 +95,10 @@ def export_csv() -> Response:
     user = _user()
     _ensure_some_part(user)
     day = today()
-    rows = queries.list_secondments(get_session(), user, _filters(), today=day, limit=queries.MAX_LIMIT)
+    filters, form = _filters()
+    if form.errors:
+        abort(400)
+    rows = queries.list_secondments(get_session(), user, filters, today=day, limit=queries.MAX_LIMIT)
     response = Response(queries.to_csv(rows, day), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="secondments-{day.isoformat()}.csv"'
     return response
@@ -146,6 +169,7 @@ def _render_detail(
             form=step_form or StepForm(formdata=None),
             failed_step=failed_step,
             asked_by_me=asked_by_me,
+            final_steps=FINAL_STEPS,
             can_see_secondee=operations.Party.HOST in operations.parties_of(user, secondment)
             and operations.is_on(secondment, day),
         ),
@@ -163,8 +187,7 @@ def detail(secondment_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def take_step(secondment_id: int):  # type: ignore[no-untyped-def]
     user = _user()
-    if not (allows(user, Action.DECIDE_SECONDMENT) or allows(user, Action.CONSENT_TO_SECONDMENT)):
-        ensure(user, Action.DECIDE_SECONDMENT)  # raises: no part in any secondment
+    _ensure_may_take_steps(user)
     session = get_session()
     secondment = operations.get_secondment(session, user, secondment_id)
     form = StepForm()
@@ -172,6 +195,10 @@ def take_step(secondment_id: int):  # type: ignore[no-untyped-def]
     if step_value not in {s.value for s in Step} or step_value in (Step.PROPOSE, Step.ACTIVATE):
         form.form_errors.append("Choose one of the steps offered.")
         return _render_detail(secondment, form, step_value, 422)
+    if Step(step_value) in FINAL_STEPS:  # it ends the secondment for good: its confirmation page asks first
+        if not confirmed():
+            return redirect(url_for("secondments.confirm_step", secondment_id=secondment.id, step=step_value))
+        return _final_step(secondment_id, Step(step_value))
     if form.validate():
         try:
             operations.take_step(
@@ -182,7 +209,6 @@ def take_step(secondment_id: int):  # type: ignore[no-untyped-def]
                 operations.StepInput(
                     note=form.note.data,
                     new_end_date=form.new_end_date.data,
-                    ended_on=form.ended_on.data,
                     override_reason=form.override_reason.data,
                 ),
                 today=today(),
@@ -200,6 +226,63 @@ def take_step(secondment_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("secondments.detail", secondment_id=secondment.id))
     secondment = operations.get_secondment(session, user, secondment_id)
     return _render_detail(secondment, form, step_value, 422)
+
+
+@blueprint.route("/secondments/<int:secondment_id>/steps/<string:step>", methods=["GET", "POST"])
+@login_required
+def confirm_step(secondment_id: int, step: str):  # type: ignore[no-untyped-def]
+    """The confirmation page of a step that ends a secondment for good (declined, cancelled, ended early,
+    completed): what will happen, a note (and the last day, to end early); the POST takes the step only
+    with the page's confirmed=yes, else it changes nothing and shows the page."""
+    if step not in {s.value for s in FINAL_STEPS}:
+        abort(404)
+    return _final_step(secondment_id, Step(step))
+
+
+def _final_step(secondment_id: int, step: Step):  # type: ignore[no-untyped-def]
+    user = _user()
+    _ensure_may_take_steps(user)
+    session = get_session()
+    secondment = operations.get_secondment(session, user, secondment_id)
+    day = today()
+    operations.ensure_step_offered(user, secondment, step, day)
+    if request.method == "POST" and not confirmed():
+        return redirect(url_for("secondments.confirm_step", secondment_id=secondment.id, step=step.value))
+    form = FinalStepForm()
+    form.ended_on.required = step is Step.END_EARLY
+    if request.method == "POST" and form.validate():
+        try:
+            operations.take_step(
+                session,
+                user,
+                secondment,
+                step,
+                operations.StepInput(
+                    note=form.note.data,
+                    ended_on=form.ended_on.data if step is Step.END_EARLY else None,
+                ),
+                today=day,
+            )
+        except DomainError as error:
+            if error.status == 403:
+                raise
+            discard_request_changes()  # as on the detail page: show what is stored
+            attach_domain_error(form, error)
+            secondment = operations.get_secondment(session, user, secondment_id)
+        else:
+            now = queries.shown_status(secondment, day).label.lower()
+            flash(f"{step.label}. The secondment is now {now}.", "success")
+            return redirect(url_for("secondments.detail", secondment_id=secondment.id))
+    page = render_template(
+        "secondments/step_confirm.html",
+        s=secondment,
+        step=step,
+        Step=Step,
+        form=form,
+        shown=queries.shown_status(secondment, day),
+        as_nurse=operations.Party.NURSE in operations.parties_of(user, secondment),
+    )
+    return page, 422 if form.errors or form.form_errors else 200
 
 
 @blueprint.get("/secondments/<int:secondment_id>/secondee")

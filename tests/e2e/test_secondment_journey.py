@@ -1,10 +1,12 @@
 """The secondment journey in a browser: HR of the host trust proposes, HR of the home trust approves
-from her to-do list, the nurse consents from her own account, and all three see it agreed."""
+from her to-do list, the nurse consents from her own account, and all three see it agreed; HR of the host
+trust finds it by date in the list, then cancels it through the page that asks first."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from urllib.parse import urlparse
 
 from playwright.sync_api import expect
 
@@ -15,6 +17,12 @@ def _fill_date(page, name: str, day: date) -> None:  # type: ignore[no-untyped-d
     page.locator(f"#{name}-day").fill(str(day.day))
     page.locator(f"#{name}-month").fill(str(day.month))
     page.locator(f"#{name}-year").fill(str(day.year))
+
+
+def _fill_date_parts(page, name: str, day: str, month: str, year: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator(f"#{name}-day").fill(day)
+    page.locator(f"#{name}-month").fill(month)
+    page.locator(f"#{name}-year").fill(year)
 
 
 def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
@@ -75,3 +83,32 @@ def test_host_proposes_home_approves_nurse_consents(page):
     sign_in(page, "hr@rv5.example")
     page.goto(detail)
     expect(page.locator(".nhsuk-tag").first).to_have_text("Agreed")
+
+    # The list's date filters are NHS.UK date inputs too: an impossible date is named, a real one filters.
+    page.goto("/secondments")
+    _fill_date_parts(page, "on_or_after", "31", "2", str(start.year))
+    page.get_by_role("button", name="Show secondments").click()
+    summary = page.locator(".nhsuk-error-summary")
+    expect(summary).to_contain_text("Running on or after must be a real date")
+    summary.get_by_role("link").first.click()
+    expect(page.locator("#on_or_after-day")).to_be_focused()
+    expect(page.locator("#on_or_after-day")).to_have_value("31")
+    _fill_date(page, "on_or_after", start + timedelta(days=10))
+    page.get_by_role("button", name="Show secondments").click()
+    path = urlparse(detail).path
+    expect(page.locator(f'main a[href="{path}"]')).to_have_count(1)
+
+    # Cancelling cannot be undone: a page names what will happen first, and going back changes nothing.
+    page.goto(detail)
+    page.get_by_role("button", name="Cancel secondment").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel the secondment of")
+    expect(page.get_by_text("A cancelled secondment cannot be reopened")).to_be_visible()
+    page.get_by_role("link", name="No, keep the secondment").click()
+    expect(page).to_have_url(detail)
+    expect(page.locator(".nhsuk-tag").first).to_have_text("Agreed")
+    page.get_by_role("button", name="Cancel secondment").click()
+    page.get_by_label("Note (optional)").fill("The winter cover is no longer needed.")
+    page.get_by_role("button", name="Yes, cancel the secondment").click()
+    expect(page).to_have_url(detail)
+    expect(page.locator(".nhsuk-tag").first).to_have_text("Cancelled")
+    expect(page.locator("#timeline li").last).to_contain_text("The winter cover is no longer needed.")

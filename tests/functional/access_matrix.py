@@ -57,7 +57,16 @@ ROWS: list[Row] = [
     ),
     Row("GET", "/account/api-tokens", "/account/api-tokens", SIGNED_IN),
     Row("POST", "/account/api-tokens", "/account/api-tokens", statuses(422, anonymous=302), form={}),
-    # {own_token} belongs to the caller; {other_token} to somebody else, whoever asks.
+    # {own_token} belongs to the caller; {other_token} to somebody else, whoever asks. Revoking asks first
+    # (GET); a POST without the confirmation page's confirmed=yes revokes nothing and goes back to it.
+    Row(
+        "GET",
+        "/account/api-tokens/<int:token_id>/revoke",
+        "/account/api-tokens/{own_token}/revoke",
+        SIGNED_IN,
+        other_url="/account/api-tokens/{other_token}/revoke",
+        other_expected=statuses(404, anonymous=302),
+    ),
     Row(
         "POST",
         "/account/api-tokens/<int:token_id>/revoke",

@@ -348,7 +348,7 @@ def test_api_token_is_shown_once_stored_hashed_and_revocable(client, session):
     me = api.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
     assert me.status_code == 200 and me.json["email"] == user.email
     assert client.get("/account/api-tokens").data.count(raw.encode()) == 0
-    client.post(f"/account/api-tokens/{stored.id}/revoke")
+    client.post(f"/account/api-tokens/{stored.id}/revoke", data={"confirmed": "yes"})  # its page's button
     assert app_client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
 
 

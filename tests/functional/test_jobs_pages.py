@@ -68,10 +68,11 @@ def test_hr_sees_a_joint_job_description_and_approves_for_her_trust(client, sess
     page = client.get(f"/jobs/{version.id}").get_data(as_text=True)
     assert "Joint job description" not in page and "Approve for RPG" in page
     content_hash = re.search(r'name="content_hash" type="hidden" value="([0-9a-f]{64})"', page)[1]
-    assert client.post(f"/jobs/{version.id}/approve", data={"content_hash": content_hash}).status_code == 302
+    approve = {"content_hash": content_hash, "confirmed": "yes"}  # as its confirmation page sends it
+    assert client.post(f"/jobs/{version.id}/approve", data=approve).status_code == 302
     page = client.get(f"/jobs/{version.id}").get_data(as_text=True)
     assert "Joint job description" in page and "Approve for RPG" not in page
-    twice = client.post(f"/jobs/{version.id}/approve", data={"content_hash": content_hash})
+    twice = client.post(f"/jobs/{version.id}/approve", data=approve)
     assert twice.status_code == 409 and "already approved" in twice.get_data(as_text=True)
     saved = client.post(f"/jobs/{version.id}/local-values", data={"base_site": "Sidcup", "cost_centre": "C9"})
     assert saved.status_code == 302

@@ -216,7 +216,7 @@ def test_unknown_expired_and_withdrawn_links(client, app, session, nurse, demo_t
     expired.expires_at = utcnow() - timedelta(minutes=1)
     withdrawn, withdrawn_token = share_of(member, [credential])
     session.flush()
-    response = client.post(f"/passport/shares/{withdrawn.id}/revoke")
+    response = client.post(f"/passport/shares/{withdrawn.id}/revoke", data={"confirmed": "yes"})
     assert response.status_code == 302
     for token in (expired_token, withdrawn_token):
         for suffix in ("", "/presentation.json", "/qr.svg"):

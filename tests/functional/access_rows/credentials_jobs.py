@@ -98,6 +98,25 @@ ROWS += [
         other_url="/credentials/{other_credential}/status",
         other_expected=statuses(403, anonymous=302),
     ),
+    # Revoking asks first: HR of the issuing trust gets the confirmation page, and a POST without its
+    # confirmed=yes revokes nothing and is sent back to it (302); other trusts' HR are refused.
+    Row(
+        "GET",
+        "/credentials/<int:credential_id>/revoke",
+        "/credentials/{own_credential}/revoke",
+        statuses(403, anonymous=302, hr=200),
+        other_url="/credentials/{other_credential}/revoke",
+        other_expected=statuses(403, anonymous=302),
+    ),
+    Row(
+        "POST",
+        "/credentials/<int:credential_id>/revoke",
+        "/credentials/{own_credential}/revoke",
+        statuses(403, anonymous=302, hr=302),
+        form={},
+        other_url="/credentials/{other_credential}/revoke",
+        other_expected=statuses(403, anonymous=302),
+    ),
     Row("GET", "/credentials/bulk-training", "/credentials/bulk-training", HR_PAGE),
     # What a bulk upload did names staff: HR of its trust only (an admin follows the job, not the names).
     Row(
@@ -151,6 +170,15 @@ ROWS += [
     Row("GET", "/passport/share", "/passport/share", PASSPORT_PAGE),
     Row("POST", "/passport/share", "/passport/share", PASSPORT_PAGE, form={}),
     Row("GET", "/passport/shares", "/passport/shares", PASSPORT_PAGE),
+    # Withdrawing a link asks first (GET); a POST without the page's confirmed=yes withdraws nothing.
+    Row(
+        "GET",
+        "/passport/shares/<int:share_id>/revoke",
+        "/passport/shares/{own_share}/revoke",
+        PASSPORT_PAGE,
+        other_url="/passport/shares/{other_share}/revoke",
+        other_expected=PASSPORT_PAGE,
+    ),
     Row(
         "POST",
         "/passport/shares/<int:share_id>/revoke",
@@ -237,7 +265,7 @@ ROWS += [
             f"/jobs/{NO_JOB}/{page}",
             statuses(403, anonymous=302, hr=404),
         )
-        for page in ("fit-check", "ready")
+        for page in ("fit-check", "ready", "approve")  # approve: the confirmation page
     ],
     Row("GET", "/jobs/staff/<int:staff_id>", f"/jobs/staff/{NO_JOB}", statuses(403, anonymous=302, hr=404)),
     Row("GET", "/api/v1/jobs", "/api/v1/jobs", API_SIGNED_IN),

@@ -56,6 +56,15 @@ ROWS += [
     Row("POST", "/secondments/<int:secondment_id>/steps", "/secondments/{own_secondment}/steps",
         statuses(403, anonymous=302, hr=422), form={},
         other_url="/secondments/{other_secondment}/steps", other_expected=statuses(403, anonymous=302)),
+    # A step that ends a secondment for good asks first: HR of the host trust (the caller's, its secondment
+    # on today) gets the page to end it early; a POST without the page's confirmed=yes changes nothing and
+    # is sent back to it (302). Other trusts' HR, and everyone without a part in it, are refused.
+    Row("GET", "/secondments/<int:secondment_id>/steps/<string:step>", "/secondments/{own_secondment}/steps/end_early",
+        statuses(403, anonymous=302, hr=200),
+        other_url="/secondments/{other_secondment}/steps/end_early", other_expected=statuses(403, anonymous=302)),
+    Row("POST", "/secondments/<int:secondment_id>/steps/<string:step>", "/secondments/{own_secondment}/steps/end_early",
+        statuses(403, anonymous=302, hr=302), form={},
+        other_url="/secondments/{other_secondment}/steps/end_early", other_expected=statuses(403, anonymous=302)),
     Row("GET", "/secondments/<int:secondment_id>/secondee", "/secondments/{own_secondment}/secondee", HR_PAGE,
         other_url="/secondments/{other_secondment}/secondee", other_expected=statuses(403, anonymous=302)),
     Row("GET", "/notifications", "/notifications", SIGNED_IN),
