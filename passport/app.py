@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 from passport import db, errors, log_redaction
 from passport.config import PROJECT_ROOT, flask_config, load_settings
 from passport.extensions import api, csrf, limiter, login_manager
-from passport.formatting import plain_number
+from passport.formatting import iso, plain_number, uk_date, uk_date_time, uk_month
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 NHSUK_ASSETS_DIR = STATIC_DIR / "vendor" / "nhsuk"
@@ -89,6 +89,12 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["number"] = plain_number
+    # Dates one way on every page (passport/formatting.py): 2 December 2026, 2 December 2026 at 14:05 (UK
+    # time), April 2024; "iso" only for machines, in a <time datetime="..."> attribute.
+    app.jinja_env.filters["uk_date"] = uk_date
+    app.jinja_env.filters["uk_date_time"] = uk_date_time
+    app.jinja_env.filters["uk_month"] = uk_month
+    app.jinja_env.filters["iso"] = iso
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

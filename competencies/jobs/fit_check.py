@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from passport.formatting import uk_date
+
 Outcome = Literal["met", "expiring", "missing", "below_level"]
 Verdict = Literal["ready", "ready_with_expiring", "not_ready"]
 DEFAULT_EXPIRING_DAYS = 42
@@ -132,7 +134,7 @@ class FitResult:
 
 
 def _day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y}"
+    return uk_date(moment)
 
 
 class FactIndex:

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from passport.config import ConfigurationError
 from passport.db import get_session
 from passport.errors import DomainError
+from passport.formatting import iso
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -114,10 +115,7 @@ def mark_key_compromised_command(ods_code: str, key_id: str, at: str | None, wai
         key = mark_key_compromised(session, trust, key_id, at=moment, actor="cli", queue_resign=not wait)
     except DomainError as error:
         _fail(error.message)
-    click.echo(
-        f"{trust.ods_code} key {key.key_id} is marked compromised "
-        f"from {key.compromised_at:%Y-%m-%d %H:%M:%S} UTC."
-    )
+    click.echo(f"{trust.ods_code} key {key.key_id} is marked compromised from {iso(key.compromised_at)}.")
     _resign(trust, f"compromise of {key.key_id}", wait)
 
 

@@ -23,6 +23,7 @@ from passport.credentials.models import CredentialState, IssuedCredential
 from passport.credentials.types import CREDENTIAL_TYPES, CredentialType, add_months, end_of_uk_day
 from passport.db import utcnow
 from passport.errors import Conflict, InvalidInput, NotFound
+from passport.formatting import uk_date
 from passport.trusts.models import StaffMember, Trust
 
 MAX_REASON_LENGTH = 500
@@ -331,5 +332,5 @@ def status_of(credential: IssuedCredential, now: datetime | None = None, warn_da
     if credential.valid_from > moment:
         return ExpiryState("Not yet valid", "grey")
     if credential.valid_until is not None and (credential.valid_until - moment).days < warn_days:
-        return ExpiryState(f"Expires {credential.valid_until:%d %B %Y}", "yellow")
+        return ExpiryState(f"Expires {uk_date(credential.valid_until)}", "yellow")
     return ExpiryState("Valid", "green")

@@ -31,6 +31,7 @@ from passport.credentials.status_list import (
     has_scalars_beyond_strings,
     json_snapshot,
 )
+from passport.formatting import uk_date_time
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 KeyState = Literal["active", "retired", "compromised"]
@@ -190,7 +191,7 @@ def _as_utc(moment: datetime) -> datetime:
 
 
 def _human_time(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y at %H:%M} UTC"
+    return uk_date_time(moment)
 
 
 def _issuer_id(credential: dict[str, Any]) -> str | None:

@@ -226,7 +226,7 @@ def dashboard_data(
     charts["absence-reasons"] = ChartData(
         "absence-reasons",
         "Reasons for sickness absence",
-        f"Share of FTE days lost by reason, {reason_period.label}. Reasons fewer than {MIN_PEOPLE} people "
+        f"Share of FTE days lost by reason, {reason_period.words}. Reasons fewer than {MIN_PEOPLE} people "
         f"were absent for are grouped as {OTHER_REASONS.lower()}; none are shown when fewer than "
         f"{MIN_PEOPLE} people were absent.",
         [
@@ -332,7 +332,7 @@ def _partner_trusts(
     chart = ChartData(
         "partner-trusts",
         "Partner trusts side by side",
-        f"{period.label}, partnership view: each trust's sickness rate, leaver rate (leaving the partnership "
+        f"{period.words}, partnership view: each trust's sickness rate, leaver rate (leaving the partnership "
         "from that trust) and stability (staying in the partnership), with the partnership as a whole "
         "(ratios of summed figures, never averages of the trusts' rates).",
         [
@@ -385,9 +385,9 @@ def _nqn_chart(
     chart = ChartData(
         "nqn-retention",
         "Newly qualified nurse retention",
-        f"Nurses whose first post in the partnership started at band 5 in {cohort.label}, and how many were "
-        f"still in post at the {scope.level} level 12 months after they started. Cohorts of fewer than "
-        f"{MIN_PEOPLE} are not shown.",
+        f"Nurses whose first post in the partnership started at band 5 from {cohort.words}, and how many "
+        f"were still in post at the {scope.level} level 12 months after they started. Cohorts of fewer "
+        f"than {MIN_PEOPLE} are not shown.",
         [
             ("trust", "Trust of first post"),
             ("cohort", "Starters"),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from passport.config import PROJECT_ROOT
 from passport.demo import _FAMILY, _GIVEN, DEMO_EXTENSIONS, DEMO_FINISHERS, DEMO_TRUSTS, DemoReport
+from passport.formatting import uk_month
 from passport.metrics.benchmark import import_published_sickness
 from passport.metrics.refresh import refresh_figures
 from passport.trusts.models import StaffMember
@@ -225,7 +226,7 @@ def _make_history(session: Session, trusts: list, report: DemoReport) -> None:
     report.staff_added += len(members)
     report.notes.append(
         f"Metrics history: {len(maker.assignments)} assignments and {len(maker.absences)} sickness absences, "
-        f"{FIRST:%B %Y} to {LAST:%B %Y}."
+        f"{uk_month(FIRST)} to {uk_month(LAST)}."
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from passport.errors import InvalidInput
+from passport.formatting import uk_month
 from passport.metrics.disclosure import Selection, people_in_post
 from passport.metrics.published import SUPPRESSION_MAX_DAYS_AVAILABLE
 from passport.metrics.queries import Period, Scope, month_index, month_label, month_of, trust_codes
@@ -264,7 +265,7 @@ def refuse_period_past_records(session: Session, trust: Trust | None, first_mont
     ids = [trust.id] if trust is not None else scope_for(session, None).trust_ids
     end = records_end_month(session, ids)
     if end is not None and first_month > end:
-        ended = month_of(end).strftime("%B %Y")
+        ended = uk_month(month_of(end))
         raise InvalidInput(f"The records end in {ended}: choose a period that starts by then.", field=field)
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from passport.formatting import uk_month
 from passport.trusts.models import Trust
 from passport.workforce.models import Assignment
 
@@ -151,6 +152,14 @@ class Period:
         if self.first_month == self.last_month:
             return month_label(self.first_month)
         return f"{month_label(self.first_month)}/{month_label(self.last_month)}"
+
+    @property
+    def words(self) -> str:
+        """The period as people read it: "April 2024", or "April 2023 to March 2024" (``label`` is the
+        machine form, for the API and CSV downloads)."""
+        if self.first_month == self.last_month:
+            return uk_month(self.first_day)
+        return f"{uk_month(self.first_day)} to {uk_month(month_of(self.last_month))}"
 
 
 def periods_table(periods: Sequence[Period], name: str = "period") -> CTE:

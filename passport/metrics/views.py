@@ -16,7 +16,7 @@ from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
 from passport.db import get_session
 from passport.errors import DomainError, NotFound
-from passport.formatting import uk_date_time
+from passport.formatting import uk_date_time, uk_month
 from passport.forms import attach_domain_error
 from passport.metrics import charts, snapshots
 from passport.metrics.benchmark import import_published_sickness, published_months
@@ -257,8 +257,9 @@ def published():  # type: ignore[no-untyped-def]
             # The dashboards show these beside the trusts' own figures: count them again (queued when
             # this request commits).
             request_refresh(session, reason="published figures imported", created_by_id=user.id)
+            months = ", ".join(map(uk_month, summary.months))
             flash(
-                f"Imported {summary.rows} rows for {', '.join(summary.months)}: {summary.added} added, "
+                f"Imported {summary.rows} rows for {months}: {summary.added} added, "
                 f"{summary.updated} updated, {summary.unchanged} unchanged.",
                 "success",
             )

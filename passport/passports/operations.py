@@ -24,6 +24,7 @@ from passport.credentials.status_list import VC_V2_CONTEXT
 from passport.credentials.types import CREDENTIAL_TYPES, GROUPS
 from passport.db import allow_access_trail, utcnow
 from passport.errors import DomainError, InvalidInput, NotFound
+from passport.formatting import uk_date_time
 from passport.passports.models import OpeningKind, Share, ShareOpening, share_credential
 from passport.trusts.models import StaffMember, Trust
 
@@ -204,7 +205,7 @@ def live_share(session: Session, token: str, now: datetime | None = None) -> Sha
     if share.revoked_at is not None:
         raise ShareGone("This link was withdrawn by the person who shared it. Ask them for a new one.")
     if (now or utcnow()) >= share.expires_at:
-        raise ShareGone(f"This link expired on {share.expires_at:%d %B %Y at %H:%M} UTC. Ask for a new one.")
+        raise ShareGone(f"This link expired on {uk_date_time(share.expires_at)}. Ask for a new one.")
     return share
 
 

@@ -106,7 +106,9 @@ def parse_fte(value: str) -> Decimal:
     return fte
 
 
-def format_uk_date(value: date) -> str:
+def esr_date_text(value: date) -> str:
+    """DD/MM/YYYY, as ESR writes a date: how an XLSX date cell is read as the text a CSV would hold
+    (workforce.tables.cell_text), for parse_date. Never for people: they read passport.formatting.uk_date."""
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 

@@ -22,7 +22,7 @@ from passport.auth.models import UserAccount
 from passport.auth.policy import Action, ensure
 from passport.db import utcnow
 from passport.errors import AccessDenied, Conflict, InvalidInput
-from passport.reference.workforce import format_uk_date
+from passport.formatting import uk_date
 from passport.secondments import notifications
 from passport.secondments.access import (  # noqa: F401 (callers reach them through operations too)
     can_view,
@@ -94,7 +94,7 @@ def _refuse_overlap(
     if clash is not None:
         raise Conflict(
             f"{member.full_name} is already seconded to {clash.host_trust.ods_code} from "
-            f"{format_uk_date(clash.start_date)} to {format_uk_date(clash.end_date)} "
+            f"{uk_date(clash.start_date)} to {uk_date(clash.end_date)} "
             f"(secondment {clash.id}, {Status(clash.status).label.lower()}): the dates overlap.",
             field=field,
         )
@@ -195,7 +195,7 @@ def propose(session: Session, user: UserAccount, proposal: Proposal, *, today: d
         session,
         notifications.nurse_accounts(session, member.id),
         secondment,
-        f"{host.name} proposes a secondment for you from {format_uk_date(secondment.start_date)}: "
+        f"{host.name} proposes a secondment for you from {uk_date(secondment.start_date)}: "
         "consent or decline.",
     )
     return secondment
@@ -395,12 +395,12 @@ def _tell_everyone(
     message = template.format(
         home=secondment.home_trust.ods_code,
         name=secondment.staff_member.full_name,
-        pending=format_uk_date(secondment.pending_end_date) if secondment.pending_end_date else "",
-        end=format_uk_date(secondment.end_date),
-        ended=format_uk_date(secondment.ended_on) if secondment.ended_on else "",
+        pending=uk_date(secondment.pending_end_date) if secondment.pending_end_date else "",
+        end=uk_date(secondment.end_date),
+        ended=uk_date(secondment.ended_on) if secondment.ended_on else "",
     )
     if secondment.status == Status.AGREED and before != Status.AGREED:
-        message += f" All three parties agree: it starts on {format_uk_date(secondment.start_date)}."
+        message += f" All three parties agree: it starts on {uk_date(secondment.start_date)}."
     recipients = [
         *notifications.hr_of(session, secondment.host_trust_id),
         *notifications.hr_of(session, secondment.home_trust_id),

@@ -17,7 +17,7 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import date
 
-from passport.reference.workforce import format_uk_date
+from passport.formatting import uk_date
 
 
 class Status(enum.StrEnum):
@@ -162,7 +162,7 @@ def effective_status(snapshot: Snapshot, today: date) -> Status:
 def _why_not_from(step: Step, status: Status, snapshot: Snapshot) -> str:
     if step is Step.REQUEST_EXTENSION and status is Status.COMPLETED:
         return (
-            f"A completed secondment cannot be extended: it ended on {format_uk_date(snapshot.end_date)}. "
+            f"A completed secondment cannot be extended: it ended on {uk_date(snapshot.end_date)}. "
             "Propose a new secondment instead."
         )
     if step in (Step.APPROVE, Step.DECLINE, Step.CONSENT, Step.REFUSE):
@@ -233,26 +233,26 @@ def _refuse(s: Snapshot, _party: Party, _today: date, *_: object) -> Snapshot:
 
 def _activate(s: Snapshot, _party: Party, today: date, *_: object) -> Snapshot:
     if today < s.start_date:
-        raise Refused(f"This secondment starts on {format_uk_date(s.start_date)}, not before.")
+        raise Refused(f"This secondment starts on {uk_date(s.start_date)}, not before.")
     return replace(s, status=Status.ACTIVE)
 
 
 def _request_extension(s: Snapshot, party: Party, today: date, new_end: date | None, _e: object) -> Snapshot:
     if s.pending_end_date is not None:
         raise Refused(
-            f"An extension to {format_uk_date(s.pending_end_date)} is already waiting for an answer.",
+            f"An extension to {uk_date(s.pending_end_date)} is already waiting for an answer.",
             field="new_end_date",
         )
     if new_end is None:
         raise Refused("Enter the new end date.", field="new_end_date")
     if new_end <= s.end_date:
         raise Refused(
-            f"The new end date must be after the current end date, {format_uk_date(s.end_date)}.",
+            f"The new end date must be after the current end date, {uk_date(s.end_date)}.",
             field="new_end_date",
         )
     if s.status is Status.ACTIVE and s.end_date < today:
         raise Refused(
-            f"This secondment's end date, {format_uk_date(s.end_date)}, has passed: it is due to complete.",
+            f"This secondment's end date, {uk_date(s.end_date)}, has passed: it is due to complete.",
             field="new_end_date",
         )
     return replace(s, pending_end_date=new_end, extension_requested_by=party)
@@ -280,12 +280,12 @@ def _end_early(s: Snapshot, _party: Party, _today: date, _n: object, ended_on: d
         raise Refused("Enter the last day of work for the host trust.", field="ended_on")
     if ended_on < s.start_date:
         raise Refused(
-            f"The last day cannot be before the secondment started ({format_uk_date(s.start_date)}).",
+            f"The last day cannot be before the secondment started ({uk_date(s.start_date)}).",
             field="ended_on",
         )
     if ended_on >= s.end_date:
         raise Refused(
-            f"The last day must be before the agreed end date ({format_uk_date(s.end_date)}); "
+            f"The last day must be before the agreed end date ({uk_date(s.end_date)}); "
             "on that date the secondment completes.",
             field="ended_on",
         )
@@ -296,9 +296,7 @@ def _end_early(s: Snapshot, _party: Party, _today: date, _n: object, ended_on: d
 
 def _complete(s: Snapshot, _party: Party, today: date, *_: object) -> Snapshot:
     if today < s.end_date:
-        raise Refused(
-            f"This secondment runs until {format_uk_date(s.end_date)}; to stop it sooner, end it early."
-        )
+        raise Refused(f"This secondment runs until {uk_date(s.end_date)}; to stop it sooner, end it early.")
     return replace(s, status=Status.COMPLETED, pending_end_date=None, extension_requested_by=None)
 
 

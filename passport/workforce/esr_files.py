@@ -18,10 +18,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import IO, NamedTuple
 
+from passport.formatting import uk_date
 from passport.reference.workforce import (
     REQUIRED,
     PersonType,
-    format_uk_date,
     parse_absence_category,
     parse_afc_band,
     parse_date,
@@ -167,7 +167,7 @@ ASSIGNMENT_COLUMNS: tuple[Column, ...] = (
 
 def _end_before_start(row_number: int, column: str, start: object, end: object) -> RowError | None:
     if isinstance(start, date) and isinstance(end, date) and end < start:
-        message = f"end date {format_uk_date(end)} is before start date {format_uk_date(start)}"
+        message = f"end date {uk_date(end)} is before start date {uk_date(start)}"
         return RowError(row_number, column, message)
     return None
 

@@ -32,7 +32,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from passport.db import utcnow
-from passport.reference.workforce import ABSENCE_CATEGORIES, format_uk_date
+from passport.formatting import uk_date
+from passport.reference.workforce import ABSENCE_CATEGORIES
 from passport.trusts.models import StaffMember
 from passport.workforce.bulk import BulkWriter, select_in
 from passport.workforce.esr_files import (
@@ -323,7 +324,7 @@ def _absence_key(assignment_id: int, first_day: date, category: str) -> int:
 
 
 def _spell(first: date, last: date | None) -> str:
-    return f"{format_uk_date(first)} to {format_uk_date(last) if last else 'open'}"
+    return f"{uk_date(first)} to {uk_date(last) if last else 'open'}"
 
 
 def absence_outside_assignment(
@@ -331,17 +332,17 @@ def absence_outside_assignment(
 ) -> tuple[str, str] | None:
     """(column, message) when an absence falls outside its assignment's dates, else None."""
     if first < start:
-        return "Absence Start Date", f"the absence starts before the assignment did ({format_uk_date(start)})"
+        return "Absence Start Date", f"the absence starts before the assignment did ({uk_date(start)})"
     if end is not None:
         if first > end:
             return (
                 "Absence Start Date",
-                f"the absence starts after the assignment ended ({format_uk_date(end)})",
+                f"the absence starts after the assignment ended ({uk_date(end)})",
             )
         if last is None or last > end:
             return (
                 "Absence End Date",
-                f"the absence must end by the assignment's end date ({format_uk_date(end)})",
+                f"the absence must end by the assignment's end date ({uk_date(end)})",
             )
     return None
 

@@ -18,13 +18,13 @@ from passport.audit.operations import record_event
 from passport.auth.models import UserAccount
 from passport.auth.policy import Action, allows, ensure, filter_by_scope
 from passport.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from passport.formatting import uk_date
 from passport.reference.workforce import (
     ABSENCE_CATEGORY_BY_CODE,
     AFC_BANDS,
     LEAVING_REASON_BY_CODE,
     SICKNESS_REASON_BY_CODE,
     STAFF_GROUP_BY_CODE,
-    format_uk_date,
 )
 from passport.trusts.models import StaffMember
 from passport.workforce.importing import absence_outside_assignment
@@ -292,7 +292,7 @@ def _overlapping_sickness(
 
 
 def _span(first: date, last: date | None) -> str:
-    return f"{format_uk_date(first)} to {format_uk_date(last) if last else 'now'}"
+    return f"{uk_date(first)} to {uk_date(last) if last else 'now'}"
 
 
 def _check_inside_assignment(assignment: Assignment, first: date, last: date | None) -> None:
@@ -333,8 +333,7 @@ def record_absence(
         raise InvalidInput("Only a sickness absence has a reason code.", field="reason_code")
     if last_day is not None and last_day < first_day:
         raise InvalidInput(
-            f"The last day ({format_uk_date(last_day)}) is before the first day "
-            f"({format_uk_date(first_day)}).",
+            f"The last day ({uk_date(last_day)}) is before the first day ({uk_date(first_day)}).",
             field="last_day",
         )
     _check_inside_assignment(assignment, first_day, last_day)
@@ -347,7 +346,7 @@ def record_absence(
     )
     if same_start is not None:
         raise Conflict(
-            f"An absence of this kind starting {format_uk_date(first_day)} is already recorded.",
+            f"An absence of this kind starting {uk_date(first_day)} is already recorded.",
             field="first_day",
         )
     if category == SICKNESS and (clash := _overlapping_sickness(session, assignment.id, first_day, last_day)):
@@ -383,17 +382,16 @@ def end_absence(session: Session, user: UserAccount, absence: Absence, *, last_d
     """Give an open absence its last day."""
     ensure(user, Action.RECORD_WORKFORCE, absence.trust_id)
     if absence.last_day is not None:
-        raise Conflict(f"This absence already ended on {format_uk_date(absence.last_day)}.", field="last_day")
+        raise Conflict(f"This absence already ended on {uk_date(absence.last_day)}.", field="last_day")
     if last_day < absence.first_day:
         raise InvalidInput(
-            f"The last day ({format_uk_date(last_day)}) is before the first day "
-            f"({format_uk_date(absence.first_day)}).",
+            f"The last day ({uk_date(last_day)}) is before the first day ({uk_date(absence.first_day)}).",
             field="last_day",
         )
     assignment = session.get(Assignment, absence.assignment_id)
     if assignment is not None and assignment.end_date is not None and last_day > assignment.end_date:
         raise InvalidInput(
-            f"The absence must end by the assignment's end date ({format_uk_date(assignment.end_date)}).",
+            f"The absence must end by the assignment's end date ({uk_date(assignment.end_date)}).",
             field="last_day",
         )
     absence.last_day = last_day
@@ -424,13 +422,12 @@ def record_leaver(
         )
     if assignment.end_date is not None:
         raise Conflict(
-            f"Assignment {assignment.assignment_number} already ended on "
-            f"{format_uk_date(assignment.end_date)}.",
+            f"Assignment {assignment.assignment_number} already ended on {uk_date(assignment.end_date)}.",
             field="end_date",
         )
     if end_date < assignment.start_date:
         raise InvalidInput(
-            f"The leaving date is before the assignment started ({format_uk_date(assignment.start_date)}).",
+            f"The leaving date is before the assignment started ({uk_date(assignment.start_date)}).",
             field="end_date",
         )
     later = session.scalar(
@@ -440,7 +437,7 @@ def record_leaver(
     )
     if later is not None:
         raise InvalidInput(
-            f"An absence starts on {format_uk_date(later)}, after this leaving date.", field="end_date"
+            f"An absence starts on {uk_date(later)}, after this leaving date.", field="end_date"
         )
     for open_absence in session.scalars(
         select(Absence).where(Absence.assignment_id == assignment.id, Absence.last_day.is_(None))

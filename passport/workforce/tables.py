@@ -21,7 +21,7 @@ from datetime import date, datetime
 from tempfile import SpooledTemporaryFile
 from typing import IO, Generic, NamedTuple, TypeVar
 
-from passport.reference.workforce import format_uk_date
+from passport.reference.workforce import esr_date_text
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_CHUNK_SIZE = 10_000
@@ -76,7 +76,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
-        return format_uk_date(value)
+        return esr_date_text(value)
     return str(value)
 
 

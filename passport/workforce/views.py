@@ -48,11 +48,6 @@ def _user() -> UserAccount:
     return current_user._get_current_object()
 
 
-@blueprint.app_template_filter("uk_date")
-def uk_date(value) -> str:  # type: ignore[no-untyped-def]
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
 @blueprint.app_context_processor
 def _workforce_labels() -> dict[str, object]:
     return {"STAFF_GROUP_BY_CODE": STAFF_GROUP_BY_CODE, "LEAVING_REASON_BY_CODE": LEAVING_REASON_BY_CODE}

@@ -87,5 +87,5 @@ def test_hr_uploads_assignments_sees_the_counts_and_records_an_absence(page):
 
     expect(page.get_by_text("Absence recorded.")).to_be_visible()
     expect(page.get_by_role("cell", name=re.compile("S10 Anxiety"))).to_be_visible()
-    expect(page.get_by_role("cell", name="03/03/2025", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="3 March 2025", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("End absence"))).to_be_visible()

@@ -174,7 +174,7 @@ def test_propose_is_never_a_later_step():
             {},
             "already consented",
         ),
-        (Step.ACTIVATE, Party.SYSTEM, Status.AGREED, BEFORE, {}, {}, "starts on 01/04/2027"),
+        (Step.ACTIVATE, Party.SYSTEM, Status.AGREED, BEFORE, {}, {}, "starts on 1 April 2027"),
         (Step.REQUEST_EXTENSION, Party.HOST, Status.ACTIVE, DURING, {}, {}, "Enter the new end date"),
         (
             Step.REQUEST_EXTENSION,

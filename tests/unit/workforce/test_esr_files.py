@@ -345,7 +345,7 @@ def test_size_limit_on_a_stream_that_cannot_seek_stops_reading_early(tmp_path):
         (
             {"Assignment End Date": "31/03/2024"},
             "Assignment End Date",
-            "end date 31/03/2024 is before start date 01/04/2024",
+            "end date 31 March 2024 is before start date 1 April 2024",
         ),
         (
             {"Leaving Reason": "Retirement Age"},
@@ -439,7 +439,7 @@ def test_absence_rows_and_rules(tmp_path):
         (5, "Attendance Reason", "sickness absence needs a reason code from S10 to S99"),
         (6, "Attendance Reason", "S33 is not a known sickness absence reason code"),
         (7, "Attendance Reason", "S11 Headache does not match S11 Back Problems"),
-        (8, "Absence End Date", "end date 30/09/2024 is before start date 01/10/2024"),
+        (8, "Absence End Date", "end date 30 September 2024 is before start date 1 October 2024"),
         (9, "Absence Category", "Gardening Leave is not a known absence category"),
         (10, "Assignment Number", "a value is required"),
         (10, "Absence Start Date", "31/02/2025 is not a real date"),

@@ -295,7 +295,7 @@ def test_bad_absence_rows_are_each_reported_and_nothing_is_written(session, assi
     messages = {e.row_number: e.message for e in report.row_errors}
     assert "99999999-9 is not a known assignment" in messages[3]
     assert "S55 is not a known sickness absence reason code" in messages[4]
-    assert "overlaps the sickness absence 01/05/2024 to 03/05/2024 (row 2)" in messages[5]
+    assert "overlaps the sickness absence 1 May 2024 to 3 May 2024 (row 2)" in messages[5]
     assert "sickness absence needs a reason code" in messages[8]
     assert "is on row 2" in messages[11]
     assert record.status == "rejected" and count(session, Absence) == 0
@@ -318,7 +318,7 @@ def test_a_sickness_absence_overlapping_a_stored_one_is_rejected(session, trusts
     ]
     _, report = run(session, ABSENCES, csv_bytes(rows), partial=True)
     assert problems(report) == [(2, "Absence Start Date")]
-    assert "01/05/2024 to open (a stored absence)" in report.row_errors[0].message
+    assert "1 May 2024 to open (a stored absence)" in report.row_errors[0].message
     assert report.added == 1  # study leave may overlap sickness
     assert stored.last_day is None
 

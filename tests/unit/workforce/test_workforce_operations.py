@@ -86,7 +86,7 @@ def test_bad_absences_are_refused_naming_the_field(session, world, changes, fiel
 
 def test_overlapping_sickness_is_refused_but_other_absence_may_overlap(session, world):
     record(session, world, last_day=None)
-    with pytest.raises(Conflict, match="overlaps the sickness absence 01/05/2024 to now"):
+    with pytest.raises(Conflict, match="overlaps the sickness absence 1 May 2024 to now"):
         record(session, world, first_day=date(2024, 6, 1), last_day=date(2024, 6, 2))
     leave = record(
         session, world, first_day=date(2024, 6, 1), last_day=None, category="STUDY_LEAVE", reason_code=None
