@@ -23,9 +23,17 @@ from competencies.frameworks.forms import (
     WithdrawForm,
 )
 from competencies.frameworks.models import Framework, FrameworkVersion
+from competencies.frameworks.removal_views import (
+    CROSSWALK_RULE,
+    ITEM_RULE,
+    delete_crosswalk,
+    draft_item_to_change,
+    remove_item,
+)
 from competencies.frameworks.word_diff import word_changes
 from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
+from passport.confirmation import CONFIRMED, confirmed
 from passport.db import get_session
 from passport.errors import Conflict, DomainError, NotFound
 from passport.forms import attach_domain_error
@@ -33,6 +41,9 @@ from passport.navigation import HomeLink, register
 from passport.trusts.operations import get_trust, list_trusts
 
 blueprint = Blueprint("frameworks", __name__, url_prefix="/frameworks")
+# Each asks first: a GET confirmation page, and a POST that acts only when confirmed (removal_views.py).
+blueprint.add_url_rule(ITEM_RULE, view_func=remove_item, methods=["GET", "POST"])
+blueprint.add_url_rule(CROSSWALK_RULE, view_func=delete_crosswalk, methods=["GET", "POST"])
 
 register(
     *(
@@ -219,13 +230,7 @@ def version(version_id: str):  # type: ignore[no-untyped-def]
 
 # Publishing and withdrawing cannot be undone, so each asks first: the GET is the confirmation page, and a
 # POST acts only with the confirmation form's confirmed=yes (else it goes to the confirmation page).
-CONFIRMED = "yes"
-
-
-def _confirmed() -> bool:
-    return request.form.get("confirmed") == CONFIRMED
-
-
+# Removing a draft's item and a crosswalk ask the same way (removal_views.py, registered at the top).
 @blueprint.route("/versions/<string:version_id>/publish", methods=["GET", "POST"])
 @login_required
 def publish(version_id: str):  # type: ignore[no-untyped-def]
@@ -240,7 +245,7 @@ def publish(version_id: str):  # type: ignore[no-untyped-def]
             item_count=operations.version_item_count(session, found),
             confirmed=CONFIRMED,
         )
-    if not _confirmed():
+    if not confirmed():
         return redirect(url_for("frameworks.publish", version_id=found.identifier))
     operations.publish_version(session, found, actor=_user())
     flash(f"Version {found.version_label} is published. It will not change from now on.", "success")
@@ -311,19 +316,11 @@ def _shared_version_choices(session) -> list[tuple[str, str]]:  # type: ignore[n
     ]
 
 
-def _draft_item_to_change(session, version_id: str, item_id: str):  # type: ignore[no-untyped-def]
-    """The item, once the user may manage its framework and its version is still a draft (else 403/409)."""
-    found = operations.get_item(session, operations.get_version(session, version_id), item_id)
-    operations.ensure_can_manage(_user(), found.version.framework.owner_trust_id)
-    operations.ensure_draft(found.version)
-    return found
-
-
 @blueprint.route("/versions/<string:version_id>/items/<string:item_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
     session = get_session()
-    found = _draft_item_to_change(session, version_id, item_id)
+    found = draft_item_to_change(session, version_id, item_id)
     form = ItemForm(obj=found)
     if form.validate_on_submit():
         try:
@@ -343,23 +340,6 @@ def edit_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
             return redirect(url_for("frameworks.item", version_id=version_id, item_id=item_id))
     status = 422 if form.errors else 200
     return render_template("frameworks/item_form.html", form=form, version=found.version, item=found), status
-
-
-@blueprint.post("/versions/<string:version_id>/items/<string:item_id>/remove")
-@login_required
-def remove_item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
-    """Take an item out of a draft (a published version never changes: 409)."""
-    session = get_session()
-    found = _draft_item_to_change(session, version_id, item_id)
-    name = found.human_coding_scheme or found.full_statement[:60]
-    try:
-        operations.remove_draft_item(session, found, actor=_user())
-    except DomainError as error:  # it has children, or sign-offs or crosswalks refer to it
-        session.rollback()  # answered with a redirect, which would otherwise keep what was begun
-        flash(f"{name} was not removed. {error.message}", "error")
-        return redirect(url_for("frameworks.item", version_id=version_id, item_id=item_id))
-    flash(f"{name} is removed from this draft.", "success")
-    return redirect(url_for("frameworks.version", version_id=version_id))
 
 
 @blueprint.post("/versions/<string:version_id>/items/<string:item_id>/crosswalks")
@@ -394,18 +374,6 @@ def add_crosswalk(version_id: str, item_id: str):  # type: ignore[no-untyped-def
             "The crosswalk was not added: " + "; ".join(m for ms in form.errors.values() for m in ms), "error"
         )
     return redirect(url_for("frameworks.item", version_id=version_id, item_id=item_id))
-
-
-@blueprint.post("/crosswalks/<string:crosswalk_id>/delete")
-@login_required
-def delete_crosswalk(crosswalk_id: str):  # type: ignore[no-untyped-def]
-    session = get_session()
-    crosswalk = operations.get_crosswalk(session, crosswalk_id)
-    ensure(_user(), Action.MANAGE_CROSSWALKS, crosswalk.trust_id)
-    local = crosswalk.local_item
-    operations.delete_crosswalk(session, crosswalk, actor=_user())
-    flash("Crosswalk removed.", "success")
-    return redirect(url_for("frameworks.item", version_id=local.version.identifier, item_id=local.identifier))
 
 
 @blueprint.get("/versions/<string:version_id>/diff")
@@ -551,7 +519,7 @@ def withdraw_sign_off(sign_off_id: str):  # type: ignore[no-untyped-def]
     if not signoff.can_see(session, user, record):
         raise NotFound(f"There is no sign-off {sign_off_id!r}.")
     form = WithdrawForm()
-    if request.method == "POST" and not _confirmed():
+    if request.method == "POST" and not confirmed():
         return redirect(url_for("frameworks.withdraw_sign_off", sign_off_id=record.identifier))
     if request.method == "POST" and form.validate_on_submit():
         signoff.withdraw_sign_off(session, record, actor=user, reason=form.reason.data)

@@ -104,6 +104,28 @@ def reword_in_a_new_version_and_compare(page) -> None:  # type: ignore[no-untype
     assert "underline" in added.evaluate("e => getComputedStyle(e).textDecorationLine")
     hidden_box = removed.locator(".nhsuk-u-visually-hidden").bounding_box()
     assert hidden_box is not None and hidden_box["width"] <= 1 and hidden_box["height"] <= 1
+    remove_the_reworded_item(page)
+
+
+def remove_the_reworded_item(page) -> None:  # type: ignore[no-untyped-def]
+    """Removing an item from the draft asks first, naming what goes with it; Cancel keeps it."""
+    page.go_back()
+    page.get_by_label("Search items by code or words").fill("unit pricing")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name=re.compile("Solve unit rate problems")).click()
+    page.get_by_role("button", name="Remove this item from the draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Remove .+ from the draft\?$"))
+    expect(page.get_by_text(re.compile("which it replaces"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("comparing this draft with version 1 will show it as removed"))
+    ).to_be_visible()
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(REWORDED[:40])
+    page.get_by_role("button", name="Remove this item from the draft").click()
+    page.get_by_role("button", name=re.compile(r"^Yes, remove .+ from the draft$")).click()
+    expect(page.get_by_text(re.compile("is removed from this draft"))).to_be_visible()
+    page.get_by_role("link", name="What changed since version 1").click()
+    expect(page.get_by_text(re.compile(r"^0 added, 1 removed, 0 reworded, \d+ unchanged\.$"))).to_be_visible()
 
 
 def test_a_broken_upload_shows_its_problems(page, tmp_path):

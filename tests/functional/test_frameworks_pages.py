@@ -125,7 +125,8 @@ def test_a_draft_item_is_removed_from_its_page_unless_it_has_children(client, ad
     }
     page = client.get(f"{base}/items/{items['SAFE.1'].identifier}").get_data(as_text=True)
     assert "Remove this item from the draft" in page
-    removed = client.post(f"{base}/items/{items['SAFE.1'].identifier}/remove")
+    # It asks first (test_frameworks_removal_confirmation.py); confirmed, it is removed.
+    removed = client.post(f"{base}/items/{items['SAFE.1'].identifier}/remove", data={"confirmed": "yes"})
     assert removed.status_code == 302 and removed.headers["Location"].endswith(base)
     assert "SAFE.1 is removed from this draft." in client.get(base).get_data(as_text=True)
     leaf = items["SAFE.1"].identifier
@@ -142,15 +143,17 @@ def test_a_draft_item_is_removed_from_its_page_unless_it_has_children(client, ad
         )
     )  # fmt: skip
     session.flush()
-    refused = client.post(f"{base}/items/{parent.identifier}/remove", follow_redirects=True).get_data(
-        as_text=True
-    )
+    refused = client.post(
+        f"{base}/items/{parent.identifier}/remove", data={"confirmed": "yes"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "SAFE was not removed. Remove or move this item" in refused and "children first." in refused
     session.expire_all()
     assert session.scalar(select(func.count()).where(FrameworkItem.identifier == parent.identifier)) == 1
     # A published version never changes.
     assert client.post(f"{base}/publish", data={"confirmed": "yes"}).status_code == 302
-    assert client.post(f"{base}/items/{parent.identifier}/remove").status_code == 409
+    removal = f"{base}/items/{parent.identifier}/remove"
+    assert client.post(removal, data={"confirmed": "yes"}).status_code == 409
+    assert client.get(removal).status_code == 409
 
 
 def test_search_and_item_page(client, admin, session) -> None:

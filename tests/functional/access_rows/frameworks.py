@@ -36,6 +36,7 @@ def _frameworks_world(session, own, other):  # type: ignore[no-untyped-def]
         "fw_shared": shared.framework.identifier,
         "v_pub": shared.identifier,
         "v_draft": draft.identifier,
+        "draft_leaf": items(draft)[-1].identifier,  # B: nothing within it, nothing refers to it
         "item_pub": shared_item.identifier,
         "doc_pub": shared.document_identifier,
         "assoc_pub": association.identifier,
@@ -140,19 +141,35 @@ ROWS += [
             other_url=_OTHER_V + "/items/{other_local_item}/edit", other_expected=_FW_CONFLICT_OTHER_PAGE)
         for method in ("GET", "POST")
     ],
-    Row("POST", "/frameworks/versions/<string:version_id>/items/<string:item_id>/remove",
-        _LOCAL_V + "/items/{own_local_item}/remove", _FW_CONFLICT_PAGE, form={},
-        other_url=_OTHER_V + "/items/{other_local_item}/remove", other_expected=_FW_CONFLICT_OTHER_PAGE),
+    # Removing a draft's item asks first: the GET is the confirmation page (a published version: 409); a
+    # POST without its confirmed=yes removes nothing and goes to it.
+    *[
+        Row(method, "/frameworks/versions/<string:version_id>/items/<string:item_id>/remove",
+            _LOCAL_V + "/items/{own_local_item}/remove", _FW_CONFLICT_PAGE, form={} if method == "POST" else None,
+            other_url=_OTHER_V + "/items/{other_local_item}/remove", other_expected=_FW_CONFLICT_OTHER_PAGE)
+        for method in ("GET", "POST")
+    ],
+    *[
+        Row(method, "/frameworks/versions/<string:version_id>/items/<string:item_id>/remove",
+            "/frameworks/versions/{v_draft}/items/{draft_leaf}/remove",
+            statuses(403, anonymous=302, admin=200 if method == "GET" else 302),
+            form={} if method == "POST" else None)
+        for method in ("GET", "POST")
+    ],
     Row("POST", "/frameworks/versions/<string:version_id>/items/<string:item_id>/crosswalks",
         _LOCAL_V + "/items/{own_local_item}/crosswalks", statuses(403, anonymous=302, hr=302, admin=302),
         form={},
         other_url=_OTHER_V + "/items/{other_local_item}/crosswalks",
         other_expected=statuses(403, anonymous=302, admin=302)),
-    Row("POST", "/frameworks/crosswalks/<string:crosswalk_id>/delete",
-        "/frameworks/crosswalks/{own_page_crosswalk}/delete",
-        statuses(403, anonymous=302, hr=302, admin=302),
-        other_url="/frameworks/crosswalks/{other_page_crosswalk}/delete",
-        other_expected=statuses(403, anonymous=302, admin=302)),
+    # Removing a crosswalk asks first too (GET); a POST without confirmed=yes goes to that page.
+    *[
+        Row(method, "/frameworks/crosswalks/<string:crosswalk_id>/delete",
+            "/frameworks/crosswalks/{own_page_crosswalk}/delete",
+            statuses(403, anonymous=302, hr=code, admin=code),
+            other_url="/frameworks/crosswalks/{other_page_crosswalk}/delete",
+            other_expected=statuses(403, anonymous=302, admin=code))
+        for method, code in (("GET", 200), ("POST", 302))
+    ],
     Row("GET", "/frameworks/versions/<string:version_id>/diff", "/frameworks/versions/{v_draft}/diff",
         SIGNED_IN),
     Row("GET", "/frameworks/refresher-settings", "/frameworks/refresher-settings", _MANAGE_PAGE),
