@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, insert, or_, select
+from sqlalchemy import Select, and_, exists, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from competencies.jobs.fit_check import (
@@ -37,8 +38,10 @@ from passport.credentials.models import CredentialState, IssuedCredential, KeySt
 from passport.db import utcnow
 from passport.gc_pause import cycle_collector_paused
 from passport.trusts.models import StaffMember
+from passport.workforce.models import Assignment
 
 EXACT_MATCH = "exactMatchOf"
+UK = ZoneInfo("Europe/London")
 _KIND_TYPE = {"training": "mandatory-training", "competency": "competency"}
 
 
@@ -272,7 +275,8 @@ def record_new_facts(session: Session, staff_ids: Any = None, types: Iterable[st
 def register_facts(
     session: Session, trust_id: int, needs: list[Need], *, now: datetime
 ) -> dict[int, list[Fact]]:
-    """Facts for a trust's whole staff at once, from the issuers' register (see the module's note).
+    """Facts for a trust's whole staff (``listed_staff``) at once, from the issuers' register (see the
+    module's note).
 
     Only credentials that count are read: active, inside their validity window, signed by a key that
     was not compromised when it signed. Claims come from ``job_credential_fact`` where they are kept; a
@@ -281,7 +285,7 @@ def register_facts(
     """
     credential, fact = IssuedCredential.__table__.c, CredentialFact.__table__.c
     types = _types_needed(needs)
-    staff_ids = select(StaffMember.__table__.c.id).where(StaffMember.__table__.c.trust_id == trust_id)
+    staff_ids = listed_staff(trust_id, now.astimezone(UK).date(), StaffMember.id)
     conditions = [
         credential.staff_member_id.in_(staff_ids),
         credential.credential_type.in_(types),
@@ -411,6 +415,33 @@ class StaffFit:
     result: FitResult
 
 
+def listed_staff(trust_id: int, on: date, *columns: Any) -> Select:
+    """The people "who is ready" is about: the trust's staff records, less those who have left it.
+
+    Staff records, never user accounts: HR, directors and partnership admins sign in with accounts that
+    have no staff record (a nurse's or assessor's account points at hers), so they are never listed.
+    A staff record belongs to her current trust (``StaffMember.trust_id``). She has left it when its
+    workforce records say so: she holds assignments at this trust and none is still open on ``on`` (no
+    end date, or one on or after it; a post starting later counts: she is joining). With no assignment
+    here at all (HR recorded her before any ESR import, or only a secondee post at a host trust is
+    recorded) she is listed. Posts at other trusts decide nothing here: a secondment elsewhere is not
+    leaving, as in the workforce figures (docs/metrics.md).
+    """
+    here = and_(Assignment.staff_member_id == StaffMember.id, Assignment.trust_id == trust_id)
+    still_open = or_(Assignment.end_date.is_(None), Assignment.end_date >= on)
+    return select(*columns).where(
+        StaffMember.trust_id == trust_id, or_(~exists().where(here), exists().where(here, still_open))
+    )
+
+
+_VERDICT_ORDER = {"ready": 0, "ready_with_expiring": 1, "not_ready": 2}
+
+
+def _gaps(result: FitResult) -> int:
+    """How far she is from the job: her essential requirements missing or below level."""
+    return sum(1 for r in result.results if r.essential and r.outcome in ("missing", "below_level"))
+
+
 def fit_for_trust(
     session: Session,
     version: JobVersion,
@@ -419,7 +450,9 @@ def fit_for_trust(
     now: datetime | None = None,
     expiring_within_days: int = DEFAULT_EXPIRING_DAYS,
 ) -> list[StaffFit]:
-    """Everyone on the trust's staff against the version, set-based: three queries however many staff."""
+    """The trust's staff (``listed_staff``) against the version, set-based: a few queries however many
+    staff. Ready first (then ready with items expiring soon), then the closest to ready (fewest gaps),
+    then by family name and given name."""
     with cycle_collector_paused():  # see passport/gc_pause.py
         return _fit_for_trust(session, version, trust_id, now or utcnow(), expiring_within_days)
 
@@ -428,26 +461,18 @@ def _fit_for_trust(
     session: Session, version: JobVersion, trust_id: int, moment: datetime, expiring_within_days: int
 ) -> list[StaffFit]:
     needs = needs_for(session, version)
-    staff = session.execute(
-        select(StaffMember.id, StaffMember.given_name, StaffMember.family_name, StaffMember.email)
-        .where(StaffMember.trust_id == trust_id)
-        .order_by(StaffMember.family_name, StaffMember.given_name, StaffMember.id)
-    ).all()
+    columns = (StaffMember.id, StaffMember.given_name, StaffMember.family_name, StaffMember.email)
+    staff = session.execute(listed_staff(trust_id, moment.astimezone(UK).date(), *columns)).all()
     facts = register_facts(session, trust_id, needs, now=moment)
-    return [
-        StaffFit(
-            staff_id,
-            f"{given} {family}",
-            email,
-            evaluate(
-                needs,
-                FactIndex(facts.get(staff_id, ())),
-                now=moment,
-                expiring_within_days=expiring_within_days,
-            ),
+    ranked = []
+    for staff_id, given, family, email in staff:
+        result = evaluate(
+            needs, FactIndex(facts.get(staff_id, ())), now=moment, expiring_within_days=expiring_within_days
         )
-        for staff_id, given, family, email in staff
-    ]
+        order = (_VERDICT_ORDER[result.verdict], _gaps(result), family.casefold(), given.casefold(), staff_id)
+        ranked.append((order, StaffFit(staff_id, f"{given} {family}", email, result)))
+    ranked.sort(key=lambda pair: pair[0])
+    return [fit for _, fit in ranked]
 
 
 def fit_report(member: StaffMember, version: JobVersion, result: FitResult) -> dict[str, Any]:

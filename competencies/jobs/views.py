@@ -30,6 +30,7 @@ from passport.passports.views import SHARED_PASSPORT_SECTIONS
 from passport.trusts.models import StaffMember, Trust
 
 blueprint = Blueprint("jobs", __name__)
+READY_PAGE_SIZE = 50
 
 register(
     HomeLink(
@@ -307,11 +308,21 @@ def job_ready(version_id: int):  # type: ignore[no-untyped-def]
         v: sum(1 for r in rows if r.result.verdict == v)
         for v in ("ready", "ready_with_expiring", "not_ready")
     }
+    shown = filter_rows(rows, verdict, text)
+    # A page at a time, as the staff list: a trust's whole staff in one table is too long to read or load.
+    last_page = max((len(shown) - 1) // READY_PAGE_SIZE + 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), last_page)
+    first = (page - 1) * READY_PAGE_SIZE
     return render_template(
         "jobs/ready.html",
         version=version,
         trust=trust,
-        rows=filter_rows(rows, verdict, text),
+        rows=shown[first : first + READY_PAGE_SIZE],
+        shown=len(shown),
+        first=first,
+        page=page,
+        last_page=last_page,
+        args={key: value for key, value in request.args.items() if key != "page" and value},
         counts=counts,
         verdict=verdict,
         text=text,

@@ -32,6 +32,9 @@ def test_hr_opens_a_joint_job_description_and_runs_a_fit_check(page):
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         "Who in Oxleas NHS Foundation Trust is ready"
     )
+    expect(page.get_by_text(re.compile(r"^\d+ of \d+ staff (is|are) ready"))).to_be_visible()
+    # Ready first, then the fewest gaps: the demo nurse, who holds the most of what it asks, comes first.
+    expect(page.locator("main tbody tr").first).to_contain_text("nurse@rpg.example")
     page.get_by_label("Show").select_option("not_ready")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"verdict=not_ready"))
