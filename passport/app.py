@@ -218,6 +218,8 @@ def _json_strings(value: object) -> list[str]:
 def _check_request_text() -> Response | None:
     """Before any work: a JSON body over its size or depth limit is refused (413, 400), and no text we
     keep may hold a NUL character (PostgreSQL refuses it: 400)."""
+    if "\x00" in request.path:  # no record's identifier holds one, and PostgreSQL cannot compare it
+        return errors.error_response(404, "Not Found", "No record has an identifier holding a NUL character.")
     values: list[str] = list(request.args.values())
     if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         values += list(request.form.values())

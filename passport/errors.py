@@ -1,8 +1,11 @@
 """One place that turns errors into answers: RFC 9457 problem details under ``/api/``, NHS.UK pages
-elsewhere. Operations raise the domain errors below; they know nothing of HTTP."""
+elsewhere, and the body a standard binding prescribes under its own prefix (CASE's imsx_StatusInfo under
+/ims/case/v1p1/, registered by that blueprint). Operations raise the domain errors below; they know
+nothing of HTTP."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -48,6 +51,20 @@ def wants_problem_json() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/ims/")
 
 
+# Path prefix -> what builds an error answer there from (status, detail): for clients of a standard that
+# defines its own error body, which every error under the prefix must take (unmatched routes and the
+# checks made before any view included).
+_ERROR_BODIES: dict[str, Callable[[int, str], Response]] = {}
+
+
+def answer_errors_under(prefix: str, build: Callable[[int, str], Response]) -> None:
+    _ERROR_BODIES[prefix] = build
+
+
+def _error_body_for_path() -> Callable[[int, str], Response] | None:
+    return next((build for prefix, build in _ERROR_BODIES.items() if request.path.startswith(prefix)), None)
+
+
 def problem_response(
     status: int,
     title: str,
@@ -55,6 +72,12 @@ def problem_response(
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    build = _error_body_for_path()
+    if build is not None:
+        response = build(status, detail)
+        for name, value in (headers or {}).items():
+            response.headers[name] = value
+        return response
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,

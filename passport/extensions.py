@@ -32,6 +32,14 @@ class PassportApi(Api):
 
     ERROR_SCHEMA = ProblemDetailsSchema
 
+    def _register_responses(self) -> None:
+        """The error responses documented as what they are: application/problem+json."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = "application/problem+json"
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE  # successful answers stay application/json
+
     def _register_error_handlers(self) -> None:
         return None
 

@@ -59,6 +59,7 @@ from competencies.frameworks.models import (
     FrameworkVersion,
     VersionStatus,
 )
+from passport import errors
 from passport.db import get_session
 
 blueprint = Blueprint("case", __name__, url_prefix=CASE_PATH)
@@ -105,6 +106,28 @@ def status_info(description: str, status: int = 404, minor: str = "unknownobject
     )
     response.status_code = status
     return response
+
+
+# imsx_codeMinorFieldValue for an error met before or outside a CASE view (an unknown route, a method
+# other than GET, a request the app refuses before any view): CASE clients read imsx_StatusInfo there too.
+_MINOR_BY_STATUS = {
+    401: "unauthorised_request",
+    403: "forbidden",
+    404: "unknownobject",
+    429: "server_busy",
+    503: "server_busy",
+}
+
+
+def _error_as_status_info(status: int, detail: str) -> Response:
+    otherwise = "internal_server_error" if status >= 500 else "invalid_selection_field"
+    minor = _MINOR_BY_STATUS.get(status, otherwise)
+    response = status_info(detail, status=status, minor=minor)
+    response.headers.update(CORS_HEADERS)  # the blueprint's own after_request does not run off its routes
+    return response
+
+
+errors.answer_errors_under(CASE_PATH + "/", _error_as_status_info)
 
 
 def _base() -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+import schemathesis.specs.openapi.checks  # noqa: F401  (registers the OpenAPI checks before they are listed)
 from hypothesis import HealthCheck, given, settings
 
 from passport.auth.models import Role
@@ -33,6 +34,16 @@ def role_headers(session, demo_trusts):  # type: ignore[no-untyped-def]
 
 
 ALL_CHECKS = list(schemathesis.checks.CHECKS.get_all())
+# max_response_time: speed is measured in bench/, never asserted in tests. positive_data_acceptance: a
+# request can match the document and still break a rule that no JSON Schema states (a user other than an
+# admin names a trust; an email must belong to a staff record of the trust), and those answer 422 naming
+# the field, which is what the other checks hold them to.
+EXCLUDED_CHECKS = [
+    schemathesis.checks.max_response_time,
+    schemathesis.specs.openapi.checks.positive_data_acceptance,
+]
+# So that an upgrade renaming or moving the OpenAPI checks cannot leave only not_a_server_error running.
+assert {"response_schema_conformance", "status_code_conformance"} <= {c.__name__ for c in ALL_CHECKS}
 
 
 def test_every_operation_as_every_role(api_schema, role_headers):  # type: ignore[no-untyped-def]
@@ -49,7 +60,7 @@ def test_every_operation_as_every_role(api_schema, role_headers):  # type: ignor
                 case.call_and_validate(
                     headers=headers,
                     checks=ALL_CHECKS,
-                    excluded_checks=[schemathesis.checks.max_response_time],
+                    excluded_checks=EXCLUDED_CHECKS,
                 )
 
         exercise()
