@@ -49,8 +49,13 @@ serve-prod: migrate
 lint: setup
 	$(BIN)/ruff check .
 
+# axe-core for the accessibility check every browser journey runs (tests/e2e/accessibility.py), pinned by
+# tests/e2e/package-lock.json; the e2e tests fail without it.
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund
+
 # Real browsers for tests/e2e: Debian's chromium (browsers cannot be downloaded by Playwright here).
-e2e-deps:
+e2e-deps: tests/e2e/node_modules/.package-lock.json
 	@if ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing and this user cannot apt-get install it: browser tests will be skipped"; fi; \
@@ -81,4 +86,4 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) node_modules tests/interop/node_modules $(ASSETS_DIR)
+	rm -rf $(VENV) node_modules tests/interop/node_modules tests/e2e/node_modules $(ASSETS_DIR)

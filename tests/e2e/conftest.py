@@ -4,6 +4,9 @@ The server is a separate process on its own migrated SQLite database holding the
 with a background worker process beside it on an SQLite queue, exactly as ``make run`` makes them.
 Browsers cannot be downloaded here, so Playwright drives the system
 chromium through ``executable_path``. Without chromium these tests are skipped, except in CI.
+
+Every page state a journey reaches is checked with axe-core (WCAG 2.2 A and AA) and for heading order
+(tests/e2e/accessibility.py): a problem fails the test that met it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import requests
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from tests.e2e.accessibility import Auditor, axe_source, install
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -43,6 +48,38 @@ def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+AUDITOR = pytest.StashKey[Auditor]()
+BODY_PASSED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def accessibility(request):  # type: ignore[no-untyped-def]
+    """The test's auditor: it watches every browser context the test makes (tests/e2e/accessibility.py)."""
+    auditor = Auditor()
+    request.node.stash[AUDITOR] = auditor
+    with auditor.active():
+        yield auditor
+    # Pages closed by fixtures after the test body were analysed as they closed.
+    report = auditor.report()
+    if report and request.node.stash.get(BODY_PASSED, False):
+        pytest.fail(report, pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):  # type: ignore[no-untyped-def]
+    """When the test body passed: the pages still open are analysed, and any problem found in the test fails
+    it (as the test's own failure, not its teardown's)."""
+    result = yield
+    auditor = item.stash.get(AUDITOR, None)
+    if auditor is not None:
+        auditor.audit_open_pages()
+        report = auditor.report()
+        if report:
+            pytest.fail(report, pytrace=False)
+    item.stash[BODY_PASSED] = True
+    return result
 
 
 def _free_port() -> int:
@@ -131,12 +168,15 @@ def browser():  # type: ignore[no-untyped-def]
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed; `make test` installs it with apt-get")
         pytest.skip("chromium is not installed (apt-get install chromium)")
+    axe_source()  # fails, never skips, when axe-core is not installed
     from playwright.sync_api import sync_playwright
 
+    uninstall = install()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    uninstall()
 
 
 @pytest.fixture
