@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional
 
 from competencies.jobs.models import JobVersion
 from competencies.jobs.operations import ASSESSED_BY, LOCAL_FIELDS, PERSON_SPEC_CATEGORIES
@@ -61,13 +61,10 @@ class FitCheckForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form: it changes nothing
 
-    email = StringField(
-        "Email address of the nurse",
-        validators=[
-            DataRequired("Enter an email address"),
-            Length(max=254),
-            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address, like name@trust.nhs.uk"),
-        ],
+    email = StringField(  # a name or an email address (passport/trusts/people.py); ?email= links still work
+        "Nurse",
+        description="Type part of their name to search your trust's staff, or their email address.",
+        validators=[DataRequired("Enter the nurse's name or email address"), Length(max=254)],
     )
 
 

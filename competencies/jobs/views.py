@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from competencies.jobs import facts, operations
-from competencies.jobs.api import filter_rows, staff_for_fit_check
+from competencies.jobs.api import filter_rows
 from competencies.jobs.fit_check import DEFAULT_EXPIRING_DAYS
 from competencies.jobs.forms import (
     ActionForm,
@@ -24,9 +24,11 @@ from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
 from passport.confirmation import confirmed
 from passport.db import allow_access_trail, get_session
-from passport.errors import DomainError, NotFound
+from passport.errors import DomainError, InvalidInput, NotFound
+from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
 from passport.passports.views import SHARED_PASSPORT_SECTIONS
+from passport.trusts import people
 from passport.trusts.models import StaffMember, Trust
 
 blueprint = Blueprint("jobs", __name__)
@@ -275,9 +277,18 @@ def job_fit_check(version_id: int):  # type: ignore[no-untyped-def]
     version = _version(version_id)
     form = FitCheckForm(request.args)
     result = member = None
+    candidates: list[people.Candidate] = []
+    session = get_session()
     if request.args and form.validate():
-        member = staff_for_fit_check(form.email.data or "")
-        session = get_session()
+        try:
+            typed, scope = form.email.data or "", people.PersonScope.OWN_STAFF
+            member = people.choose_person(session, user, scope, typed, field="email")
+        except InvalidInput as error:  # nobody, or several to choose from: beside the field (422)
+            candidates = getattr(error, "candidates", [])
+            attach_domain_error(form, error)
+        else:
+            ensure(user, Action.RUN_FIT_CHECKS, member.trust_id)  # an email address may name anyone
+    if member is not None:
         result = facts.fit_check(session, member, version, expiring_within_days=_expiring_days())
         allow_access_trail(session)  # who checked whom is kept, though this is a GET
         record_event(
@@ -290,7 +301,9 @@ def job_fit_check(version_id: int):  # type: ignore[no-untyped-def]
             details={"job_version": version.id, "verdict": result.verdict},
         )
     status = 422 if form.errors else 200
-    return render_template("jobs/fit.html", version=version, form=form, member=member, result=result), status
+    return render_template(
+        "jobs/fit.html", version=version, form=form, member=member, result=result, candidates=candidates
+    ), status
 
 
 @blueprint.get("/jobs/<int:version_id>/ready")

@@ -24,6 +24,7 @@ from passport.credentials.models import CredentialState, StatusPurpose
 from passport.credentials.types import CREDENTIAL_TYPES, GROUPS
 from passport.db import discard_request_changes, get_session
 from passport.errors import AccessDenied, Conflict, DomainError, NotFound
+from passport.trusts import people
 from passport.trusts.operations import find_trust
 
 blueprint = Blueprint("credentials", __name__)
@@ -98,19 +99,26 @@ def issue():  # type: ignore[no-untyped-def]
         return render_template("credentials/choose_type.html", types=CREDENTIAL_TYPES, groups=GROUPS)
     errors: dict[str, list[str]] = {}
     form_errors: list[str] = []
+    candidates: list[people.Candidate] = []
     values = request.form if request.method == "POST" else {}
     if request.method == "POST":
         session = get_session()
         data, errors = subject_from_form(kind, request.form)
-        email = (request.form.get("staff_email") or "").strip()
-        if not email:
-            errors["staff_email"] = ["Enter the staff member's email address."]
-        if not errors:
+        subject = None
+        try:
+            typed, scope = request.form.get("staff_email", ""), people.PersonScope.OWN_STAFF
+            subject = people.choose_person(session, user, scope, typed, field="staff_email")
+        except people.SeveralPeople as several:
+            candidates = several.candidates
+            errors["staff_email"] = [several.message]
+        except DomainError as error:
+            errors["staff_email"] = [error.message]
+        if not errors and subject is not None:
             try:
                 credential = operations.issue_credential(
                     session,
                     issuer_trust=user.trust,
-                    subject=operations.find_staff_by_email(session, email),
+                    subject=subject,
                     credential_type=kind,
                     subject_data=data,
                     actor=user,
@@ -135,6 +143,7 @@ def issue():  # type: ignore[no-untyped-def]
             errors=errors,
             form_errors=form_errors,
             values=values,
+            candidates=candidates,
         ),
         status,
     )

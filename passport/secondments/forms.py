@@ -10,10 +10,10 @@ from passport.forms import UkDateField
 
 
 class ProposeForm(FlaskForm):
-    staff_email = StringField(
-        "Nurse's email address",
-        description="As on the staff record at the home trust.",
-        validators=[DataRequired("Enter the nurse's email address"), Length(max=254)],
+    staff_email = StringField(  # a name or an email address (passport/trusts/people.py)
+        "Nurse",
+        description="Type part of their name to search the partner trusts' staff, or their email address.",
+        validators=[DataRequired("Enter the nurse's name or email address"), Length(max=254)],
     )
     job_version_id = SelectField("Job description", description="One your trust has adopted.", choices=[])
     start_date = UkDateField("Start date", description="For example, 1 3 2027")

@@ -18,6 +18,7 @@ from passport.forms import attach_domain_error
 from passport.secondments import notifications, operations, queries
 from passport.secondments.forms import FinalStepForm, ListFilterForm, ProposeForm, StepForm
 from passport.secondments.state import FINAL_STEPS, STEP_LABELS, Party, Status, Step
+from passport.trusts import people
 
 blueprint = Blueprint("secondments", __name__)
 
@@ -117,14 +118,17 @@ def propose():  # type: ignore[no-untyped-def]
         (str(v.id), f"{v.title}, band {v.afc_band} (version {v.number})")
         for v in adopted_by_trust(session, user.trust_id)
     ]
+    candidates: list[people.Candidate] = []
     if form.validate_on_submit():
         try:
             version_id = int(form.job_version_id.data or 0)
+            typed, scope = form.staff_email.data or "", people.PersonScope.PARTNER_STAFF
+            nurse = people.choose_person(session, user, scope, typed, field="staff_email")
             secondment = operations.propose(
                 session,
                 user,
                 operations.Proposal(
-                    staff_member=operations.staff_by_email(session, form.staff_email.data or ""),
+                    staff_member=nurse,
                     job_version_id=version_id,
                     start_date=form.start_date.data,
                     end_date=form.end_date.data,
@@ -136,6 +140,7 @@ def propose():  # type: ignore[no-untyped-def]
                 today=today(),
             )
         except DomainError as error:
+            candidates = getattr(error, "candidates", [])  # several people match: the form offers them
             attach_domain_error(form, error)  # answered 422 below: nothing of this request is kept
         else:
             flash(
@@ -144,7 +149,7 @@ def propose():  # type: ignore[no-untyped-def]
             )
             return redirect(url_for("secondments.detail", secondment_id=secondment.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("secondments/propose.html", form=form), status
+    return render_template("secondments/propose.html", form=form, candidates=candidates), status
 
 
 def _render_detail(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,13 +12,38 @@ from wtforms.validators import DataRequired, Length
 from passport.auth import operations as auth_operations
 from passport.auth.forms import CreateUserForm
 from passport.auth.models import Role, UserAccount
-from passport.auth.policy import Action, ensure, filter_by_scope
+from passport.auth.policy import Action, allows, ensure, filter_by_scope
 from passport.db import get_session
 from passport.errors import DomainError
 from passport.forms import attach_domain_error
-from passport.trusts import operations
+from passport.trusts import operations, people
 
 blueprint = Blueprint("trusts", __name__)
+
+# Who may search each scope: the tasks that choose a person from it (passport/trusts/people.py).
+_SCOPE_ACTIONS = {
+    people.PersonScope.OWN_STAFF: (Action.ISSUE_CREDENTIALS, Action.RUN_FIT_CHECKS),
+    people.PersonScope.PARTNER_STAFF: (Action.PROPOSE_SECONDMENT,),
+}
+
+
+@blueprint.get("/people/suggestions")
+@login_required
+def people_suggestions():  # type: ignore[no-untyped-def]
+    """Names for the person picker as it is typed (JSON for people.js); the form works without it."""
+    user = current_user._get_current_object()
+    try:
+        scope = people.PersonScope(request.args.get("scope", ""))
+    except ValueError:
+        abort(404)
+    if user.trust_id is None or not any(allows(user, a, user.trust_id) for a in _SCOPE_ACTIONS[scope]):
+        ensure(user, _SCOPE_ACTIONS[scope][0], user.trust_id)
+    found = people.suggestions(get_session(), user, scope, (request.args.get("q") or "")[:100])
+    answer = jsonify(
+        [{"name": c.name, "email": c.email, "trust": c.trust_name} for c in found]
+    )
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 class CreateTrustForm(FlaskForm):

@@ -18,7 +18,13 @@ def test_hr_opens_a_joint_job_description_and_runs_a_fit_check(page):
     expect(page.get_by_text("Joint job description", exact=True)).to_be_visible()
     expect(page.get_by_text(re.compile("This is a joint job description: it is adopted by"))).to_be_visible()
 
-    page.get_by_label("Email address of the nurse").fill("nurse@rpg.example")
+    # The person picker suggests names as they are typed (people.js); a suggestion is the email address.
+    nurse = page.get_by_label("Nurse", exact=True)
+    nurse.press_sequentially("aaron sin", delay=30)
+    expect(page.locator('#email-suggestions option[value="nurse@rpg.example"]')).to_have_count(1)
+    first = page.locator("#email-suggestions option").first
+    expect(first).to_have_attribute("label", re.compile(r"^Aaron Singh, "))
+    nurse.fill("nurse@rpg.example")
     page.get_by_role("button", name="Check fit").click()
     expect(page).to_have_url(re.compile(r"/jobs/\d+/fit-check\?email="))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Fit check")

@@ -32,7 +32,7 @@ def _sign_out(page) -> None:  # type: ignore[no-untyped-def]
 
 def fill_proposal(page, *, start: date, days: int, fte: str, recharge: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     """On the proposal form: the RPG demo nurse, a Registered Nurse job, and the rest as given; sent."""
-    page.get_by_label("Nurse's email address").fill("nurse@rpg.example")
+    page.get_by_label("Nurse", exact=True).fill("nurse@rpg.example")
     option = page.locator("#job_version_id option", has_text="Registered Nurse").first
     page.get_by_label("Job description").select_option(option.get_attribute("value"))
     _fill_date(page, "start_date", start)

@@ -38,6 +38,7 @@ WORLD_BUILDERS: list[Callable[[Any, Any, Any], dict[str, object]]] = []
 SIGNED_IN = statuses(200, anonymous=302)  # a page for anyone signed in
 API_SIGNED_IN = statuses(200, anonymous=401)
 
+HR_ONLY = statuses(403, anonymous=302, hr=200)
 ROWS: list[Row] = [
     Row("GET", "/", "/", SIGNED_IN),
     Row("GET", "/healthz", "/healthz", statuses(200)),
@@ -76,6 +77,10 @@ ROWS: list[Row] = [
         other_expected=statuses(404, anonymous=302),
     ),
     Row("GET", "/audit", "/audit", statuses(403, anonymous=302, hr=200, admin=200)),
+    # The person picker's suggestions: HR, who issue credentials, check fit and propose secondments.
+    Row("GET", "/people/suggestions", "/people/suggestions?scope=own-staff&q=ab", HR_ONLY),
+    Row("GET", "/people/suggestions", "/people/suggestions?scope=partner-staff&q=ab", HR_ONLY),
+    Row("GET", "/people/suggestions", "/people/suggestions?scope=nobody&q=ab", statuses(404, anonymous=302)),
     Row("GET", "/admin/trusts", "/admin/trusts", statuses(403, anonymous=302, admin=200)),
     Row("POST", "/admin/trusts", "/admin/trusts", statuses(403, anonymous=302, admin=422), form={}),
     Row("GET", "/admin/users", "/admin/users", statuses(403, anonymous=302, admin=200)),
