@@ -20,28 +20,19 @@ from competencies.frameworks.case_export import export_case_json
 from competencies.frameworks.case_import import import_case_package
 from tests.support.case_conformance import assert_case_valid, official_schema, require_case_samples
 from tests.support.case_definition_factories import package_with_definitions
+from tests.support.case_openapi import non_empty_set
 from tests.support.framework_factories import small_package
 
 CASE = "/ims/case/v1p1"
 ORIGIN = {"Origin": "https://case-client.example.org"}
 
 
-def _set_of(key: str, item: str) -> dict[str, Any]:
-    """The binding's CFSubjectSetDType, CFConceptSetDType and CFItemTypeSetDType: at least one."""
-    return {
-        "type": "object",
-        "properties": {key: {"type": "array", "minItems": 1, "items": {"$ref": f"#/$defs/{item}"}}},
-        "required": [key],
-        "additionalProperties": False,
-    }
-
-
 # The binding's response types for these operations, on the package schema's classes (the binding's
 # CFSubjectDType ... CFRubricDType have the same properties and required lists as those).
 _TYPES = {
-    "CFSubjectSetDType": _set_of("CFSubjects", "CFSubject"),
-    "CFConceptSetDType": _set_of("CFConcepts", "CFConcept"),
-    "CFItemTypeSetDType": _set_of("CFItemTypes", "CFItemType"),
+    "CFSubjectSetDType": non_empty_set("CFSubjects", "CFSubject"),
+    "CFConceptSetDType": non_empty_set("CFConcepts", "CFConcept"),
+    "CFItemTypeSetDType": non_empty_set("CFItemTypes", "CFItemType"),
     "CFLicenseDType": {"$ref": "#/$defs/CFLicense"},
     "CFAssociationGroupingDType": {"$ref": "#/$defs/CFAssociationGrouping"},
     "CFRubricDType": {"$ref": "#/$defs/CFRubric"},

@@ -136,8 +136,9 @@ def _to_components(node: Any) -> Any:
     return copy.deepcopy(node)
 
 
-def _non_empty_set(key: str, entry: str) -> dict[str, Any]:
-    """A definition endpoint's answer: the definition asked for first, then its children; never empty."""
+def non_empty_set(key: str, entry: str) -> dict[str, Any]:
+    """A definition endpoint's answer (the binding's CFSubjectSetDType, CFConceptSetDType and
+    CFItemTypeSetDType): the definition asked for first, then its children; never empty."""
     return {
         "type": "object",
         "properties": {key: {"type": "array", "minItems": 1, "items": {"$ref": f"#/$defs/{entry}"}}},
@@ -150,9 +151,9 @@ def _definition_types() -> dict[str, Any]:
     """The binding's types for the definition and rubric endpoints. Its CFSubjectDType ... CFRubricDType
     carry the same properties and required lists as the package schema's classes, so they refer to them."""
     return {
-        "CFSubjectSetDType": _non_empty_set("CFSubjects", "CFSubject"),
-        "CFConceptSetDType": _non_empty_set("CFConcepts", "CFConcept"),
-        "CFItemTypeSetDType": _non_empty_set("CFItemTypes", "CFItemType"),
+        "CFSubjectSetDType": non_empty_set("CFSubjects", "CFSubject"),
+        "CFConceptSetDType": non_empty_set("CFConcepts", "CFConcept"),
+        "CFItemTypeSetDType": non_empty_set("CFItemTypes", "CFItemType"),
         "CFLicenseDType": {"$ref": "#/$defs/CFLicense"},
         "CFAssociationGroupingDType": {"$ref": "#/$defs/CFAssociationGrouping"},
         "CFRubricDType": {"$ref": "#/$defs/CFRubric"},

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from passport.formatting import iso, uk_date, uk_date_time, uk_month
+from tests.support.source_text import docstring_constants
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMATTING = "passport/formatting.py"
@@ -60,16 +61,6 @@ ALLOWED: dict[tuple[str, str], str] = {
 }
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
-
-
 def _parts_built_by_hand(node: ast.JoinedStr) -> set[str]:
     """The .day, .month and .year read in one f-string: a date written without formatting.py."""
     return {
@@ -86,7 +77,7 @@ def date_formats_in_python(source: str) -> list[tuple[int, str]]:
     f-string format specs, strftime called with a pattern that is not written out, and f-strings that
     build a date from two or more of .day, .month and .year."""
     tree = ast.parse(source)
-    docstrings = _docstrings(tree)
+    docstrings = docstring_constants(tree)
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:

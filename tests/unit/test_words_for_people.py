@@ -14,19 +14,10 @@ from pathlib import Path
 import pytest
 
 from passport.formatting import plain_number
+from tests.support.source_text import docstring_constants
 
 ROOT = Path(__file__).resolve().parents[2]
 GENDERED = re.compile(r"\b(she|her|hers|herself|he|him|his|himself)\b", re.IGNORECASE)
-
-
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
 
 
 def _code_strings() -> list[tuple[str, str]]:
@@ -34,7 +25,7 @@ def _code_strings() -> list[tuple[str, str]]:
     for package in ("passport", "competencies"):
         for path in sorted((ROOT / package).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            docstrings = _docstrings(tree)
+            docstrings = docstring_constants(tree)
             for node in ast.walk(tree):
                 if (
                     isinstance(node, ast.Constant)
