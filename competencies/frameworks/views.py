@@ -31,6 +31,7 @@ from competencies.frameworks.removal_views import (
     remove_item,
 )
 from competencies.frameworks.word_diff import word_changes
+from passport.audit.links import RecordPage, register_record_page
 from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
 from passport.confirmation import CONFIRMED, confirmed
@@ -41,6 +42,16 @@ from passport.navigation import HomeLink, register
 from passport.trusts.operations import get_trust, list_trusts
 
 blueprint = Blueprint("frameworks", __name__, url_prefix="/frameworks")
+register_record_page(
+    "framework_version",
+    RecordPage(
+        endpoint="frameworks.version",
+        argument="version_id",
+        action=Action.BROWSE_FRAMEWORKS,
+        key=FrameworkVersion.identifier,
+        numeric=False,  # a version's identifier is text (a UUID)
+    ),
+)
 # Each asks first: a GET confirmation page, and a POST that acts only when confirmed (removal_views.py).
 blueprint.add_url_rule(ITEM_RULE, view_func=remove_item, methods=["GET", "POST"])
 blueprint.add_url_rule(CROSSWALK_RULE, view_func=delete_crosswalk, methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from competencies.jobs.forms import (
     fill_form,
 )
 from competencies.jobs.models import JobStatus, JobVersion
+from passport.audit.links import RecordPage, register_record_page
 from passport.audit.operations import record_event
 from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
@@ -32,6 +33,9 @@ from passport.trusts import people
 from passport.trusts.models import StaffMember, Trust
 
 blueprint = Blueprint("jobs", __name__)
+register_record_page(
+    "job_version", RecordPage("jobs.job_version", "version_id", Action.VIEW_JOBS, JobVersion.id)
+)
 READY_PAGE_SIZE = 50
 
 register(

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, func, or_, select
 
-from passport.audit import words
+from passport.audit import links, words
 from passport.audit.models import AuditEvent
 from passport.auth.policy import Action, ensure, filter_by_scope
 from passport.db import get_session
@@ -55,5 +55,6 @@ def audit_log():  # type: ignore[no-untyped-def]
         topic_filter_prefix=words.TOPIC_FILTER_PREFIX,
         action_words=words.action_words,
         record_words=words.record_words,
+        record_links=links.record_links(session, user, events),
         actor_words=words.actor_words,
     )

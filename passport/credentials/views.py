@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from passport.audit.links import RecordPage, register_record_page
 from passport.auth.policy import Action, allows, ensure, filter_jobs
 from passport.background.api import visible_job
 from passport.background.models import Job
@@ -20,7 +21,7 @@ from passport.credentials.did import did_document
 from passport.credentials.directory import find_status_list_credential
 from passport.credentials.forms import field_specs, immunisation_specs, subject_from_form
 from passport.credentials.keys import trust_keys
-from passport.credentials.models import CredentialState, StatusPurpose
+from passport.credentials.models import CredentialState, IssuedCredential, StatusPurpose
 from passport.credentials.types import CREDENTIAL_TYPES, GROUPS
 from passport.db import discard_request_changes, get_session
 from passport.errors import AccessDenied, Conflict, DomainError, NotFound
@@ -28,6 +29,16 @@ from passport.trusts import people
 from passport.trusts.operations import find_trust
 
 blueprint = Blueprint("credentials", __name__)
+register_record_page(
+    "issued_credential",
+    RecordPage(
+        "credentials.detail",
+        "credential_id",
+        Action.VIEW_ISSUED_CREDENTIALS,
+        IssuedCredential.id,
+        trust_key=IssuedCredential.trust_id,
+    ),
+)
 
 
 def _public(body: str | bytes, mimetype: str, max_age: int) -> Response:

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from passport.audit.links import RecordPage, register_record_page
 from passport.auth.policy import Action, allows, ensure
 from passport.confirmation import confirmed
 from passport.db import discard_request_changes, get_session
@@ -17,10 +18,14 @@ from passport.errors import DomainError
 from passport.forms import attach_domain_error
 from passport.secondments import notifications, operations, queries
 from passport.secondments.forms import FinalStepForm, ListFilterForm, ProposeForm, StepForm
+from passport.secondments.models import Secondment
 from passport.secondments.state import FINAL_STEPS, STEP_LABELS, Party, Status, Step
 from passport.trusts import people
 
 blueprint = Blueprint("secondments", __name__)
+register_record_page(
+    "secondment", RecordPage("secondments.detail", "secondment_id", Action.VIEW_SECONDMENTS, Secondment.id)
+)
 
 
 def _user():  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from passport.audit.links import RecordPage, register_record_page
 from passport.auth.models import Role, UserAccount
 from passport.auth.policy import Action, ensure, filter_by_scope
 from passport.background.models import UNFINISHED, Job
@@ -16,6 +17,7 @@ from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
 from passport.reference import workforce as reference
 from passport.reference.workforce import LEAVING_REASON_BY_CODE, STAFF_GROUP_BY_CODE
+from passport.trusts.models import StaffMember
 from passport.trusts.operations import list_trusts
 from passport.workforce import operations
 from passport.workforce.api import get_import_run, import_limits
@@ -27,6 +29,16 @@ from passport.workforce.tasks import ESR_IMPORT
 from passport.workforce.uploads import read_upload, start_import_job
 
 blueprint = Blueprint("workforce", __name__)
+register_record_page(
+    "staff_member", RecordPage(
+        "workforce.person", "staff_id", Action.VIEW_WORKFORCE, StaffMember.id, StaffMember.trust_id
+    )
+)
+register_record_page(
+    "import_run", RecordPage(
+        "workforce.import_result", "run_id", Action.IMPORT_WORKFORCE, ImportRun.id, ImportRun.trust_id
+    )
+)
 PAGE_SIZE = 50
 SHOWN_REJECTED_ROWS = 1_000
 

@@ -90,3 +90,72 @@ def test_a_code_typed_into_the_address_still_filters_by_its_start(client, hr_wit
     assert '<option value="retired" selected>Actions whose code starts retired</option>' in page
     # LIKE's wildcards are taken as typed.
     assert _rows(client.get("/audit", query_string={"action": "job_fit"}).get_data(as_text=True)) == []
+
+
+# --- Links to the records events are about ----------------------------------------------------------------
+
+
+def _record_links(page: str) -> dict[str, str]:
+    """Each linked record in the log's Record column: its words to its address."""
+    body = page[page.index('<tbody class="nhsuk-table__body">') : page.index("</tbody>")]
+    found = re.findall(r'Record </span><a href="([^"]+)">([^<]+)</a>', body)
+    return {html.unescape(words): html.unescape(address) for address, words in found}
+
+
+def test_every_kind_of_record_with_a_page_is_linked_where_the_viewer_can_open_it(client, session):
+    from passport.audit.links import RECORD_PAGES
+    from passport.workforce.models import ImportRun
+    from tests.support.credential_factories import issue
+    from tests.support.framework_factories import imported_framework
+    from tests.support.secondment_factories import make_world, propose
+
+    world = make_world(session)  # host RPG, home RV5
+    own = world.host
+    member = world.nurse
+    credential = issue(own, member)
+    secondment = propose(session, world)
+    run = ImportRun(kind="assignments", trust_id=own.id, filename="a.csv", sha256="0" * 64, status="imported")
+    session.add(run)
+    framework = imported_framework(session)
+    session.flush()
+    records = {
+        "staff_member": (member.id, own.id),  # a fit check at the host: her record is her home trust's
+        "issued_credential": (credential.id, own.id),
+        "secondment": (secondment.id, own.id),
+        "job_version": (world.version.id, own.id),  # adopted by the trust, say
+        "framework_version": (framework.identifier, own.id),
+        "import_run": (run.id, own.id),
+    }
+    # Every kind a feature gives a page to is here: a new registration needs a row in this test.
+    assert set(RECORD_PAGES) == set(records)
+    for record_type, (record_id, trust_id) in records.items():
+        record_event(session, actor="cli", action="test.linked", record_type=record_type, record_id=record_id,
+                     trust_id=trust_id)  # fmt: skip
+    # Not linked: a record that no longer exists, a kind with no page, an identifier that is not a number.
+    record_event(session, actor="cli", action="test.gone", record_type="issued_credential", record_id=999999,
+                 trust_id=own.id)  # fmt: skip
+    for record_type, record_id in (("api_token", 1), ("secondment", "x7")):
+        record_event(session, actor="cli", action="test.unlinked", record_type=record_type,
+                     record_id=record_id, trust_id=own.id)  # fmt: skip
+    session.flush()
+
+    def links_for(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        client.post("/sign-out")
+        sign_in(client, user)
+        page = client.get("/audit", query_string={"action": "test."}).get_data(as_text=True)
+        found = _record_links(page)
+        for address in found.values():  # each link opens for whoever is shown it
+            assert client.get(address).status_code == 200, address
+        return found
+
+    hr = links_for(UserFactory(role=Role.HR, trust=own))
+    assert hr == {  # the staff record is not: it is her home trust's (RV5), whose HR it opens for
+        f"Credential {credential.id}": f"/credentials/{credential.id}",
+        f"Secondment {secondment.id}": f"/secondments/{secondment.id}",
+        f"Job description version {world.version.id}": f"/jobs/{world.version.id}",
+        f"Framework version {framework.identifier}": f"/frameworks/versions/{framework.identifier}",
+        f"ESR import {run.id}": f"/workforce/imports/{run.id}",
+    }
+    # A partnership admin sees every trust's events and staff records, not the credentials a trust issued.
+    admin = links_for(UserFactory(role=Role.ADMIN, trust=None))
+    assert set(admin) == set(hr) - {f"Credential {credential.id}"} | {f"Staff record {member.id}"}
