@@ -22,7 +22,7 @@ from competencies.frameworks.forms import (
     SignOffForm,
     WithdrawForm,
 )
-from competencies.frameworks.models import Framework, FrameworkVersion
+from competencies.frameworks.models import Framework, FrameworkItem, FrameworkVersion
 from competencies.frameworks.removal_views import (
     CROSSWALK_RULE,
     ITEM_RULE,
@@ -36,7 +36,7 @@ from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
 from passport.confirmation import CONFIRMED, confirmed
 from passport.db import get_session
-from passport.errors import Conflict, DomainError, NotFound
+from passport.errors import Conflict, DomainError, InvalidInput, NotFound
 from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
 from passport.trusts.operations import get_trust, list_trusts
@@ -302,10 +302,15 @@ def new_item(version_id: str):  # type: ignore[no-untyped-def]
 def item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
     session = _browse()
     found = operations.get_item(session, operations.get_version(session, version_id), item_id)
-    framework_owner = found.version.framework.owner_trust_id
-    may_crosswalk = framework_owner is not None and allows(_user(), Action.MANAGE_CROSSWALKS, framework_owner)
     form = CrosswalkForm()
     form.shared_version.choices = _shared_version_choices(session)
+    return _item_page(session, found, form)
+
+
+def _item_page(session, found: FrameworkItem, form: CrosswalkForm, status: int = 200):  # type: ignore[no-untyped-def]
+    """The item's page; its crosswalk form shows a refused crosswalk's errors (answered 422)."""
+    framework_owner = found.version.framework.owner_trust_id
+    may_crosswalk = framework_owner is not None and allows(_user(), Action.MANAGE_CROSSWALKS, framework_owner)
     return render_template(
         "frameworks/item.html",
         item=found,
@@ -314,7 +319,7 @@ def item(version_id: str, item_id: str):  # type: ignore[no-untyped-def]
         may_crosswalk=may_crosswalk,
         form=form,
         may_delete_crosswalk=lambda c: allows(_user(), Action.MANAGE_CROSSWALKS, c.trust_id),
-    )
+    ), status
 
 
 def _shared_version_choices(session) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -363,11 +368,11 @@ def add_crosswalk(version_id: str, item_id: str):  # type: ignore[no-untyped-def
     form.shared_version.choices = _shared_version_choices(session)
     if form.validate_on_submit():
         try:
-            shared_item = operations.get_item(
-                session,
-                operations.get_version(session, form.shared_version.data),
-                form.shared_item.data.strip(),
-            )
+            shared_version = operations.get_version(session, form.shared_version.data)
+            try:
+                shared_item = operations.get_item(session, shared_version, form.shared_item.data.strip())
+            except NotFound as error:  # the identifier typed: shown beside its box
+                raise InvalidInput(error.message, field="shared_item") from error
             operations.create_crosswalk(
                 session,
                 local_item=local_item,
@@ -376,15 +381,11 @@ def add_crosswalk(version_id: str, item_id: str):  # type: ignore[no-untyped-def
                 actor=_user(),
             )
         except DomainError as error:
-            session.rollback()  # answered with a redirect, which would otherwise keep what was begun
-            flash(f"The crosswalk was not added: {error.message}", "error")
+            attach_domain_error(form, error)  # answered 422 below: nothing of this request is kept
         else:
             flash("Crosswalk added.", "success")
-    else:
-        flash(
-            "The crosswalk was not added: " + "; ".join(m for ms in form.errors.values() for m in ms), "error"
-        )
-    return redirect(url_for("frameworks.item", version_id=version_id, item_id=item_id))
+            return redirect(url_for("frameworks.item", version_id=version_id, item_id=item_id))
+    return _item_page(session, local_item, form, 422)
 
 
 @blueprint.get("/versions/<string:version_id>/diff")

@@ -24,7 +24,7 @@ from passport.audit.operations import record_event
 from passport.auth.models import Role
 from passport.auth.policy import Action, allows, ensure
 from passport.confirmation import confirmed
-from passport.db import allow_access_trail, get_session
+from passport.db import allow_access_trail, discard_request_changes, get_session
 from passport.errors import DomainError, InvalidInput, NotFound
 from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
@@ -125,13 +125,17 @@ def job_edit(version_id: int):  # type: ignore[no-untyped-def]
 def job_version(version_id: int):  # type: ignore[no-untyped-def]
     user = _user()
     ensure(user, Action.VIEW_JOBS)
-    version = _version(version_id)
+    return _version_page(user, _version(version_id))
+
+
+def _version_page(user, version: JobVersion, local_errors=None, typed=None):  # type: ignore[no-untyped-def]
+    """The version's page; refused local details show their errors there, as typed (422)."""
     own = next((a for a in version.adoptions if a.trust_id == user.trust_id), None)
     siblings = [
         v for v in operations.versions_of(get_session(), version.job_description_id) if v.id != version.id
     ]
     visible = operations.visible_statuses(user)
-    return render_template(
+    page = render_template(
         "jobs/version.html",
         version=version,
         own_adoption=own,
@@ -140,7 +144,10 @@ def job_version(version_id: int):  # type: ignore[no-untyped-def]
         action_form=ActionForm(),
         fit_form=FitCheckForm(formdata=None),
         local_labels=operations.LOCAL_FIELDS,
+        local_errors=local_errors or {},
+        local_values=typed if typed is not None else (own.local_values if own else {}),
     )
+    return page, 422 if local_errors else 200
 
 
 def _post_action(version_id: int, run, message: str):  # type: ignore[no-untyped-def]
@@ -229,7 +236,11 @@ def job_local_values(version_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     values = {name: request.form.get(name, "") for name in request.form if name != "csrf_token"}
     session = get_session()
-    operations.set_local_values(session, version, trust, values, actor=user)
+    try:
+        operations.set_local_values(session, version, trust, values, actor=user)
+    except InvalidInput as error:  # beside the field it names; nothing of this request is kept
+        discard_request_changes()
+        return _version_page(user, version, error.errors, values)
     flash(f"Local details saved for {trust.name}.", "success")
     return redirect(url_for("jobs.job_version", version_id=version.id))
 

@@ -164,14 +164,21 @@ def issue():  # type: ignore[no-untyped-def]
 @login_required
 def detail(credential_id: int):  # type: ignore[no-untyped-def]
     user = _user()
-    credential = visible_credential(get_session(), user, credential_id)
-    return render_template(
+    return _detail_page(user, visible_credential(get_session(), user, credential_id))
+
+
+def _detail_page(user, credential, errors: dict[str, list[str]] | None = None, reason: str = ""):  # type: ignore[no-untyped-def]
+    """The credential's page; a refused status change shows its errors there, the reason kept (422)."""
+    page = render_template(
         "credentials/detail.html",
         credential=credential,
         state=operations.status_of(credential),
         can_change=allows(user, Action.CHANGE_CREDENTIAL_STATUS, credential.trust_id),
         document_json=json.dumps(credential.document, indent=2, ensure_ascii=False),
+        errors=errors or {},
+        reason=reason,
     )
+    return page, 422 if errors else 200
 
 
 @blueprint.post("/credentials/<int:credential_id>/status")
@@ -186,12 +193,13 @@ def change_status(credential_id: int):  # type: ignore[no-untyped-def]
     action = request.form.get("action", "")
     if action == "revoke":  # for good: only through its confirmation page, which asks for the reason
         return redirect(url_for("credentials.revoke", credential_id=credential_id))
+    reason = request.form.get("reason") or ""
     try:
-        operations.change_status(session, credential, action, actor=user, reason=request.form.get("reason"))
+        operations.change_status(session, credential, action, actor=user, reason=reason)
     except DomainError as error:
-        discard_request_changes()  # answered with a redirect, which would otherwise keep them
-        flash(error.message, "error")
-        return redirect(url_for("credentials.detail", credential_id=credential_id)), 303
+        discard_request_changes()  # nothing of a refused change is kept
+        session.refresh(credential)
+        return _detail_page(user, credential, error.errors or {"": [error.message]}, reason)
     flash(f"The credential is now {credential.state.value}.", "success")
     return redirect(url_for("credentials.detail", credential_id=credential_id))
 

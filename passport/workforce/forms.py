@@ -36,7 +36,8 @@ class AbsenceForm(FlaskForm):
         choices=[(c.code, c.label) for c in ABSENCE_CATEGORIES],
         validators=[DataRequired("Choose the kind of absence")],
     )
-    reason_code = SelectField("Sickness reason", choices=_sickness_choices())
+    # A form sent without the box reads as no reason chosen (its first option), not as an unknown one.
+    reason_code = SelectField("Sickness reason", choices=_sickness_choices(), default="")
     related_reason = StringField(
         "Related reason (optional)",
         validators=[Optional(), Length(max=100, message="Related reason must be 100 characters or fewer")],

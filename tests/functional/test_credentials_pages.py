@@ -159,9 +159,13 @@ def test_hr_changes_status_from_the_detail_page(client, session, hr, demo_trusts
     assert client.post(url, data={"action": "suspend", "reason": "Checking"}).status_code == 302
     session.refresh(credential)
     assert credential.state is CredentialState.SUSPENDED
-    response = client.post(url, data={"action": "suspend"})
-    assert response.status_code == 303  # refused with a message: already suspended
-    assert "Only an active credential" in client.get(f"/credentials/{credential.id}").get_data(as_text=True)
+    response = client.post(url, data={"action": "suspend", "reason": "Again"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422  # refused on the credential's page: already suspended
+    assert "There is a problem" in page and "Only an active credential" in page
+    assert ">Again</textarea>" in page  # what was typed is kept
+    session.refresh(credential)
+    assert credential.state is CredentialState.SUSPENDED and credential.status_reason == "Checking"
 
 
 def test_hr_of_another_trust_gets_403_on_the_status_form(client, session, demo_trusts):

@@ -88,12 +88,12 @@ ROWS += [
         other_url="/credentials/{other_credential}",
         other_expected=NOT_YOURS_PAGE,
     ),
-    # An empty form names no action: HR is sent back to the page with the error; other trusts' HR is refused.
+    # An empty form names no action: HR gets the page again with its error (422); other trusts' HR: 403.
     Row(
         "POST",
         "/credentials/<int:credential_id>/status",
         "/credentials/{own_credential}/status",
-        statuses(403, anonymous=302, hr=303),
+        statuses(403, anonymous=302, hr=422),
         form={},
         other_url="/credentials/{other_credential}/status",
         other_expected=statuses(403, anonymous=302),

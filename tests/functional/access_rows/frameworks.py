@@ -157,10 +157,10 @@ ROWS += [
         for method in ("GET", "POST")
     ],
     Row("POST", "/frameworks/versions/<string:version_id>/items/<string:item_id>/crosswalks",
-        _LOCAL_V + "/items/{own_local_item}/crosswalks", statuses(403, anonymous=302, hr=302, admin=302),
+        _LOCAL_V + "/items/{own_local_item}/crosswalks", statuses(403, anonymous=302, hr=422, admin=422),
         form={},
         other_url=_OTHER_V + "/items/{other_local_item}/crosswalks",
-        other_expected=statuses(403, anonymous=302, admin=302)),
+        other_expected=statuses(403, anonymous=302, admin=422)),
     # Removing a crosswalk asks first too (GET); a POST without confirmed=yes goes to that page.
     *[
         Row(method, "/frameworks/crosswalks/<string:crosswalk_id>/delete",
