@@ -308,6 +308,7 @@ CLI_MODULES: list[str] = [
     "competencies.frameworks.cli",
     "passport.secondments.cli",
     "passport.metrics.cli",
+    "passport.subject_access.cli",
 ]
 
 # Each feature's tasks module registers its kinds of job and periodic work (passport.background.registry).

@@ -72,6 +72,7 @@ TOPICS: tuple[Topic, ...] = (
             "passport.share_revoked": "Share link withdrawn",
             "passport.share_removed": "Expired share link removed",
             "passport.exported": "Passport exported to a file",
+            "subject_data.exported": "Everything held about a person exported (subject access)",
         },
     ),
     Topic(

@@ -1,0 +1,1 @@
+"""A person's own data: subject access (issue 17)."""
