@@ -286,6 +286,7 @@ VIEW_MODULES = [
     "competencies.frameworks.case_api",
     "passport.secondments.views",
     "passport.metrics.views",
+    "passport.subject_access.views",
 ]
 API_MODULES = [
     "passport.background.api",
@@ -319,6 +320,7 @@ TASK_MODULES: list[str] = [
     "passport.credentials.tasks",
     "passport.metrics.tasks",
     "passport.secondments.tasks",
+    "passport.subject_access.tasks",
     "passport.passports.tasks",
     "competencies.frameworks.tasks",
     "competencies.jobs.tasks",

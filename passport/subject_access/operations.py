@@ -18,7 +18,7 @@ import base64
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -32,6 +32,9 @@ from passport.errors import NotFound
 from passport.formatting import iso
 
 FORMAT = "staff-passport-subject-data/1"
+EXPORT_JOB_KIND = "subject-data-export"
+# A copy made on the "Your data" page can be downloaded for this long; then its file is deleted.
+KEEP_EXPORT = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,11 @@ def find_subject(session: Session, email: str) -> Subject:
             )
         )
     )
+    # An account may point at a staff record held under another address.
+    linked = session.scalars(
+        select(users.c.staff_member_id).where(users.c.id.in_(user_ids), users.c.staff_member_id.is_not(None))
+    )
+    staff_ids = tuple(sorted({*staff_ids, *linked}))
     if not staff_ids and not user_ids:
         raise NotFound(
             f"No staff record or account has the email address {address or '(none)'}.", field="email"
@@ -198,11 +206,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def subject_data(session: Session, subject: Subject, now: datetime | None = None) -> dict[str, Any]:
-    """The export: for each part, what it is and her rows (every column but ``SECRET_COLUMNS``)."""
+def subject_data(
+    session: Session,
+    subject: Subject,
+    now: datetime | None = None,
+    on_part: Callable[[int, Part], None] | None = None,
+) -> dict[str, Any]:
+    """The export: for each part, what it is and her rows (every column but ``SECRET_COLUMNS``);
+    ``on_part`` hears of each part as it is begun (a job's progress)."""
     found: dict[str, list[Any]] = {}
     sections = []
-    for part in PARTS:
+    for number, part in enumerate(PARTS):
+        if on_part is not None:
+            on_part(number, part)
         table = _table(part.table)
         hidden = SECRET_COLUMNS.get(part.table, set())
         columns = [c for c in table.columns if c.name not in hidden]

@@ -77,6 +77,14 @@ ROWS: list[Row] = [
         other_expected=statuses(404, anonymous=302),
     ),
     Row("GET", "/audit", "/audit", statuses(403, anonymous=302, hr=200, admin=200)),
+    # "Your data": anyone signed in asks for a copy of their own; a copy is only ever its owner's.
+    Row("GET", "/account/your-data", "/account/your-data", SIGNED_IN),
+    Row("POST", "/account/your-data", "/account/your-data", statuses(303, anonymous=302), form={}),
+    Row("GET", "/account/your-data/<int:job_id>", "/account/your-data/999999", statuses(404, anonymous=302)),
+    Row(
+        "GET", "/account/your-data/<int:job_id>.json", "/account/your-data/999999.json",
+        statuses(404, anonymous=302),
+    ),
     # The person picker's suggestions: HR, who issue credentials, check fit and propose secondments.
     Row("GET", "/people/suggestions", "/people/suggestions?scope=own-staff&q=ab", HR_ONLY),
     Row("GET", "/people/suggestions", "/people/suggestions?scope=partner-staff&q=ab", HR_ONLY),

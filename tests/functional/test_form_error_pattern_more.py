@@ -40,6 +40,7 @@ EXCLUDED: dict[str, str] = {
     "competencies.jobs.forms.ActionForm": "buttons that post (to approval, a new version): CSRF token only; "
     "the local-values form that carries its token is a row of its own",
     "competencies.frameworks.proficiency_forms.LevelActionForm": "move and remove buttons: CSRF token only",
+    "passport.subject_access.views.AskForCopyForm": "the 'Get a copy of your data' button: CSRF token only",
 }
 
 

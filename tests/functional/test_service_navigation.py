@@ -93,7 +93,7 @@ def test_each_role_sees_exactly_the_parts_its_policy_allows(client, session, dem
     assert refused and not offered & refused  # every role is refused some page that others are offered
     # Kept in reach, not in the way: one entry per part of the service.
     assert len(header.entries) <= 8
-    assert header.account[-2:] == ["Account security", "Sign out"]
+    assert header.account[-3:] == ["Account security", "Your data", "Sign out"]
 
 
 def test_some_entries_by_hand(client, session, demo_trusts):

@@ -1,0 +1,109 @@
+"""The "Your data" page: anyone signed in asks for a copy of everything the service holds about them,
+follows the job that makes it, and downloads it as JSON or reads it as a printable page, for
+``KEEP_EXPORT``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from passport.background.models import SUCCEEDED, Job, JobFile
+from passport.background.operations import start_job
+from passport.db import get_session, utcnow
+from passport.errors import DomainError, NotFound
+from passport.subject_access.operations import EXPORT_JOB_KIND, KEEP_EXPORT
+
+blueprint = Blueprint("subject_access", __name__)
+
+
+class CopyGone(DomainError):
+    """A copy past its keeping time: it existed, and is deleted (410)."""
+
+    status = 410
+    title = "Gone"
+
+
+class AskForCopyForm(FlaskForm):
+    """The button asking for a copy: nothing to type, the CSRF token only."""
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object()
+
+
+def _own_exports() -> list[Job]:
+    stmt = select(Job).where(Job.kind == EXPORT_JOB_KIND, Job.created_by_id == _user().id)
+    return list(get_session().scalars(stmt.order_by(Job.id.desc()).limit(20)))
+
+
+def _available(job: Job) -> bool:
+    """Made, and not yet past its keeping time."""
+    finished = job.finished_at
+    return job.status == SUCCEEDED and finished is not None and utcnow() < finished + KEEP_EXPORT
+
+
+@blueprint.route("/account/your-data", methods=["GET", "POST"])
+@login_required
+def your_data():  # type: ignore[no-untyped-def]
+    form = AskForCopyForm()
+    if form.validate_on_submit():
+        job = start_job(
+            get_session(), kind=EXPORT_JOB_KIND, title="A copy of your data", created_by_id=_user().id
+        )
+        return redirect(url_for("background.job_page", job_id=job.id), code=303)
+    exports = _own_exports()
+    return render_template(
+        "subject_access/your_data.html",
+        form=form,
+        exports=exports,
+        available=_available,
+        expires=lambda job: job.finished_at + KEEP_EXPORT,
+        keep_days=KEEP_EXPORT.days,
+    )
+
+
+def _export_body(job_id: int) -> tuple[Job, bytes]:
+    """The stored copy, to the account that asked for it only (anyone else: 404, as if none existed)."""
+    session = get_session()
+    job = session.get(Job, job_id)
+    if job is None or job.kind != EXPORT_JOB_KIND or job.created_by_id != _user().id:
+        raise NotFound(f"You have no copy of your data numbered {job_id}.")
+    stored = session.scalar(select(JobFile).where(JobFile.job_id == job.id))
+    if not _available(job) or stored is None:
+        raise CopyGone(
+            "This copy is no longer available: copies are kept for "
+            f"{KEEP_EXPORT.days} days. Ask for a new one on the Your data page."
+        )
+    return job, stored.content
+
+
+@blueprint.get("/account/your-data/<int:job_id>.json")
+@login_required
+def download_json(job_id: int):  # type: ignore[no-untyped-def]
+    job, content = _export_body(job_id)
+    answer = Response(content, mimetype="application/json")
+    answer.headers["Content-Disposition"] = f'attachment; filename="your-data-{job.id}.json"'
+    return answer
+
+
+@blueprint.get("/account/your-data/<int:job_id>")
+@login_required
+def readable(job_id: int):  # type: ignore[no-untyped-def]
+    job, content = _export_body(job_id)
+    body: dict[str, Any] = json.loads(content)
+    return render_template("subject_access/readable.html", job=job, body=body, as_text=_as_text)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
