@@ -30,6 +30,7 @@ from passport.metrics.sickness import bradford_factors
 from passport.metrics.snapshots import DEFAULT_MONTHS, ShownDashboard, default_period
 from passport.metrics.tasks import CHECK_EVERY_MINUTES
 from passport.navigation import HomeLink, register
+from passport.subject_access.trail import record_views
 from passport.trusts.models import Trust
 from passport.trusts.operations import list_trusts
 
@@ -234,7 +235,9 @@ def bradford():  # type: ignore[no-untyped-def]
     user = _user()
     ensure(user, Action.VIEW_SICKNESS_DETAIL, user.trust_id)  # HR of a trust; nobody without one
     as_of = date.today()
-    scores = bradford_factors(get_session(), user.trust_id, as_of)
+    session = get_session()
+    scores = bradford_factors(session, user.trust_id, as_of)
+    record_views(session, user, [score.staff_member_id for score in scores], "bradford_list")
     return render_template("metrics/bradford.html", scores=scores, as_of=as_of, trust=user.trust)
 
 

@@ -165,6 +165,7 @@ PARTS: tuple[Part, ...] = (
         "Failed sign-ins with your email address, by network address (kept under a hash of the address)",
         lambda t, s, _f: t.c.email_hash == hashlib.sha256(normalise_email(s.email).encode()).hexdigest(),
     ),
+    Part("record_view", "Who opened your records: role, trust and when", _staff("staff_member_id")),
     Part("audit_event", "The audit log's events by you and about your records", _audit_events),
 )
 
@@ -183,12 +184,14 @@ NOT_EXPORTED: dict[str, str] = {
     "trust_refresher_setting": "a trust's training refresher period, naming the account that set it",
 }
 
-# Columns never written out: each would let the reader act as her, or is another person's secret.
+# Columns never written out: each would let the reader act as her, or names another person.
 SECRET_COLUMNS: dict[str, set[str]] = {
     "user_account": {"password_hash", "session_version"},
     "api_token": {"token_hash"},
     "passport_share": {"token_hash"},
     "signed_in_session": {"id"},
+    # Another person's: who opened her record is shown by role and trust, as on her page.
+    "record_view": {"viewer_user_id"},
 }
 
 

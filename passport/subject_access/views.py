@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from passport.background.operations import start_job
 from passport.db import get_session, utcnow
 from passport.errors import DomainError, NotFound
 from passport.subject_access.operations import EXPORT_JOB_KIND, KEEP_EXPORT
+from passport.subject_access.trail import VIEWED_WORDS, views_of
 
 blueprint = Blueprint("subject_access", __name__)
 
@@ -107,3 +108,28 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     return str(value)
+
+
+VIEWS_PAGE_SIZE = 50
+
+
+@blueprint.get("/account/who-viewed")
+@login_required
+def who_viewed():  # type: ignore[no-untyped-def]
+    """Who opened her staff record, absences, sickness reasons and Bradford factor: role, trust, when."""
+    user = _user()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    views, total = ([], 0)
+    if user.staff_member_id is not None:
+        views, total = views_of(
+            get_session(), user.staff_member_id, limit=VIEWS_PAGE_SIZE, offset=(page - 1) * VIEWS_PAGE_SIZE
+        )
+    return render_template(
+        "subject_access/who_viewed.html",
+        views=views,
+        total=total,
+        page=page,
+        page_size=VIEWS_PAGE_SIZE,
+        words=VIEWED_WORDS,
+        has_record=user.staff_member_id is not None,
+    )

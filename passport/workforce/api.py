@@ -19,6 +19,7 @@ from passport.background.api import accepted
 from passport.background.schemas import JobDumpSchema
 from passport.db import get_session
 from passport.errors import AccessDenied, InvalidInput, NotFound
+from passport.subject_access.trail import record_views
 from passport.trusts.operations import get_trust
 from passport.workforce import operations
 from passport.workforce.importing import ABSENCES, ASSIGNMENTS
@@ -206,7 +207,9 @@ class StaffById(MethodView):
     @blueprint.response(200, PersonDumpSchema)
     def get(self, staff_id: int):  # type: ignore[no-untyped-def]
         """A person's assignments and absences (sickness reasons and Bradford factor: HR of her trust)"""
-        record = operations.person_record(get_session(), _user(), staff_id)
+        session, user = get_session(), _user()
+        record = operations.person_record(session, user, staff_id)
+        record_views(session, user, [record.member.id], record.viewed_as)
         body = _summary(record.member, record.assignments)
         body["absences"] = [absence_json(view.absence, view.show_reason) for view in record.absences]
         bradford = record.bradford

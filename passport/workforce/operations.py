@@ -186,6 +186,12 @@ class PersonRecord:
     bradford: BradfordFactor | None  # None unless the caller is HR of one of the person's trusts
     can_record_trust_ids: set[int] = field(default_factory=set)
 
+    @property
+    def viewed_as(self) -> str:
+        """What the caller was shown, as the person's list of views names it (subject_access.trail)."""
+        detail = self.bradford is not None or any(view.show_reason for view in self.absences)
+        return "staff_record_with_sickness" if detail else "staff_record"
+
 
 def _person_trust_ids(session: Session, member: StaffMember) -> set[int]:
     ids = set(session.scalars(select(Assignment.trust_id).where(Assignment.staff_member_id == member.id)))

@@ -17,6 +17,7 @@ from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
 from passport.reference import workforce as reference
 from passport.reference.workforce import LEAVING_REASON_BY_CODE, STAFF_GROUP_BY_CODE
+from passport.subject_access.trail import record_views
 from passport.trusts.models import StaffMember
 from passport.trusts.operations import list_trusts
 from passport.workforce import operations
@@ -93,7 +94,9 @@ def staff_list():  # type: ignore[no-untyped-def]
 @blueprint.get("/workforce/staff/<int:staff_id>")
 @login_required
 def person(staff_id: int):  # type: ignore[no-untyped-def]
-    record = operations.person_record(get_session(), _user(), staff_id)
+    session, user = get_session(), _user()
+    record = operations.person_record(session, user, staff_id)
+    record_views(session, user, [record.member.id], record.viewed_as)
     return render_template("workforce/person.html", record=record)
 
 

@@ -79,6 +79,7 @@ ROWS: list[Row] = [
     Row("GET", "/audit", "/audit", statuses(403, anonymous=302, hr=200, admin=200)),
     # "Your data": anyone signed in asks for a copy of their own; a copy is only ever its owner's.
     Row("GET", "/account/your-data", "/account/your-data", SIGNED_IN),
+    Row("GET", "/account/who-viewed", "/account/who-viewed", SIGNED_IN),
     Row("POST", "/account/your-data", "/account/your-data", statuses(303, anonymous=302), form={}),
     Row("GET", "/account/your-data/<int:job_id>", "/account/your-data/999999", statuses(404, anonymous=302)),
     Row(
