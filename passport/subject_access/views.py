@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from passport.background.models import SUCCEEDED, Job, JobFile
+from passport.background.models import SUCCEEDED, UNFINISHED, Job, JobFile
 from passport.background.operations import start_job
 from passport.db import get_session, utcnow
 from passport.errors import DomainError, NotFound
@@ -53,7 +53,9 @@ def _available(job: Job) -> bool:
 def your_data():  # type: ignore[no-untyped-def]
     form = AskForCopyForm()
     if form.validate_on_submit():
-        job = start_job(
+        # One at a time: asked again while a copy is being made, the person is shown that one.
+        running = next((job for job in _own_exports() if job.status in UNFINISHED), None)
+        job = running or start_job(
             get_session(), kind=EXPORT_JOB_KIND, title="A copy of your data", created_by_id=_user().id
         )
         return redirect(url_for("background.job_page", job_id=job.id), code=303)

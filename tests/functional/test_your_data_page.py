@@ -82,3 +82,15 @@ def test_a_copy_goes_after_seven_days(client, session):
     assert "Deleted after 7 days" in client.get("/account/your-data").get_data(as_text=True)
     assert delete_expired_exports(session) == 1
     assert session.scalars(select(JobFile).where(JobFile.job_id == job.id)).first() is None
+
+
+def test_asking_again_while_a_copy_is_being_made_shows_that_one(client, session):
+    world = make_world(session)
+    sign_in(client, world.nurse_user)
+    first = client.post("/account/your-data")  # made at once here; make it look unfinished
+    job = session.scalars(select(Job).where(Job.kind == EXPORT_JOB_KIND)).one()
+    job.status, job.finished_at = "running", None
+    session.flush()
+    again = client.post("/account/your-data")
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert session.scalars(select(Job).where(Job.kind == EXPORT_JOB_KIND)).all() == [job]
