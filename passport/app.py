@@ -287,6 +287,7 @@ VIEW_MODULES = [
     "passport.secondments.views",
     "passport.metrics.views",
     "passport.subject_access.views",
+    "passport.subject_access.request_views",
 ]
 API_MODULES = [
     "passport.background.api",

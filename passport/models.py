@@ -20,7 +20,7 @@ from passport.db import Base
 from passport.metrics.models import PublishedSickness
 from passport.passports.models import Share, ShareOpening
 from passport.secondments.models import Notification, OutboxEmail, Secondment, SecondmentStep
-from passport.subject_access.models import RecordView
+from passport.subject_access.models import RecordView, SubjectAccessRequest
 from passport.trusts.models import Partnership, StaffMember, Trust
 from passport.workforce.models import Absence, Assignment, ImportRun
 
@@ -60,6 +60,7 @@ __all__ = [
     "SigningKey",
     "StaffMember",
     "StatusList",
+    "SubjectAccessRequest",
     "Trust",
     "TrustRefresherSetting",
     "UserAccount",

@@ -73,6 +73,8 @@ TOPICS: tuple[Topic, ...] = (
             "passport.share_removed": "Expired share link removed",
             "passport.exported": "Passport exported to a file",
             "subject_data.exported": "Everything held about a person exported (subject access)",
+            "subject_access.request_recorded": "Subject access request recorded",
+            "subject_access.request_answered": "Subject access request answered",
         },
     ),
     Topic(

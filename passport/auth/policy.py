@@ -78,6 +78,8 @@ class Action(enum.StrEnum):
     VIEW_SECONDED_STAFF = "see the passport of a nurse seconded to your trust"
     # Background jobs (issue 12): whoever started one follows it; so do HR of its trust and admins.
     FOLLOW_JOBS = "follow your trust's background jobs"
+    # A person's data (issue 17): HR of her trust record and answer requests made by letter or email.
+    HANDLE_SUBJECT_ACCESS = "record and answer subject access requests for your trust's staff"
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ RULES: dict[Action, list[Rule]] = {
     Action.VIEW_PARTNERSHIP_METRICS: [_rule(Scope.PARTNERSHIP, Role.DIRECTOR, Role.ADMIN)],
     Action.MANAGE_PUBLISHED_BENCHMARKS: [_rule(Scope.PARTNERSHIP, Role.ADMIN)],
     Action.FOLLOW_JOBS: [_rule(Scope.OWN_TRUST, Role.HR), _rule(Scope.PARTNERSHIP, Role.ADMIN)],
+    Action.HANDLE_SUBJECT_ACCESS: [_rule(Scope.OWN_TRUST, Role.HR)],
 }
 
 

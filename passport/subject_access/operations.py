@@ -166,6 +166,11 @@ PARTS: tuple[Part, ...] = (
         lambda t, s, _f: t.c.email_hash == hashlib.sha256(normalise_email(s.email).encode()).hexdigest(),
     ),
     Part("record_view", "Who opened your records: role, trust and when", _staff("staff_member_id")),
+    Part(
+        "subject_access_request",
+        "Your requests for your data, as HR recorded them",
+        _staff("staff_member_id"),
+    ),
     Part("audit_event", "The audit log's events by you and about your records", _audit_events),
 )
 
@@ -192,6 +197,7 @@ SECRET_COLUMNS: dict[str, set[str]] = {
     "signed_in_session": {"id"},
     # Another person's: who opened her record is shown by role and trust, as on her page.
     "record_view": {"viewer_user_id"},
+    "subject_access_request": {"recorded_by_id"},
 }
 
 

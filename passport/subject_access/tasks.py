@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
 from passport.auth.models import UserAccount
+from passport.auth.policy import Action, allows
 from passport.background.models import SUCCEEDED, Job, JobFile
 from passport.background.registry import job_kind, periodic
 from passport.background.runner import JobContext, JobFailed
@@ -23,6 +24,7 @@ from passport.db import utcnow
 from passport.errors import NotFound
 from passport.formatting import iso
 from passport.subject_access.operations import EXPORT_JOB_KIND, KEEP_EXPORT, PARTS, find_subject, subject_data
+from passport.trusts.models import StaffMember
 
 
 @job_kind(EXPORT_JOB_KIND)
@@ -31,8 +33,15 @@ def export_subject_data(ctx: JobContext) -> dict[str, Any]:
     user = session.get(UserAccount, job.created_by_id) if job.created_by_id is not None else None
     if user is None or not user.active:
         raise JobFailed("The account that asked for this copy no longer exists or is no longer active.")
+    # A person's own copy, or HR's answer to a request made another way (requests.make_copy).
+    email = user.email
+    if ctx.params.get("staff_member_id") is not None:
+        member = session.get(StaffMember, ctx.params["staff_member_id"])
+        if member is None or not allows(user, Action.HANDLE_SUBJECT_ACCESS, member.trust_id):
+            raise JobFailed("The person's record has gone, or this account may no longer answer the request.")
+        email = member.email
     try:
-        subject = find_subject(session, user.email)
+        subject = find_subject(session, email)
     except NotFound as error:
         raise JobFailed(error.message) from None
     ctx.progress(done=0, total=len(PARTS), stage="Collecting your records")
@@ -55,14 +64,17 @@ def export_subject_data(ctx: JobContext) -> dict[str, Any]:
     for staff_id in subject.staff_ids:
         record_event(
             session, actor=user, action="subject_data.exported", record_type="staff_member",
-            record_id=staff_id, details={"rows": rows, "job": job.id},
+            record_id=staff_id, trust_id=job.trust_id, details={"rows": rows, "job": job.id},
         )  # fmt: skip
     if not subject.staff_ids:
         record_event(
             session, actor=user, action="subject_data.exported", record_type="user_account",
             record_id=user.id, details={"rows": rows, "job": job.id},
         )  # fmt: skip
-    ctx.show_result_at("subject_access.your_data")
+    if ctx.params.get("request_id") is not None:
+        ctx.show_result_at("subject_access_requests.request_page", request_id=ctx.params["request_id"])
+    else:
+        ctx.show_result_at("subject_access.your_data")
     ctx.progress(done=len(PARTS), stage="Ready to download")
     return {"rows": rows, "sections": len(body["sections"]), "expires_at": iso(utcnow() + KEEP_EXPORT)}
 

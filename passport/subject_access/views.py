@@ -37,12 +37,17 @@ def _user():  # type: ignore[no-untyped-def]
     return current_user._get_current_object()
 
 
+def _is_own_copy(job: Job) -> bool:
+    """A copy its starter asked for of their own data (not HR's answer to someone's request)."""
+    return job.kind == EXPORT_JOB_KIND and not (job.params or {}).get("staff_member_id")
+
+
 def _own_exports() -> list[Job]:
     stmt = select(Job).where(Job.kind == EXPORT_JOB_KIND, Job.created_by_id == _user().id)
-    return list(get_session().scalars(stmt.order_by(Job.id.desc()).limit(20)))
+    return [job for job in get_session().scalars(stmt.order_by(Job.id.desc()).limit(40)) if _is_own_copy(job)]
 
 
-def _available(job: Job) -> bool:
+def copy_available(job: Job) -> bool:
     """Made, and not yet past its keeping time."""
     finished = job.finished_at
     return job.status == SUCCEEDED and finished is not None and utcnow() < finished + KEEP_EXPORT
@@ -64,7 +69,7 @@ def your_data():  # type: ignore[no-untyped-def]
         "subject_access/your_data.html",
         form=form,
         exports=exports,
-        available=_available,
+        available=copy_available,
         expires=lambda job: job.finished_at + KEEP_EXPORT,
         keep_days=KEEP_EXPORT.days,
     )
@@ -72,12 +77,15 @@ def your_data():  # type: ignore[no-untyped-def]
 
 def _export_body(job_id: int) -> tuple[Job, bytes]:
     """The stored copy, to the account that asked for it only (anyone else: 404, as if none existed)."""
-    session = get_session()
-    job = session.get(Job, job_id)
-    if job is None or job.kind != EXPORT_JOB_KIND or job.created_by_id != _user().id:
+    job = get_session().get(Job, job_id)
+    if job is None or not _is_own_copy(job) or job.created_by_id != _user().id:
         raise NotFound(f"You have no copy of your data numbered {job_id}.")
-    stored = session.scalar(select(JobFile).where(JobFile.job_id == job.id))
-    if not _available(job) or stored is None:
+    return stored_copy(job)
+
+
+def stored_copy(job: Job) -> tuple[Job, bytes]:
+    stored = get_session().scalar(select(JobFile).where(JobFile.job_id == job.id))
+    if not copy_available(job) or stored is None:
         raise CopyGone(
             "This copy is no longer available: copies are kept for "
             f"{KEEP_EXPORT.days} days. Ask for a new one on the Your data page."

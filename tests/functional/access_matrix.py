@@ -39,6 +39,9 @@ SIGNED_IN = statuses(200, anonymous=302)  # a page for anyone signed in
 API_SIGNED_IN = statuses(200, anonymous=401)
 
 HR_ONLY = statuses(403, anonymous=302, hr=200)
+HR_MISSING = statuses(403, anonymous=302, hr=404)  # HR's own kind of record, none of that number
+NO_SAR = "/workforce/subject-access/999999"
+HR_FORM_EMPTY = statuses(403, anonymous=302, hr=422)  # HR's form, sent empty
 ROWS: list[Row] = [
     Row("GET", "/", "/", SIGNED_IN),
     Row("GET", "/healthz", "/healthz", statuses(200)),
@@ -80,6 +83,16 @@ ROWS: list[Row] = [
     # "Your data": anyone signed in asks for a copy of their own; a copy is only ever its owner's.
     Row("GET", "/account/your-data", "/account/your-data", SIGNED_IN),
     Row("GET", "/account/who-viewed", "/account/who-viewed", SIGNED_IN),
+    # Subject access requests made by letter or email: HR of the person's trust.
+    Row("GET", "/workforce/subject-access", "/workforce/subject-access", HR_ONLY),
+    Row("POST", "/workforce/subject-access", "/workforce/subject-access", HR_FORM_EMPTY, form={}),
+    Row("GET", "/workforce/subject-access/<int:request_id>", f"{NO_SAR}", HR_MISSING),
+    Row("GET", "/workforce/subject-access/<int:request_id>/copy.json", f"{NO_SAR}/copy.json", HR_MISSING),
+    Row("POST", "/workforce/subject-access/<int:request_id>/copy", f"{NO_SAR}/copy", HR_MISSING, form={}),
+    Row(
+        "POST", "/workforce/subject-access/<int:request_id>/answered", f"{NO_SAR}/answered", HR_MISSING,
+        form={},
+    ),
     Row("POST", "/account/your-data", "/account/your-data", statuses(303, anonymous=302), form={}),
     Row("GET", "/account/your-data/<int:job_id>", "/account/your-data/999999", statuses(404, anonymous=302)),
     Row(

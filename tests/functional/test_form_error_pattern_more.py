@@ -41,6 +41,7 @@ EXCLUDED: dict[str, str] = {
     "the local-values form that carries its token is a row of its own",
     "competencies.frameworks.proficiency_forms.LevelActionForm": "move and remove buttons: CSRF token only",
     "passport.subject_access.views.AskForCopyForm": "the 'Get a copy of your data' button: CSRF token only",
+    "passport.subject_access.forms.RequestActionForm": "make the copy, mark answered: CSRF token only",
 }
 
 
@@ -425,6 +426,29 @@ CASES: list[FormCase] = [
         bad={"base_site": "s" * 201},
         bad_errors={"local-base_site": "at most 200 characters"},
         kept={"base_site": "s" * 201},
+    ),
+    FormCase(
+        "record a subject access request",
+        ("passport.subject_access.forms.RecordRequestForm",),
+        "/workforce/subject-access",
+        user_of(Role.HR),
+        empty={
+            "staff_email": "Enter the person's name or email address",
+            "received_on-day": "Enter the date received",
+            "how_received": "Choose how the request arrived",
+        },
+        bad={
+            "staff_email": "nobody@nowhere.example",
+            **date_boxes("received_on", "31", "2", "2026"),
+            "how_received": "letter",
+            "notes": LONG,
+        },
+        bad_errors={
+            "staff_email": "There is no staff record for nobody@nowhere.example",
+            "received_on-day": "must be a real date",
+            "notes": "500 characters or fewer",
+        },
+        kept={"staff_email": "nobody@nowhere.example", "notes": LONG},
     ),
 ]
 
