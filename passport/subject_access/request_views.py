@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from passport.auth.models import Role
@@ -19,7 +19,7 @@ from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
 from passport.subject_access import requests
 from passport.subject_access.forms import RecordRequestForm, RequestActionForm
-from passport.subject_access.views import copy_available, stored_copy
+from passport.subject_access.views import copy_available, json_attachment, stored_copy
 from passport.trusts import people
 
 blueprint = Blueprint("subject_access_requests", __name__)
@@ -122,9 +122,7 @@ def download_copy(request_id: int):  # type: ignore[no-untyped-def]
     if job is None:
         raise NotFound("No copy has been made for this request yet.")
     _, content = stored_copy(job)
-    answer = Response(content, mimetype="application/json")
-    answer.headers["Content-Disposition"] = f'attachment; filename="subject-access-request-{found.id}.json"'
-    return answer
+    return json_attachment(content, f"subject-access-request-{found.id}.json")
 
 
 @blueprint.post("/workforce/subject-access/<int:request_id>/answered")

@@ -97,8 +97,13 @@ def stored_copy(job: Job) -> tuple[Job, bytes]:
 @login_required
 def download_json(job_id: int):  # type: ignore[no-untyped-def]
     job, content = _export_body(job_id)
+    return json_attachment(content, f"your-data-{job.id}.json")
+
+
+def json_attachment(content: bytes, filename: str) -> Response:
+    """A stored copy as a download (never shown in the browser's own JSON viewer)."""
     answer = Response(content, mimetype="application/json")
-    answer.headers["Content-Disposition"] = f'attachment; filename="your-data-{job.id}.json"'
+    answer.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return answer
 
 
