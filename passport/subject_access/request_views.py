@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from passport.auth.models import Role
 from passport.auth.policy import Action, ensure
 from passport.background.models import Job
+from passport.confirmation import confirmed
 from passport.db import get_session
 from passport.errors import DomainError, NotFound
 from passport.formatting import uk_date
@@ -125,11 +126,16 @@ def download_copy(request_id: int):  # type: ignore[no-untyped-def]
     return json_attachment(content, f"subject-access-request-{found.id}.json")
 
 
-@blueprint.post("/workforce/subject-access/<int:request_id>/answered")
+@blueprint.route("/workforce/subject-access/<int:request_id>/answered", methods=["GET", "POST"])
 @login_required
 def mark_answered(request_id: int):  # type: ignore[no-untyped-def]
+    """Answering closes the request for good: the GET asks first; the POST acts only when confirmed."""
     hr, session = _hr(), get_session()
     found = requests.get_request(session, hr, request_id)
+    if request.method == "GET" or not confirmed():
+        if request.method == "POST":
+            return redirect(url_for("subject_access_requests.mark_answered", request_id=found.id))
+        return render_template("subject_access/answered_confirm.html", request_record=found)
     if RequestActionForm().validate_on_submit():
         requests.mark_answered(session, hr, found)
         flash("The request is marked as answered.", "success")

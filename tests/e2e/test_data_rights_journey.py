@@ -52,4 +52,6 @@ def test_hr_answers_a_request_made_by_letter(page):
     page.get_by_role("link", name="See the result").click()
     expect(page.get_by_role("link", name="Download the copy (JSON)")).to_be_visible()
     page.get_by_role("button", name="Mark as answered").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("as answered\\?$"))
+    page.get_by_role("button", name="Yes, mark as answered").click()
     expect(page.get_by_text("The request is marked as answered.")).to_be_visible()

@@ -89,10 +89,11 @@ ROWS: list[Row] = [
     Row("GET", "/workforce/subject-access/<int:request_id>", f"{NO_SAR}", HR_MISSING),
     Row("GET", "/workforce/subject-access/<int:request_id>/copy.json", f"{NO_SAR}/copy.json", HR_MISSING),
     Row("POST", "/workforce/subject-access/<int:request_id>/copy", f"{NO_SAR}/copy", HR_MISSING, form={}),
-    Row(
-        "POST", "/workforce/subject-access/<int:request_id>/answered", f"{NO_SAR}/answered", HR_MISSING,
-        form={},
-    ),
+    *[
+        Row(method, "/workforce/subject-access/<int:request_id>/answered", f"{NO_SAR}/answered", HR_MISSING,
+            form={} if method == "POST" else None)
+        for method in ("GET", "POST")
+    ],  # fmt: skip
     Row("POST", "/account/your-data", "/account/your-data", statuses(303, anonymous=302), form={}),
     Row("GET", "/account/your-data/<int:job_id>", "/account/your-data/999999", statuses(404, anonymous=302)),
     Row(

@@ -68,7 +68,16 @@ def test_hr_records_a_request_makes_the_copy_and_answers_it(client, session):
     )
     assert client.get(f"/account/your-data/{record.export_job_id}.json").status_code == 404
 
-    assert client.post(f"/workforce/subject-access/{record.id}/answered").status_code == 302
+    # Answering asks first: without the confirmation page's answer nothing changes.
+    confirm = client.get(f"/workforce/subject-access/{record.id}/answered").get_data(as_text=True)
+    assert "Mark the request of Ada Okafor as answered?" in confirm
+    assert 'name="confirmed" value="yes"' in confirm
+    unconfirmed = client.post(f"/workforce/subject-access/{record.id}/answered")
+    assert unconfirmed.headers["Location"].endswith(f"/workforce/subject-access/{record.id}/answered")
+    session.refresh(record)
+    assert record.completed_at is None
+    answered = client.post(f"/workforce/subject-access/{record.id}/answered", data={"confirmed": "yes"})
+    assert answered.status_code == 302
     session.refresh(record)
     assert record.completed_at is not None
     assert "No open requests." in client.get("/workforce/subject-access").get_data(as_text=True)
