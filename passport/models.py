@@ -15,10 +15,12 @@ from competencies.jobs.models import CredentialFact, JobAdoption, JobDescription
 from passport.audit.models import AuditEvent
 from passport.auth.models import ApiToken, UserAccount, UserRole
 from passport.background.models import Job, JobFile, JobLock
+from passport.corrections.models import CorrectionRequest
 from passport.credentials.models import IssuedCredential, SigningKey, StatusList
 from passport.db import Base
 from passport.metrics.models import PublishedSickness
 from passport.passports.models import Share, ShareOpening
+from passport.record_keeping.models import LegalHold
 from passport.secondments.models import Notification, OutboxEmail, Secondment, SecondmentStep
 from passport.subject_access.models import RecordView, SubjectAccessRequest
 from passport.trusts.models import Partnership, StaffMember, Trust
@@ -30,6 +32,7 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "Base",
+    "CorrectionRequest",
     "CredentialFact",
     "Crosswalk",
     "Framework",
@@ -45,6 +48,7 @@ __all__ = [
     "JobDescription",
     "JobRequirement",
     "JobVersion",
+    "LegalHold",
     "Notification",
     "OutboxEmail",
     "Partnership",

@@ -113,6 +113,8 @@ def _audit_events(t: Table, s: Subject, found: dict[str, list[Any]]) -> Any:
         ("assignment", found.get("assignment", [])),
         ("competency_sign_off", found.get("competency_sign_off", [])),
         ("api_token", found.get("api_token", [])),
+        ("correction_request", found.get("correction_request", [])),
+        ("legal_hold", found.get("legal_hold", [])),
     ]
     conditions = [t.c.actor_user_id.in_(s.user_ids)]
     conditions += [
@@ -171,6 +173,12 @@ PARTS: tuple[Part, ...] = (
         "Your requests for your data, as HR recorded them",
         _staff("staff_member_id"),
     ),
+    Part(
+        "correction_request",
+        "Your requests to correct your records, and what HR decided",
+        _staff("staff_member_id"),
+    ),
+    Part("legal_hold", "Holds HR placed on your records (an ongoing case)", _staff("staff_member_id")),
     Part("audit_event", "The audit log's events by you and about your records", _audit_events),
 )
 
@@ -198,6 +206,8 @@ SECRET_COLUMNS: dict[str, set[str]] = {
     # Another person's: who opened her record is shown by role and trust, as on her page.
     "record_view": {"viewer_user_id"},
     "subject_access_request": {"recorded_by_id"},
+    "correction_request": {"decided_by_id"},
+    "legal_hold": {"placed_by_id", "released_by_id"},
 }
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passport.db import Base, UTCDateTime, utcnow
@@ -49,7 +49,11 @@ class StaffMember(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     # NMC PIN for registrants: two digits, a letter, four digits and a letter (for example 12A3456E).
     nmc_pin: Mapped[str | None] = mapped_column(String(8), unique=True)
+    # From ESR: the retention schedule keeps a staff record until the 75th birthday at least.
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the retention job has taken the person's identity out of the record (record_keeping).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     trust: Mapped[Trust] = relationship()
 
