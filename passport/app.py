@@ -288,6 +288,7 @@ VIEW_MODULES = [
     "passport.metrics.views",
     "passport.subject_access.views",
     "passport.subject_access.request_views",
+    "passport.corrections.views",
 ]
 API_MODULES = [
     "passport.background.api",

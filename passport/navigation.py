@@ -82,7 +82,11 @@ NAV_SECTIONS: list[NavSection] = [
     NavSection("Your passport", ("passports.",), ("passports.passport",)),
     NavSection("Trusts", ("trusts.trusts",)),
     NavSection("User accounts", ("trusts.users",)),
-    NavSection("Staff records", ("workforce.", "subject_access_requests."), ("workforce.staff_list",)),
+    NavSection(
+        "Staff records",
+        ("workforce.", "subject_access_requests.", "corrections.request_list", "corrections.request_page"),
+        ("workforce.staff_list",),
+    ),
     NavSection("Credentials", ("credentials.",), ("credentials.issued",)),
     NavSection("Secondments", ("secondments.",), ("secondments.secondment_list",)),
     NavSection("Retention and sickness", ("metrics.",), ("metrics.dashboard",)),

@@ -75,6 +75,9 @@ TOPICS: tuple[Topic, ...] = (
             "subject_data.exported": "Everything held about a person exported (subject access)",
             "subject_access.request_recorded": "Subject access request recorded",
             "subject_access.request_answered": "Subject access request answered",
+            "correction.requested": "Correction of a record asked for",
+            "correction.accepted": "Correction accepted and made",
+            "correction.declined": "Correction declined",
         },
     ),
     Topic(
@@ -161,6 +164,7 @@ RECORD_WORDS: dict[str, str] = {
     "api_token": "API token",
     "assignment": "Assignment",
     "competency_sign_off": "Competency sign-off",
+    "correction_request": "Correction request",
     "framework_crosswalk": "Competency mapping",
     "framework_item": "Framework competency",
     "framework_version": "Framework version",

@@ -80,6 +80,9 @@ class Action(enum.StrEnum):
     FOLLOW_JOBS = "follow your trust's background jobs"
     # A person's data (issue 17): HR of her trust record and answer requests made by letter or email.
     HANDLE_SUBJECT_ACCESS = "record and answer subject access requests for your trust's staff"
+    # Corrections (issue 17): anyone with a staff record asks about her own; HR of the record's trust decide.
+    ASK_FOR_CORRECTION = "ask for your own records to be corrected"
+    DECIDE_CORRECTIONS = "accept or decline corrections to your trust's staff records"
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ RULES: dict[Action, list[Rule]] = {
     Action.MANAGE_PUBLISHED_BENCHMARKS: [_rule(Scope.PARTNERSHIP, Role.ADMIN)],
     Action.FOLLOW_JOBS: [_rule(Scope.OWN_TRUST, Role.HR), _rule(Scope.PARTNERSHIP, Role.ADMIN)],
     Action.HANDLE_SUBJECT_ACCESS: [_rule(Scope.OWN_TRUST, Role.HR)],
+    Action.ASK_FOR_CORRECTION: [_rule(Scope.SELF, *Role)],
+    Action.DECIDE_CORRECTIONS: [_rule(Scope.OWN_TRUST, Role.HR)],
 }
 
 

@@ -104,6 +104,7 @@ def _record_links(page: str) -> dict[str, str]:
 
 def test_every_kind_of_record_with_a_page_is_linked_where_the_viewer_can_open_it(client, session):
     from passport.audit.links import RECORD_PAGES
+    from passport.corrections.models import CorrectionRequest
     from passport.workforce.models import ImportRun
     from tests.support.credential_factories import issue
     from tests.support.framework_factories import imported_framework
@@ -117,6 +118,11 @@ def test_every_kind_of_record_with_a_page_is_linked_where_the_viewer_can_open_it
     run = ImportRun(kind="assignments", trust_id=own.id, filename="a.csv", sha256="0" * 64, status="imported")
     session.add(run)
     framework = imported_framework(session)
+    correction = CorrectionRequest(
+        staff_member_id=member.id, trust_id=own.id, record_type="staff_member", record_id=member.id,
+        field="given_name", current_value="Ada", requested_value="Adaeze",
+    )  # fmt: skip
+    session.add(correction)
     session.flush()
     records = {
         "staff_member": (member.id, own.id),  # a fit check at the host: her record is her home trust's
@@ -125,6 +131,7 @@ def test_every_kind_of_record_with_a_page_is_linked_where_the_viewer_can_open_it
         "job_version": (world.version.id, own.id),  # adopted by the trust, say
         "framework_version": (framework.identifier, own.id),
         "import_run": (run.id, own.id),
+        "correction_request": (correction.id, own.id),
     }
     # Every kind a feature gives a page to is here: a new registration needs a row in this test.
     assert set(RECORD_PAGES) == set(records)
@@ -155,7 +162,10 @@ def test_every_kind_of_record_with_a_page_is_linked_where_the_viewer_can_open_it
         f"Job description version {world.version.id}": f"/jobs/{world.version.id}",
         f"Framework version {framework.identifier}": f"/frameworks/versions/{framework.identifier}",
         f"ESR import {run.id}": f"/workforce/imports/{run.id}",
+        f"Correction request {correction.id}": f"/workforce/corrections/{correction.id}",
     }
     # A partnership admin sees every trust's events and staff records, not the credentials a trust issued.
     admin = links_for(UserFactory(role=Role.ADMIN, trust=None))
-    assert set(admin) == set(hr) - {f"Credential {credential.id}"} | {f"Staff record {member.id}"}
+    assert set(admin) == set(hr) - {f"Credential {credential.id}", f"Correction request {correction.id}"} | {
+        f"Staff record {member.id}"
+    }

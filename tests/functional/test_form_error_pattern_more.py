@@ -42,7 +42,35 @@ EXCLUDED: dict[str, str] = {
     "competencies.frameworks.proficiency_forms.LevelActionForm": "move and remove buttons: CSRF token only",
     "passport.subject_access.views.AskForCopyForm": "the 'Get a copy of your data' button: CSRF token only",
     "passport.subject_access.forms.RequestActionForm": "make the copy, mark answered: CSRF token only",
+    "passport.corrections.forms._Explained": "the explanation box the three correction forms share; never "
+    "shown alone",
 }
+
+
+def nurse_with_an_absence(session: Any, rpg: Any, rv5: Any) -> tuple[Any, dict[str, Any]]:
+    from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
+
+    member = StaffMemberFactory(trust=rpg)
+    absence = AbsenceFactory(assignment=AssignmentFactory(staff_member=member))
+    nurse = UserFactory(role=Role.NURSE, trust=rpg, staff_member=member, email=member.email)
+    session.flush()
+    return nurse, {"staff": member.id, "absence": absence.id}
+
+
+def correction_for_hr(session: Any, rpg: Any, rv5: Any) -> tuple[Any, dict[str, Any]]:
+    from passport.corrections.models import CorrectionRequest
+
+    member = StaffMemberFactory(trust=rpg, given_name="Ada")
+    request = CorrectionRequest(
+        staff_member_id=member.id, trust_id=rpg.id, record_type="staff_member", record_id=member.id,
+        field="given_name", current_value="Ada", requested_value="Adaeze",
+    )  # fmt: skip
+    session.add(request)
+    session.flush()
+    return UserFactory(role=Role.HR, trust=rpg), {"request": request.id}
+
+
+ASK = "/account/corrections/new"
 
 
 def secondment_world(session: Any, rpg: Any, rv5: Any) -> tuple[Any, dict[str, Any]]:
@@ -449,6 +477,51 @@ CASES: list[FormCase] = [
             "notes": "500 characters or fewer",
         },
         kept={"staff_email": "nobody@nowhere.example", "notes": LONG},
+    ),
+    FormCase(
+        "ask for a correction: a name",
+        ("passport.corrections.forms.CorrectTextForm",),
+        ASK,
+        nurse_with_an_absence,
+        get_url=ASK + "?record=staff_member:{staff}&field=given_name",
+        base={"record": "staff_member:{staff}", "field": "given_name"},
+        empty={"value": "Enter what it should say"},
+        bad={"value": "y" * 150, "explanation": "z" * 1100},
+        bad_errors={"value": "100 characters or fewer", "explanation": "1000 characters or fewer"},
+        kept={"value": "y" * 150, "explanation": "z" * 1100},
+    ),
+    FormCase(
+        "ask for a correction: a date",
+        ("passport.corrections.forms.CorrectDateForm",),
+        ASK,
+        nurse_with_an_absence,
+        get_url=ASK + "?record=absence:{absence}&field=first_day",
+        base={"record": "absence:{absence}", "field": "first_day"},
+        empty={"value-day": "Enter the correct date"},
+        bad=date_boxes("value", "31", "2", "2024"),
+        bad_errors={"value-day": "must be a real date"},
+    ),
+    FormCase(
+        "ask for a correction: a reason for sickness",
+        ("passport.corrections.forms.CorrectReasonForm",),
+        ASK,
+        nurse_with_an_absence,
+        get_url=ASK + "?record=absence:{absence}&field=reason_code",
+        base={"record": "absence:{absence}", "field": "reason_code"},
+        empty={"value": "Choose the correct reason"},
+        bad={"value": "S12", "explanation": "It was a back problem."},  # S12: what the record says
+        bad_errors={"value": "already says S12"},
+        kept={"explanation": "It was a back problem."},
+    ),
+    FormCase(
+        "decide on a correction",
+        ("passport.corrections.forms.DecideForm",),
+        "/workforce/corrections/{request}",
+        correction_for_hr,
+        empty={"decision": "Choose whether to accept or decline the correction"},
+        bad={"decision": "decline", "reason": "r" * 1100},
+        bad_errors={"reason": "1000 characters or fewer"},
+        kept={"reason": "r" * 1100},
     ),
 ]
 
