@@ -49,6 +49,12 @@ class CorrectableField:
     kind: str  # "text", "date", "pin" or "reason": which input the form shows, how the value is read
     applies: Callable[[Any], bool] = lambda _record: True
 
+    @property
+    def in_sentence(self) -> str:
+        """The label inside a sentence: "date of birth", but "NMC PIN" as it is."""
+        first = self.label.split()[0]
+        return self.label if first.isupper() else self.label[0].lower() + self.label[1:]
+
 
 FIELDS: dict[str, tuple[CorrectableField, ...]] = {
     "staff_member": (
@@ -152,15 +158,13 @@ def read_value(field: CorrectableField, raw: Any) -> Any:
     """The value she typed, in the record's own form; the form has checked it is there."""
     if field.kind == "date":
         if not isinstance(raw, date):
-            raise InvalidInput(f"Enter the correct {field.label.lower()}.", field="value")
+            raise InvalidInput(f"Enter the correct {field.in_sentence}.", field="value")
         return raw
     text = " ".join(str(raw or "").split())
     if not text:
-        raise InvalidInput(f"Enter the correct {field.label.lower()}.", field="value")
+        raise InvalidInput(f"Enter the correct {field.in_sentence}.", field="value")
     if len(text) > MAX_VALUE:
-        raise InvalidInput(
-            f"The {field.label.lower()} must be {MAX_VALUE} characters or fewer.", field="value"
-        )
+        raise InvalidInput(f"The {field.in_sentence} must be {MAX_VALUE} characters or fewer.", field="value")
     if field.kind == "pin":
         try:
             return normalise_nmc_pin(text)
@@ -205,7 +209,7 @@ def ask_for_correction(
     )
     if waiting is not None:
         raise Conflict(
-            f"You asked on {uk_date(waiting.requested_at)} for the {field.label.lower()} to be "
+            f"You asked on {uk_date(waiting.requested_at)} for the {field.in_sentence} to be "
             f"{requested_words(waiting)}; HR have not decided yet.",
             field="value",
         )
@@ -337,7 +341,7 @@ def decide(
 
 
 def _tell_the_person(session: Session, request: CorrectionRequest, field: CorrectableField) -> None:
-    what = f"{RECORD_WORDS[request.record_type].lower()}'s {field.label.lower()}"
+    what = f"{RECORD_WORDS[request.record_type].lower()}'s {field.in_sentence}"
     if request.status == ACCEPTED:
         message = f"Your correction was made: your {what} now says {requested_words(request)}."
     else:

@@ -55,3 +55,36 @@ def test_hr_answers_a_request_made_by_letter(page):
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("as answered\\?$"))
     page.get_by_role("button", name="Yes, mark as answered").click()
     expect(page.get_by_text("The request is marked as answered.")).to_be_visible()
+
+
+def test_a_nurse_asks_for_a_correction_and_hr_makes_it(page):
+    sign_in(page, "nurse@rpg.example")
+    page.get_by_role("link", name="Your staff record").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your staff record")
+    # Her staff record is Oxleas's, whose HR decide (her posts may be other trusts').
+    page.get_by_role("link", name="Ask to correct date of birth").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Correct the date of birth")
+    page.get_by_label("Day").fill("14")
+    page.get_by_label("Month").fill("3")
+    page.get_by_label("Year").fill("1990")
+    page.get_by_label("Anything HR should know (optional)").fill("My passport shows 14 March 1990.")
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.get_by_text("Your request was sent to HR.")).to_be_visible()
+    expect(page.get_by_text("Waiting for HR")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "hr@rpg.example")
+    page.get_by_role("link", name=re.compile("correction waits? for a decision")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Corrections asked for")
+    page.get_by_role("link", name="Aaron Singh").first.click()
+    expect(page.get_by_text("14 March 1990").first).to_be_visible()
+    page.get_by_label("Accept and make the change").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change the date of birth of Aaron Singh?")
+    page.get_by_role("button", name="Yes, accept and change it").click()
+    expect(page.get_by_text("The correction was made.")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "nurse@rpg.example")
+    page.goto("/account/your-record")
+    expect(page.get_by_text("Corrected", exact=True)).to_be_visible()
