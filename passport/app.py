@@ -288,6 +288,7 @@ VIEW_MODULES = [
     "passport.metrics.views",
     "passport.subject_access.views",
     "passport.subject_access.request_views",
+    "passport.record_keeping.views",
     "passport.corrections.views",
 ]
 API_MODULES = [
@@ -312,6 +313,7 @@ CLI_MODULES: list[str] = [
     "passport.secondments.cli",
     "passport.metrics.cli",
     "passport.subject_access.cli",
+    "passport.record_keeping.cli",
 ]
 
 # Each feature's tasks module registers its kinds of job and periodic work (passport.background.registry).
@@ -323,6 +325,7 @@ TASK_MODULES: list[str] = [
     "passport.metrics.tasks",
     "passport.secondments.tasks",
     "passport.subject_access.tasks",
+    "passport.record_keeping.tasks",
     "passport.passports.tasks",
     "competencies.frameworks.tasks",
     "competencies.jobs.tasks",

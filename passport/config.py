@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from passport.record_keeping.schedule import RetentionSchedule, parse_schedule
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 # A signed-in session lapses this long after its last use: one working shift.
@@ -92,6 +94,8 @@ class Settings:
     # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are believed: the
     # client's address (sign-in limits and waits, audit, sessions) is the one the nearest of them saw.
     trusted_proxy_hops: int = 0
+    # How long records are kept (issue 17): PASSPORT_RETENTION_* (passport/record_keeping/schedule.py).
+    retention: RetentionSchedule = RetentionSchedule()
 
     @property
     def is_production(self) -> bool:
@@ -143,6 +147,10 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
     key_encryption_keys = _key_encryption_keys(
         env.get("PASSPORT_KEY_ENCRYPTION_KEYS") or _development_key_encryption_key()
     )
+    try:
+        retention = parse_schedule(env)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
     return Settings(
         environment=environment,
         database_url=database_url,
@@ -160,6 +168,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         sign_in_address_rate_limit=(
             env.get("PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT") or Settings.sign_in_address_rate_limit
         ),
+        retention=retention,
     )
 
 
@@ -219,6 +228,7 @@ def flask_config(settings: Settings) -> dict[str, object]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "PASSPORT_SIGN_IN_RATE_LIMIT": settings.sign_in_rate_limit,
         "PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT": settings.sign_in_address_rate_limit,
+        "PASSPORT_RETENTION_SCHEDULE": settings.retention,
         "API_TITLE": "Staff Passport API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from passport.auth.models import Role, UserAccount
 from passport.auth.operations import create_user, find_user_by_email
+from passport.record_keeping.schedule import demo_date_of_birth
 from passport.trusts.models import StaffMember, Trust
 from passport.trusts.operations import create_staff_member, create_trust, find_trust
 
@@ -129,6 +130,7 @@ def _ensure_staff(
             nmc_pin=pin,
             actor="seed-demo",
         )
+        member.date_of_birth = demo_date_of_birth(email)
         report.staff_added += 1
     return member
 

@@ -93,7 +93,8 @@ NAV_SECTIONS: list[NavSection] = [
     NavSection("Job descriptions", ("jobs.",), ("jobs.job_list",)),
     NavSection("Competency frameworks", ("frameworks.", "framework_scale."), ("frameworks.index",)),
     NavSection("Notifications", ("secondments.notification_list",)),
-    NavSection("Audit log", ("audit.",)),
+    # The record retention page (an admin's) sits with the log of what was done to records.
+    NavSection("Audit log", ("audit.", "record_keeping.retention_page"), ("audit.audit_log",)),
 ]
 
 

@@ -45,6 +45,9 @@ TOPICS: tuple[Topic, ...] = (
         {
             "trust.created": "Trust added to the partnership",
             "staff.created": "Staff record created",
+            "legal_hold.placed": "Legal hold placed on a person's records",
+            "legal_hold.released": "Legal hold released",
+            "retention.applied": "Records past their retention date anonymised or deleted",
         },
     ),
     Topic(

@@ -83,6 +83,9 @@ class Action(enum.StrEnum):
     # Corrections (issue 17): anyone with a staff record asks about her own; HR of the record's trust decide.
     ASK_FOR_CORRECTION = "ask for your own records to be corrected"
     DECIDE_CORRECTIONS = "accept or decline corrections to your trust's staff records"
+    # Retention (issue 17): HR hold their trust's staff records (an ongoing case); admins see the schedule.
+    PLACE_LEGAL_HOLD = "place and release legal holds on your trust's staff records"
+    VIEW_RETENTION = "see the record retention schedule and what it would let go of"
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ RULES: dict[Action, list[Rule]] = {
     Action.HANDLE_SUBJECT_ACCESS: [_rule(Scope.OWN_TRUST, Role.HR)],
     Action.ASK_FOR_CORRECTION: [_rule(Scope.SELF, *Role)],
     Action.DECIDE_CORRECTIONS: [_rule(Scope.OWN_TRUST, Role.HR)],
+    Action.PLACE_LEGAL_HOLD: [_rule(Scope.OWN_TRUST, Role.HR)],
+    Action.VIEW_RETENTION: [_rule(Scope.PARTNERSHIP, Role.ADMIN)],
 }
 
 

@@ -21,6 +21,7 @@ from passport.demo import _FAMILY, _GIVEN, DEMO_EXTENSIONS, DEMO_FINISHERS, DEMO
 from passport.formatting import uk_month
 from passport.metrics.benchmark import import_published_sickness
 from passport.metrics.refresh import refresh_figures
+from passport.record_keeping.schedule import demo_date_of_birth
 from passport.trusts.models import StaffMember
 from passport.trusts.operations import find_trust
 from passport.workforce.models import Absence, Assignment
@@ -150,6 +151,7 @@ def _make_history(session: Session, trusts: list, report: DemoReport) -> None:
                 given_name=rng.choice(_GIVEN),
                 family_name=rng.choice(_FAMILY),
                 email=_email(trust.ods_code, number),
+                date_of_birth=demo_date_of_birth(_email(trust.ods_code, number)),
             )
             session.add(member)
             members.append((member, trust))

@@ -26,6 +26,7 @@ from passport.db import allow_access_trail, utcnow
 from passport.errors import DomainError, InvalidInput, NotFound
 from passport.formatting import uk_date_time
 from passport.passports.models import OpeningKind, Share, ShareOpening, share_credential
+from passport.record_keeping.models import LegalHold
 from passport.trusts.models import StaffMember, Trust
 
 DEFAULT_SHARE_HOURS = 72
@@ -260,12 +261,19 @@ EXPIRED_SHARES_PER_RUN = 500
 
 def remove_expired_shares(session: Session, now: datetime | None = None) -> int:
     """Remove shares whose link expired more than ``KEEP_EXPIRED_SHARES`` ago, with their openings and
-    credential links, each with an audit event; answers how many. Safe to run again at any time."""
+    credential links, each with an audit event; answers how many. Safe to run again at any time. The shares
+    of a person under a legal hold are kept until it is released."""
     cutoff = (now or utcnow()) - KEEP_EXPIRED_SHARES
     shares = list(
         session.scalars(
             select(Share)
             .where(Share.expires_at < cutoff)
+            # A person under a legal hold keeps her links and who opened them (passport.record_keeping).
+            .where(
+                Share.staff_member_id.not_in(
+                    select(LegalHold.staff_member_id).where(LegalHold.released_at.is_(None))
+                )
+            )
             .options(selectinload(Share.openings), selectinload(Share.staff_member))
             .order_by(Share.expires_at, Share.id)
             .limit(EXPIRED_SHARES_PER_RUN)

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from passport.audit.links import RecordPage, register_record_page
 from passport.auth.models import Role, UserAccount
-from passport.auth.policy import Action, ensure, filter_by_scope
+from passport.auth.policy import Action, allows, ensure, filter_by_scope
 from passport.background.models import UNFINISHED, Job
 from passport.db import get_session
 from passport.errors import DomainError
 from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, register
+from passport.record_keeping import holds
 from passport.reference import workforce as reference
 from passport.reference.workforce import LEAVING_REASON_BY_CODE, STAFF_GROUP_BY_CODE
 from passport.subject_access.trail import record_views
@@ -97,7 +98,9 @@ def person(staff_id: int):  # type: ignore[no-untyped-def]
     session, user = get_session(), _user()
     record = operations.person_record(session, user, staff_id)
     record_views(session, user, [record.member.id], record.viewed_as)
-    return render_template("workforce/person.html", record=record)
+    can_hold = allows(user, Action.PLACE_LEGAL_HOLD, record.member.trust_id)
+    hold = holds.active_hold(session, record.member.id) if can_hold else None
+    return render_template("workforce/person.html", record=record, can_hold=can_hold, legal_hold=hold)
 
 
 def _form_page(template: str, form, status_ok: int = 200, **context):  # type: ignore[no-untyped-def]

@@ -229,7 +229,23 @@ def run_case(client: Any, session: Any, demo_trusts: Any, case: FormCase) -> Non
 
 LONG = "x" * 600
 
+
+def hr_with_a_person(session: Any, rpg: Any, rv5: Any) -> tuple[Any, dict[str, Any]]:
+    member = StaffMemberFactory(trust=rpg)
+    return UserFactory(role=Role.HR, trust=rpg), {"staff": member.id}
+
+
 CASES: list[FormCase] = [
+    FormCase(
+        "place a legal hold",
+        ("passport.record_keeping.forms.PlaceHoldForm",),
+        "/workforce/staff/{staff}/legal-hold",
+        hr_with_a_person,
+        empty={"reason": "Enter why the records are held"},
+        bad={"reason": "r" * 501},
+        bad_errors={"reason": "500 characters or fewer"},
+        kept={"reason": "r" * 501},
+    ),
     FormCase(
         "sign in",
         ("passport.auth.forms.SignInForm",),
