@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from passport.db import get_session
+from passport.formatting import uk_date
 from passport.record_keeping.operations import RetentionReport, apply_retention, plan_retention
 from passport.record_keeping.schedule import schedule_rows
 from passport.record_keeping.tasks import schedule_in_force
@@ -27,7 +28,7 @@ def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dat
 
 def _print_report(report: RetentionReport) -> None:
     verb = "Would go" if report.dry_run else "Went"
-    click.echo(f"\n{verb} on {report.today.isoformat()}:")
+    click.echo(f"\n{verb} on {uk_date(report.today)}:")
     for words, count in report.gone_lines():
         click.echo(f"  {count:>6}  {words}")
     click.echo("Kept, and why:")

@@ -12,7 +12,7 @@ from passport.record_keeping.holds import MAX_REASON
 class PlaceHoldForm(FlaskForm):
     reason = TextAreaField(
         "Why are the records held?",
-        description="For example, the case they are needed for. It is in the copy of their data a person can ask for.",
+        description="For example, the case they are needed for. The person sees it in a copy of their data.",
         validators=[
             DataRequired("Enter why the records are held"),
             Length(max=MAX_REASON, message=f"The reason must be {MAX_REASON} characters or fewer"),

@@ -95,13 +95,13 @@ def test_the_command_prints_the_schedule_and_does_what_the_dry_run_said(app, ses
     dry = runner.invoke(args=["passport", "retention", "--dry-run", "--today", "2026-05-01"])
     assert dry.exit_code == 0, dry.output
     assert "Retention schedule:" in dry.output and "75th birthday" in dry.output
-    assert "Would go on 2026-05-01:" in dry.output and "1  staff records anonymised" in dry.output
+    assert "Would go on 1 May 2026:" in dry.output and "1  staff records anonymised" in dry.output
     assert "Dry run: nothing was changed." in dry.output
     assert session.scalar(select(StaffMember.anonymised_at).where(StaffMember.id == member.id)) is None
     done = runner.invoke(args=["passport", "retention", "--today", "2026-05-01"])
     assert (
         done.exit_code == 0
-        and "Went on 2026-05-01:" in done.output
+        and "Went on 1 May 2026:" in done.output
         and "1  staff records anonymised" in done.output
     )
     fresh = select(StaffMember).where(StaffMember.id == member.id).execution_options(populate_existing=True)
