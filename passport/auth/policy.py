@@ -11,12 +11,15 @@ import enum
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from passport.auth.models import Role, UserAccount
-from passport.errors import AccessDenied
+from passport.errors import AccessDenied, NotFound
+
+Record = TypeVar("Record")
 
 
 class Scope(enum.Enum):
@@ -252,6 +255,18 @@ def allows_for_person(
 
 def _signed_in_and_active(user: UserAccount | None) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and bool(user.active)
+
+
+def own_trust_record(
+    session: Session, user: UserAccount, model: type[Record], record_id: Any, action: Action, missing: str
+) -> Record:
+    """A record of ``user``'s own trust that ``action`` concerns; another trust's, or none, answers 404 with
+    ``missing`` (as if there were none: a number tells nothing of another trust)."""
+    ensure(user, action, user.trust_id)
+    found = session.get(model, record_id)
+    if found is None or getattr(found, "trust_id", None) != user.trust_id:
+        raise NotFound(missing)
+    return found
 
 
 def ensure_for_person(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
 from passport.auth.models import UserAccount
-from passport.auth.policy import Action, ensure
+from passport.auth.policy import Action, ensure, own_trust_record
 from passport.corrections.models import ACCEPTED, DECLINED, OPEN, CorrectionRequest
 from passport.db import utcnow
 from passport.errors import Conflict, InvalidInput, NotFound
@@ -248,11 +248,10 @@ def requests_of(session: Session, member: StaffMember) -> list[CorrectionRequest
 # --- HR's side --------------------------------------------------------------------------------------------
 def get_request(session: Session, hr: UserAccount, request_id: int) -> CorrectionRequest:
     """A request, to HR of the trust holding the record (anyone else: 404, as if there were none)."""
-    ensure(hr, Action.DECIDE_CORRECTIONS, hr.trust_id)
-    found = session.get(CorrectionRequest, request_id)
-    if found is None or found.trust_id != hr.trust_id:
-        raise NotFound(f"Your trust has no correction request {request_id}.")
-    return found
+    return own_trust_record(
+        session, hr, CorrectionRequest, request_id, Action.DECIDE_CORRECTIONS,
+        f"Your trust has no correction request {request_id}.",
+    )  # fmt: skip
 
 
 def trust_requests(

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
 from passport.auth.models import UserAccount
-from passport.auth.policy import Action, ensure
+from passport.auth.policy import Action, ensure, own_trust_record
 from passport.background.models import Job
 from passport.background.operations import start_job
 from passport.credentials.types import add_months
 from passport.db import utcnow
-from passport.errors import Conflict, InvalidInput, NotFound
+from passport.errors import Conflict, InvalidInput
 from passport.subject_access.models import SubjectAccessRequest
 from passport.subject_access.operations import EXPORT_JOB_KIND
 from passport.trusts.models import StaffMember
@@ -81,11 +81,10 @@ def record_request(
 
 def get_request(session: Session, hr: UserAccount, request_id: int) -> SubjectAccessRequest:
     """The request, to HR of its trust (anyone else: 404, as if there were none)."""
-    found = session.get(SubjectAccessRequest, request_id)
-    ensure(hr, Action.HANDLE_SUBJECT_ACCESS, hr.trust_id)
-    if found is None or found.trust_id != hr.trust_id:
-        raise NotFound(f"Your trust has no subject access request {request_id}.")
-    return found
+    return own_trust_record(
+        session, hr, SubjectAccessRequest, request_id, Action.HANDLE_SUBJECT_ACCESS,
+        f"Your trust has no subject access request {request_id}.",
+    )  # fmt: skip
 
 
 def trust_requests(
