@@ -145,6 +145,7 @@ class AssignmentRow(NamedTuple):
     leaving_reason: str | None  # LeavingReason.code
     person_type: PersonType
     nmc_pin: str | None
+    date_of_birth: date | None  # kept on a staff record that has none (the retention schedule needs it)
 
 
 ASSIGNMENT_COLUMNS: tuple[Column, ...] = (
@@ -162,6 +163,7 @@ ASSIGNMENT_COLUMNS: tuple[Column, ...] = (
     Column("Leaving Reason", _optional_leaving_reason),
     Column("Person Type", _person_type, required=False, default=PersonType.EMPLOYEE),
     Column("NMC PIN", _nmc_pin, required=False, default=None),
+    Column("Date of Birth", _optional_date, required=False, default=None),
 )
 
 
@@ -188,6 +190,12 @@ def _assignment_finisher() -> Finish[AssignmentRow]:
             )
         if bad_end := _end_before_start(row_number, "Assignment End Date", start, end):
             problems.append(bad_end)
+        born = values[14]
+        if isinstance(born, date) and isinstance(start, date) and born >= start:
+            message = (
+                f"date of birth {uk_date(born)} is not before the assignment start date {uk_date(start)}"
+            )
+            problems.append(RowError(row_number, "Date of Birth", message))
         if (
             reason is not None
             and end is None

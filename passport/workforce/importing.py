@@ -162,7 +162,13 @@ _ASSIGNMENT_UPDATE = (
         updated_at=bindparam("_updated_at"),
     )
 )
-_STAFF_COLUMNS = ("trust_id", "given_name", "family_name", "email", "nmc_pin")
+_STAFF_COLUMNS = ("trust_id", "given_name", "family_name", "email", "nmc_pin", "date_of_birth")
+# A date of birth fills a staff record that has none; ESR's value never overwrites one already held.
+_FILL_DATE_OF_BIRTH = (
+    update(_STAFF_TABLE)
+    .where(_STAFF_TABLE.c.id == bindparam("_id"), _STAFF_TABLE.c.date_of_birth.is_(None))
+    .values(date_of_birth=bindparam("_date_of_birth"))
+)
 
 
 def _stamped(updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -181,6 +187,7 @@ class _AssignmentImport:
         self.writer = writer
         self.staff_ids: dict[str, int | None] = {}  # email -> id (None: made by this import, not written)
         self.pins_taken: set[str] = set()
+        self.without_birth_date: set[int] = set()  # known staff records with no date of birth yet
 
     def _load(self, rows: list[AssignmentRow]) -> dict[str, tuple[Any, ...]]:
         session = self.session
@@ -207,10 +214,11 @@ class _AssignmentImport:
         return existing
 
     def _find_staff(self, emails: set[str]) -> None:
-        for staff_id, email in select_in(
-            self.session, select(_STAFF_TABLE.c.id, _STAFF_TABLE.c.email), _STAFF_TABLE.c.email, emails
-        ):
+        columns = select(_STAFF_TABLE.c.id, _STAFF_TABLE.c.email, _STAFF_TABLE.c.date_of_birth)
+        for staff_id, email, born in select_in(self.session, columns, _STAFF_TABLE.c.email, emails):
             self.staff_ids[email] = staff_id
+            if born is None:
+                self.without_birth_date.add(staff_id)
 
     def handle(self, rows: list[AssignmentRow]) -> list[RowError]:
         if not rows:
@@ -222,11 +230,15 @@ class _AssignmentImport:
         inserts: list[tuple[str, tuple[Any, ...]]] = []  # (email, row without its staff id)
         updates: list[dict[str, Any]] = []
         changing: set[int | None] = set()  # the people whose records change (known ones)
+        births: dict[int, date] = {}  # known staff records given their date of birth
         for row in rows:
             trust_id, refusal = gate.check(row.row_number, "Org Code", row.org_code)
             if refusal is not None:
                 errors.append(refusal)
                 continue
+            known = self.staff_ids.get(row.employee_email)
+            if row.date_of_birth is not None and known in self.without_birth_date:
+                births.setdefault(known, row.date_of_birth)
             values = (
                 row.staff_group,
                 row.job_role,
@@ -264,7 +276,9 @@ class _AssignmentImport:
                     continue
                 if pin is not None:
                     self.pins_taken.add(pin)
-                new_staff[email] = (trust_id, row.first_name[:100], row.last_name[:100], email, pin)
+                new_staff[email] = (
+                    trust_id, row.first_name[:100], row.last_name[:100], email, pin, day(row.date_of_birth)
+                )  # fmt: skip
             inserts.append(
                 (
                     email,
@@ -299,6 +313,9 @@ class _AssignmentImport:
                 [(self.staff_ids[email], *row) for email, row in inserts],
             )
             self.writer.execute(_ASSIGNMENT_UPDATE, _stamped(updates))
+            fills = [{"_id": staff_id, "_date_of_birth": born} for staff_id, born in births.items()]
+            self.writer.execute(_FILL_DATE_OF_BIRTH, fills)
+            self.without_birth_date.difference_update(births)
         else:
             self.staff_ids.update(dict.fromkeys(new_staff))
         return errors

@@ -335,3 +335,35 @@ def test_runs_are_recorded(session, assigned):
     runs = list(session.scalars(select(ImportRun)))
     assert [(r.kind, r.status, r.rows_read) for r in runs] == [("assignments", "imported", 2)]
     assert len(runs[0].sha256) == 64 and runs[0].finished_at is not None
+
+
+def test_a_date_of_birth_fills_a_staff_record_that_has_none_and_never_replaces_one(session, trusts):
+    StaffMemberFactory(trust=trusts[0], email="bea.two@rpg.example", date_of_birth=date(1980, 1, 2))
+    StaffMemberFactory(trust=trusts[0], email="cat.three@rpg.example", date_of_birth=None)
+    session.flush()
+    rows = [
+        assignment("20000001-1", "amy.one@rpg.example", **{"Date of Birth": "14/03/1990"}),
+        assignment("20000002-1", "bea.two@rpg.example", **{"Date of Birth": "1985-05-05"}),
+        assignment("20000003-1", "cat.three@rpg.example", **{"Date of Birth": "1979-11-30"}),
+        assignment("20000004-1", "dee.four@rpg.example", **{"Date of Birth": ""}),
+    ]
+    _, report = run(session, ASSIGNMENTS, csv_bytes(rows))
+    assert (report.added, report.rejected) == (4, 0)
+    born = dict(session.execute(select(StaffMember.email, StaffMember.date_of_birth)).all())
+    assert born == {
+        "amy.one@rpg.example": date(1990, 3, 14),  # a new record takes it
+        "bea.two@rpg.example": date(1980, 1, 2),  # one already held stays
+        "cat.three@rpg.example": date(1979, 11, 30),  # an unknown one is filled
+        "dee.four@rpg.example": None,
+    }
+
+
+def test_a_date_of_birth_not_before_the_start_is_a_row_error(session, trusts):
+    rows = [
+        assignment(**{"Date of Birth": "01/04/2023"}),
+        assignment("20000002-1", "b@rpg.example", **{"Date of Birth": "31/02/1990"}),
+    ]
+    _, report = run(session, ASSIGNMENTS, csv_bytes(rows))
+    assert problems(report) == [(2, "Date of Birth"), (3, "Date of Birth")]
+    assert "is not before the assignment start date 1 April 2023" in report.row_errors[0].message
+    assert count(session, StaffMember) == 0
