@@ -117,7 +117,8 @@ def own_staff_member(session: Session, user: UserAccount) -> StaffMember:
 def parse_reference(reference: str | None) -> tuple[str, int]:
     """``absence:12`` into its kind and identifier; a credential is named so that it can be refused."""
     kind, _, number = (reference or "").partition(":")
-    if kind not in (*FIELDS, "credential") or not number.isdigit():
+    # ASCII digits, and few enough for the database's integer ("²".isdigit() is true; int() refuses it).
+    if kind not in (*FIELDS, "credential") or not (number.isascii() and number.isdigit()) or len(number) > 9:
         raise InvalidInput(
             "Choose a record to correct from your record's page (staff record, assignment or absence).",
             field="record",
@@ -192,6 +193,8 @@ def ask_for_correction(
     field = field_named(record_type, record, field_name)
     wanted = read_value(field, value)
     current = getattr(record, field.name)
+    if record_type == "staff_member" and field.name == "date_of_birth":
+        _born(session, record, wanted, field="value")  # told at once, not only when HR decide
     if wanted == current:
         raise InvalidInput(f"Your record already says {shown(field, current)}.", field="value")
     explanation = (explanation or "").strip()
@@ -308,6 +311,8 @@ def decide(
     ensure(hr, Action.DECIDE_CORRECTIONS, request.trust_id)
     if request.status != OPEN:
         raise Conflict(f"This request was {request.status} already.", field="decision")
+    if request.requested_by_id is not None and request.requested_by_id == hr.id:
+        raise Conflict("A correction you asked for yourself is decided by a colleague.", field="decision")
     reason = (reason or "").strip()
     if not accept and not reason:
         raise InvalidInput("Say why the correction is declined: the person will read it.", field="reason")
@@ -368,9 +373,17 @@ def _pin_free(session: Session, member: StaffMember, pin: str) -> None:
         raise Conflict(f"Another staff record has the NMC PIN {pin}.", field="decision")
 
 
-def _born(_session: Session, _member: StaffMember, born: date) -> None:
+def _born(session: Session, member: StaffMember, born: date, *, field: str = "decision") -> None:
+    """As the import holds it: in the past, and before the person's first post started."""
     if born >= date.today():
-        raise InvalidInput("A date of birth must be in the past.", field="decision")
+        raise InvalidInput("A date of birth must be in the past.", field=field)
+    first_post = session.scalar(
+        select(func.min(Assignment.start_date)).where(Assignment.staff_member_id == member.id)
+    )
+    if first_post is not None and born >= first_post:
+        raise InvalidInput(
+            f"A date of birth must be before the first post started ({uk_date(first_post)}).", field=field
+        )
 
 
 def _assignment_start(session: Session, assignment: Assignment, start: date) -> None:
@@ -414,6 +427,18 @@ def _absence_span(session: Session, absence: Absence, first: date, last: date | 
         or (assignment.end_date is not None and (last or first) > assignment.end_date)
     ):
         raise InvalidInput("The absence would fall outside its assignment's dates.", field="decision")
+    same_start = session.scalar(
+        select(Absence.id).where(
+            Absence.assignment_id == absence.assignment_id,
+            Absence.first_day == first,
+            Absence.category == absence.category,
+            Absence.id != absence.id,
+        )
+    )
+    if same_start is not None:
+        raise Conflict(
+            f"Another absence of this kind starts on {uk_date(first)} on the same post.", field="decision"
+        )
     if absence.category == SICKNESS and (
         clash := _overlapping_sickness(session, absence.assignment_id, first, last, except_id=absence.id)
     ):

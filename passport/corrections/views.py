@@ -22,6 +22,7 @@ from passport.errors import DomainError, InvalidInput
 from passport.forms import attach_domain_error
 from passport.navigation import HomeLink, TodoItem, register, register_todo
 from passport.reference.workforce import ABSENCE_CATEGORY_BY_CODE
+from passport.subject_access.trail import record_views
 from passport.workforce.models import Absence, Assignment
 
 blueprint = Blueprint("corrections", __name__)
@@ -165,6 +166,8 @@ def _hr() -> UserAccount:
 def request_list():  # type: ignore[no-untyped-def]
     hr, session = _hr(), get_session()
     waiting, decided = operations.trust_requests(session, hr.trust_id)
+    # The waiting list shows the values asked about (a reason for sickness among them): each is a view.
+    record_views(session, hr, [r.staff_member_id for r in waiting], "correction_request")
     return render_template("corrections/requests.html", waiting=waiting, decided=decided, **_words())
 
 
@@ -185,6 +188,7 @@ def request_page(request_id: int):  # type: ignore[no-untyped-def]
     is final, and accepting changes the record), and taken only from that page's button."""
     hr, session = _hr(), get_session()
     found = operations.get_request(session, hr, request_id)
+    record_views(session, hr, [found.staff_member_id], "correction_request")
     record = operations.record_of(session, found)
     field = operations.field_of(found)
     now = operations.shown(field, getattr(record, field.name)) if record is not None else "Removed"

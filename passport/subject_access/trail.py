@@ -21,6 +21,7 @@ VIEWED_WORDS: dict[str, str] = {
     "staff_record": "Your staff record: posts and absences",
     "staff_record_with_sickness": "Your staff record with your sickness reasons and Bradford factor",
     "bradford_list": "Your Bradford factor, in the trust's Bradford list",
+    "correction_request": "A correction you asked for, with the value it is about",
 }
 
 

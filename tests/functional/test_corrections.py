@@ -240,3 +240,94 @@ def test_an_account_without_a_staff_record_has_no_record_page(client, session):
     session.flush()
     sign_in(client, hr)
     assert client.get("/account/your-record").status_code == 404
+
+
+def test_malformed_record_references_are_named_not_failed(client, session):
+    _member, _assignment, _absence, nurse, _hr = _nurse_and_hr(session)
+    sign_in(client, nurse)
+    for reference in (
+        "absence:²",
+        "absence:99999999999999999999",
+        "absence:",
+        "absence:-1",
+        "staff_member:abc",
+    ):
+        page = client.get("/account/corrections/new", query_string={"record": reference})
+        assert page.status_code == 200 and "This cannot be corrected here" in page.get_data(as_text=True)
+        posted = client.post("/account/corrections/new", data={"record": reference, "value": "x"})
+        assert posted.status_code == 422, reference
+    assert session.scalars(select(CorrectionRequest)).all() == []
+
+
+def test_hr_opening_a_request_is_a_view_she_sees(client, session):
+    from passport.subject_access.models import RecordView
+
+    member, _assignment, absence, nurse, hr = _nurse_and_hr(session)
+    sign_in(client, nurse)
+    client.post(
+        "/account/corrections/new",
+        data={"record": f"absence:{absence.id}", "field": "reason_code", "value": "S10"},
+    )
+    request = session.scalars(select(CorrectionRequest)).one()
+    client.post("/sign-out")
+    sign_in(client, hr)
+    client.get("/workforce/corrections")
+    client.get(f"/workforce/corrections/{request.id}")
+    views = session.scalars(select(RecordView).where(RecordView.staff_member_id == member.id)).all()
+    assert [(v.what, v.viewer_user_id) for v in views] == [("correction_request", hr.id)] * 2
+
+
+def test_a_date_of_birth_must_come_before_the_first_post(client, session):
+    member, _assignment, _absence, nurse, _hr = _nurse_and_hr(session)  # the post starts 1 April 2023
+    sign_in(client, nurse)
+    late = client.post(
+        "/account/corrections/new",
+        data={
+            "record": f"staff_member:{member.id}",
+            "field": "date_of_birth",
+            **_boxes("value", date(2023, 5, 1)),
+        },
+    )
+    assert late.status_code == 422
+    assert "must be before the first post started (1 April 2023)" in late.get_data(as_text=True)
+    assert session.scalars(select(CorrectionRequest)).all() == []
+
+
+def test_moving_an_absence_onto_another_of_its_kind_is_refused_by_name(client, session):
+    _member, assignment, _absence, nurse, hr = _nurse_and_hr(session)
+    AbsenceFactory(assignment=assignment, category="ANNUAL_LEAVE", reason_code=None,
+                   first_day=date(2025, 3, 2), last_day=date(2025, 3, 4))  # fmt: skip
+    later = AbsenceFactory(assignment=assignment, category="ANNUAL_LEAVE", reason_code=None,
+                           first_day=date(2025, 3, 9), last_day=date(2025, 3, 10))  # fmt: skip
+    session.flush()
+    sign_in(client, nurse)
+    client.post(
+        "/account/corrections/new",
+        data={"record": f"absence:{later.id}", "field": "first_day", **_boxes("value", date(2025, 3, 2))},
+    )
+    request = session.scalars(select(CorrectionRequest)).one()
+    client.post("/sign-out")
+    sign_in(client, hr)
+    refused = client.post(
+        f"/workforce/corrections/{request.id}", data={"decision": "accept", "confirmed": "yes"}
+    )
+    assert refused.status_code == 422
+    assert "Another absence of this kind starts on 2 March 2025" in refused.get_data(as_text=True)
+    assert session.scalars(select(Absence.first_day).where(Absence.id == later.id)).one() == date(2025, 3, 9)
+
+
+def test_hr_cannot_decide_a_correction_of_their_own_record(client, session):
+    trust = TrustFactory(ods_code="RPG")
+    member = StaffMemberFactory(trust=trust, given_name="Hana")
+    hr = UserFactory(role=Role.HR, trust=trust, staff_member=member, email=member.email)
+    session.flush()
+    sign_in(client, hr)
+    asked = client.post(
+        "/account/corrections/new",
+        data={"record": f"staff_member:{member.id}", "field": "given_name", "value": "Hannah"},
+    )
+    assert asked.status_code == 303
+    request = session.scalars(select(CorrectionRequest)).one()
+    own = client.post(f"/workforce/corrections/{request.id}", data={"decision": "accept", "confirmed": "yes"})
+    assert own.status_code == 422 and "decided by a colleague" in own.get_data(as_text=True)
+    assert session.scalars(select(StaffMember.given_name).where(StaffMember.id == member.id)).one() == "Hana"
