@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, Table, and_, cast, delete, func, literal, or_, select, update
+from sqlalchemy import String, Table, and_, bindparam, cast, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from passport.audit.models import AuditEvent
@@ -28,6 +28,7 @@ from passport.audit.operations import record_event
 from passport.db import Base, utcnow
 from passport.record_keeping.models import LegalHold
 from passport.record_keeping.schedule import RetentionSchedule, staff_record_due_on
+from passport.workforce.models import assignment_number_digest
 
 APPLIED = "retention.applied"
 REVOKE_REASON = "Record retention period ended"
@@ -308,6 +309,17 @@ def _anonymise(session: Session, people: list[int], accounts: list[int]) -> None
         .where(absences.c.assignment_id.in_(their_posts))
         .values(related_reason=None, updated_at=absences.c.updated_at)
     )
+    # The digest of each ESR number first: a later extract listing the post is then left alone.
+    numbers = session.execute(
+        select(posts.c.id, posts.c.assignment_number).where(posts.c.staff_member_id.in_(people))
+    ).all()
+    if numbers:
+        session.execute(
+            update(posts)
+            .where(posts.c.id == bindparam("_id"))
+            .values(anonymised_number_digest=bindparam("_digest"), updated_at=posts.c.updated_at),
+            [{"_id": post, "_digest": assignment_number_digest(number)} for post, number in numbers],
+        )
     session.execute(
         update(posts)
         .where(posts.c.staff_member_id.in_(people))

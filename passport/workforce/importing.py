@@ -43,7 +43,7 @@ from passport.workforce.esr_files import (
     iter_assignment_chunks,
 )
 from passport.workforce.import_gate import Actor, TrustGate
-from passport.workforce.models import Absence, Assignment
+from passport.workforce.models import Absence, Assignment, assignment_number_digest
 from passport.workforce.signals import announce_records_changing
 from passport.workforce.tables import DEFAULT_CHUNK_SIZE, FileRejected, ParseResult, RowError
 
@@ -171,6 +171,15 @@ _FILL_DATE_OF_BIRTH = (
 )
 
 
+def anonymised_numbers(session: Session, numbers: Collection[str]) -> set[str]:
+    """Those of ``numbers`` that name a post the retention job anonymised (by the digest it kept)."""
+    if not numbers:
+        return set()
+    by_digest = {assignment_number_digest(number): number for number in numbers}
+    column = _ASSIGNMENT_TABLE.c.anonymised_number_digest
+    return {by_digest[digest] for (digest,) in select_in(session, select(column), column, set(by_digest))}
+
+
 def _stamped(updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows of an update, each with its change time: taken here, to the microsecond, like every
     other change time (the database's CURRENT_TIMESTAMP is whole seconds on SQLite, and the
@@ -188,6 +197,7 @@ class _AssignmentImport:
         self.staff_ids: dict[str, int | None] = {}  # email -> id (None: made by this import, not written)
         self.pins_taken: set[str] = set()
         self.without_birth_date: set[int] = set()  # known staff records with no date of birth yet
+        self.retired: set[str] = set()  # numbers of this chunk's posts the retention job anonymised
 
     def _load(self, rows: list[AssignmentRow]) -> dict[str, tuple[Any, ...]]:
         session = self.session
@@ -206,6 +216,7 @@ class _AssignmentImport:
                 {row.assignment_number for row in rows},
             )
         }
+        self.retired = anonymised_numbers(session, {row.assignment_number for row in rows} - existing.keys())
         self._find_staff({row.employee_email for row in rows} - self.staff_ids.keys())
         pins = {row.nmc_pin for row in rows if row.nmc_pin and row.employee_email not in self.staff_ids}
         self.pins_taken.update(
@@ -235,6 +246,9 @@ class _AssignmentImport:
             trust_id, refusal = gate.check(row.row_number, "Org Code", row.org_code)
             if refusal is not None:
                 errors.append(refusal)
+                continue
+            if row.assignment_number in self.retired:  # anonymised: the file changes nothing of it
+                report.unchanged += 1
                 continue
             known = self.staff_ids.get(row.employee_email)
             if row.date_of_birth is not None and known in self.without_birth_date:
@@ -377,6 +391,7 @@ class _AbsenceImport:
         # assignment id -> sickness spells [first, last (or _OPEN), key]
         self.sickness: dict[int, list[list[Any]]] = {}
         self.loaded: set[int] = set()
+        self.retired: set[str] = set()  # numbers of posts the retention job anonymised
 
     def _load(self, rows: list[AbsenceRow]) -> None:
         numbers = {row.assignment_number for row in rows} - self.assignments.keys()
@@ -398,6 +413,7 @@ class _AbsenceImport:
         }
         for number in numbers:
             self.assignments[number] = found.get(number)
+        self.retired |= anonymised_numbers(self.session, numbers - found.keys())
         new_ids = {a[0] for row in rows if (a := self.assignments[row.assignment_number])} - self.loaded
         self.loaded |= new_ids
         for absence_id, assignment_id, first, last, category, reason in select_in(
@@ -432,6 +448,9 @@ class _AbsenceImport:
         for row in rows:
             number = row.row_number
             assignment = assignments[row.assignment_number]
+            if assignment is None and row.assignment_number in self.retired:
+                report.unchanged += 1  # its post was anonymised: the absence is held, without her name
+                continue
             if assignment is None:
                 message = (
                     f"{row.assignment_number} is not a known assignment: import the assignments file first"

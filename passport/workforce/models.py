@@ -7,6 +7,7 @@ the day after her last one ends (see docs/metrics.md).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -54,9 +55,19 @@ class Assignment(Base):
     leaving_reason: Mapped[str | None] = mapped_column(String(40))  # code from reference.LEAVING_REASONS
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Set when the retention job anonymised the post (its number is then "removed-<id>"): the digest of
+    # the number ESR knows it by, so an extract that still lists it is recognised and left alone instead
+    # of bringing the person back (assignment_number_digest).
+    anonymised_number_digest: Mapped[str | None] = mapped_column(String(64), index=True)
 
     staff_member: Mapped[StaffMember] = relationship()
     trust: Mapped[Trust] = relationship()
+
+
+def assignment_number_digest(number: str) -> str:
+    """SHA-256 of an ESR assignment number: recognises an anonymised post in a later extract. It is a
+    pseudonym, not a secret (the numbers are few enough to try), and names nobody without ESR."""
+    return hashlib.sha256(number.encode("utf-8")).hexdigest()
 
 
 class Absence(Base):
