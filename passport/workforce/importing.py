@@ -31,24 +31,25 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from passport.db import utcnow
-from passport.formatting import uk_date
-from passport.reference.workforce import ABSENCE_CATEGORIES
 from passport.trusts.models import StaffMember
+from passport.workforce.absence_import import (
+    ABSENCES,
+    AbsenceImport,
+    anonymised_numbers,
+    stamped,
+)
 from passport.workforce.bulk import BulkWriter, select_in
 from passport.workforce.esr_files import (
-    AbsenceRow,
     AssignmentRow,
     iter_absence_chunks,
     iter_assignment_chunks,
 )
 from passport.workforce.import_gate import Actor, TrustGate
-from passport.workforce.models import Absence, Assignment, assignment_number_digest
+from passport.workforce.models import Assignment
 from passport.workforce.signals import announce_records_changing
 from passport.workforce.tables import DEFAULT_CHUNK_SIZE, FileRejected, ParseResult, RowError
 
 ASSIGNMENTS = "assignments"
-ABSENCES = "absences"
 KINDS = (ASSIGNMENTS, ABSENCES)
 # The stored report keeps this many rejected rows; the run's counts keep them all.
 MAX_STORED_ROW_ERRORS = 5_000
@@ -59,9 +60,7 @@ APPLY_CHUNK_SIZE = 5_000
 Progress = Callable[[int], None]
 
 _ASSIGNMENT_TABLE = Assignment.__table__
-_ABSENCE_TABLE = Absence.__table__
 _STAFF_TABLE = StaffMember.__table__
-_CATEGORY_INDEX = {category.code: index for index, category in enumerate(ABSENCE_CATEGORIES)}
 
 
 @dataclass
@@ -117,7 +116,7 @@ def _passes(
     if kind == ASSIGNMENTS:
         return _AssignmentImport(session, gate, report, writer).handle
     if kind == ABSENCES:
-        return _AbsenceImport(session, gate, report, writer).handle
+        return AbsenceImport(session, gate, report, writer).handle
     raise ValueError(f"unknown import kind {kind}")
 
 
@@ -169,23 +168,6 @@ _FILL_DATE_OF_BIRTH = (
     .where(_STAFF_TABLE.c.id == bindparam("_id"), _STAFF_TABLE.c.date_of_birth.is_(None))
     .values(date_of_birth=bindparam("_date_of_birth"))
 )
-
-
-def anonymised_numbers(session: Session, numbers: Collection[str]) -> set[str]:
-    """Those of ``numbers`` that name a post the retention job anonymised (by the digest it kept)."""
-    if not numbers:
-        return set()
-    by_digest = {assignment_number_digest(number): number for number in numbers}
-    column = _ASSIGNMENT_TABLE.c.anonymised_number_digest
-    return {by_digest[digest] for (digest,) in select_in(session, select(column), column, set(by_digest))}
-
-
-def _stamped(updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows of an update, each with its change time: taken here, to the microsecond, like every
-    other change time (the database's CURRENT_TIMESTAMP is whole seconds on SQLite, and the
-    transaction's start on PostgreSQL), so that a record's latest change is always its latest."""
-    now = utcnow()
-    return [{**row, "_updated_at": now} for row in updates]
 
 
 class _AssignmentImport:
@@ -326,192 +308,12 @@ class _AssignmentImport:
                 _ASSIGNMENT_COLUMNS,
                 [(self.staff_ids[email], *row) for email, row in inserts],
             )
-            self.writer.execute(_ASSIGNMENT_UPDATE, _stamped(updates))
+            self.writer.execute(_ASSIGNMENT_UPDATE, stamped(updates))
             fills = [{"_id": staff_id, "_date_of_birth": born} for staff_id, born in births.items()]
             self.writer.execute(_FILL_DATE_OF_BIRTH, fills)
             self.without_birth_date.difference_update(births)
         else:
             self.staff_ids.update(dict.fromkeys(new_staff))
-        return errors
-
-
-# --- Absences ----------------------------------------------------------------------------------------
-_ABSENCE_COLUMNS = ("assignment_id", "trust_id", "first_day", "last_day", "category", "reason_code")
-_ABSENCE_UPDATE = (
-    update(_ABSENCE_TABLE)
-    .where(_ABSENCE_TABLE.c.id == bindparam("_id"))
-    .values(
-        last_day=bindparam("_last_day"),
-        reason_code=bindparam("_reason_code"),
-        updated_at=bindparam("_updated_at"),
-    )
-)
-_OPEN = date.max  # an absence still going on, for overlap arithmetic
-
-
-def _absence_key(assignment_id: int, first_day: date, category: str) -> int:
-    """One int per (assignment, first day, category), the stored unique key: cheap to hold a million."""
-    return (assignment_id << 27) | (first_day.toordinal() << 5) | _CATEGORY_INDEX[category]
-
-
-def _spell(first: date, last: date | None) -> str:
-    return f"{uk_date(first)} to {uk_date(last) if last else 'open'}"
-
-
-def absence_outside_assignment(
-    start: date, end: date | None, first: date, last: date | None
-) -> tuple[str, str] | None:
-    """(column, message) when an absence falls outside its assignment's dates, else None."""
-    if first < start:
-        return "Absence Start Date", f"the absence starts before the assignment did ({uk_date(start)})"
-    if end is not None:
-        if first > end:
-            return (
-                "Absence Start Date",
-                f"the absence starts after the assignment ended ({uk_date(end)})",
-            )
-        if last is None or last > end:
-            return (
-                "Absence End Date",
-                f"the absence must end by the assignment's end date ({uk_date(end)})",
-            )
-    return None
-
-
-class _AbsenceImport:
-    def __init__(self, session: Session, gate: TrustGate, report: ImportReport, writer: BulkWriter) -> None:
-        self.session = session
-        self.gate = gate
-        self.report = report
-        self.writer = writer
-        # assignment number -> (id, trust id, start, end, staff member), or None when no such assignment
-        self.assignments: dict[str, tuple[int, int, date, date | None, int] | None] = {}
-        # key -> (stored id or 0 when from this file, last day, reason code, file row or 0 when stored)
-        self.known: dict[int, tuple[int, date | None, str | None, int]] = {}
-        # assignment id -> sickness spells [first, last (or _OPEN), key]
-        self.sickness: dict[int, list[list[Any]]] = {}
-        self.loaded: set[int] = set()
-        self.retired: set[str] = set()  # numbers of posts the retention job anonymised
-
-    def _load(self, rows: list[AbsenceRow]) -> None:
-        numbers = {row.assignment_number for row in rows} - self.assignments.keys()
-        found = {
-            number: (assignment_id, trust_id, start, end, person)
-            for assignment_id, number, trust_id, start, end, person in select_in(
-                self.session,
-                select(
-                    _ASSIGNMENT_TABLE.c.id,
-                    _ASSIGNMENT_TABLE.c.assignment_number,
-                    _ASSIGNMENT_TABLE.c.trust_id,
-                    _ASSIGNMENT_TABLE.c.start_date,
-                    _ASSIGNMENT_TABLE.c.end_date,
-                    _ASSIGNMENT_TABLE.c.staff_member_id,
-                ),
-                _ASSIGNMENT_TABLE.c.assignment_number,
-                numbers,
-            )
-        }
-        for number in numbers:
-            self.assignments[number] = found.get(number)
-        self.retired |= anonymised_numbers(self.session, numbers - found.keys())
-        new_ids = {a[0] for row in rows if (a := self.assignments[row.assignment_number])} - self.loaded
-        self.loaded |= new_ids
-        for absence_id, assignment_id, first, last, category, reason in select_in(
-            self.session,
-            select(
-                _ABSENCE_TABLE.c.id,
-                _ABSENCE_TABLE.c.assignment_id,
-                _ABSENCE_TABLE.c.first_day,
-                _ABSENCE_TABLE.c.last_day,
-                _ABSENCE_TABLE.c.category,
-                _ABSENCE_TABLE.c.reason_code,
-            ),
-            _ABSENCE_TABLE.c.assignment_id,
-            new_ids,
-        ):
-            key = _absence_key(assignment_id, first, category)
-            self.known[key] = (absence_id, last, reason, 0)
-            if category == "SICKNESS":
-                self.sickness.setdefault(assignment_id, []).append([first, last or _OPEN, key])
-
-    def handle(self, rows: list[AbsenceRow]) -> list[RowError]:
-        if not rows:
-            return []
-        self._load(rows)
-        gate, known, sickness, assignments = self.gate, self.known, self.sickness, self.assignments
-        allowed, report, day = gate.allowed_ids, self.report, self.writer.day
-        category_index = _CATEGORY_INDEX
-        errors: list[RowError] = []
-        changing: set[int] = set()  # the people whose records change
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[dict[str, Any]] = []
-        for row in rows:
-            number = row.row_number
-            assignment = assignments[row.assignment_number]
-            if assignment is None and row.assignment_number in self.retired:
-                report.unchanged += 1  # its post was anonymised: the absence is held, without her name
-                continue
-            if assignment is None:
-                message = (
-                    f"{row.assignment_number} is not a known assignment: import the assignments file first"
-                )
-                errors.append(RowError(number, "Assignment Number", message))
-                continue
-            assignment_id, trust_id, start, end, person = assignment
-            if trust_id not in allowed:
-                errors.append(RowError(number, "Assignment Number", gate.refusal(trust_id)))
-                continue
-            first, last = row.start_date, row.end_date
-            if end is not None or first < start:
-                outside = absence_outside_assignment(start, end, first, last)
-                if outside is not None:
-                    errors.append(RowError(number, *outside))
-                    continue
-            key = (
-                (assignment_id << 27) | (first.toordinal() << 5) | category_index[row.category]
-            )  # _absence_key
-            before = known.get(key)
-            if before is not None and before[3]:
-                message = f"the same absence (assignment, start date and category) is on row {before[3]}"
-                errors.append(RowError(number, "Absence Start Date", message))
-                continue
-            if row.counts_as_sickness:
-                spells = sickness.setdefault(assignment_id, [])
-                stop = last or _OPEN
-                clash = next((s for s in spells if s[2] != key and s[0] <= stop and first <= s[1]), None)
-                if clash is not None:
-                    where = f"row {known[clash[2]][3]}" if known[clash[2]][3] else "a stored absence"
-                    span = _spell(clash[0], None if clash[1] is _OPEN else clash[1])
-                    message = f"overlaps the sickness absence {span} ({where})"
-                    errors.append(RowError(number, "Absence Start Date", message))
-                    continue
-                mine = next((s for s in spells if s[2] == key), None)
-                if mine is None:
-                    spells.append([first, stop, key])
-                else:
-                    mine[1] = stop
-            reason = row.reason_code
-            if before is None:
-                inserts.append((assignment_id, trust_id, day(first), day(last), row.category, reason))
-                changing.add(person)
-                report.added += 1
-                report.changed_trusts.add(trust_id)
-                known[key] = (0, last, reason, number)
-                continue
-            if before[1] == last and before[2] == reason:
-                report.unchanged += 1
-            else:
-                updates.append({"_id": before[0], "_last_day": last, "_reason_code": reason})
-                changing.add(person)
-                report.updated += 1
-                report.changed_trusts.add(trust_id)
-            known[key] = (before[0], last, reason, number)
-        # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
-        inserts.sort()
-        if self.writer.writing:
-            announce_records_changing(self.session, changing, ABSENCES)
-        self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
-        self.writer.execute(_ABSENCE_UPDATE, _stamped(updates))
         return errors
 
 

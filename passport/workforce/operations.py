@@ -27,7 +27,7 @@ from passport.reference.workforce import (
     STAFF_GROUP_BY_CODE,
 )
 from passport.trusts.models import StaffMember
-from passport.workforce.importing import absence_outside_assignment
+from passport.workforce.absence_import import absence_outside_assignment
 from passport.workforce.models import Absence, Assignment
 from passport.workforce.signals import announce_records_changed
 
