@@ -129,10 +129,12 @@ def parse_reference(reference: str | None) -> tuple[str, int]:
 def own_record(
     session: Session, user: UserAccount, record_type: str, record_id: int
 ) -> tuple[StaffMember, Any]:
-    """Her own record of that kind: anyone else's answers 404, as if there were none."""
-    member = own_staff_member(session, user)
+    """Her own record of that kind: anyone else's answers 404, as if there were none. A credential is
+    refused first, whoever asks: the page says why before anything is typed."""
+    ensure(user, Action.ASK_FOR_CORRECTION)
     if record_type == "credential":
         raise InvalidInput(SIGNED_CREDENTIAL, field="record")
+    member = own_staff_member(session, user)
     record: Any = None
     if record_type == "staff_member":
         record = member if record_id == member.id else None
@@ -304,6 +306,17 @@ def requested_words(request: CorrectionRequest) -> str:
     return shown(field_of(request), requested_value(request))
 
 
+def check_reason(*, accept: bool, reason: str) -> str:
+    """The decision's reason, trimmed: needed to decline (the person reads it), at most 1,000 characters.
+    Checked before the confirmation page too, so that page never offers a decline without one."""
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise InvalidInput("Say why the correction is declined: the person will read it.", field="reason")
+    if len(reason) > MAX_DECISION_REASON:
+        raise InvalidInput(f"The reason must be {MAX_DECISION_REASON} characters or fewer.", field="reason")
+    return reason
+
+
 def decide(
     session: Session, hr: UserAccount, request: CorrectionRequest, *, accept: bool, reason: str = ""
 ) -> CorrectionRequest:
@@ -313,11 +326,7 @@ def decide(
         raise Conflict(f"This request was {request.status} already.", field="decision")
     if request.requested_by_id is not None and request.requested_by_id == hr.id:
         raise Conflict("A correction you asked for yourself is decided by a colleague.", field="decision")
-    reason = (reason or "").strip()
-    if not accept and not reason:
-        raise InvalidInput("Say why the correction is declined: the person will read it.", field="reason")
-    if len(reason) > MAX_DECISION_REASON:
-        raise InvalidInput(f"The reason must be {MAX_DECISION_REASON} characters or fewer.", field="reason")
+    reason = check_reason(accept=accept, reason=reason)
     field = field_of(request)
     if accept:
         record = record_of(session, request)

@@ -115,8 +115,6 @@ def new_correction():  # type: ignore[no-untyped-def]
     reference = request.values.get("record")
     try:
         record_type, record_id = operations.parse_reference(reference)
-        if record_type == "credential":  # said on the page before anything is typed
-            raise InvalidInput(operations.SIGNED_CREDENTIAL, field="record")
         member, record = operations.own_record(session, user, record_type, record_id)
     except InvalidInput as error:
         ensure(user, Action.ASK_FOR_CORRECTION)
@@ -195,16 +193,14 @@ def request_page(request_id: int):  # type: ignore[no-untyped-def]
     form = DecideForm()
     if found.status == operations.OPEN and form.validate_on_submit():
         accept = form.decision.data == "accept"
-        if not accept and not (form.reason.data or "").strip():
-            form.reason.errors.append("Say why the correction is declined: the person will read it")
-        elif confirmed():
-            try:
+        try:
+            operations.check_reason(accept=accept, reason=form.reason.data or "")
+            if confirmed():
                 operations.decide(session, hr, found, accept=accept, reason=form.reason.data or "")
-            except DomainError as error:
-                attach_domain_error(form, error)
-            else:
                 flash("The correction was made." if accept else "The correction was declined.", "success")
                 return redirect(url_for("corrections.request_list"), code=303)
+        except DomainError as error:
+            attach_domain_error(form, error)
         else:
             return render_template(
                 "corrections/decide_confirm.html", request_record=found, form=form, accept=accept,

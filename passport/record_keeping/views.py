@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from passport.auth.models import Role
@@ -18,7 +18,8 @@ from passport.navigation import HomeLink, register
 from passport.record_keeping import holds
 from passport.record_keeping.forms import PlaceHoldForm
 from passport.record_keeping.operations import GONE_WORDS, last_applied, plan_retention
-from passport.record_keeping.schedule import SETTINGS, RetentionSchedule, schedule_rows
+from passport.record_keeping.schedule import SETTINGS, schedule_rows
+from passport.record_keeping.tasks import schedule_in_force
 
 blueprint = Blueprint("record_keeping", __name__)
 
@@ -37,10 +38,9 @@ register(
 def retention_page():  # type: ignore[no-untyped-def]
     user, session = current_user._get_current_object(), get_session()
     ensure(user, Action.VIEW_RETENTION)
-    schedule = current_app.config.get("PASSPORT_RETENTION_SCHEDULE") or RetentionSchedule()
+    schedule = schedule_in_force()
     today = date.today()
     plan = plan_retention(session, schedule, today)
-    session.rollback()  # the plan only reads
     return render_template(
         "record_keeping/retention.html",
         rows=schedule_rows(schedule),
