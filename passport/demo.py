@@ -6,16 +6,17 @@ Idempotent: running it again adds only what is missing. Features add their demo 
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport.auth.models import Role, UserAccount
 from passport.auth.operations import create_user, find_user_by_email
-from passport.record_keeping.schedule import demo_date_of_birth
 from passport.trusts.models import StaffMember, Trust
 from passport.trusts.operations import create_staff_member, create_trust, find_trust
 
@@ -114,6 +115,13 @@ def _ensure_trust(session: Session, ods_code: str, name: str, report: DemoReport
         trust = create_trust(session, ods_code, name, actor="seed-demo")
         report.trusts_added += 1
     return trust
+
+
+def demo_date_of_birth(email: str) -> date:
+    """A plausible date of birth for a demo person (aged 21 to 66 in 2026), the same on every run: taken
+    from the email address, so the demo's other random choices are unchanged."""
+    seed = int.from_bytes(hashlib.sha256(email.encode()).digest()[:4], "big")
+    return date(1960 + seed % 45, 1, 1).replace(month=1 + seed // 45 % 12, day=1 + seed // 540 % 28)
 
 
 def _ensure_staff(

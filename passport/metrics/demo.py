@@ -17,11 +17,18 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from passport.config import PROJECT_ROOT
-from passport.demo import _FAMILY, _GIVEN, DEMO_EXTENSIONS, DEMO_FINISHERS, DEMO_TRUSTS, DemoReport
+from passport.demo import (
+    _FAMILY,
+    _GIVEN,
+    DEMO_EXTENSIONS,
+    DEMO_FINISHERS,
+    DEMO_TRUSTS,
+    DemoReport,
+    demo_date_of_birth,
+)
 from passport.formatting import uk_month
 from passport.metrics.benchmark import import_published_sickness
 from passport.metrics.refresh import refresh_figures
-from passport.record_keeping.schedule import demo_date_of_birth
 from passport.trusts.models import StaffMember
 from passport.trusts.operations import find_trust
 from passport.workforce.models import Absence, Assignment

@@ -26,7 +26,7 @@ from passport.db import allow_access_trail, utcnow
 from passport.errors import DomainError, InvalidInput, NotFound
 from passport.formatting import uk_date_time
 from passport.passports.models import OpeningKind, Share, ShareOpening, share_credential
-from passport.record_keeping.models import LegalHold
+from passport.record_keeping.holds import held_people
 from passport.trusts.models import StaffMember, Trust
 
 DEFAULT_SHARE_HOURS = 72
@@ -269,11 +269,7 @@ def remove_expired_shares(session: Session, now: datetime | None = None) -> int:
             select(Share)
             .where(Share.expires_at < cutoff)
             # A person under a legal hold keeps her links and who opened them (passport.record_keeping).
-            .where(
-                Share.staff_member_id.not_in(
-                    select(LegalHold.staff_member_id).where(LegalHold.released_at.is_(None))
-                )
-            )
+            .where(Share.staff_member_id.not_in(held_people()))
             .options(selectinload(Share.openings), selectinload(Share.staff_member))
             .order_by(Share.expires_at, Share.id)
             .limit(EXPIRED_SHARES_PER_RUN)

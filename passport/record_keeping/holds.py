@@ -1,5 +1,5 @@
 """Legal holds: HR of a person's trust hold her records (an ongoing case) and release them; while a hold
-is on, the retention job leaves everything of hers alone (``operations.held_people``). Audited."""
+is on, the retention job leaves everything of hers alone (``held_people``). Audited."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def held_member(session: Session, user: Any, staff_id: int) -> StaffMember:
         raise NotFound(f"There is no staff record {staff_id}.")
     ensure(user, Action.PLACE_LEGAL_HOLD, member.trust_id)
     return member
+
+
+def held_people() -> Any:
+    """The people under a hold not yet released (a subquery of staff member ids)."""
+    return select(LegalHold.staff_member_id).where(LegalHold.released_at.is_(None))
 
 
 def active_hold(session: Session, staff_id: int) -> LegalHold | None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from passport.audit.models import AuditEvent
 from passport.audit.operations import record_event
 from passport.db import Base, utcnow
-from passport.record_keeping.models import LegalHold
+from passport.record_keeping.holds import held_people
 from passport.record_keeping.schedule import RetentionSchedule, staff_record_due_on
 from passport.workforce.models import assignment_number_digest
 
@@ -110,11 +110,6 @@ def _years_before(day: date, years: int) -> date:
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def held_people() -> Any:
-    """The people under a hold not yet released (a subquery of staff member ids)."""
-    return select(LegalHold.staff_member_id).where(LegalHold.released_at.is_(None))
 
 
 def _accounts_of(people: Any) -> Any:

@@ -71,15 +71,6 @@ def parse_schedule(env: dict[str, str] | object) -> RetentionSchedule:
     return RetentionSchedule(**values)
 
 
-def demo_date_of_birth(email: str) -> date:
-    """A plausible date of birth for a demo person (aged 21 to 66 in 2026), the same on every run: taken
-    from her email address, so the demo's other random choices are unchanged."""
-    import hashlib
-
-    seed = int.from_bytes(hashlib.sha256(email.encode()).digest()[:4], "big")
-    return date(1960 + seed % 45, 1, 1).replace(month=1 + seed // 45 % 12, day=1 + seed // 540 % 28)
-
-
 def anniversary(day: date, years: int) -> date:
     """The same date ``years`` later; 29 February becomes 1 March in a year without one (the later day:
     a record is never let go early)."""
