@@ -96,6 +96,9 @@ class Settings:
     trusted_proxy_hops: int = 0
     # How long records are kept (issue 17): PASSPORT_RETENTION_* (passport/record_keeping/schedule.py).
     retention: RetentionSchedule = RetentionSchedule()
+    # Valid signatures kept per process, so a passport presented again is not checked by Ed25519 again
+    # (passport.credentials.proofs.VerifiedSignatures); 0 keeps none.
+    verified_signatures_kept: int = 10_000
 
     @property
     def is_production(self) -> bool:
@@ -169,6 +172,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
             env.get("PASSPORT_SIGN_IN_ADDRESS_RATE_LIMIT") or Settings.sign_in_address_rate_limit
         ),
         retention=retention,
+        verified_signatures_kept=_whole_number(env, "PASSPORT_VERIFIED_SIGNATURES_KEPT", 10_000),
     )
 
 
@@ -204,6 +208,15 @@ def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: in
     if value <= 0:
         raise ConfigurationError(f"{name} must be more than 0.")
     return value
+
+
+def _whole_number(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigurationError(f"{name} must be a whole number (0 or more), not {raw!r}.")
+    return int(raw)
 
 
 def flask_config(settings: Settings) -> dict[str, object]:

@@ -38,16 +38,25 @@ _STATUS_PATH = re.compile(
 
 
 class DatabaseIssuerDirectory:
-    """Trusted issuers are the partnership's member trusts; keys come from ``signing_key``, every key of
-    every trust read in one statement the first time one is asked for (a few per trust)."""
+    """Trusted issuers are the partnership's member trusts; keys come from ``signing_key``. The trusts and
+    every key of every trust (a few each) are read in one statement, as plain rows (no ORM objects on
+    this hot path): the verify API's every request builds one."""
 
     def __init__(self, session: Session, base: str | None = None) -> None:
         self._session = session
         base = base or public_url()
-        # Ids by DID, read as plain rows (the few member trusts; no ORM objects on this hot path).
-        rows = session.execute(select(Trust.id, Trust.ods_code))
-        self._trust_ids: dict[str, int] = {trust_did(row.ods_code, base): row.id for row in rows}
-        self._keys: dict[tuple[int, str], Any] | None = None
+        k = SigningKey
+        rows = session.connection().execute(
+            select(
+                Trust.id, Trust.ods_code, k.key_id, k.state, k.public_key_multibase, k.compromised_at
+            ).outerjoin(k, k.trust_id == Trust.id)
+        )
+        self._trust_ids: dict[str, int] = {}
+        self._keys: dict[tuple[int, str], Any] = {}
+        for row in rows:
+            self._trust_ids[trust_did(row.ods_code, base)] = row.id
+            if row.key_id is not None:
+                self._keys[(row.id, row.key_id)] = row
         self._records: dict[str, KeyRecord | None] = {}
 
     def is_trusted_issuer(self, issuer_did: str) -> bool:
@@ -67,12 +76,6 @@ class DatabaseIssuerDirectory:
         trust_id = self._trust_ids.get(did)
         if trust_id is None or not fragment:
             return None
-        if self._keys is None:
-            k = SigningKey
-            rows = self._session.execute(
-                select(k.trust_id, k.key_id, k.state, k.public_key_multibase, k.compromised_at)
-            )
-            self._keys = {(row.trust_id, row.key_id): row for row in rows}
         key = self._keys.get((trust_id, fragment))
         if key is None:
             return None
@@ -117,7 +120,7 @@ class DatabaseStatusListSource:
         if match is None or match["purpose"] not in {p.value for p in StatusPurpose}:
             return None
         if self._lists is None:
-            rows = self._session.execute(
+            rows = self._session.connection().execute(
                 select(
                     StatusList.id,
                     Trust.ods_code,

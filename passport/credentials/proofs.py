@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -161,6 +163,50 @@ def hash_data(proof_config: Mapping[str, Any], unsecured_document: Mapping[str, 
     proof_config_hash = hashlib.sha256(canonicalize(proof_config)).digest()
     document_hash = hashlib.sha256(canonicalize(unsecured_document)).digest()
     return proof_config_hash + document_hash
+
+
+class VerifiedSignatures:
+    """The signatures this process has found valid lately, so that a credential presented again (the same
+    passport checked by a second HR officer, a share page opened twice) is not checked by Ed25519 again.
+
+    Whether a signature is valid depends only on the public key, the signature and the signed bytes, and
+    an entry is exactly those three, so a kept verdict can never be wrong. Only valid signatures are kept
+    (a stream of forged ones cannot push the valid ones out), at most ``size`` of them, least recently
+    used first out; ``size`` 0 keeps none. Everything that can change (the key's state, revocation,
+    suspension, the validity window) is checked afresh by the verifier each time, never kept here.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._kept: OrderedDict[tuple[bytes, bytes, bytes], None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resize(self, size: int) -> None:
+        with self._lock:
+            self._size = max(0, size)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+    def matches(self, public_key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+        entry = (public_key.public_bytes_raw(), signature, data)
+        with self._lock:
+            if entry in self._kept:
+                self._kept.move_to_end(entry)
+                return True
+        try:
+            public_key.verify(signature, data)
+        except InvalidSignature:
+            return False
+        with self._lock:
+            if self._size:
+                self._kept[entry] = None
+                if len(self._kept) > self._size:
+                    self._kept.popitem(last=False)
+        return True
+
+
+# One per process: web threads share it (PASSPORT_VERIFIED_SIGNATURES_KEPT sets its size, see create_app).
+VERIFIED_SIGNATURES = VerifiedSignatures()
 
 
 def _without_proof(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -360,9 +406,7 @@ def _verify_single_proof(
         public_key = None
     if not isinstance(public_key, Ed25519PublicKey):
         return _failure("key_unresolvable", "The key named by the proof could not be found.", proof)
-    try:
-        public_key.verify(signature, data)
-    except InvalidSignature:
+    if not VERIFIED_SIGNATURES.matches(public_key, signature, data):
         return _failure(
             "signature_invalid",
             "The signature does not match: the document was changed or mis-signed.",

@@ -97,3 +97,10 @@ def test_development_links_follow_the_port_served():
     )
     with pytest.raises(ConfigurationError, match="PORT must be a port number"):
         load_settings({"PORT": "eighty"})
+
+
+def test_valid_signatures_kept_is_a_whole_number():
+    assert load_settings({}).verified_signatures_kept == 10_000
+    assert load_settings({"PASSPORT_VERIFIED_SIGNATURES_KEPT": "0"}).verified_signatures_kept == 0
+    with pytest.raises(ConfigurationError, match="PASSPORT_VERIFIED_SIGNATURES_KEPT must be a whole number"):
+        load_settings({"PASSPORT_VERIFIED_SIGNATURES_KEPT": "-1"})
