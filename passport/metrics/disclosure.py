@@ -31,7 +31,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows
-from passport.metrics.queries import SECONDEE, Scope, day_number
+from passport.metrics.queries import SECONDEE, Scope, day_number, to_day_number
 from passport.workforce.models import Absence, Assignment
 from passport.workforce.operations import SICKNESS
 
@@ -279,21 +279,27 @@ def people_in_post(
 
     if fingerprint is None:
         return read()
-    return _kept(session, ("people", fingerprint, first_month, last_month), read)
+    return kept_in_session(session, ("people", fingerprint, first_month, last_month), read)
 
 
 _KEPT = "passport_disclosure"
 
 
-def _kept(session: Session, key: tuple[Any, ...], make: Any) -> Any:
+def kept_in_session(session: Session, key: tuple[Any, ...], make: Any) -> Any:
     """What ``make`` builds, kept in this session under ``key`` (which names the records' state), so
-    never across sessions, whose records may differ; a handful at most."""
+    never across sessions, whose records may differ; a handful at most (a refresh keeps the sickness
+    absences, and the people and reasons of each period it counts)."""
     kept: dict[tuple[Any, ...], Any] = session.info.setdefault(_KEPT, {})
     if key not in kept:
-        if len(kept) >= 4:
+        if len(kept) >= 8:
             kept.clear()
         kept[key] = make()
     return kept[key]
+
+
+def kept_only(session: Session, key: tuple[Any, ...]) -> Any:
+    """What this session keeps under ``key``, or None: never builds it."""
+    return session.info.get(_KEPT, {}).get(key)
 
 
 def _replace(selection: Selection, **changes: Any) -> Selection:
@@ -319,25 +325,59 @@ def reason_people(
 ) -> ReasonPeople:
     """Sickness absences overlapping first_day..last_day, each with her own post's trust, group and band
     (the post it is recorded on; for sickness recorded on a secondee assignment, her own post that
-    covers its first day). One read of the absences, each (post, reason) once; with the records'
-    fingerprint, kept in the session like ``people_in_post``."""
+    covers its first day). Each (post, reason) once; with the records' fingerprint, kept in the session
+    like ``people_in_post``, and read from the absences a refresh has kept there."""
     if fingerprint is not None:
         key = ("reasons", fingerprint, people.first_month, people.last_month, first_day, last_day)
-        return _kept(session, key, lambda: reason_people(session, people, first_day, last_day))
+        return kept_in_session(
+            session, key, lambda: _reason_people(session, people, first_day, last_day, fingerprint)
+        )
+    return _reason_people(session, people, first_day, last_day, None)
+
+
+def _posts_and_reasons(
+    session: Session, first_day: Any, last_day: Any, fingerprint: str | None
+) -> tuple[np.ndarray, list[Any]]:
+    """Each (post id, reason) with sickness overlapping first_day..last_day, once."""
+    # Imported here: rollups imports operations, which decides its figures with this module.
+    from passport.metrics.rollups import sickness_absences
+
+    ab = Absence
+    absences = kept_only(session, ("sickness absences", fingerprint)) if fingerprint is not None else None
+    if absences is None and session.get_bind().dialect.name == "postgresql":
+        overlapping = and_(
+            ab.category == SICKNESS,
+            ab.first_day <= last_day,
+            (ab.last_day.is_(None)) | (ab.last_day >= first_day),
+        )
+        rows = driver_rows(session, select(ab.assignment_id, ab.reason_code).where(overlapping).distinct())
+        return np.array([row[0] for row in rows], dtype=np.int64), [row[1] for row in rows]
+    if absences is None:
+        # SQLite reads every absence faster than it picks out the distinct pairs through its indexes
+        # (1.0 s against 1.7 s for 700,000 sickness absences: bench/bench_dashboard.py's partnership).
+        absences = sickness_absences(session, fingerprint)
+    during = absences.overlapping(to_day_number(first_day), to_day_number(last_day))
+    reasons = max(len(absences.reason_names), 1)
+    pairs = np.unique(absences.post[during] * reasons + absences.reason[during])
+    return pairs // reasons, [absences.reason_names[code] for code in (pairs % reasons).tolist()]
+
+
+def _reason_people(
+    session: Session, people: PeopleInPost, first_day: Any, last_day: Any, fingerprint: str | None
+) -> ReasonPeople:
     a, ab = Assignment, Absence
     overlapping = and_(
         ab.category == SICKNESS,
         ab.first_day <= last_day,
         (ab.last_day.is_(None)) | (ab.last_day >= first_day),
     )
-    on_posts = driver_rows(session, select(ab.assignment_id, ab.reason_code).where(overlapping).distinct())
+    post_ids, post_reasons = _posts_and_reasons(session, first_day, last_day, fingerprint)
     order = np.argsort(people.post_id)
     sorted_ids = people.post_id[order]
-    post_ids = np.array([row[0] for row in on_posts], dtype=np.int64)
     where = np.minimum(np.searchsorted(sorted_ids, post_ids), max(len(sorted_ids) - 1, 0))
     own = (sorted_ids[where] == post_ids) if len(sorted_ids) else np.zeros(len(post_ids), dtype=bool)
     found = list(order[where[own]])
-    reasons = [row[1] for row, kept in zip(on_posts, own.tolist(), strict=True) if kept]
+    reasons = [reason for reason, kept in zip(post_reasons, own.tolist(), strict=True) if kept]
     seconded = driver_rows(
         session,
         select(a.staff_member_id, day_number(ab.first_day), ab.reason_code)

@@ -216,7 +216,7 @@ def _refresh_in_phases(
     # Roll-ups the changes kept current are left as they are, unless a full recount is asked for.
     fingerprint = source_fingerprint(session)
     if recount or not rollups_kept_current(session, fingerprint):
-        rollups = count_rollups(session)
+        rollups = count_rollups(session, fingerprint)
         session.rollback()  # it wrote nothing: end the read, so that this session may take the write lock
         # 2. Replace them in a short write transaction. If the records changed after step 1, the rows
         # kept are still those of ``fingerprint``: they no longer match the records, so the dashboard does

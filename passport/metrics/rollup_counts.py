@@ -25,6 +25,7 @@ here the posts are read once and every breakdown is a few array operations over 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -291,16 +292,42 @@ def _count_breakdown(
 
 
 @dataclass(frozen=True)
+class SicknessAbsences:
+    """Sickness absences as columns, as the database gives them (days are numbers since 1970-01-01): the
+    post's id, first and last day (OPEN while it goes on), and the reason as a code into
+    ``reason_names``. Columns rather than rows: a refresh keeps them to count the roll-up and then the
+    dashboards' reasons from one read (a million rows are about 25 MB as arrays, ten times that as
+    tuples)."""
+
+    post: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    reason: np.ndarray
+    reason_names: list[Any]
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Any]) -> SicknessAbsences:
+        """From rows of (post id, first day, last day or OPEN, reason)."""
+        post, first, last, reason = _columns(rows, 4)
+        codes, names = _codes(reason)
+        as_array = functools.partial(np.array, dtype=np.int64)
+        return cls(as_array(post), as_array(first), as_array(last), codes, names)
+
+    def overlapping(self, first_day: int, last_day: int) -> np.ndarray:
+        """Which absences meet the days first_day to last_day (a mask)."""
+        return (self.first <= last_day) & (self.last >= first_day)
+
+
+@dataclass(frozen=True)
 class SicknessRecords:
     """What the sickness roll-up is counted from, as the database gives them (days are numbers since
     1970-01-01, an open end is OPEN): her own posts (id, trust, staff group, band, first and last day,
-    FTE in ten-thousandths), the sickness absences (the post's id, first and last day, reason), and the
-    spans of sickness recorded on secondee assignments, already moved onto her own posts
-    (passport.metrics.sickness: first, last, trust, staff group, band, reason, lost_e4, available_e4;
-    few)."""
+    FTE in ten-thousandths), the sickness absences, and the spans of sickness recorded on secondee
+    assignments, already moved onto her own posts (passport.metrics.sickness: first, last, trust, staff
+    group, band, reason, lost_e4, available_e4; few)."""
 
     posts: Sequence[Any]
-    absences: Sequence[Any]  # an open absence's last day is OPEN, not None (a million rows: no check)
+    absences: SicknessAbsences
     moved: Sequence[Any]
 
 
@@ -322,7 +349,7 @@ def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[
     period_first = to_day_number(month_of(covered.first_month))
     period_last = to_day_number(month_last_day(covered.last_month))
     post_id, post_trust, post_group, post_band, post_start, post_end, post_fte = _columns(records.posts, 7)
-    absence_post, absence_first, absence_last, absence_reason = _columns(records.absences, 4)
+    absences = records.absences
     (
         moved_first,
         moved_last,
@@ -337,10 +364,17 @@ def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[
     post_cell_code, cell_names = _codes(
         list(zip(post_trust + moved_trust, post_group + moved_group, post_band + moved_band, strict=True))
     )
-    reason_code, reason_names = _codes(absence_reason + moved_reason)
-    reason_code += 1
+    # Reasons numbered as the absences number them, then any only the moved spans name.
+    reason_names = list(absences.reason_names)
+    known = {name: code for code, name in enumerate(reason_names)}
+    for name in moved_reason:
+        if name not in known:
+            known[name] = len(reason_names)
+            reason_names.append(name)
+    moved_reason_code = np.array([known[name] for name in moved_reason], dtype=np.int64)
+    reason_code = np.concatenate([absences.reason, moved_reason_code]) + 1
     reasons = len(reason_names) + 1
-    n_posts, n_absences = len(post_id), len(absence_post)
+    n_posts, n_absences = len(post_id), len(absences.post)
     post_cell = post_cell_code[:n_posts] * reasons
     moved_cell = post_cell_code[n_posts:] * reasons + reason_code[n_absences:]
     post_ids = np.array(post_id, dtype=np.int64)
@@ -351,13 +385,13 @@ def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[
     a_last = np.minimum(ends, period_last)
     in_post = np.flatnonzero(a_first <= a_last)
     # Days lost, each absence on its post; absences on posts not here (bank, a secondee's) are left out.
-    on_post = np.array(absence_post, dtype=np.int64)
+    on_post = absences.post
     order = np.argsort(post_ids)
     found = np.minimum(np.searchsorted(post_ids[order], on_post), max(n_posts - 1, 0))
     post = order[found] if n_posts else np.zeros(n_absences, dtype=np.int64)
     on_own_post = (post_ids[post] == on_post) if n_posts else np.zeros(n_absences, dtype=bool)
-    l_first = np.maximum(np.array(absence_first, dtype=np.int64), period_first)
-    l_last = np.minimum(np.array(absence_last, dtype=np.int64), period_last)
+    l_first = np.maximum(absences.first, period_first)
+    l_last = np.minimum(absences.last, period_last)
     if n_posts:
         l_first, l_last = np.maximum(l_first, starts[post]), np.minimum(l_last, ends[post])
     lost = np.flatnonzero(on_own_post & (l_first <= l_last))

@@ -25,6 +25,7 @@ from sqlalchemy import Date, Select, delete, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows, insert_driver_rows, utcnow
+from passport.metrics.disclosure import kept_in_session
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.operations import scope_for
@@ -46,6 +47,7 @@ from passport.metrics.rollup_counts import (
     OPEN,
     WINDOW_MONTHS,
     Posts,
+    SicknessAbsences,
     SicknessRecords,
     count_retention_rows,
     count_sickness_rows,
@@ -101,18 +103,38 @@ def count_sickness_rollup(session: Session) -> CountedRollup:
     return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, rows, time.perf_counter() - started)
 
 
+def _sickness_absences_query() -> Select[Any]:
+    ab = Absence
+    return select(
+        ab.assignment_id,
+        day_number(ab.first_day),
+        func.coalesce(day_number(ab.last_day), OPEN),
+        ab.reason_code,
+    ).where(ab.category == SICKNESS)
+
+
+def sickness_absences(session: Session, fingerprint: str | None = None) -> SicknessAbsences:
+    """Every sickness absence (one plain scan). With the records' fingerprint, kept in the session: a
+    refresh reads the absences once for the sickness roll-up and the dashboards' reasons alike."""
+    if fingerprint is None:
+        return SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
+    return kept_in_session(session, ("sickness absences", fingerprint), lambda: sickness_absences(session))
+
+
 def sickness_rows(
     session: Session,
     covered: Period,
     people: Sequence[int] | None = None,
     *,
     posts: Sequence[Any] | None = None,
+    absences: SicknessAbsences | None = None,
 ) -> list[dict[str, Any]]:
     """The sickness roll-up's rows for the months ``covered``, of everyone or of ``people`` only (staff
     member ids: their contribution, passport.metrics.upkeep): the posts of her own (``posts`` when the
-    caller has read them, ``own_posts``) and the sickness absences read once each (plain scans), and the
-    few spans of sickness recorded on secondee assignments as the database moves them onto her own posts;
-    numpy clips, splits into months and sums (``count_sickness_rows``). Reads only."""
+    caller has read them, ``own_posts``) and the sickness absences read once each (plain scans; everyone's
+    ``absences`` when the caller has read them), and the few spans of sickness recorded on secondee
+    assignments as the database moves them onto her own posts; numpy clips, splits into months and sums
+    (``count_sickness_rows``). Reads only."""
     scope = scope_for(session, None)
     ab = Absence
     if posts is None:
@@ -121,26 +143,22 @@ def sickness_rows(
         literal(month_of(covered.first_month), Date),
         literal(month_last_day(covered.last_month), Date),
     )
-    absences_query = select(
-        ab.assignment_id,
-        day_number(ab.first_day),
-        func.coalesce(day_number(ab.last_day), OPEN),
-        ab.reason_code,
-    ).where(ab.category == SICKNESS)
+    absences_query = _sickness_absences_query()
     if people is None:
-        absences = driver_rows(session, absences_query)
-        moved = _moved_rows(session, scope, first_day, last_day, people)
-        return count_sickness_rows(SicknessRecords(posts, absences, moved), covered)
-    if len(people) > _SCAN_FOR:
+        read = absences if absences is not None else sickness_absences(session)
+    elif len(people) > _SCAN_FOR:
         # So many people that a plain scan beats looking each up by index: theirs are kept.
         kept_posts = {post[0] for post in posts}
-        absences = [row for row in driver_rows(session, absences_query) if row[0] in kept_posts]
+        read = SicknessAbsences.from_rows(
+            [row for row in driver_rows(session, absences_query) if row[0] in kept_posts]
+        )
     else:
-        absences = []
+        rows: list[tuple[Any, ...]] = []
         for post_ids in _batches([post[0] for post in posts]):
-            absences += driver_rows(session, absences_query.where(ab.assignment_id.in_(post_ids)))
+            rows += driver_rows(session, absences_query.where(ab.assignment_id.in_(post_ids)))
+        read = SicknessAbsences.from_rows(rows)
     moved = _moved_rows(session, scope, first_day, last_day, people)
-    return count_sickness_rows(SicknessRecords(posts, absences, moved), covered)
+    return count_sickness_rows(SicknessRecords(posts, read, moved), covered)
 
 
 def own_posts(session: Session, scope: Scope, people: Sequence[int] | None = None) -> list[tuple[Any, ...]]:
@@ -362,11 +380,12 @@ def rebuild_retention_rollup(session: Session, fingerprint: str) -> RollupState:
 
 
 # --- Both at once ----------------------------------------------------------------------------------------
-def count_rollups(session: Session) -> list[CountedRollup]:
-    """Both roll-ups counted from the records (a full recount). Reads only. The retention figures are
-    counted in a second thread while the database reads the sickness absences: numpy and the database
-    driver mostly work without Python's global lock, so on two cores this takes a quarter to a third off
-    the recount (bench/bench_dashboard.py). The thread has arrays only, never the session."""
+def count_rollups(session: Session, fingerprint: str | None = None) -> list[CountedRollup]:
+    """Both roll-ups counted from the records (a full recount). Reads only. With the records' fingerprint
+    the sickness absences read are kept in the session, for the dashboards counted next. The retention
+    figures are counted in a second thread while the database reads the sickness absences: numpy and the
+    database driver mostly work without Python's global lock, so on two cores this takes a quarter to a
+    third off the recount (bench/bench_dashboard.py). The thread has arrays only, never the session."""
     started = time.perf_counter()
     covered = rollup_months(session)
     scope = scope_for(session, None)
@@ -379,7 +398,8 @@ def count_rollups(session: Session) -> list[CountedRollup]:
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-count") as pool:
         retention = pool.submit(count_retention)
-        sickness = sickness_rows(session, covered, posts=posts_read)
+        absences = sickness_absences(session, fingerprint)
+        sickness = sickness_rows(session, covered, posts=posts_read, absences=absences)
         sickness_seconds = time.perf_counter() - started
         retention_rows_counted, retention_seconds = retention.result()
     return [
@@ -390,7 +410,7 @@ def count_rollups(session: Session) -> list[CountedRollup]:
 
 def rebuild_rollups(session: Session, fingerprint: str) -> list[RollupState]:
     """Count both roll-ups again from the records and keep them, in the caller's transaction."""
-    return [keep_rollup(session, counted, fingerprint) for counted in count_rollups(session)]
+    return [keep_rollup(session, counted, fingerprint) for counted in count_rollups(session, fingerprint)]
 
 
 def _record_state(

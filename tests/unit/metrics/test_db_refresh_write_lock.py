@@ -74,9 +74,9 @@ def test_a_write_during_a_refresh_waits_well_under_a_second(app, engine, real_re
     counting = threading.Event()
     real_count = rollups.count_rollups
 
-    def slow_count(session):  # type: ignore[no-untyped-def]
+    def slow_count(session, *args):  # type: ignore[no-untyped-def]
         """Counting as slow as a large partnership's: the write lock must not be held meanwhile."""
-        counted = real_count(session)
+        counted = real_count(session, *args)
         counting.set()
         time.sleep(COUNTING_SECONDS)
         return counted
