@@ -1,6 +1,7 @@
-"""Demo history for the dashboard: 24 months (April 2023 to March 2025, the published figures' last year
-and the one before) of assignments and sickness for a few hundred staff per demo trust, plus NHS
-England's published figures when shared/data/nhs-sickness-absence/ is there.
+"""Demo history for the dashboard: 36 months (April 2022 to March 2025: the published figures' last
+year, the one before, and the twelve months the first of them needs for a complete rolling figure) of
+assignments and sickness for a few hundred staff per demo trust, plus NHS England's published figures
+the repository ships (data/nhs-sickness-absence/).
 
 Idempotent: the history is made once (its staff have metrics.demo.* emails); the published import is an
 upsert. Plausible, not real: each trust has its own sickness level, a winter peak and a slow fall, some
@@ -33,9 +34,12 @@ from passport.trusts.models import StaffMember
 from passport.trusts.operations import find_trust
 from passport.workforce.models import Absence, Assignment
 
-FIRST, LAST = date(2023, 4, 1), date(2025, 3, 31)
+# 36 months: the dashboard's usual 24 (April 2023 to March 2025, the published figures' last year and the
+# one before) and the 12 before them, so every rolling 12-month figure it shows is complete.
+FIRST, LAST = date(2022, 4, 1), date(2025, 3, 31)
 STAFF_PER_TRUST = 220
-PUBLISHED_DIR = PROJECT_ROOT.parent / "shared" / "data" / "nhs-sickness-absence"
+# NHS England's published monthly files, April 2024 to March 2025, shipped unchanged (data/README.md).
+PUBLISHED_DIR = PROJECT_ROOT / "data" / "nhs-sickness-absence"
 # Share of calendar days lost the demo aims at, per trust, before the seasonal swing and the slow fall.
 TARGET_RATE = {"RPG": 0.052, "RV5": 0.041, "RQY": 0.047}
 _JOBS = [  # (staff group, job role, band, weight)
@@ -110,7 +114,7 @@ class _Maker:
         while day <= last:
             months_in = (day.year - FIRST.year) * 12 + day.month - FIRST.month
             winter = 1.35 if day.month in (12, 1, 2) else (0.8 if day.month in (6, 7, 8) else 1.0)
-            falling = 1.0 - 0.012 * months_in  # the partnership's work paying off, slowly
+            falling = 1.0 - 0.008 * months_in  # the partnership's work paying off, slowly
             length = rng.choice([1, 1, 2, 2, 3, 3, 4, 5, 5, 7, 10, 14, 21, 35, 60])
             if rng.random() < base * winter * falling / 9.5:  # 9.5: the mean spell length above
                 spell_end = min(day + timedelta(days=length - 1), last)
@@ -171,8 +175,8 @@ def _make_history(session: Session, trusts: list, report: DemoReport) -> None:
         if newly_qualified:
             job, start = _JOBS[0], _random_day(rng, FIRST, date(2024, 9, 30))
         else:
-            start = _random_day(rng, date(2010, 1, 1), date(2023, 3, 31))
-        leaves = rng.random() < (0.22 if newly_qualified else 0.14)
+            start = _random_day(rng, date(2010, 1, 1), FIRST - timedelta(days=1))
+        leaves = rng.random() < (0.30 if newly_qualified else 0.20)  # over three years
         end = _random_day(rng, max(start, FIRST) + timedelta(days=30), LAST) if leaves else None
         if end is not None and end >= LAST:
             end = None

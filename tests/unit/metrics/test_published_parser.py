@@ -162,3 +162,13 @@ def test_south_london_partnership_april_2024_figures():
         Decimal("6113.03626") + Decimal("6630.21841") + Decimal("3436.67248"),
         Decimal("129753.81081") + Decimal("177365.94527") + Decimal("84434.11436"),
     )
+
+
+def test_the_shipped_figures_are_the_published_files_unchanged():
+    """data/nhs-sickness-absence/ (what seed-demo loads) holds the same files, byte for byte, as the
+    partnership's copies of NHS England's publication."""
+    shipped = Path(__file__).resolve().parents[3] / "data" / "nhs-sickness-absence"
+    assert PUBLISHED_FILES, f"{DATA} is missing: this test needs ../shared/data"
+    assert [path.name for path in sorted(shipped.glob("*.csv"))] == [path.name for path in PUBLISHED_FILES]
+    for published in PUBLISHED_FILES:
+        assert (shipped / published.name).read_bytes() == published.read_bytes(), published.name
