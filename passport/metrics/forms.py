@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileRequired, MultipleFileField
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
@@ -32,10 +32,12 @@ class DashboardFilterForm(FlaskForm):
 
 
 class PublishedUploadForm(FlaskForm):
-    file = FileField(
-        "NHS England monthly sickness absence file (CSV or XLSX)",
+    # Several months at once: a year of NHS England's files is twelve of them. Imported together, so one
+    # bad file refuses them all.
+    file = MultipleFileField(
+        "NHS England monthly sickness absence files (CSV or XLSX)",
         validators=[
-            FileRequired("Choose a file to upload"),
-            FileAllowed(["csv", "xlsx"], "The file must be a CSV or XLSX file"),
+            FileRequired("Choose at least one file to upload"),
+            FileAllowed(["csv", "xlsx"], "Each file must be a CSV or XLSX file"),
         ],
     )

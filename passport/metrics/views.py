@@ -249,11 +249,9 @@ def published():  # type: ignore[no-untyped-def]
     session = get_session()
     form = PublishedUploadForm()
     if form.validate_on_submit():
-        upload = form.file.data
+        uploads = [(upload.filename or "upload.csv", upload.stream) for upload in form.file.data]
         try:
-            summary = import_published_sickness(
-                session, [(upload.filename or "upload.csv", upload.stream)], actor=user
-            )
+            summary = import_published_sickness(session, uploads, actor=user)
         except DomainError as error:
             attach_domain_error(form, error)  # InvalidInput names the field "file"; the 422 undoes it all
         else:

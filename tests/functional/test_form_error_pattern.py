@@ -379,7 +379,7 @@ CASES: list[FormCase] = [
         ("passport.metrics.forms.PublishedUploadForm",),
         "/admin/published-sickness",
         user_of(Role.ADMIN),
-        empty={"file": "Choose a file to upload"},
+        empty={"file": "Choose at least one file to upload"},
         bad={"file": (b"not a spreadsheet", "figures.txt")},
         bad_errors={"file": "must be a CSV or XLSX file"},
         files=("file",),

@@ -258,14 +258,29 @@ def test_admin_upload_page(client, session):
     assert response.status_code == 422
     assert b"n/a is not a number" in response.data
     assert _published_count(session) == 0
+    # Several months at once: one bad file refuses them all, naming the file's problem.
+    may = PUBLISHED / "nhs_sickness_absence_2024-05.csv"
     response = client.post(
         "/admin/published-sickness",
-        data={"file": (io.BytesIO(APRIL.read_bytes()), "april.csv")},
+        data={"file": [(io.BytesIO(may.read_bytes()), "may.csv"), (io.BytesIO(bad), "april.csv")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert b"n/a is not a number" in response.data
+    assert _published_count(session) == 0
+    response = client.post(
+        "/admin/published-sickness",
+        data={
+            "file": [(io.BytesIO(APRIL.read_bytes()), "april.csv"), (io.BytesIO(may.read_bytes()), "may.csv")]
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
-    assert _published_count(session) > 200
-    assert b"2024-04" in client.get("/admin/published-sickness").data
+    months = session.scalars(select(PublishedSickness.month).distinct().order_by(PublishedSickness.month))
+    assert list(months) == [date(2024, 4, 1), date(2024, 5, 1)]
+    assert _published_count(session) > 400
+    page = client.get("/admin/published-sickness").data
+    assert b"2024-04" in page and b"2024-05" in page
 
 
 def test_cli_refresh_dashboards_keeps_the_usual_dashboards(app, session, records):
