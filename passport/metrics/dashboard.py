@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from passport.formatting import uk_month
 from passport.metrics.benchmark import benchmark_series
 from passport.metrics.disclosure import (
     MIN_PEOPLE,
@@ -26,7 +27,7 @@ from passport.metrics.disclosure import (
 )
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.movement import secondment_counts
-from passport.metrics.operations import is_suppressed, scope_for
+from passport.metrics.operations import earliest_recorded_month, is_suppressed, scope_for
 from passport.metrics.queries import Period, month_label, month_last_day, month_of, trust_codes
 from passport.metrics.retention import nqn_retention
 from passport.metrics.rollups import retention_source, sickness_source
@@ -53,6 +54,7 @@ class ChartData:
     columns: list[tuple[str, str]]  # (key, heading)
     rows: list[dict[str, Any]] = field(default_factory=list)
     kind: str = "line"  # line, bar or table
+    note: str | None = None  # why some figures are blank, under the table
 
 
 @dataclass
@@ -114,6 +116,20 @@ def dashboard_data(
     def count(value: int | None, within: int) -> int | None:
         return _people_count(value, within=within) if suppress else value
 
+    # A rolling figure needs its twelve months of records: one whose window reaches back before the
+    # records begin would count part of a year as a whole one (a rate climbing through the first year).
+    records_begin = earliest_recorded_month(session, scope.trust_ids)
+
+    def complete(month: int) -> bool:
+        return records_begin is None or month - 11 >= records_begin
+
+    rolling_note = None
+    if records_begin is not None and not complete(first_month):
+        rolling_note = (
+            f"Rolling 12-month figures begin with {uk_month(month_label(records_begin + 11))}: the records "
+            f"begin in {uk_month(month_label(records_begin))}, and each figure needs 12 months of them."
+        )
+
     # Counted from the roll-ups while they match the records (one fingerprint read for every series).
     sickness = sickness_source(session, scope, first_month, last_month, fingerprint)
     monthly, rolling = sickness.trend(first_month, last_month)
@@ -136,6 +152,7 @@ def dashboard_data(
             ("published_org_type_rate_percent", f"Published, {', '.join(bench.org_types) or 'type'} (%)"),
             ("published_england_rate_percent", "Published, England (%)"),
         ],
+        note=rolling_note,
     )
     for m in months:
         published = bench.months.get(m)
@@ -143,7 +160,9 @@ def dashboard_data(
             {
                 "month": month_label(m),
                 "rate_percent": _sickness_rate(monthly.get(m), shown(m, m)),
-                "rolling_12_month_rate_percent": _sickness_rate(rolling.get(m), shown(m - 11, m)),
+                "rolling_12_month_rate_percent": _sickness_rate(rolling.get(m), shown(m - 11, m))
+                if complete(m)
+                else None,
                 "published_rate_percent": published.own if published else None,
                 "published_region_rate_percent": published.region if published else None,
                 "published_org_type_rate_percent": published.org_type if published else None,
@@ -171,9 +190,10 @@ def dashboard_data(
             ("fte_leaver_rate_percent", "Leaver rate by FTE (%)"),
             ("stability_percent", "Stability index (%)"),
         ],
+        note=rolling_note,
     )
     for m in months:
-        lv, st = (leavers.get(m), stability.get(m)) if shown(m - 11, m) else (None, None)
+        lv, st = (leavers.get(m), stability.get(m)) if shown(m - 11, m) and complete(m) else (None, None)
         charts["retention-trend"].rows.append(
             {
                 "month": month_label(m),

@@ -269,6 +269,13 @@ def refuse_period_past_records(session: Session, trust: Trust | None, first_mont
         raise InvalidInput(f"The records end in {ended}: choose a period that starts by then.", field=field)
 
 
+def earliest_recorded_month(session: Session, trust_ids: Sequence[int]) -> int | None:
+    """The month of the earliest absence on record for these trusts: where their records begin (an ESR
+    extract carries posts from long before, but absences only from the month its history starts)."""
+    earliest = session.scalar(select(func.min(Absence.first_day)).where(Absence.trust_id.in_(trust_ids)))
+    return None if earliest is None else month_index(earliest)
+
+
 def latest_recorded_month(session: Session, trust_ids: Sequence[int]) -> int | None:
     """The month of the latest absence on record for these trusts: where a dashboard's period ends."""
     latest = session.scalar(select(func.max(Absence.first_day)).where(Absence.trust_id.in_(trust_ids)))

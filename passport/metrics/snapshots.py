@@ -93,6 +93,7 @@ def _charts_from_json(stored: dict[str, Any]) -> dict[str, ChartData]:
             columns=[tuple(column) for column in data["columns"]],  # type: ignore[misc]
             rows=[{key: _decode(v) for key, v in row.items()} for row in data["rows"]],
             kind=data["kind"],
+            note=data.get("note"),  # snapshots kept before charts had notes have none
         )
     return charts
 

@@ -258,3 +258,24 @@ def test_reasons_fewer_than_five_people_were_absent_for_are_grouped(client, sess
     assert all(
         row[1] == "" for row in csv.reader(io.StringIO(trend.get_data(as_text=True))) if row[0] != "month"
     )
+
+
+def test_rolling_figures_start_when_their_twelve_months_of_records_exist(client, world, demo_trusts):
+    """The records begin in April 2024 (the first absence): a rolling 12-month figure first appears for
+    March 2025, and the table says why the months before it are blank."""
+    AbsenceFactory(assignment=world[10], first_day=date(2025, 4, 1), last_day=date(2025, 4, 3))
+    sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
+    page = client.get("/metrics?from_month=2025-01&to_month=2025-04").get_data(as_text=True)
+    sickness = {trace["name"]: trace for trace in _figure(page, "sickness-trend")["data"]}
+    rolling = sickness["Rolling 12 months"]
+    # March 2025's 12 months hold April 2024's 45 days lost of 20 nurses x 365 days = 7,300: 0.62%;
+    # April 2025's hold the 3 days of April 2025 alone: 0.04%.
+    assert rolling["x"] == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert rolling["y"] == [None, None, 0.62, 0.04]
+    retention = {trace["name"]: trace for trace in _figure(page, "retention-trend")["data"]}
+    assert retention["Stability index"]["y"][:2] == [None, None]
+    assert retention["Stability index"]["y"][2] == 100.0
+    note = "Rolling 12-month figures begin with March 2025: the records begin in April 2024"
+    assert page.count(note) == 2  # under the sickness table and the leaver rate table
+    full = client.get("/metrics?from_month=2025-03&to_month=2025-04").get_data(as_text=True)
+    assert note not in full
