@@ -5,7 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 ASSETS_DIR := passport/static/vendor/nhsuk
-ASSETS := $(ASSETS_DIR)/nhsuk-frontend.min.css
+PLOTLY_DIR := passport/static/vendor/plotly
+ASSETS := $(ASSETS_DIR)/nhsuk-frontend.min.css $(PLOTLY_DIR)/plotly-basic.min.js \
+  $(PLOTLY_DIR)/plotly-basic.min.js.gz
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 # PostgreSQL for the second run of the suite; tests create and drop their own database there.
@@ -27,8 +29,9 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-# The NHS.UK frontend's built CSS, JS and images, copied where our own /assets/ route serves them.
-$(ASSETS): node_modules/.package-lock.json scripts/build_assets.py | $(BIN)/python
+# The NHS.UK frontend's built CSS, JS and images, copied where our own /assets/ route serves them; and
+# plotly.js's basic bundle (scatter, bar, pie) with its gzip copy, for the dashboard (one run makes all).
+$(ASSETS) &: node_modules/.package-lock.json scripts/build_assets.py | $(BIN)/python
 	$(BIN)/python scripts/build_assets.py
 
 setup: $(INSTALLED) $(ASSETS)
@@ -86,4 +89,4 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) node_modules tests/interop/node_modules tests/e2e/node_modules $(ASSETS_DIR)
+	rm -rf $(VENV) node_modules tests/interop/node_modules tests/e2e/node_modules $(ASSETS_DIR) $(PLOTLY_DIR)

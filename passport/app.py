@@ -377,7 +377,9 @@ def _security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if current_app.config["PASSPORT_SETTINGS"].is_production:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    is_asset = request.path.startswith(("/assets/", "/static/"))
+    # plotly's bundle and stylesheet (/metrics/assets/) hold no personal data and are fetched by signed-in
+    # directors only: kept by the browser as the routes say (a year, the links carrying the bundle's hash).
+    is_asset = request.path.startswith(("/assets/", "/static/", "/metrics/assets/"))
     if not is_asset and ("Cache-Control" not in response.headers or current_user.is_authenticated):
         # Pages and API answers may carry personal data: never kept by a browser or a proxy.
         response.headers["Cache-Control"] = "no-store"

@@ -2,14 +2,20 @@
 
 Figures are built from exactly the rows of each chart's table and CSV (dashboard.ChartData) and handed
 to the page as JSON in a data attribute; passport/static/js/metrics.js draws them. No CDN, no inline
-script. plotly.js would add its stylesheet as an inline <style> element, which our Content-Security-
-Policy refuses; it skips that when the page already links a stylesheet with the id
+script. The JavaScript is plotly.js's prebuilt "basic" partial bundle from the npm registry
+(plotly.js-basic-dist-min, pinned in package.json to the plotly.js version the Python plotly wheel
+bundles, whose classes the tests check every figure with): it holds the scatter, bar and pie traces, and
+our charts use only scatter and bar. scripts/build_assets.py copies it, with a gzip copy, to PLOTLY_JS and
+PLOTLY_JS_GZIP. plotly.js would add its stylesheet as an inline <style> element, which our Content-
+Security-Policy refuses; it skips that when the page already links a stylesheet with the id
 "plotly.js-style-global" and the class "no-inline-styles", so we serve its rules as a file, read out of
 the very bundle we serve (they stay in step when plotly is upgraded).
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import re
 from decimal import Decimal
@@ -17,19 +23,31 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import plotly
-
 from passport.metrics.dashboard import ChartData
 
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+PLOTLY_DIR = Path(__file__).resolve().parent.parent / "static" / "vendor" / "plotly"
+PLOTLY_JS = PLOTLY_DIR / "plotly-basic.min.js"
+PLOTLY_JS_GZIP = PLOTLY_DIR / "plotly-basic.min.js.gz"
 NHS_COLOURS = ["#005eb8", "#d5281b", "#007f3b", "#7C2855", "#ffb81C", "#330072", "#425563"]
 _RULE = re.compile(r'"((?:[^"\\]|\\.)*)":(?:"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\')')
 
 
 @lru_cache(maxsize=1)
+def _bundle() -> str:
+    return PLOTLY_JS.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def plotly_fingerprint() -> str:
+    """A short hash of the bundle served: its URLs carry it, so browsers may keep it for a year and still
+    fetch the new one (and its new stylesheet) the moment plotly is upgraded."""
+    return hashlib.sha256(PLOTLY_JS.read_bytes()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
 def plotly_css() -> str:
     """plotly.js's global style rules (normally injected at run time) as a stylesheet."""
-    bundle = PLOTLY_JS.read_text(encoding="utf-8")
+    bundle = _bundle()
     start = bundle.find('{"X,X div":')
     end = bundle.find("};for(", start)
     if start < 0 or end < 0:
@@ -46,7 +64,14 @@ def plotly_css() -> str:
     return "\n".join(rules) + "\n"
 
 
-# Stylesheets the bundle adds once at load time (maplibre's), unless an element with their id exists.
+@lru_cache(maxsize=1)
+def plotly_css_gzip() -> bytes:
+    """plotly_css() gzipped, once per process."""
+    return gzip.compress(plotly_css().encode("utf-8"), compresslevel=9, mtime=0)
+
+
+# Stylesheets the bundle adds once at load time (maplibre's, in the basic bundle too), unless an element
+# with their id exists.
 _BUNDLED_STYLE = re.compile(
     r'if\(!document\.getElementById\("([0-9a-f]+)"\)\)\{var (\w)=document\.createElement\("style"\);'
     r"\2\.id=\"\1\",\2\.textContent='((?:[^'\\]|\\.)*)'"
@@ -55,10 +80,9 @@ _BUNDLED_STYLE = re.compile(
 
 @lru_cache(maxsize=1)
 def bundled_styles() -> list[tuple[str, str]]:
-    """(element id, CSS) of each stylesheet plotly.min.js would inject as an inline <style>: the page
+    """(element id, CSS) of each stylesheet the served bundle would inject as an inline <style>: the page
     gives an element each id (so the bundle skips it) and plotly.css carries the CSS."""
-    bundle = PLOTLY_JS.read_text(encoding="utf-8")
-    return [(match.group(1), match.group(3)) for match in _BUNDLED_STYLE.finditer(bundle)]
+    return [(match.group(1), match.group(3)) for match in _BUNDLED_STYLE.finditer(_bundle())]
 
 
 def bundled_style_ids() -> list[str]:

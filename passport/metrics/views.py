@@ -1,5 +1,6 @@
 """The retention and sickness dashboard, its CSV downloads, HR's Bradford list and the admin upload of
-published NHS figures; plus plotly's JavaScript and stylesheet, served from the installed wheel."""
+published NHS figures; plus plotly.js (its basic bundle, copied from npm by the asset build, gzipped) and
+its stylesheet."""
 
 from __future__ import annotations
 
@@ -269,13 +270,64 @@ def published():  # type: ignore[no-untyped-def]
     return render_template("metrics/published.html", form=form, months=published_months(session)), status
 
 
+# plotly.js (its basic bundle, 1.2 MB) goes gzipped (395 kB) to every browser that accepts gzip: the copy
+# scripts/build_assets.py makes once at build time (level 9), sent as a file. Chosen over flask-compress,
+# which compresses in an after_request hook for the whole app (set up in app.py, every response then to
+# think about) and, for a cache, wants a cache backend and key of its own: for one file that changes only
+# with a deployment, a copy made at build time needs no library and no work per request or per process,
+# and send_file keeps its ETag, conditional requests and exact Content-Length. Brotli would save about a
+# fifth more but needs a compiled library for this alone; every browser accepts gzip. The stylesheet (90
+# kB, read out of the bundle) is compressed once per process.
+_YEAR, _DAY = 365 * 86400, 86400
+
+
+@blueprint.url_defaults
+def _plotly_fingerprint(endpoint: str, values: dict[str, Any]) -> None:
+    """Links to plotly's script and stylesheet carry the bundle's hash (?v=), so browsers may keep them a
+    year and still fetch the new ones the moment the bundle changes."""
+    if endpoint in ("metrics.plotly_js", "metrics.plotly_css"):
+        values.setdefault("v", charts.plotly_fingerprint())
+
+
+def _plotly_max_age() -> int:
+    return _YEAR if request.args.get("v") == charts.plotly_fingerprint() else _DAY
+
+
+def _accepts_gzip() -> bool:
+    """Whether Accept-Encoding allows gzip: named with a quality above 0, or not named and * allowed."""
+    qualities = {value.lower(): quality for value, quality in request.accept_encodings}
+    return qualities.get("gzip", qualities.get("*", 0)) > 0
+
+
+def _vary_and_cache(response: Response, max_age: int) -> Response:
+    response.vary.add("Accept-Encoding")
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.cache_control.immutable = max_age == _YEAR
+    return response
+
+
 @blueprint.get("/metrics/assets/plotly.min.js")
 def plotly_js():  # type: ignore[no-untyped-def]
-    return send_file(charts.PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+    max_age = _plotly_max_age()
+    if _accepts_gzip():
+        response = send_file(charts.PLOTLY_JS_GZIP, mimetype="text/javascript", max_age=max_age)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = send_file(charts.PLOTLY_JS, mimetype="text/javascript", max_age=max_age)
+    return _vary_and_cache(response, max_age)
 
 
 @blueprint.get("/metrics/assets/plotly.css")
 def plotly_css():  # type: ignore[no-untyped-def]
-    response = Response(charts.plotly_css(), mimetype="text/css")
-    response.cache_control.max_age = 86400
-    return response
+    if _accepts_gzip():
+        response = Response(charts.plotly_css_gzip(), mimetype="text/css")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(charts.plotly_css(), mimetype="text/css")
+    return _vary_and_cache(response, _plotly_max_age())
+
+
+# The sickness target and board report pages register on this blueprint; imported last, once
+# ``blueprint`` exists.
+from passport.metrics import board_report_views, target_views  # noqa: E402,F401
