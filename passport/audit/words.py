@@ -44,6 +44,8 @@ TOPICS: tuple[Topic, ...] = (
         "Trusts and staff records",
         {
             "trust.created": "Trust added to the partnership",
+            "trust.sickness_target_set": "Trust sickness absence target set",
+            "trust.sickness_target_cleared": "Trust sickness absence target removed",
             "staff.created": "Staff record created",
             "legal_hold.placed": "Legal hold placed on a person's records",
             "legal_hold.released": "Legal hold released",

@@ -71,6 +71,9 @@ class Action(enum.StrEnum):
     VIEW_METRICS = "see retention and sickness figures"
     VIEW_PARTNERSHIP_METRICS = "see the partnership's retention and sickness figures"
     MANAGE_PUBLISHED_BENCHMARKS = "import published NHS sickness figures"
+    # A trust's sickness absence target (issue 14): its board's, so its nursing director sets it, and admins
+    # for any trust; HR see it on the dashboard but do not set it.
+    SET_SICKNESS_TARGET = "set your trust's sickness absence target"
     # Secondments (issue 8). HR of the host trust proposes, HR of the home trust approves, the nurse
     # consents herself; either trust's HR extends, ends or cancels. Seeing a seconded nurse's passport
     # has no standing rule: only a temporary grant (below) gives it, while the secondment is on.
@@ -149,6 +152,7 @@ RULES: dict[Action, list[Rule]] = {
     ],
     Action.VIEW_PARTNERSHIP_METRICS: [_rule(Scope.PARTNERSHIP, Role.DIRECTOR, Role.ADMIN)],
     Action.MANAGE_PUBLISHED_BENCHMARKS: [_rule(Scope.PARTNERSHIP, Role.ADMIN)],
+    Action.SET_SICKNESS_TARGET: [_rule(Scope.OWN_TRUST, Role.DIRECTOR), _rule(Scope.PARTNERSHIP, Role.ADMIN)],
     Action.FOLLOW_JOBS: [_rule(Scope.OWN_TRUST, Role.HR), _rule(Scope.PARTNERSHIP, Role.ADMIN)],
     Action.HANDLE_SUBJECT_ACCESS: [_rule(Scope.OWN_TRUST, Role.HR)],
     Action.ASK_FOR_CORRECTION: [_rule(Scope.SELF, *Role)],

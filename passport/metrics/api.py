@@ -1,4 +1,5 @@
-"""The metrics in the JSON API: /api/v1/metrics/sickness|leavers|stability, the same rows as the CLI."""
+"""The metrics in the JSON API: /api/v1/metrics/sickness|leavers|stability, the same rows as the CLI, and
+a trust's sickness absence target (/api/v1/trusts/<ods_code>/sickness-target)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from passport.metrics.schemas import (
     LeaversRowSchema,
     MetricQuerySchema,
     SicknessRowSchema,
+    SicknessTargetDumpSchema,
+    SicknessTargetSchema,
     StabilityRowSchema,
 )
+from passport.trusts.operations import get_trust
 
 blueprint = Blueprint(
     "metrics_api",
@@ -81,3 +85,27 @@ class Stability(MethodView):
     def get(self, query: dict):  # type: ignore[no-untyped-def]
         """Stability index: staff in post at the start still in post at the end (directors, HR, admins)"""
         return metric_answer("stability", query)
+
+
+@blueprint.route("/trusts/<string:ods_code>/sickness-target")
+class SicknessTarget(MethodView):
+    decorators = [login_required]
+
+    @requires(Action.VIEW_METRICS)
+    @blueprint.response(200, SicknessTargetDumpSchema)
+    def get(self, ods_code: str):  # type: ignore[no-untyped-def]
+        """A trust's sickness absence target (its director and HR, admins)"""
+        trust = get_trust(get_session(), ods_code)
+        ensure(current_user._get_current_object(), Action.VIEW_METRICS, trust.id)
+        return trust
+
+    @requires(Action.SET_SICKNESS_TARGET)
+    @blueprint.arguments(SicknessTargetSchema)
+    @blueprint.response(200, SicknessTargetDumpSchema)
+    def put(self, payload: dict, ods_code: str):  # type: ignore[no-untyped-def]
+        """Set or clear a trust's sickness absence target (its nursing director, admins); audited"""
+        user = current_user._get_current_object()
+        session = get_session()
+        trust = get_trust(session, ods_code)
+        ensure(user, Action.SET_SICKNESS_TARGET, trust.id)
+        return operations.set_sickness_target(session, trust, payload["sickness_target_percent"], actor=user)

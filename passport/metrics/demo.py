@@ -29,6 +29,7 @@ from passport.demo import (
 )
 from passport.formatting import uk_month
 from passport.metrics.benchmark import import_published_sickness
+from passport.metrics.operations import set_sickness_target
 from passport.metrics.refresh import refresh_figures
 from passport.trusts.models import StaffMember
 from passport.trusts.operations import find_trust
@@ -42,6 +43,8 @@ STAFF_PER_TRUST = 220
 PUBLISHED_DIR = PROJECT_ROOT / "data" / "nhs-sickness-absence"
 # Share of calendar days lost the demo aims at, per trust, before the seasonal swing and the slow fall.
 TARGET_RATE = {"RPG": 0.052, "RV5": 0.041, "RQY": 0.047}
+# Each demo trust board's sickness absence target (%), drawn on its charts; set when the trust has none.
+SICKNESS_TARGETS = {"RPG": Decimal("4.5"), "RV5": Decimal("4.0"), "RQY": Decimal("4.2")}
 _JOBS = [  # (staff group, job role, band, weight)
     ("NMR", "Staff Nurse", "5", 30),
     ("NMR", "Senior Staff Nurse", "6", 22),
@@ -149,6 +152,9 @@ def seed_metrics_history(session: Session, report: DemoReport) -> None:
     ):
         _make_history(session, [t for t in trusts if t is not None], report)
     _import_published(session, report)
+    for trust in trusts:
+        if trust is not None and trust.sickness_target_percent is None:
+            set_sickness_target(session, trust, SICKNESS_TARGETS[trust.ods_code], actor="seed-demo")
 
 
 def _make_history(session: Session, trusts: list, report: DemoReport) -> None:

@@ -1,12 +1,17 @@
-"""Web forms of the metrics pages: the dashboard's filters (a GET form) and the published-figures upload."""
+"""Web forms of the metrics pages: the dashboard's filters (a GET form), the published-figures upload and
+a trust's sickness absence target."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileRequired, MultipleFileField
-from wtforms import SelectField, StringField
+from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import Optional, Regexp
 
+from passport.formatting import plain_number
 from passport.reference.workforce import AFC_BANDS, STAFF_GROUPS
 
 _MONTH = Regexp(r"^\d{4}-\d{2}$", message="Enter the month as YYYY-MM, such as 2024-04")
@@ -40,4 +45,39 @@ class PublishedUploadForm(FlaskForm):
             FileRequired("Choose at least one file to upload"),
             FileAllowed(["csv", "xlsx"], "Each file must be a CSV or XLSX file"),
         ],
+    )
+
+
+class PercentField(DecimalField):
+    """A percentage typed in a text box: "4.5" or "4.5%"; a stored 4.50 is shown as 4.5 (plain_number).
+    The range and decimal places are the operation's to check (passport.metrics.operations)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = str(valuelist[0]).strip().removesuffix("%").strip()
+        self.data = None
+        if not text:
+            return
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise ValueError("Enter the target as a number, for example 4.5")
+        self.data = number
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return plain_number(self.data)
+
+
+class SicknessTargetForm(FlaskForm):
+    sickness_target_percent = PercentField(
+        "Sickness absence target (%)",
+        validators=[Optional()],
+        description=(
+            "The rate your trust board aims to stay under, for example 4.5. Leave empty for no target."
+        ),
     )

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from passport.audit.operations import record_event
 from passport.errors import InvalidInput
 from passport.formatting import uk_month
 from passport.metrics.disclosure import Selection, people_in_post
@@ -280,3 +281,52 @@ def latest_recorded_month(session: Session, trust_ids: Sequence[int]) -> int | N
     """The month of the latest absence on record for these trusts: where a dashboard's period ends."""
     latest = session.scalar(select(func.max(Absence.first_day)).where(Absence.trust_id.in_(trust_ids)))
     return None if latest is None else month_index(latest)
+
+
+# --- A trust's sickness absence target ---------------------------------------------------------------
+# The rate (%) its board aims to stay under: the dashboard draws it on the sickness charts and the SPC
+# assurance icon asks whether the rate will meet it. Held on the trust (Trust.sickness_target_percent).
+SICKNESS_TARGET_FIELD = "sickness_target_percent"
+_HUNDREDTH = Decimal("0.01")
+_TARGET_EVENTS = {"set": "trust.sickness_target_set", "cleared": "trust.sickness_target_cleared"}
+
+
+def check_sickness_target(target_percent: Decimal | None) -> Decimal | None:
+    """The target as stored (hundredths), or None for none; a value outside 0 to 100, or one with more
+    than 2 decimal places, raises InvalidInput naming the field."""
+    if target_percent is None:
+        return None
+    if not target_percent.is_finite() or not 0 <= target_percent <= 100:
+        raise InvalidInput("Enter a target between 0 and 100", field=SICKNESS_TARGET_FIELD)
+    if target_percent != target_percent.quantize(_HUNDREDTH):
+        raise InvalidInput(
+            "Enter a target with no more than 2 decimal places, for example 4.25", field=SICKNESS_TARGET_FIELD
+        )
+    return target_percent.quantize(_HUNDREDTH).copy_abs()  # -0 is 0
+
+
+def set_sickness_target(
+    session: Session, trust: Trust, target_percent: Decimal | None, actor: object
+) -> Trust:
+    """Set (None: clear) the trust's sickness absence target; audited. Saving the value it already has
+    changes and records nothing. The caller checks the actor may (Action.SET_SICKNESS_TARGET)."""
+    target = check_sickness_target(target_percent)
+    previous = trust.sickness_target_percent
+    if previous == target:
+        return trust
+    trust.sickness_target_percent = target
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action=_TARGET_EVENTS["cleared" if target is None else "set"],
+        record_type="trust",
+        record_id=trust.id,
+        trust_id=trust.id,
+        details={
+            "ods_code": trust.ods_code,
+            "sickness_target_percent": None if target is None else str(target),
+            "previous": None if previous is None else str(previous),
+        },
+    )
+    return trust

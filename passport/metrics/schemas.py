@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
 
 from passport.metrics.operations import WINDOWS
 
@@ -82,3 +84,39 @@ class StabilityRowSchema(_RowBase):
 
 class PublishedUploadSchema(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class _JsonNumber(fields.Decimal):
+    """A JSON number (never a string or true/false), read as the digits written: 4.55 is Decimal("4.55"),
+    not the binary float's 4.54999... (marshmallow reads a float through its shortest repr)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+_TARGET = (
+    "The sickness absence rate (%) the trust board aims to stay under, from 0 to 100 with at most 2 decimal "
+    "places (4.5); null for no target. The dashboard draws it on the sickness charts."
+)
+
+
+class SicknessTargetSchema(Schema):
+    """PUT /api/v1/trusts/<ods_code>/sickness-target: the range and places are checked by the operation,
+    which names the field (422)."""
+
+    class Meta:
+        unknown = RAISE
+
+    sickness_target_percent = _JsonNumber(
+        required=True,
+        allow_none=True,
+        error_messages={"invalid": "Give the target as a number, such as 4.5, or null for no target."},
+        metadata={"description": _TARGET, "minimum": 0, "maximum": 100, "example": 4.5},
+    )
+
+
+class SicknessTargetDumpSchema(Schema):
+    trust = fields.String(required=True, attribute="ods_code", metadata={"description": "ODS code"})
+    sickness_target_percent = fields.Float(required=True, allow_none=True, metadata={"description": _TARGET})

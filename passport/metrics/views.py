@@ -328,6 +328,5 @@ def plotly_css():  # type: ignore[no-untyped-def]
     return _vary_and_cache(response, _plotly_max_age())
 
 
-# The sickness target and board report pages register on this blueprint; imported last, once
-# ``blueprint`` exists.
-from passport.metrics import board_report_views, target_views  # noqa: E402,F401
+# The sickness target page registers on this blueprint; imported last, once ``blueprint`` exists.
+from passport.metrics import target_views  # noqa: E402,F401

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passport.db import Base, UTCDateTime, utcnow
@@ -23,6 +24,11 @@ class Partnership(Base):
 
 class Trust(Base):
     __tablename__ = "trust"
+    __table_args__ = (
+        CheckConstraint(
+            "sickness_target_percent >= 0 AND sickness_target_percent <= 100", name="sickness_target_range"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnership.id"), index=True)
@@ -30,6 +36,10 @@ class Trust(Base):
     ods_code: Mapped[str] = mapped_column(String(10), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The sickness absence rate (%) the trust board aims to stay under, or None for no target. The
+    # dashboard draws it and its assurance icon reads it. Only the metrics' set_sickness_target changes
+    # it (passport.metrics.operations); who changed it, and when, is in the audit log.
+    sickness_target_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
 
     partnership: Mapped[Partnership] = relationship(back_populates="trusts")
 

@@ -135,3 +135,4 @@ ROWS: list[Row] = [
 # Each feature's rows live in a module of their own; importing them here appends them to ROWS.
 from tests.functional.access_rows import background, case_definitions, credentials_jobs, frameworks  # noqa: E402,F401,I001
 from tests.functional.access_rows import corrections, record_keeping, secondments, workforce  # noqa: E402,F401,I001
+from tests.functional.access_rows import sickness_target  # noqa: E402,F401,I001

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from passport.auth.models import Role, UserAccount
@@ -25,6 +27,8 @@ def test_seed_demo_makes_the_south_london_partnership_once(app, session):
         "RV5": "South London and Maudsley NHS Foundation Trust",
         "RQY": "South West London and St George's Mental Health NHS Trust",
     }
+    targets = {t.ods_code: t.sickness_target_percent for t in session.scalars(select(Trust))}
+    assert targets == {"RPG": Decimal("4.50"), "RV5": Decimal("4.00"), "RQY": Decimal("4.20")}
     emails = set(session.scalars(select(UserAccount.email)))
     for ods in ("rpg", "rv5", "rqy"):
         assert {f"{role}@{ods}.example" for role in ("nurse", "hr", "assessor", "director")} <= emails

@@ -385,6 +385,28 @@ CASES: list[FormCase] = [
         files=("file",),
     ),
     FormCase(
+        "sickness absence target",
+        ("passport.metrics.forms.SicknessTargetForm",),
+        "/metrics/sickness-target",
+        user_of(Role.DIRECTOR),
+        empty={},  # nothing typed: no target, back to the dashboard
+        bad={"sickness_target_percent": "abc"},
+        bad_errors={"sickness_target_percent": "Enter the target as a number"},
+        kept={"sickness_target_percent": "abc"},
+        empty_status=302,
+    ),
+    FormCase(
+        "sickness absence target out of range",
+        ("passport.metrics.forms.SicknessTargetForm",),
+        "/metrics/sickness-target",
+        user_of(Role.DIRECTOR),
+        empty={},
+        bad={"sickness_target_percent": "100.01"},
+        bad_errors={"sickness_target_percent": "Enter a target between 0 and 100"},
+        kept={"sickness_target_percent": "100.01"},
+        empty_status=302,
+    ),
+    FormCase(
         "share the passport",
         ("passport.passports.forms.ShareForm",),
         "/passport/share",
