@@ -64,8 +64,13 @@ class DashboardSnapshot(Base):
 
 
 class SicknessRollup(Base):
-    """FTE days lost (one row per reason) and available (reason_code None) in a month, per trust, staff
-    group and band, counted from the workforce records by passport.metrics.rollups.
+    """FTE days lost (one row per reason and term) and available (reason_code and term None) in a month,
+    per trust, staff group and band, counted from the workforce records by passport.metrics.rollups; with
+    the sickness episodes starting in the month (``episodes``, on the rows of days lost).
+
+    ``term``: "short" or "long" (an episode over 28 calendar days), or "open" for the days, in the month
+    it began, of an episode still open and 28 days old or less at that month's end: short-term when the
+    period counted ends with that month, long-term when it runs on past it (passport.metrics.sickness_terms).
 
     The sickness figures add up over months, trusts, groups and bands, so every sickness series of the
     dashboard, for any filter, is a sum of these rows instead of a pass over every absence. Sums are in
@@ -80,8 +85,10 @@ class SicknessRollup(Base):
     staff_group: Mapped[str] = mapped_column(String(8))
     band: Mapped[str | None] = mapped_column(String(3))
     reason_code: Mapped[str | None] = mapped_column(String(3))
+    term: Mapped[str | None] = mapped_column(String(5))  # short, long or open; None for days in post
     fte_days_lost_e4: Mapped[int] = mapped_column(BigInteger)
     fte_days_available_e4: Mapped[int] = mapped_column(BigInteger)
+    episodes: Mapped[int] = mapped_column(Integer, server_default="0")  # episodes starting in the month
 
     # One row per cell, whatever interleaves (a NULL band or reason is a value of its own here: plain
     # UNIQUE would let NULLs repeat, on SQLite and PostgreSQL alike).
@@ -93,6 +100,7 @@ class SicknessRollup(Base):
             "staff_group",
             text("coalesce(band, '')"),
             text("coalesce(reason_code, '')"),
+            text("coalesce(term, '')"),
             unique=True,
         ),
     )

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from passport.metrics.queries import Period, month_last_day, month_of, to_day_number
+from passport.metrics.sickness import LONG_TERM_DAYS
 
 ALL = "*"  # staff_group / band of a row that covers all of them
 WINDOW_MONTHS = 12
@@ -318,13 +319,21 @@ class SicknessAbsences:
         return (self.first <= last_day) & (self.last >= first_day)
 
 
+# The sickness roll-up's terms (passport.metrics.models.SicknessRollup): None for days in post; "open" for
+# the days, in the month it began, of an episode still open and no more than 28 days old at that month's
+# end (short-term if the period counted ends with that month, long-term if it runs on past it).
+SHORT, LONG, OPEN_TERM = "short", "long", "open"
+TERM_NAMES: tuple[str | None, ...] = (None, SHORT, LONG, OPEN_TERM)
+
+
 @dataclass(frozen=True)
 class SicknessRecords:
     """What the sickness roll-up is counted from, as the database gives them (days are numbers since
     1970-01-01, an open end is OPEN): her own posts (id, trust, staff group, band, first and last day,
     FTE in ten-thousandths), the sickness absences, and the spans of sickness recorded on secondee
     assignments, already moved onto her own posts (passport.metrics.sickness: first, last, trust, staff
-    group, band, reason, lost_e4, available_e4; few)."""
+    group, band, reason, lost_e4, available_e4, the absence's own first and last day (None while open),
+    the span's sign; few)."""
 
     posts: Sequence[Any]
     absences: SicknessAbsences
@@ -341,10 +350,50 @@ def _days(values: Sequence[Any]) -> np.ndarray:
     return np.array([OPEN if day is None else day for day in values], dtype=np.int64)
 
 
+def _terms(
+    first: np.ndarray,
+    last: np.ndarray,
+    episode_first: np.ndarray,
+    episode_last: np.ndarray,
+    started: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Spans of days lost (``first`` to ``last``, clipped) of episodes (``episode_first`` to
+    ``episode_last``, OPEN while open), each starting its episode or not (``started``: 0 or the span's
+    sign), with their term codes (indexes into TERM_NAMES): (span index, first, last, term, started).
+    A closed episode's term is its length's. An open one's days in the month it began are "open" while it
+    is 28 days old or less at that month's end (so a span there is cut in two at it), long otherwise."""
+    closed = episode_last != OPEN
+    first_month_end = (
+        (episode_first.astype("datetime64[D]").astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    ).astype(np.int64)
+    young = ~closed & (first_month_end - episode_first + 1 <= LONG_TERM_DAYS)
+    long_code, short_code, open_code = (
+        TERM_NAMES.index(LONG),
+        TERM_NAMES.index(SHORT),
+        TERM_NAMES.index(OPEN_TERM),
+    )
+    term = np.where(closed & (episode_last - episode_first + 1 <= LONG_TERM_DAYS), short_code, long_code)
+    whole = np.flatnonzero(~young)
+    cut = np.flatnonzero(young)
+    head_last = np.minimum(last[cut], first_month_end[cut])
+    tail_first = np.maximum(first[cut], first_month_end[cut] + 1)
+    head = cut[first[cut] <= head_last]
+    tail = cut[tail_first <= last[cut]]
+    return (
+        np.concatenate([whole, head, tail]),
+        np.concatenate([first[whole], first[head], tail_first[tail_first <= last[cut]]]),
+        np.concatenate([last[whole], head_last[first[cut] <= head_last], last[tail]]),
+        np.concatenate([term[whole], np.full(len(head), open_code), np.full(len(tail), long_code)]),
+        np.concatenate([started[whole], started[head], np.zeros(len(tail), dtype=np.int64)]),
+    )
+
+
 def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[str, Any]]:
     """The sickness roll-up's rows: every post's days in post and every sickness absence's days lost on
     a post of her own, each clipped to the months covered (an absence also to its post), split into the
-    months it meets and summed per month, trust, staff group, band and reason (none for days in post)."""
+    months it meets and summed per month, trust, staff group, band, reason (none for days in post) and
+    term (``_terms``); with the episodes starting in each month (a span that begins on its episode's
+    first day starts it)."""
     month_numbers = list(range(covered.first_month, covered.last_month + 1))
     period_first = to_day_number(month_of(covered.first_month))
     period_last = to_day_number(month_last_day(covered.last_month))
@@ -359,7 +408,10 @@ def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[
         moved_reason,
         moved_lost,
         moved_available,
-    ) = _columns(records.moved, 8)
+        moved_episode_first,
+        moved_episode_last,
+        moved_sign,
+    ) = _columns(records.moved, 11)
     # A cell is (trust, staff group, band) and a reason (code 0: none, days in post), as one integer.
     post_cell_code, cell_names = _codes(
         list(zip(post_trust + moved_trust, post_group + moved_group, post_band + moved_band, strict=True))
@@ -395,40 +447,61 @@ def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[
     if n_posts:
         l_first, l_last = np.maximum(l_first, starts[post]), np.minimum(l_last, ends[post])
     lost = np.flatnonzero(on_own_post & (l_first <= l_last))
-    first = np.concatenate([a_first[in_post], l_first[lost], np.array(moved_first, dtype=np.int64)])
-    last = np.concatenate([a_last[in_post], l_last[lost], np.array(moved_last, dtype=np.int64)])
-    cell = np.concatenate(
-        [post_cell[in_post], post_cell[post[lost]] + reason_code[:n_absences][lost], moved_cell]
+    # Days lost (on her posts, then moved from secondee assignments) with their terms: a span of an open
+    # episode may be cut in two (``_terms``), so each piece names the span it came from.
+    as_array = functools.partial(np.array, dtype=np.int64)
+    moved_episode_first = as_array(moved_episode_first)
+    moved_first_days = as_array(moved_first)
+    moved_started = (moved_first_days == moved_episode_first) * as_array(moved_sign)
+    source, lost_first, lost_last, lost_term, started = _terms(
+        np.concatenate([l_first[lost], moved_first_days]),
+        np.concatenate([l_last[lost], as_array(moved_last)]),
+        np.concatenate([absences.first[lost], moved_episode_first]),
+        np.concatenate([absences.last[lost], _days(moved_episode_last)]),
+        np.concatenate([(l_first[lost] == absences.first[lost]).astype(np.int64), moved_started]),
     )
+    lost_cell = np.concatenate([post_cell[post[lost]] + reason_code[:n_absences][lost], moved_cell])
+    lost_weight = np.concatenate([fte[post[lost]], as_array([int(v) for v in moved_lost])])
+    terms = len(TERM_NAMES)
+    first = np.concatenate([a_first[in_post], lost_first])
+    last = np.concatenate([a_last[in_post], lost_last])
+    cell = np.concatenate([post_cell[in_post] * terms, lost_cell[source] * terms + lost_term])
     zeros = np.zeros(len(in_post), dtype=np.int64)
-    lost_e4 = np.concatenate([zeros, fte[post[lost]], np.array([int(v) for v in moved_lost], dtype=np.int64)])
-    available_e4 = np.concatenate(
-        [
-            fte[in_post],
-            np.zeros(len(lost), dtype=np.int64),
-            np.array([int(v) for v in moved_available], dtype=np.int64),
-        ]
-    )
+    lost_e4 = np.concatenate([zeros, lost_weight[source]])
+    available_e4 = np.concatenate([fte[in_post], np.zeros(len(source), dtype=np.int64)])
     # Sum per used cell and month: the cells used, numbered densely through a table of every possible
     # code (no sort of the million spans).
-    used = np.zeros(len(cell_names) * reasons, dtype=bool)
+    used = np.zeros(len(cell_names) * reasons * terms, dtype=bool)
     used[cell] = True
     used_codes = np.flatnonzero(used)
     dense = (np.cumsum(used) - 1)[cell]
     lost_sum, available_sum = _month_sums(
         dense, len(used_codes), first, last, (lost_e4, available_e4), covered
     )
-    used_index, month = np.nonzero(lost_sum | available_sum)
-    lost_days, available_days = (
+    # Episodes: each counted once, in the month of the span that starts it (one inside the months).
+    starts = np.flatnonzero(started)
+    n_months = len(month_numbers)
+    start_month = np.searchsorted(_month_lasts(covered), lost_first[starts], side="left")
+    episodes = _sums(
+        dense[len(in_post) + starts] * n_months + start_month, len(used_codes) * n_months, started[starts]
+    ).reshape(len(used_codes), n_months)
+    used_index, month = np.nonzero(lost_sum | available_sum | episodes)
+    lost_days, available_days, episode_counts = (
         lost_sum[used_index, month].tolist(),
         available_sum[used_index, month].tolist(),
+        episodes[used_index, month].tolist(),
     )
     rows = []
-    for code, m, lost_days_e4, available_days_e4 in zip(
-        used_codes[used_index].tolist(), month.tolist(), lost_days, available_days, strict=True
+    for code, m, lost_days_e4, available_days_e4, episode_count in zip(
+        used_codes[used_index].tolist(),
+        month.tolist(),
+        lost_days,
+        available_days,
+        episode_counts,
+        strict=True,
     ):
-        trust, staff_group, band = cell_names[code // reasons]
-        reason = code % reasons
+        trust, staff_group, band = cell_names[code // (reasons * terms)]
+        reason = code // terms % reasons
         rows.append(
             {
                 "month": month_numbers[m],
@@ -436,11 +509,20 @@ def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[
                 "staff_group": staff_group,
                 "band": band,
                 "reason_code": reason_names[reason - 1] if reason else None,
+                "term": TERM_NAMES[code % terms],
                 "fte_days_lost_e4": lost_days_e4,
                 "fte_days_available_e4": available_days_e4,
+                "episodes": episode_count,
             }
         )
     return rows
+
+
+def _month_lasts(covered: Period) -> np.ndarray:
+    return np.array(
+        [to_day_number(month_last_day(m)) for m in range(covered.first_month, covered.last_month + 1)],
+        dtype=np.int64,
+    )
 
 
 def _month_sums(

@@ -63,6 +63,7 @@ from passport.metrics.sickness import (
     sickness_reasons,
     sickness_trend,
 )
+from passport.metrics.sickness_terms import TermMonth, sickness_terms, terms_from_rollup
 from passport.workforce.models import Absence, Assignment
 
 SICKNESS_ROLLUP = "sickness"
@@ -221,7 +222,7 @@ def _moved_rows(
             seconded_ids += session.scalars(seconded.where(a.staff_member_id.in_(batch)))
     rows: list[Any] = []
     for batch in _batches(seconded_ids):
-        spans = secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True, batch)
+        spans = secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True, batch, episodes=True)
         moved = union_all(*spans).subquery("moved")
         rows += session.execute(
             select(
@@ -231,6 +232,9 @@ def _moved_rows(
                 moved.c.reason,
                 moved.c.lost_e4,
                 moved.c.available_e4,
+                day_number(moved.c.episode_first),
+                day_number(moved.c.episode_last),
+                moved.c.sign,
             )
         ).all()
     return rows
@@ -269,6 +273,9 @@ class RecordSickness:
     def by_trust(self, first_month: int, last_month: int) -> list[SicknessCell]:
         return sickness_cells(self.session, self.scope, first_month, last_month, ["trust"])
 
+    def terms(self, first_month: int, last_month: int) -> dict[int, TermMonth]:
+        return sickness_terms(self.session, self.scope, first_month, last_month)
+
 
 @dataclass(frozen=True)
 class RollupSickness:
@@ -277,7 +284,7 @@ class RollupSickness:
     session: Session
     scope: Scope
 
-    def _sums(self, first_month: int, last_month: int, *group: Any) -> Select[Any]:
+    def _sums(self, first_month: int, last_month: int, *group: Any, episodes: bool = False) -> Select[Any]:
         r = SicknessRollup
         conditions = [r.month.between(first_month, last_month), r.trust_id.in_(self.scope.trust_ids)]
         if self.scope.staff_groups:
@@ -289,6 +296,7 @@ class RollupSickness:
                 *group,
                 func.sum(r.fte_days_lost_e4).label("lost_e4"),
                 func.sum(r.fte_days_available_e4).label("available_e4"),
+                *([func.sum(r.episodes).label("episodes")] if episodes else []),
             )
             .where(*conditions)
             .group_by(*group)
@@ -338,6 +346,11 @@ class RollupSickness:
             if row.available_e4
         ]
         return sorted(cells, key=lambda c: str(c.keys["trust"]))
+
+    def terms(self, first_month: int, last_month: int) -> dict[int, TermMonth]:
+        r = SicknessRollup
+        rows = self.session.execute(self._sums(first_month, last_month, r.month, r.term, episodes=True))
+        return terms_from_rollup(rows, last_month)
 
 
 def sickness_source(

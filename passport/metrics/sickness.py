@@ -56,6 +56,9 @@ from passport.workforce.models import Absence, Assignment
 
 SICKNESS = "SICKNESS"
 ROLLING_MONTHS = 12
+# An episode (one sickness absence record) over this many calendar days is long-term (NHS Digital); all of
+# its days are. An open one's length runs to the end of the period counted (docs/metrics.md).
+LONG_TERM_DAYS = 28
 GROUP_KEYS = ("trust", "staff_group", "band")
 
 
@@ -77,8 +80,32 @@ def _group_keys(by: Sequence[str]) -> list[str]:
     return [key for key in GROUP_KEYS if key in by]
 
 
+def term_columns(span_first: Any, absence: Any, p_last: Any, weight: Any, sign: Any = 1) -> list[Any]:
+    """For the span rows of a sickness absence (``absence``: its table or alias), the columns that split
+    them by term: ``long_e4`` (the span's weight if the episode is long-term, else 0), ``started`` (the
+    span's sign when it begins on the episode's first day: the episode starts there and is counted once)
+    and ``long_started``. An open episode's length runs to ``p_last``, the end of the period counted."""
+    length = day_number(func.coalesce(absence.last_day, p_last)) - day_number(absence.first_day) + 1
+    is_long = length > LONG_TERM_DAYS
+    started = case((span_first == absence.first_day, sign), else_=0)
+    return [
+        case((is_long, weight), else_=0).label("long_e4"),
+        started.label("started"),
+        case((is_long, started), else_=0).label("long_started"),
+    ]
+
+
+def _no_term_columns() -> list[Any]:
+    return [literal(0, Integer).label(name) for name in ("long_e4", "started", "long_started")]
+
+
 def clipped_spans(
-    scope: Scope, first_day: date, last_day: date, by: Sequence[str], reason: bool = False
+    scope: Scope,
+    first_day: date,
+    last_day: date,
+    by: Sequence[str],
+    reason: bool = False,
+    terms: bool = False,
 ) -> Select[Any]:
     """Every counted assignment's days in post and every sickness absence's days lost, each clipped to
     the period (and an absence to its assignment; an open one runs to the period end), as
@@ -91,6 +118,8 @@ def clipped_spans(
     (the secondments feature refuses overlapping secondments; docs/metrics.md).
 
     One pass over each table, whatever the number of months: the months are split out afterwards.
+    ``terms``: each row also says how much of it is long-term, and whether it starts an episode
+    (``term_columns``), summed with the rest.
     """
     a, ab = Assignment, Absence
     p_first, p_last = literal(first_day, Date), literal(last_day, Date)
@@ -105,6 +134,7 @@ def clipped_spans(
         *reason_col,
         literal(0, Integer).label("lost_e4"),
         fte_e4(a).label("available_e4"),
+        *(_no_term_columns() if terms else []),
     ).where(counted(a, scope), in_post_first <= in_post_last)
     sick_first = latest(ab.first_day, a.start_date, p_first)
     sick_last = earliest(func.coalesce(ab.last_day, p_last), func.coalesce(a.end_date, p_last), p_last)
@@ -116,13 +146,14 @@ def clipped_spans(
             *([ab.reason_code.label("reason")] if reason else []),
             fte_e4(a).label("lost_e4"),
             literal(0, Integer).label("available_e4"),
+            *(term_columns(sick_first, ab, p_last, fte_e4(a)) if terms else []),
         )
         .select_from(ab)
         .join(a, a.id == ab.assignment_id)
         .where(ab.category == SICKNESS, counted(a, scope, indexed=False), sick_first <= sick_last)
     )
-    moved = secondee_sickness_spans(scope, p_first, p_last, by, reason)
-    return _grouped_spans(union_all(available, lost, *moved), by, reason)
+    moved = secondee_sickness_spans(scope, p_first, p_last, by, reason, terms=terms)
+    return _grouped_spans(union_all(available, lost, *moved), by, reason, terms)
 
 
 def secondee_sickness_spans(
@@ -132,12 +163,18 @@ def secondee_sickness_spans(
     by: Sequence[str],
     reason: bool,
     seconded_ids: Sequence[int] | None = None,
+    *,
+    terms: bool = False,
+    episodes: bool = False,
 ) -> tuple[Select[Any], Select[Any]]:
     """Sickness recorded on secondee assignments, moved onto her own posts (see ``clipped_spans``): the
     spans it adds, and the spans (negative) it takes off again where the own post records the same days.
     ``seconded_ids``: only these secondee assignments' (ids); named in the statement, they let PostgreSQL
     look their absences up by index, where it would otherwise scan every absence (0.34 s against 0.04 s
-    at 60,000 staff: it expects 25 absences an assignment, read at random).
+    at 60,000 staff: it expects 25 absences an assignment, read at random). ``terms``: the columns of
+    ``term_columns`` (the secondee absence's term: the rows taken off again cancel its own); ``episodes``:
+    the absence's own first and last day (``episode_first``, ``episode_last``, None while open) and the
+    row's ``sign``, for the roll-up, which settles the terms itself.
 
     Secondee assignments are few: both start from them (the person_type index), then her absences and
     posts by their indexes.
@@ -164,6 +201,16 @@ def secondee_sickness_spans(
                 *reason_col,
                 (sign * fte_e4(own)).label("lost_e4"),
                 literal(0, Integer).label("available_e4"),
+                *(term_columns(first_day, ab, p_last, sign * fte_e4(own), sign) if terms else []),
+                *(
+                    [
+                        ab.first_day.label("episode_first"),
+                        ab.last_day.label("episode_last"),
+                        literal(sign, Integer).label("sign"),
+                    ]
+                    if episodes
+                    else []
+                ),
             )
             .select_from(seconded)
             .join(ab, ab.assignment_id == seconded.id)
@@ -190,8 +237,8 @@ def secondee_sickness_spans(
     return moved, counted_twice
 
 
-def _grouped_spans(rows: Any, by: Sequence[str], reason: bool) -> Select[Any]:
-    """The span rows summed on identical spans and cells."""
+def _grouped_spans(rows: Any, by: Sequence[str], reason: bool, terms: bool = False) -> Select[Any]:
+    """The span rows summed on identical spans and cells (with ``terms``, their term columns too)."""
     both = rows.subquery("span_rows")
     group = [
         both.c.first,
@@ -203,18 +250,28 @@ def _grouped_spans(rows: Any, by: Sequence[str], reason: bool) -> Select[Any]:
         *group,
         func.sum(both.c.lost_e4).label("lost_e4"),
         func.sum(both.c.available_e4).label("available_e4"),
+        *[func.sum(both.c[name]).label(name) for name in TERM_SUMS if terms],
     ).group_by(*group)
 
 
-def monthly_sums(scope: Scope, first_month: int, last_month: int, by: Sequence[str]) -> Select[Any]:
-    """SELECT month, <keys>, lost_e4, available_e4 — one row per month and cell with staff in post.
+TERM_SUMS = ("long_e4", "started", "long_started")
+
+
+def monthly_sums(
+    scope: Scope, first_month: int, last_month: int, by: Sequence[str], terms: bool = False
+) -> Select[Any]:
+    """SELECT month, <keys>, lost_e4, available_e4 — one row per month and cell with staff in post; with
+    ``terms`` also long_lost_e4 (the long-term part of lost_e4), episodes and long_episodes (episodes
+    starting in the month): the same events with more columns, not another pass.
 
     Each span [first, last] of weight w becomes two change events, +w on its first day and -w the day
     after its last; the weighted days before day x are then sum over events up to x of (x * w - day * w).
     A month's days are that at (its last day + 1) less that at its first day. Only the events (one row
     per day and cell) meet the months, never the records.
     """
-    spans = clipped_spans(scope, month_of(first_month), month_last_day(last_month), by).subquery("span")
+    spans = clipped_spans(scope, month_of(first_month), month_last_day(last_month), by, terms=terms).subquery(
+        "span"
+    )
     keys = [spans.c[k] for k in _group_keys(by)]
     side = values(column("side", Integer), name="side").data([(0,), (1,)]).cte("side")
     day = case((side.c.side == 0, day_number(spans.c.first)), else_=day_number(spans.c.last) + 1)
@@ -227,6 +284,16 @@ def monthly_sums(scope: Scope, first_month: int, last_month: int, by: Sequence[s
             func.sum(sign * spans.c.lost_e4 * day).label("lost_days"),
             func.sum(sign * spans.c.available_e4).label("available"),
             func.sum(sign * spans.c.available_e4 * day).label("available_days"),
+            *(
+                [
+                    func.sum(sign * spans.c.long_e4).label("long"),
+                    func.sum(sign * spans.c.long_e4 * day).label("long_days"),
+                    func.sum(case((side.c.side == 0, spans.c.started), else_=0)).label("started"),
+                    func.sum(case((side.c.side == 0, spans.c.long_started), else_=0)).label("long_started"),
+                ]
+                if terms
+                else []
+            ),
         )
         .select_from(spans.join(side, literal(True)))
         .group_by(day, *keys)
@@ -242,12 +309,21 @@ def monthly_sums(scope: Scope, first_month: int, last_month: int, by: Sequence[s
 
     lost_e4 = days_in_month(events.c.lost, events.c.lost_days)
     available_e4 = days_in_month(events.c.available, events.c.available_days)
+    term_sums = []
+    if terms:
+        in_month = and_(events.c.day >= begin, events.c.day < end)
+        term_sums = [
+            days_in_month(events.c.long, events.c.long_days).label("long_lost_e4"),
+            func.sum(case((in_month, events.c.started), else_=0)).label("episodes"),
+            func.sum(case((in_month, events.c.long_started), else_=0)).label("long_episodes"),
+        ]
     return (
         select(
             months.c.first_month.label("month"),
             *event_keys,
             lost_e4.label("lost_e4"),
             available_e4.label("available_e4"),
+            *term_sums,
         )
         .select_from(events)
         .join(months, events.c.day <= end)

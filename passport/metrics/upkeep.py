@@ -71,8 +71,8 @@ class _Rollup:
 ROLLUPS = {
     SICKNESS_ROLLUP: _Rollup(
         SicknessRollup,
-        ("month", "trust_id", "staff_group", "band", "reason_code"),
-        ("fte_days_lost_e4", "fte_days_available_e4"),
+        ("month", "trust_id", "staff_group", "band", "reason_code", "term"),
+        ("fte_days_lost_e4", "fte_days_available_e4", "episodes"),
         sickness_rows,
         0,
     ),

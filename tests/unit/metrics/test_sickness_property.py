@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from passport.metrics.queries import month_index, month_last_day, month_of
-from passport.metrics.rollups import RollupSickness, rebuild_sickness_rollup
-from passport.metrics.sickness import sickness_cells
+from passport.metrics.rollups import RecordSickness, RollupSickness, rebuild_sickness_rollup
+from passport.metrics.sickness import LONG_TERM_DAYS, sickness_cells
 
 FIRST = date(2023, 11, 1)
 LAST = date(2024, 4, 30)  # six months, with February 2024 (29 days)
@@ -89,6 +89,64 @@ def reference(people_made, trust_ids: set[int], first: date, last: date):  # typ
     return figures
 
 
+def _terms_of(made, absences, last: date) -> tuple[dict[date, bool], set[tuple[date, bool]]]:  # type: ignore[no-untyped-def]
+    """Each sick day inside the assignment with whether its episode is long-term (over 28 days, an open
+    one to ``last``), and the episodes (first day, long) that begin inside the assignment."""
+    inside = set(_days(made.start_date, made.end_date or last))
+    days: dict[date, bool] = {}
+    started: set[tuple[date, bool]] = set()
+    for a in absences:
+        if a.category == "SICKNESS":
+            long = ((a.last_day or last) - a.first_day).days + 1 > LONG_TERM_DAYS
+            for day in set(_days(a.first_day, a.last_day or last)) & inside:
+                days[day] = long
+            if a.first_day in inside:
+                started.add((a.first_day, long))
+    return days, started
+
+
+def reference_terms(people_made, trust_ids: set[int], first: date, last: date):  # type: ignore[no-untyped-def]
+    """Per month: FTE days lost short-term and long-term, available, episodes starting short and long-term.
+    A day sick on both her own post and a secondee assignment is of the own post's episode; an episode of
+    the secondee assignment starts on each own post covering its first day, unless that day is sick there."""
+    figures: dict[int, list[Decimal]] = {}
+    for posts in people_made:
+        seconded: tuple[dict[date, bool], set[tuple[date, bool]]] = ({}, set())
+        for made, absences in posts:
+            if made.person_type == "secondee":
+                seconded = _terms_of(made, absences, last)
+        for made, absences in posts:
+            if made.trust_id not in trust_ids or made.person_type in ("bank", "secondee"):
+                continue
+            fte = Decimal(made.contracted_fte)
+            in_post = set(_days(max(made.start_date, first), min(made.end_date or last, last)))
+            own_days, own_started = _terms_of(made, absences, last)
+            sick = {**seconded[0], **own_days}
+            for day in in_post:
+                cell = figures.setdefault(month_index(day), [Decimal(0)] * 5)
+                cell[2] += fte
+                if day in sick:
+                    cell[1 if sick[day] else 0] += fte
+            episodes = own_started | {(day, long) for day, long in seconded[1] if day not in own_days}
+            for day, long in episodes:
+                if day in in_post:
+                    figures[month_index(day)][4 if long else 3] += 1
+    return {m: v for m, v in figures.items() if v[2]}
+
+
+def _as_lists(terms):  # type: ignore[no-untyped-def]
+    return {
+        m: [
+            t.fte_days_lost_short,
+            t.fte_days_lost_long,
+            t.fte_days_available,
+            t.episodes_short,
+            t.episodes_long,
+        ]
+        for m, t in terms.items()
+    }
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.lists(person, min_size=1, max_size=4))
 def test_sql_matches_the_definition(session, people, scopes, data):
@@ -124,6 +182,19 @@ def test_sql_matches_the_definition(session, people, scopes, data):
                 if whole is not None:
                     only = reference(made, ids, month_of(m), month_last_day(m)).get(m, [0, 0])
                     assert [whole.fte_days_lost, whole.fte_days_available] == only
+            # Short-term and long-term: the records, the roll-up and the definition agree for periods
+            # ending in every month (an open episode's term depends on where the period ends), and short +
+            # long is the month's days lost. Each period starts with the first month, and the last month
+            # is checked alone too: a later start only leaves months out, and the roll-up sums by month.
+            ends = [(first_month, m) for m in range(first_month, last_month + 1)] + [(last_month, last_month)]
+            for start, m in ends:
+                counted_terms = RecordSickness(session, scopes[name]).terms(start, m)
+                expected_terms = reference_terms(made, ids, month_of(start), month_last_day(m))
+                assert _as_lists(counted_terms) == expected_terms, (name, start, m)
+                kept_terms = RollupSickness(session, scopes[name]).terms(start, m)
+                assert kept_terms == counted_terms, (name, start, m)
+            for m, t in RecordSickness(session, scopes[name]).terms(first_month, last_month).items():
+                assert t.fte_days_lost == got[m][0]
     finally:
         nested.rollback()
 
