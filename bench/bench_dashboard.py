@@ -547,13 +547,22 @@ def duckdb_engine_for(frames: dict[str, pd.DataFrame]):  # type: ignore[no-untyp
             ddl = f"CREATE TABLE {table.name} ({columns})"
             # Naive timestamps: aware ones would need pytz in DuckDB's driver; UTCDateTime adds the zone back.
             raw.execute(ddl.replace("TIMESTAMP WITH TIME ZONE", "TIMESTAMP").replace("DATETIME", "TIMESTAMP"))
-        raw.execute("INSERT INTO partnership VALUES (1, 'SLP', 'South London Partnership', now())")
+        # Columns named, so a column added to a table later (left empty here) does not shift the rest.
+        raw.execute(
+            "INSERT INTO partnership (id, code, name, created_at) "
+            "VALUES (1, 'SLP', 'South London Partnership', now())"
+        )
         for trust_id, code, trust_name in TRUSTS:
-            raw.execute("INSERT INTO trust VALUES (?, 1, ?, ?, now())", [trust_id, code, trust_name])
+            raw.execute(
+                "INSERT INTO trust (id, partnership_id, ods_code, name, created_at) "
+                "VALUES (?, 1, ?, ?, now())",
+                [trust_id, code, trust_name],
+            )
         for name in ("staff_member", "assignment", "absence"):
-            frame = frames[name]  # noqa: F841  (read by DuckDB by its variable name)
+            frame = frames[name]
+            columns = ", ".join(frame.columns)
             raw.register("frame_view", frame)
-            raw.execute(f"INSERT INTO {name} SELECT * FROM frame_view")
+            raw.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM frame_view")
             raw.unregister("frame_view")
     return engine
 
