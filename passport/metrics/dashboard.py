@@ -37,7 +37,10 @@ from passport.trusts.models import Trust
 from passport.trusts.operations import the_partnership
 
 CHART_NAMES = (
+    "sickness-spc",
     "sickness-trend",
+    "sickness-term",
+    "leaver-spc",
     "retention-trend",
     "secondments",
     "absence-reasons",
@@ -53,8 +56,11 @@ class ChartData:
     description: str
     columns: list[tuple[str, str]]  # (key, heading)
     rows: list[dict[str, Any]] = field(default_factory=list)
-    kind: str = "line"  # line, bar or table
+    kind: str = "line"  # line, bar, table or spc (a month-by-month XmR chart: passport.metrics.spc_charts)
     note: str | None = None  # why some figures are blank, under the table
+    # An SPC chart's reading (icons and sentence), worked out when the chart is shown (it depends on the
+    # trust's target and the month its limits are recalculated from), never kept with the figures.
+    spc: Any = None
 
 
 @dataclass
@@ -101,6 +107,7 @@ def dashboard_data(
     partnership = the_partnership(session) if trust is None else trust.partnership
     title = trust.name if trust is not None else partnership.name
     months = list(range(first_month, last_month + 1))
+    level = "trust" if trust is not None else "partnership"
     charts: dict[str, ChartData] = {}
     partnership_scope = scope_for(session, None)
     fingerprint = source_fingerprint(session)
@@ -137,6 +144,19 @@ def dashboard_data(
     org_codes = [trust.ods_code] if trust is not None else [codes[i] for i in scope.partnership_trust_ids]
     bench = benchmark_series(session, org_codes, first_month, last_month)
     published_label = "Published rate, this trust" if trust is not None else "Published rate, partner trusts"
+    charts["sickness-spc"] = ChartData(
+        "sickness-spc",
+        "Sickness absence rate, month by month",
+        "Each month's sickness absence rate (FTE days lost / FTE days available) as a statistical process "
+        "control chart in NHS England's Making Data Count style: the mean, the process limits within which "
+        "the rate varies by chance, and the months that differ for a reason worth looking into.",
+        [("month", "Month"), ("rate_percent", "Rate (%)")],
+        kind="spc",
+    )
+    for m in months:
+        charts["sickness-spc"].rows.append(
+            {"month": month_label(m), "rate_percent": _sickness_rate(monthly.get(m), shown(m, m))}
+        )
     charts["sickness-trend"] = ChartData(
         "sickness-trend",
         "Sickness absence rate",
@@ -170,11 +190,13 @@ def dashboard_data(
             }
         )
 
+    charts["sickness-term"] = _sickness_term_chart(sickness, months, shown, suppress)
+
     rolling_periods = [Period(m - 11, m) for m in months]
     retention = retention_source(session, scope, first_month, last_month, fingerprint)
+    charts["leaver-spc"] = _monthly_leavers_chart(retention, months, level, shown)
     leavers = {c.period.last_month: c for c in retention.leavers(rolling_periods, [])}
     stability = {c.period.last_month: c for c in retention.stability(rolling_periods, [])}
-    level = "trust" if trust is not None else "partnership"
     charts["retention-trend"] = ChartData(
         "retention-trend",
         "Leaver rate and stability",
@@ -270,6 +292,39 @@ def dashboard_data(
     cohort = Period(last_month - 23, last_month - 12)
     charts["nqn-retention"] = _nqn_chart(session, scope, cohort, as_of, codes, MIN_PEOPLE if suppress else 0)
     return Dashboard(title, Period(first_month, last_month), charts)
+
+
+def _monthly_leavers_chart(retention: Any, months: list[int], level: str, shown: Any) -> ChartData:
+    """Each month's leavers / average headcount, for the leaver SPC chart: single months, not a rolling
+    year (a rolling figure shares eleven months with the one before, so its points are not independent
+    and the SPC rules would find runs that are only the window moving)."""
+    monthly = {c.period.last_month: c for c in retention.leavers([Period(m, m) for m in months], [])}
+    chart = ChartData(
+        "leaver-spc",
+        "Leaver rate, month by month",
+        f"Each month's leavers / average headcount at the {level} level (the months add up to the rolling "
+        "12-month leaver rate below), as a statistical process control chart in NHS England's Making Data "
+        "Count style.",
+        [
+            ("month", "Month"),
+            ("leavers", "Leavers"),
+            ("average_headcount", "Average headcount"),
+            ("leaver_rate_percent", "Leaver rate (%)"),
+        ],
+        kind="spc",
+    )
+    for m in months:
+        # Shown as the rolling chart's are: when the month's selection holds enough people.
+        cell = monthly.get(m) if shown(m, m) else None
+        chart.rows.append(
+            {
+                "month": month_label(m),
+                "leavers": cell.leavers if cell else None,
+                "average_headcount": cell.average_headcount if cell else None,
+                "leaver_rate_percent": cell.rate_percent if cell else None,
+            }
+        )
+    return chart
 
 
 def _reason_rows(
@@ -426,4 +481,45 @@ def _nqn_chart(
                 "retention_percent": cell.retention_percent if large_enough else None,
             }
         )
+    return chart
+
+
+def _sickness_term_chart(sickness: Any, months: list[int], shown: Any, suppress: bool) -> ChartData:
+    """Short-term and long-term sickness per month (passport.metrics.sickness_terms): each term's FTE days
+    lost / FTE days available, shown as the month's total rate is (``_sickness_rate``); and the episodes
+    starting in the month by term, not shown from 1 to 4 (nor when the month's figures are withheld)."""
+    terms = sickness.terms(months[0], months[-1]) if months else {}
+    chart = ChartData(
+        "sickness-term",
+        "Short-term and long-term sickness",
+        "Each month's sickness absence rate split by the length of the episode: long-term when an episode "
+        "of sickness lasts more than 28 calendar days (NHS Digital's definition; one still open counts to "
+        "the end of the period shown), short-term otherwise, all of an episode's days being of its term; "
+        "with the episodes starting in each month. Counts of 1 to 4 episodes are not shown.",
+        [
+            ("month", "Month"),
+            ("short_term_rate_percent", "Short-term rate (%)"),
+            ("long_term_rate_percent", "Long-term rate (%)"),
+            ("short_term_episodes", "Short-term episodes starting"),
+            ("long_term_episodes", "Long-term episodes starting"),
+        ],
+    )
+    for m in months:
+        term, month_shown = terms.get(m), shown(m, m)
+        row: dict[str, Any] = {"month": month_label(m)}
+        for name, lost, episodes in (
+            ("short_term", term.fte_days_lost_short if term else None, term.episodes_short if term else None),
+            ("long_term", term.fte_days_lost_long if term else None, term.episodes_long if term else None),
+        ):
+            cell = (
+                SicknessCell(Period(m, m), {}, lost, term.fte_days_available)
+                if term and lost is not None
+                else None
+            )
+            row[f"{name}_rate_percent"] = _sickness_rate(cell, month_shown)
+            if not suppress:
+                row[f"{name}_episodes"] = episodes
+            else:
+                row[f"{name}_episodes"] = _people_count(episodes) if month_shown else None
+        chart.rows.append(row)
     return chart

@@ -34,6 +34,13 @@ class DashboardFilterForm(FlaskForm):
     band = SelectField(
         "Band", choices=[("", "All bands")] + [(b, f"Band {b}") for b in AFC_BANDS], validators=[Optional()]
     )
+    # Making Data Count's recalculation: after a change in how things are done, the month-by-month
+    # charts' mean and limits are worked out again from the month it took effect.
+    limits_from = StringField(
+        "Recalculate the month-by-month limits from (YYYY-MM, optional)",
+        validators=[Optional(), _MONTH],
+        description="The month a change took effect, inside the period shown.",
+    )
 
 
 class PublishedUploadForm(FlaskForm):

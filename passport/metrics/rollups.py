@@ -461,14 +461,22 @@ class RollupRetention:
     session: Session
     scope: Scope
 
-    def _answers(self, periods: Sequence[Period], by: Sequence[str]) -> bool:
+    def _answers(self, periods: Sequence[Period], by: Sequence[str], *, any_length: bool = False) -> bool:
+        """Whether the roll-up holds these figures: stability only for 12-month periods (each row holds
+        the 12 months ending with it); leavers, which add up over months, for any period up to 12 months
+        (``any_length``), a single month's for the dashboard's SPC chart included."""
         trust_by_trust = list(by) == ["trust"] and self.scope.level == "partnership"
+        lengths_held = (
+            all(0 <= p.last_month - p.first_month < WINDOW_MONTHS for p in periods)
+            if any_length
+            else all(p.last_month - p.first_month == WINDOW_MONTHS - 1 for p in periods)
+        )
         return (
             bool(periods)
             and (not by or trust_by_trust)
             and len(self.scope.staff_groups) <= 1
             and len(self.scope.bands) <= 1
-            and all(p.last_month - p.first_month == WINDOW_MONTHS - 1 for p in periods)
+            and lengths_held
         )
 
     def _rows(self, by_trust: bool, first_month: int, last_month: int) -> dict[tuple[Any, int], Any]:
@@ -489,7 +497,7 @@ class RollupRetention:
         return {(row.trust_id if by_trust else None, row.month): row for row in found}
 
     def leavers(self, periods: Sequence[Period], by: Sequence[str]) -> list[LeaverCell]:
-        if not self._answers(periods, by):
+        if not self._answers(periods, by, any_length=True):
             return RecordRetention(self.session, self.scope).leavers(periods, by)
         by_trust = bool(by)
         rows = self._rows(by_trust, min(p.first_month for p in periods), max(p.last_month for p in periods))

@@ -13,17 +13,17 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from passport.auth.models import Role
-from passport.auth.policy import Action, allows, ensure
+from passport.auth.policy import Action, allows
 from passport.db import get_session
-from passport.errors import DomainError, NotFound
+from passport.errors import DomainError
 from passport.formatting import plain_number
 from passport.forms import attach_domain_error
 from passport.metrics.forms import SicknessTargetForm
 from passport.metrics.operations import set_sickness_target
-from passport.metrics.views import blueprint
+from passport.metrics.views import blueprint, trust_asked
 from passport.navigation import HomeLink, register
 from passport.trusts.models import Trust
-from passport.trusts.operations import get_trust, list_trusts
+from passport.trusts.operations import list_trusts
 
 register(
     HomeLink(
@@ -42,21 +42,8 @@ register(
 
 
 def _trust_asked(session: Session, user: Any) -> Trust:
-    """The trust ``scope`` names (its ODS code, in the query string or the form); without one the user's
-    own trust, or for an admin (who has none) the first trust. 403 for a trust the user may not set."""
-    ensure(user, Action.SET_SICKNESS_TARGET)  # HR and nurses learn nothing about which trusts exist
-    asked = (request.values.get("scope") or "").strip()
-    if asked:
-        trust = get_trust(session, asked)
-    elif user.trust is not None:
-        trust = user.trust
-    else:
-        trusts = list_trusts(session)
-        if not trusts:
-            raise NotFound("There are no trusts in the partnership yet.")
-        trust = trusts[0]
-    ensure(user, Action.SET_SICKNESS_TARGET, trust.id)
-    return trust
+    """The trust ``scope`` names (in the query string or the form), as views.trust_asked reads it."""
+    return trust_asked(session, user, Action.SET_SICKNESS_TARGET, (request.values.get("scope") or "").strip())
 
 
 def _done_message(trust: Trust) -> str:

@@ -24,16 +24,17 @@ from passport.metrics.benchmark import import_published_sickness, published_mont
 from passport.metrics.dashboard import CHART_NAMES
 from passport.metrics.fingerprint import records_changed_at
 from passport.metrics.forms import DashboardFilterForm, PublishedUploadForm
-from passport.metrics.operations import parse_month, refuse_period_past_records
+from passport.metrics.operations import latest_recorded_month, parse_month, refuse_period_past_records
 from passport.metrics.queries import month_label
 from passport.metrics.refresh import refresh_under_way, request_refresh
 from passport.metrics.sickness import bradford_factors
 from passport.metrics.snapshots import DEFAULT_MONTHS, ShownDashboard, default_period
+from passport.metrics.spc_charts import read_spc_charts
 from passport.metrics.tasks import CHECK_EVERY_MINUTES
 from passport.navigation import HomeLink, register
 from passport.subject_access.trail import record_views
 from passport.trusts.models import Trust
-from passport.trusts.operations import list_trusts
+from passport.trusts.operations import get_trust, list_trusts
 
 blueprint = Blueprint("metrics", __name__)
 PARTNERSHIP = "partnership"
@@ -76,6 +77,25 @@ def _user():  # type: ignore[no-untyped-def]
     return current_user._get_current_object()
 
 
+def trust_asked(session: Any, user: Any, action: Action, asked: str) -> Trust:
+    """The trust ``asked`` names (its ODS code); without one the user's own, or for an admin (who has
+    none) the first trust. Refused (403) unless ``action`` is allowed there; 404 for no such trust. The
+    action is checked first without a trust, so those who may not do it anywhere learn nothing about
+    which trusts exist."""
+    ensure(user, action)
+    if asked:
+        trust = get_trust(session, asked)
+    elif user.trust is not None:
+        trust = user.trust
+    else:
+        trusts = list_trusts(session)
+        if not trusts:
+            raise NotFound("There are no trusts in the partnership yet.")
+        trust = trusts[0]
+    ensure(user, action, trust.id)
+    return trust
+
+
 def _scope_choices(user: Any, trusts: list[Trust]) -> list[tuple[str, str]]:
     choices = [(t.ods_code, t.name) for t in trusts if allows(user, Action.VIEW_METRICS, t.id)]
     if allows(user, Action.VIEW_PARTNERSHIP_METRICS):
@@ -115,10 +135,23 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
         attach_domain_error(form, error)
         return form, None
     chose_first = first is not None
+    # "Data as of": the latest month with records. Months after it would be drawn as flat lines of
+    # nothing (no absences, no leavers), so a period reaching past it stops there, and the page says so.
+    data_as_of = latest_recorded_month(session, [trust.id] if trust is not None else [t.id for t in trusts])
+    cut_short = data_as_of is not None and last is not None and last > data_as_of
     if last is None:
         last = default_period(session, trust, [t.id for t in trusts]).last_month
+    elif cut_short:
+        last = data_as_of  # type: ignore[assignment]
     if first is None:
         first = last - DEFAULT_MONTHS + 1
+    if cut_short and first > last:
+        ended = uk_month(month_label(last))
+        form.from_month.errors = [
+            *form.from_month.errors,
+            f"The records end in {ended}: choose a period that starts by then",
+        ]
+        return form, None
     if last < first:
         form.to_month.errors = [*form.to_month.errors, "The period must end after it starts"]
         return form, None
@@ -131,8 +164,25 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
         except DomainError as error:
             attach_domain_error(form, error)
             return form, None
+    limits_from = None
+    if form.limits_from.data:
+        try:
+            limits_from = parse_month(form.limits_from.data, "limits_from")
+        except DomainError as error:
+            attach_domain_error(form, error)
+            return form, None
+        if not first <= limits_from <= last:
+            form.limits_from.errors = [
+                *form.limits_from.errors,
+                f"Choose a month from {uk_month(month_label(first))} to {uk_month(month_label(last))}, "
+                "inside the period shown",
+            ]
+            return form, None
     form.from_month.data, form.to_month.data = month_label(first), month_label(last)
     return form, {
+        "data_as_of": data_as_of,
+        "cut_short": cut_short,
+        "limits_from": limits_from,
         "trust": trust,
         "first": first,
         "last": last,
@@ -143,8 +193,9 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
 
 
 def _dashboard(chosen: dict[str, Any]) -> ShownDashboard:
-    """The dashboard asked for. Reads only: the figures are kept current by refresh jobs, never here."""
-    return snapshots.dashboard(
+    """The dashboard asked for. Reads only: the figures are kept current by refresh jobs, never here.
+    The SPC charts are read here, against the trust's target and from the month asked for."""
+    shown = snapshots.dashboard(
         get_session(),
         chosen["trust"],
         chosen["first"],
@@ -153,6 +204,10 @@ def _dashboard(chosen: dict[str, Any]) -> ShownDashboard:
         bands=chosen["bands"],
         side_by_side=chosen["side_by_side"],
     )
+    trust = chosen["trust"]
+    target = getattr(trust, "sickness_target_percent", None) if trust is not None else None
+    read_spc_charts(shown.board, target_percent=target, limits_from=chosen["limits_from"])
+    return shown
 
 
 @blueprint.context_processor
@@ -176,6 +231,12 @@ def dashboard():  # type: ignore[no-untyped-def]
         dashboard=board,
         figures=figures,
         query=query,
+        data_as_of=None if chosen["data_as_of"] is None else month_label(chosen["data_as_of"]),
+        trust=chosen["trust"],
+        report_month=month_label(chosen["last"]),
+        may_set_target=chosen["trust"] is not None
+        and allows(_user(), Action.SET_SICKNESS_TARGET, chosen["trust"].id),
+        cut_short=chosen["cut_short"],
         stale=None if shown.current else _stale_note(shown),
         records_up_to=_records_up_to() if shown.current else None,
     )
@@ -328,5 +389,6 @@ def plotly_css():  # type: ignore[no-untyped-def]
     return _vary_and_cache(response, _plotly_max_age())
 
 
-# The sickness target page registers on this blueprint; imported last, once ``blueprint`` exists.
-from passport.metrics import target_views  # noqa: E402,F401
+# The sickness target and board report pages register on this blueprint; imported last, once
+# ``blueprint`` exists.
+from passport.metrics import board_report_views, target_views  # noqa: E402,F401

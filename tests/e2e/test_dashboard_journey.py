@@ -22,12 +22,24 @@ def test_director_sees_a_chart_and_its_table(page, live_server):
     expect(chart.locator(".scatterlayer .trace").first).to_be_attached()
     table = page.locator("#sickness-trend-table")
     expect(table).to_be_hidden()
-    page.get_by_text("Show the data as a table").first.click()
+    page.locator("section", has=table).get_by_text("Show the data as a table").click()
     expect(table).to_be_visible()
     expect(table.locator("caption")).to_have_text("Sickness absence rate")
     expect(table.locator("tbody tr")).to_have_count(24)
     # The published benchmark for Oxleas, March 2025: 4.71% is April 2024's; every row has a month.
     expect(table.locator("tbody tr").first.locator("th")).to_contain_text("April 2023")
+    # The month-by-month chart in the Making Data Count way: drawn, its icons named, read in a sentence.
+    spc = page.locator("#sickness-spc-chart")
+    expect(spc).to_have_attribute("data-drawn", "true")
+    reading = page.locator("#sickness-spc-reading")
+    expect(reading).to_contain_text("The sickness absence rate was")
+    expect(reading).to_contain_text("variation")
+    # The director recalculates the limits from a month, and the page says so.
+    page.get_by_label("Recalculate the month-by-month limits from").fill("2024-04")
+    page.get_by_role("button", name="Show figures").click()
+    expect(page.locator("#sickness-spc-reading")).to_contain_text("recalculated from April 2024")
+    assert "limits_from=2024-04" in page.url
+    page.get_by_label("Recalculate the month-by-month limits from").fill("")
     # Partnership view: the director may switch to it and sees the partner trusts side by side.
     page.get_by_label("Figures for").select_option("partnership")
     page.get_by_role("button", name="Show figures").click()

@@ -136,3 +136,4 @@ ROWS: list[Row] = [
 from tests.functional.access_rows import background, case_definitions, credentials_jobs, frameworks  # noqa: E402,F401,I001
 from tests.functional.access_rows import corrections, record_keeping, secondments, workforce  # noqa: E402,F401,I001
 from tests.functional.access_rows import sickness_target  # noqa: E402,F401,I001
+from tests.functional.access_rows import board_report  # noqa: E402,F401,I001

@@ -108,12 +108,18 @@ def test_every_retention_series_from_the_rollup_equals_the_records(session, demo
         if scope.level == "partnership":
             assert summed.leavers(windows, ["trust"]) == counted.leavers(windows, ["trust"]), name
             assert summed.stability(windows, ["trust"]) == counted.stability(windows, ["trust"]), name
-    # What the roll-up does not hold (a six-month period) is counted from the records.
+    # Leavers add up over months, so the roll-up answers shorter periods too: a half year, and each
+    # single month (the SPC chart's), equal to counting the records.
     half_year = [Period(month("2024-01"), month("2024-06"))]
+    single_months = [Period(m, m) for m in range(month("2023-04"), month("2025-03") + 1)]
     scope = scope_for(session, rpg)
     from_rollup = RollupRetention(session, scope).leavers(half_year, [])
     assert from_rollup == RecordRetention(session, scope).leavers(half_year, [])
     assert from_rollup[0].leavers == 3  # P2 (31 Mar), P3 (15 May) and the AHP (30 Jun) left RPG
+    for scope in (scope_for(session, None), scope_for(session, rpg), scope_for(session, None, ["NMR"])):
+        monthly = RollupRetention(session, scope).leavers(single_months, [])
+        assert monthly == RecordRetention(session, scope).leavers(single_months, [])
+        assert sum(cell.leavers for cell in monthly) > 0
 
 
 def test_the_dashboard_from_the_rollups_equals_the_one_from_the_records(
