@@ -1,9 +1,12 @@
 """A nursing director signs in, opens the retention and sickness dashboard, sees a chart drawn by plotly
-(served by us, under our Content-Security-Policy) and its table alternative."""
+(served by us, under our Content-Security-Policy) and its table alternative, reads the month-by-month SPC
+chart's sentence, recalculates its limits from a month, opens the trust's board report and downloads its
+PDF, then looks at the partnership."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -40,6 +43,14 @@ def test_director_sees_a_chart_and_its_table(page, live_server):
     expect(page.locator("#sickness-spc-reading")).to_contain_text("recalculated from April 2024")
     assert "limits_from=2024-04" in page.url
     page.get_by_label("Recalculate the month-by-month limits from").fill("")
+    # The trust's one-page board report for the month shown, and its PDF.
+    page.get_by_role("link", name="Board report for March 2025").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Workforce board report: March 2025")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as PDF").click()
+    assert download.value.suggested_filename == "board-report_RPG_2025-03.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    page.go_back()
     # Partnership view: the director may switch to it and sees the partner trusts side by side.
     page.get_by_label("Figures for").select_option("partnership")
     page.get_by_role("button", name="Show figures").click()
