@@ -31,7 +31,7 @@ from passport.metrics.dashboard import OTHER_REASONS
 from passport.metrics.operations import latest_recorded_month, parse_month
 from passport.metrics.queries import Period, month_label
 from passport.metrics.spc import PointType
-from passport.metrics.spc_charts import POINT_STYLE, POINT_WORDS, SPC_MEASURES, SpcReading, read_spc_charts
+from passport.metrics.spc_charts import POINT_STYLE, SPC_MEASURES, SpcReading, read_spc_charts
 from passport.trusts.models import Trust
 
 REPORT_MONTHS = 24
@@ -237,12 +237,11 @@ def _top_reasons(rows: list[dict[str, Any]], count: int = 3) -> tuple[Reason, ..
 
 def _summary(chart: Any) -> SpcSummary:
     measure = SPC_MEASURES[chart.name]
-    by_words = {words: kind for kind, words in POINT_WORDS.items()}
     points = []
     for row in chart.rows:
         value = row[measure.value_key]
         words = row.get("special_cause") or ""
-        kind = None if value is None else by_words.get(words.split(":")[0], PointType.COMMON_CAUSE)
+        kind = row.get("point_type")
         points.append(
             SpcPoint(
                 row["month"],

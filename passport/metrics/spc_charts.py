@@ -150,6 +150,8 @@ def _read(
         if target is not None:
             extra["target"] = Decimal(target).quantize(CENT)
         extra["special_cause"] = _special_cause_words(point.point_type, point.rules)
+        # Not a column (the table and CSV say it in words): what the figure and the board report draw.
+        extra["point_type"] = point.point_type
         rows.append({**row, **extra})
     columns = [
         *chart.columns,
@@ -216,7 +218,7 @@ def spc_figure(chart: ChartData, layout: dict[str, Any]) -> dict[str, Any]:
             "hovertemplate": "%{y:.2f}%<extra></extra>",
         }
     ]
-    point_types = _point_types(chart, measure)
+    point_types = [row.get("point_type") for row in rows]
     for point_type, (label, colour, symbol) in POINT_STYLE.items():
         chosen = [i for i, kind in enumerate(point_types) if kind is point_type]
         if not chosen:
@@ -255,18 +257,6 @@ def _step_line(x: list[Any], y: list[Any], name: str, colour: str, dash: str) ->
         "connectgaps": False,
         "hoverinfo": "skip",
     }
-
-
-def _point_types(chart: ChartData, measure: SpcMeasure) -> list[PointType | None]:
-    by_words = {words: kind for kind, words in POINT_WORDS.items()}
-    kinds: list[PointType | None] = []
-    for row in chart.rows:
-        if row[measure.value_key] is None:
-            kinds.append(None)
-        else:
-            words = (row.get("special_cause") or "").split(":")[0]
-            kinds.append(by_words.get(words, PointType.COMMON_CAUSE))
-    return kinds
 
 
 def _float(value: Any) -> float | None:
