@@ -99,11 +99,13 @@ def dashboard_data(
     side_by_side: bool = False,
     as_of: Any = None,
     suppress: bool = True,
+    directorate: str | None = None,
+    ward: str | None = None,
 ) -> Dashboard:
-    """Every series for one trust (trust level) or the partnership (partnership level). ``suppress``
-    False shows every figure, small ones included: for checking the arithmetic on a handful of people,
-    never for a page."""
-    scope = scope_for(session, trust, staff_groups, bands)
+    """Every series for one trust (trust level) or the partnership (partnership level), or a directorate
+    or ward of the trust. ``suppress`` False shows every figure, small ones included: for checking the
+    arithmetic on a handful of people, never for a page."""
+    scope = scope_for(session, trust, staff_groups, bands, directorate=directorate, ward=ward)
     partnership = the_partnership(session) if trust is None else trust.partnership
     title = trust.name if trust is not None else partnership.name
     months = list(range(first_month, last_month + 1))
@@ -227,12 +229,25 @@ def dashboard_data(
             }
         )
 
-    movement = secondment_counts(session, scope.trust_ids, scope.partnership_trust_ids, months)
+    movement = secondment_counts(
+        session, scope.trust_ids, scope.partnership_trust_ids, months, directorate=directorate, ward=ward
+    )
     everyone = (
         secondment_counts(session, scope.partnership_trust_ids, scope.partnership_trust_ids, months)
         if trust is not None
         else movement
     )
+    # A directorate's or ward's counts are also held by its trust's (and a ward's by its directorate's):
+    # none may be 1 to 4 short of them either.
+    enclosing = []
+    if scope.organisation_chosen:
+        enclosing.append(secondment_counts(session, scope.trust_ids, scope.partnership_trust_ids, months))
+    if directorate is not None and ward is not None:
+        enclosing.append(
+            secondment_counts(
+                session, scope.trust_ids, scope.partnership_trust_ids, months, directorate=directorate
+            )
+        )
     charts["secondments"] = ChartData(
         "secondments",
         "Secondments in and out",
@@ -260,6 +275,11 @@ def dashboard_data(
                 "seconded_out": count(seconded_out, all_secondments),
             }
         )
+        row = charts["secondments"].rows[-1]
+        if any(count(seconded_in, wider[m][0]) is None for wider in enclosing):
+            row["seconded_in"] = None
+        if any(count(seconded_out, wider[m][1]) is None for wider in enclosing):
+            row["seconded_out"] = None
 
     reason_first = last_month - 11  # always 12 months: shorter runs would differ by a few people's months
     reason_sickness = sickness_source(session, scope, reason_first, last_month, fingerprint)

@@ -55,6 +55,22 @@ _JOBS = [  # (staff group, job role, band, weight)
     ("AHP", "Occupational Therapist", "6", 6),
     ("AC", "Ward Clerk", "3", 4),
 ]
+# Directorates and their wards (or departments) per demo trust, for the drill-down below trust: enough
+# staff in each ward (about 30-45) that its figures are shown.
+ORGANISATION: dict[str, dict[str, tuple[str, ...]]] = {
+    "RPG": {
+        "Adult mental health": ("Barefoot Lodge", "Oxleas House", "Woodlands Unit"),
+        "Children and young people": ("Atlas House", "Goddington Road"),
+    },
+    "RV5": {
+        "Psychosis": ("Gresham 1", "Jim Birley Unit"),
+        "Mood, anxiety and personality": ("Nelson Ward", "Tyson West", "Ladywell Unit"),
+    },
+    "RQY": {
+        "Acute and urgent care": ("Jupiter Ward", "Ruby Ward"),
+        "Community and recovery": ("Laburnum Ward", "Wisteria Ward", "Hume Ward"),
+    },
+}
 _REASON_WEIGHTS = {
     "S10": 26,
     "S12": 10,
@@ -78,6 +94,7 @@ class _Maker:
         self.assignments: list[dict] = []
         self.absences: list[dict] = []
         self.number = 0
+        self.ods_of: dict[int, str] = {}
 
     def assignment(
         self,
@@ -90,6 +107,7 @@ class _Maker:
         kind: str = "employee",
     ) -> dict:  # noqa: E501
         self.number += 1
+        directorate, ward, cost_centre = _placement(member.email, self.ods_of[trust_id])
         row = {
             "staff_member_id": member.id,
             "trust_id": trust_id,
@@ -102,6 +120,9 @@ class _Maker:
             "start_date": start,
             "end_date": end,
             "leaving_reason": None if end is None else "VR_WORK_LIFE_BALANCE",
+            "directorate": directorate,
+            "ward": ward,
+            "cost_centre": cost_centre,
         }
         self.assignments.append(row)
         return row
@@ -138,6 +159,15 @@ class _Maker:
                 day += timedelta(days=1)
 
 
+def _placement(email: str, ods: str) -> tuple[str, str, str]:
+    """A person's directorate, ward and cost centre at a trust, the same for each of her posts there.
+    Drawn from its own generator, so the rest of the demo history is what it was before wards existed."""
+    wards = [(d, w) for d, names in ORGANISATION[ods].items() for w in names]
+    index = random.Random(f"{email}/{ods}").randrange(len(wards))
+    directorate, ward = wards[index]
+    return directorate, ward, f"{ods}{100 + index:04d}"
+
+
 def _random_day(rng: random.Random, first: date, last: date) -> date:
     return first + timedelta(days=rng.randint(0, (last - first).days))
 
@@ -160,6 +190,7 @@ def seed_metrics_history(session: Session, report: DemoReport) -> None:
 def _make_history(session: Session, trusts: list, report: DemoReport) -> None:
     rng = random.Random(7_2026)
     maker = _Maker(session, rng)
+    maker.ods_of = {t.id: t.ods_code for t in trusts}
     members: list[tuple[StaffMember, object]] = []
     for trust in trusts:
         for number in range(1, STAFF_PER_TRUST + 1):

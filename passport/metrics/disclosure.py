@@ -2,13 +2,15 @@
 difference of two figures that can be asked for is either.
 
 Every figure is about the people whose own posts fall in a *selection*: some trusts (one or all), staff
-groups and bands (each all or one: several together are not offered, see operations.build_query), and a
-run of months. A figure is shown only when
+groups and bands (each all or one: several together are not offered, see operations.build_query), a
+directorate and a ward (each all or one), and a run of months. A figure is shown only when
 
 1. its selection holds at least ``MIN_PEOPLE`` people;
 2. no larger figure that can be asked for differs from it by 1 to 4 people: widening any of its trust,
-   staff group and band to "all", and lengthening its months to either side, adds nobody or at least
-   ``MIN_PEOPLE`` people.
+   staff group, band, directorate and ward to "all", and lengthening its months to either side, adds
+   nobody or at least ``MIN_PEOPLE`` people. (A directorate and a ward are widened independently, so a
+   ward's figure is checked against its directorate's and its trust's, and against some figures nobody
+   can ask for, such as a ward of that name in any directorate: stricter than needed, never looser.)
 
 The proof that two shown figures never differ by 1 to 4 people is in docs/metrics.md ("Small numbers"); the
 property test (tests/unit/metrics/test_disclosure_property.py) checks it on random workforces against a
@@ -31,7 +33,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows
-from passport.metrics.queries import SECONDEE, Scope, day_number, to_day_number
+from passport.metrics.queries import SECONDEE, Scope, counted, day_number, fte_e4, to_day_number
 from passport.workforce.models import Absence, Assignment
 from passport.workforce.operations import SICKNESS
 
@@ -47,14 +49,16 @@ def months_of_days(days: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Selection:
-    """Whose figures: trust ids (None: every partner trust), staff groups and bands (None: all), and the
-    months first_month to last_month."""
+    """Whose figures: trust ids (None: every partner trust), staff groups, bands, directorates and wards
+    (None: all), and the months first_month to last_month."""
 
     trusts: frozenset[int] | None
     groups: frozenset[str] | None
     bands: frozenset[Any] | None
     first_month: int
     last_month: int
+    directorates: frozenset[Any] | None = None
+    wards: frozenset[Any] | None = None
 
     @classmethod
     def of(cls, scope: Scope, first_month: int, last_month: int, **keys: Any) -> Selection:
@@ -69,7 +73,11 @@ class Selection:
         bands = frozenset(scope.bands) or None
         if "band" in keys:
             bands = frozenset([keys["band"]])
-        return cls(trusts, groups, bands, first_month, last_month)
+        directorate = keys.get("directorate", scope.directorate)
+        ward = keys.get("ward", scope.ward)
+        directorates = None if directorate is None else frozenset([directorate])
+        wards = None if ward is None else frozenset([ward])
+        return cls(trusts, groups, bands, first_month, last_month, directorates, wards)
 
 
 class PeopleInPost:
@@ -79,7 +87,8 @@ class PeopleInPost:
 
     def __init__(self, posts: Sequence[Any], trust_ids: Iterable[int], first_month: int, last_month: int):
         """``posts``: rows of (id, trust, staff group, band, first day, last day or None, FTE, staff member)
-        as ``own_posts`` reads them; the grid covers first_month - 1 to last_month + 1 (the months the
+        as ``own_posts`` reads them, then optionally directorate and ward (``placed_posts``); the grid
+        covers first_month - 1 to last_month + 1 (the months the
         figures asked about, and their neighbours)."""
         self.trust_ids = list(trust_ids)
         self.groups: list[Any] = sorted({p[2] for p in posts}, key=str)
@@ -87,10 +96,15 @@ class PeopleInPost:
         trust_code = {t: i for i, t in enumerate(self.trust_ids)}
         group_code = {g: i for i, g in enumerate(self.groups)}
         band_code = {b: i for i, b in enumerate(self.bands)}
+        # A place is a (directorate, ward) pair as the posts record them: one dimension of the grid, so
+        # the grid grows with the wards, not with directorates times wards.
+        self.places: list[tuple[Any, Any]] = sorted({_place(p) for p in posts}, key=str)
+        place_code = {place: i for i, place in enumerate(self.places)}
         kept = [p for p in posts if p[1] in trust_code]
         self.trust = np.array([trust_code[p[1]] for p in kept], dtype=np.int64)
         self.group = np.array([group_code[p[2]] for p in kept], dtype=np.int64)
         self.band = np.array([band_code[p[3]] for p in kept], dtype=np.int64)
+        self.place = np.array([place_code[_place(p)] for p in kept], dtype=np.int64)
         self.person = np.array([p[7] for p in kept], dtype=np.int64)
         self.post_id = np.array([p[0] for p in kept], dtype=np.int64)
         starts = np.array([p[4] for p in kept], dtype=np.int64)
@@ -104,36 +118,50 @@ class PeopleInPost:
 
     # --- counting ----------------------------------------------------------------------------------------
     def _grid(self) -> np.ndarray:
-        """People in post per trust, staff group, band and month of the window (exact: distinct people)."""
+        """People in post per trust, staff group, band, place and month of the window (exact: distinct
+        people)."""
         months = self.last_month - self.first_month + 1
-        shape = (len(self.trust_ids), max(len(self.groups), 1), max(len(self.bands), 1), months)
+        shape = (
+            len(self.trust_ids),
+            max(len(self.groups), 1),
+            max(len(self.bands), 1),
+            max(len(self.places), 1),
+            months,
+        )
         grid = np.zeros(shape, dtype=np.int64)
         n_people = int(self.person.max()) + 1 if len(self.person) else 1
-        atom = (self.trust * shape[1] + self.group) * shape[2] + self.band
+        atom = ((self.trust * shape[1] + self.group) * shape[2] + self.band) * shape[3] + self.place
+        cells = shape[0] * shape[1] * shape[2] * shape[3]
         for column, month in enumerate(range(self.first_month, self.last_month + 1)):
             during = (self.start_month <= month) & (self.end_month >= month)
             pairs = np.unique(atom[during] * n_people + self.person[during])
-            counts = np.bincount(pairs // n_people, minlength=shape[0] * shape[1] * shape[2])
-            grid[..., column] = counts.reshape(shape[:3])
+            counts = np.bincount(pairs // n_people, minlength=cells)
+            grid[..., column] = counts.reshape(shape[:4])
         return grid
 
-    def masks(self, selection: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Which trusts, staff groups and bands (by code) the selection takes in."""
+    def masks(self, selection: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Which trusts, staff groups, bands and places (by code) the selection takes in."""
 
         def mask(values: list[Any], chosen: frozenset[Any] | None) -> np.ndarray:
             return np.array([chosen is None or v in chosen for v in values], dtype=bool)
 
+        directorates, wards = selection.directorates, selection.wards
+        in_place = [
+            (directorates is None or directorate in directorates) and (wards is None or ward in wards)
+            for directorate, ward in self.places
+        ]
         return (
             mask(self.trust_ids, selection.trusts),
             mask(self.groups, selection.groups),
             mask(self.bands, selection.bands),
+            np.array(in_place or [True], dtype=bool),
         )
 
     def _posts_in(self, masks: tuple[np.ndarray, ...]) -> np.ndarray:
-        in_t, in_g, in_b = masks
+        in_t, in_g, in_b, in_p = masks
         if not len(self.person):
             return np.zeros(0, dtype=bool)
-        return in_t[self.trust] & in_g[self.group] & in_b[self.band]
+        return in_t[self.trust] & in_g[self.group] & in_b[self.band] & in_p[self.place]
 
     def _people(self, posts: np.ndarray, first: int, last: int) -> int:
         """Distinct people among ``posts`` (a mask) in post at some time in months first to last."""
@@ -141,9 +169,9 @@ class PeopleInPost:
         return len(np.unique(self.person[during]))
 
     def _cells(self, masks: tuple[np.ndarray, ...]) -> np.ndarray:
-        """The trust/group/band cells of a selection's masks, as one boolean array."""
-        in_t, in_g, in_b = masks
-        return in_t[:, None, None] & in_g[None, :, None] & in_b[None, None, :]
+        """The trust/group/band/place cells of a selection's masks, as one boolean array."""
+        in_t, in_g, in_b, in_p = masks
+        return in_t[:, None, None, None] & in_g[None, :, None, None] & in_b[None, None, :, None] & in_p
 
     def _at_least(self, cells: np.ndarray, posts: np.ndarray, first: int, last: int) -> int:
         """How many people ``posts`` (in the grid's ``cells``) hold in months first to last, counted only
@@ -179,7 +207,7 @@ class PeopleInPost:
         cells, posts = self._cells(masks), self._posts_in(masks)
         if self._at_least(cells, posts, first, last) < MIN_PEOPLE:
             return False
-        narrowed = [dim for dim in ("trusts", "groups", "bands") if getattr(s, dim) is not None]
+        narrowed = [dim for dim in _DIMENSIONS if getattr(s, dim) is not None]
         return all(
             self._widening_safe(s, cells, posts, widened)
             for size in range(len(narrowed) + 1)
@@ -204,12 +232,24 @@ class PeopleInPost:
             present = np.unique(codes[active])
             return frozenset([names[int(present[0])]]) if len(present) == 1 else chosen
 
+        directorates, wards = self._places_shared(np.unique(self.place[active]), s)
         return Selection(
             only(self.trust, self.trust_ids, s.trusts),
             only(self.group, self.groups, s.groups),
             only(self.band, self.bands, s.bands),
             max(s.first_month, int(self.start_month[active].min())),
             min(s.last_month, int(self.end_month[active].max())),
+            directorates,
+            wards,
+        )
+
+    def _places_shared(self, present: np.ndarray, s: Selection) -> tuple[Any, Any]:
+        """The directorate and the ward every present place shares, named; else the selection's own."""
+        directorates = {self.places[int(code)][0] for code in present}
+        wards = {self.places[int(code)][1] for code in present}
+        return (
+            frozenset(directorates) if len(directorates) == 1 else s.directorates,
+            frozenset(wards) if len(wards) == 1 else s.wards,
         )
 
     def _tightened_on_grid(self, s: Selection, masks: tuple[np.ndarray, ...]) -> Selection | None:
@@ -220,18 +260,23 @@ class PeopleInPost:
         if not occupied.any():
             return None
 
+        def present_on(axis: int) -> np.ndarray:
+            return np.flatnonzero(occupied.any(axis=tuple(a for a in range(5) if a != axis)))
+
         def only(axis: int, names: list[Any], chosen: frozenset[Any] | None) -> frozenset[Any] | None:
-            others = tuple(a for a in range(4) if a != axis)
-            present = np.flatnonzero(occupied.any(axis=others))
+            present = present_on(axis)
             return frozenset([names[int(present[0])]]) if len(present) == 1 else chosen
 
-        in_month = np.flatnonzero(occupied.any(axis=(0, 1, 2)))
+        in_month = np.flatnonzero(occupied.any(axis=(0, 1, 2, 3)))
+        directorates, wards = self._places_shared(present_on(3), s)
         return Selection(
             only(0, self.trust_ids, s.trusts),
             only(1, self.groups, s.groups),
             only(2, self.bands, s.bands),
             s.first_month + int(in_month[0]),
             s.first_month + int(in_month[-1]),
+            directorates,
+            wards,
         )
 
     def _widening_safe(
@@ -271,15 +316,33 @@ def people_in_post(
     """The partnership's own posts read once, for deciding figures about first_month to last_month. With
     the records' fingerprint (passport.metrics.fingerprint), kept in the session for the next dashboard
     counted from the same records (a refresh counts several)."""
-    # Imported here: rollups imports operations, which decides its figures with this module.
-    from passport.metrics.rollups import own_posts
 
     def read() -> PeopleInPost:
-        return PeopleInPost(own_posts(session, partnership), partnership.trust_ids, first_month, last_month)
+        posts = placed_posts(session, partnership)
+        return PeopleInPost(posts, partnership.trust_ids, first_month, last_month)
 
     if fingerprint is None:
         return read()
     return kept_in_session(session, ("people", fingerprint, first_month, last_month), read)
+
+
+def placed_posts(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
+    """Everyone's own posts as ``passport.metrics.rollups.own_posts`` reads them, each followed by its
+    directorate and ward, which figures of a directorate or ward are decided by."""
+    a = Assignment
+    query = select(
+        a.id,
+        a.trust_id,
+        a.staff_group,
+        a.afc_band,
+        day_number(a.start_date),
+        day_number(a.end_date),
+        fte_e4(a),
+        a.staff_member_id,
+        a.directorate,
+        a.ward,
+    ).where(counted(a, scope))
+    return driver_rows(session, query)
 
 
 _KEPT = "passport_disclosure"
@@ -302,6 +365,14 @@ def kept_only(session: Session, key: tuple[Any, ...]) -> Any:
     return session.info.get(_KEPT, {}).get(key)
 
 
+_DIMENSIONS = ("trusts", "groups", "bands", "directorates", "wards")
+
+
+def _place(post: Sequence[Any]) -> tuple[Any, Any]:
+    """A post's (directorate, ward); none for rows read without them."""
+    return (post[8], post[9]) if len(post) > 9 else (None, None)
+
+
 def _replace(selection: Selection, **changes: Any) -> Selection:
     values = {**selection.__dict__, **changes}
     return Selection(**values)
@@ -317,7 +388,7 @@ class ReasonPeople:
     person: np.ndarray
     reason: np.ndarray
     reason_names: list[str]
-    atom: tuple[np.ndarray, np.ndarray, np.ndarray]
+    atom: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def reason_people(
@@ -396,7 +467,7 @@ def _reason_people(
         people.person[index],
         np.array([code[str(r)] for r in reasons], dtype=np.int64),
         names,
-        (people.trust[index], people.group[index], people.band[index]),
+        (people.trust[index], people.group[index], people.band[index], people.place[index]),
     )
 
 
@@ -410,11 +481,11 @@ def reasons_shown(people: PeopleInPost, absent: ReasonPeople, s: Selection) -> t
     reason with the fewest people joins it."""
     if not len(absent.person):
         return set(), set()
-    trust, group, band = absent.atom
+    trust, group, band, place = absent.atom
 
     def inside(selection: Selection) -> np.ndarray:
-        in_t, in_g, in_b = people.masks(selection)
-        return in_t[trust] & in_g[group] & in_b[band]
+        in_t, in_g, in_b, in_p = people.masks(selection)
+        return in_t[trust] & in_g[group] & in_b[band] & in_p[place]
 
     def heads(mask: np.ndarray) -> int:
         return len(np.unique(absent.person[mask]))
@@ -422,7 +493,7 @@ def reasons_shown(people: PeopleInPost, absent: ReasonPeople, s: Selection) -> t
     here = inside(s)
     if heads(here) < MIN_PEOPLE:
         return set(), set()
-    narrowed = [dim for dim in ("trusts", "groups", "bands") if getattr(s, dim) is not None]
+    narrowed = [dim for dim in _DIMENSIONS if getattr(s, dim) is not None]
     widenings = [
         inside(_replace(s, **{dim: None for dim in widened})) & ~here
         for size in range(1, len(narrowed) + 1)

@@ -9,8 +9,8 @@ secondee assignment at another partner trust during the month.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from passport.metrics.queries import Period, periods_table
 from passport.trusts.models import StaffMember
@@ -20,9 +20,17 @@ SECONDEE = "secondee"
 
 
 def secondment_counts(
-    session: Session, trust_ids: tuple[int, ...], partnership_trust_ids: tuple[int, ...], months: list[int]
+    session: Session,
+    trust_ids: tuple[int, ...],
+    partnership_trust_ids: tuple[int, ...],
+    months: list[int],
+    *,
+    directorate: str | None = None,
+    ward: str | None = None,
 ) -> dict[int, tuple[int, int]]:
-    """{month index: (people seconded in, people seconded out)} for the given trusts together."""
+    """{month index: (people seconded in, people seconded out)} for the given trusts together. With a
+    directorate or ward: seconded in to it (the secondee assignment's), and out of it (an own post of hers
+    there during the month)."""
     if not months:
         return {}
     period = periods_table([Period(m, m) for m in months], "movement_month")
@@ -39,6 +47,8 @@ def secondment_counts(
             .where(StaffMember.id == Assignment.staff_member_id)
             .scalar_subquery()
             .label("home_trust_id"),
+            Assignment.directorate,
+            Assignment.ward,
         )
         .where(Assignment.person_type == SECONDEE)
         .cte("secondee_assignment")
@@ -49,10 +59,25 @@ def secondment_counts(
         or_(secondee.c.end_date.is_(None), secondee.c.end_date >= period.c.first_date),
     )
     people = func.count(func.distinct(secondee.c.staff_member_id))
+    placed_in, placed_out = [], []
+    if directorate is not None or ward is not None:
+        own = aliased(Assignment, name="own_post")
+        wanted = [(own.directorate, secondee.c.directorate, directorate), (own.ward, secondee.c.ward, ward)]
+        placed_in = [column == value for _own, column, value in wanted if value is not None]
+        placed_out = [
+            exists().where(
+                own.staff_member_id == secondee.c.staff_member_id,
+                own.trust_id == secondee.c.home_trust_id,
+                own.person_type.not_in(("bank", SECONDEE)),
+                own.start_date <= period.c.last_date,
+                or_(own.end_date.is_(None), own.end_date >= period.c.first_date),
+                *[own_column == value for own_column, _column, value in wanted if value is not None],
+            )
+        ]
     seconded_in = (
         select(period.c.first_month, people)
         .join(secondee, during)
-        .where(secondee.c.trust_id.in_(trust_ids))
+        .where(secondee.c.trust_id.in_(trust_ids), *placed_in)
         .group_by(period.c.first_month)
     )
     seconded_out = (
@@ -62,6 +87,7 @@ def secondment_counts(
             secondee.c.home_trust_id.in_(trust_ids),
             secondee.c.trust_id.in_(partnership_trust_ids),
             secondee.c.trust_id.not_in(trust_ids),
+            *placed_out,
         )
         .group_by(period.c.first_month)
     )

@@ -144,7 +144,13 @@ def build_query(
 
 
 def scope_for(
-    session: Session, trust: Trust | None, staff_groups: Sequence[str] = (), bands: Sequence[str] = ()
+    session: Session,
+    trust: Trust | None,
+    staff_groups: Sequence[str] = (),
+    bands: Sequence[str] = (),
+    *,
+    directorate: str | None = None,
+    ward: str | None = None,
 ) -> Scope:
     partnership = the_partnership(session) if trust is None else trust.partnership
     partner_ids = tuple(
@@ -156,6 +162,8 @@ def scope_for(
         level="partnership" if trust is None else "trust",
         staff_groups=tuple(staff_groups),
         bands=tuple(bands),
+        directorate=directorate,
+        ward=ward,
     )
 
 

@@ -194,13 +194,21 @@ def periods_table(periods: Sequence[Period], name: str = "period") -> CTE:
 @dataclass(frozen=True)
 class Scope:
     """The assignments a figure is counted over: one trust (trust level) or every trust of the partnership
-    (partnership level), optionally narrowed to staff groups and bands."""
+    (partnership level), optionally narrowed to staff groups and bands, and inside one trust to a
+    directorate and a ward (or department) of it, as the posts record them."""
 
     trust_ids: tuple[int, ...]
     partnership_trust_ids: tuple[int, ...]  # every partner trust: where a move is not a leave
     level: str  # "trust" or "partnership"
     staff_groups: tuple[str, ...] = ()
     bands: tuple[str, ...] = ()
+    directorate: str | None = None
+    ward: str | None = None
+
+    @property
+    def organisation_chosen(self) -> bool:
+        """A directorate or ward is chosen: the roll-ups, which keep no such cells, cannot answer."""
+        return self.directorate is not None or self.ward is not None
 
     @property
     def continuity_trust_ids(self) -> tuple[int, ...]:
@@ -225,6 +233,10 @@ def counted(assignment: Any, scope: Scope, *, indexed: bool = True) -> ColumnEle
         conditions.append(assignment.staff_group.in_(scope.staff_groups))
     if scope.bands:
         conditions.append(assignment.afc_band.in_(scope.bands))
+    if scope.directorate is not None:
+        conditions.append(assignment.directorate == scope.directorate)
+    if scope.ward is not None:
+        conditions.append(assignment.ward == scope.ward)
     return and_(*conditions)
 
 

@@ -346,8 +346,10 @@ def stability_cells(
     table = periods_table(periods)
     first = min(p.first_day for p in periods)
     last = max(p.last_day for p in periods)
-    # Leaving the level from any group or band counts, so events are found without those filters.
-    level_scope = replace(scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=())
+    # Leaving the level from any group, band or ward counts, so events are found without those filters.
+    level_scope = replace(
+        scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=(), directorate=None, ward=None
+    )
     events = leave_events(level_scope, first, last, ()).subquery("leave_event")
     # (period, person) for every leave strictly before the period's last day.
     left_in_period = (
@@ -464,7 +466,9 @@ def nqn_retention(
     anniversary_dn = (
         start_dn + cohort_months.c.year_days - case((start_dn == cohort_months.c.leap_dn, 1), else_=0)
     )
-    level_scope = replace(scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=())
+    level_scope = replace(
+        scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=(), directorate=None, ward=None
+    )
     ending = aliased(Assignment, name="ending")
     left_within_year = exists().where(
         ending.staff_member_id == a.staff_member_id,
@@ -489,6 +493,9 @@ def nqn_retention(
             a.person_type.not_in(EXCLUDED_PERSON_TYPES),
             a.staff_group == NQN_STAFF_GROUP,
             a.afc_band == NQN_BAND,
+            # A directorate's or ward's cohort: those whose first post was there.
+            *([a.directorate == scope.directorate] if scope.directorate is not None else []),
+            *([a.ward == scope.ward] if scope.ward is not None else []),
             a.start_date.between(cohort.first_day, cohort.last_day),  # lets the planner see how few
             anniversary_dn <= to_day_number(as_of),  # only starters whose first anniversary has come
             first_in_partnership,

@@ -357,7 +357,10 @@ def sickness_source(
     session: Session, scope: Scope, first_month: int, last_month: int, fingerprint: str | None = None
 ) -> RecordSickness | RollupSickness:
     """The roll-up when it is current and covers first_month - 11 (the rolling months) to last_month,
-    else the records. ``fingerprint`` saves reading it again when the caller has it."""
+    else the records. ``fingerprint`` saves reading it again when the caller has it. The roll-up keeps no
+    directorate or ward, so a figure of one is counted from the records (right, if slower)."""
+    if scope.organisation_chosen:
+        return RecordSickness(session, scope)
     if not _current(session, SICKNESS_ROLLUP, first_month - (ROLLING_MONTHS - 1), last_month, fingerprint):
         return RecordSickness(session, scope)
     return RollupSickness(session, scope)
@@ -473,6 +476,7 @@ class RollupRetention:
         )
         return (
             bool(periods)
+            and not self.scope.organisation_chosen
             and (not by or trust_by_trust)
             and len(self.scope.staff_groups) <= 1
             and len(self.scope.bands) <= 1
@@ -545,7 +549,10 @@ class RollupRetention:
 def retention_source(
     session: Session, scope: Scope, first_month: int, last_month: int, fingerprint: str | None = None
 ) -> RecordRetention | RollupRetention:
-    """The roll-up when it is current and covers first_month - 11 to last_month, else the records."""
+    """The roll-up when it is current and covers first_month - 11 to last_month, else the records (for a
+    directorate or ward too: the roll-up keeps neither)."""
+    if scope.organisation_chosen:
+        return RecordRetention(session, scope)
     if _current(session, RETENTION_ROLLUP, first_month - (WINDOW_MONTHS - 1), last_month, fingerprint):
         return RollupRetention(session, scope)
     return RecordRetention(session, scope)

@@ -12,7 +12,7 @@ Speed matters (the import target is 50,000 rows a second end to end), so convers
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -59,6 +59,29 @@ def _required_text(text: str) -> str:
 
 def _optional_text(text: str) -> str | None:
     return text.strip() or None
+
+
+def _text_up_to(length: int) -> Callable[[str], str | None]:
+    """Optional free text, trimmed, refused when longer than the column that stores it."""
+
+    def convert(text: str) -> str | None:
+        stripped = " ".join(text.split())
+        if len(stripped) > length:
+            raise ValueError(f"{stripped[:40]}... is longer than {length} characters")
+        return stripped or None
+
+    return convert
+
+
+class _Kept:
+    """The value of an optional organisation column the file does not have: an update keeps what is
+    stored (an extract without the columns must not wipe them), a new post has none."""
+
+    def __repr__(self) -> str:
+        return "KEPT"
+
+
+KEPT = _Kept()
 
 
 def _optional_date(text: str) -> date | None:
@@ -146,6 +169,10 @@ class AssignmentRow(NamedTuple):
     person_type: PersonType
     nmc_pin: str | None
     date_of_birth: date | None  # kept on a staff record that has none (the retention schedule needs it)
+    # Where the post sits in the trust; KEPT when the file has no such column.
+    directorate: str | None | _Kept
+    ward: str | None | _Kept  # ward or department
+    cost_centre: str | None | _Kept
 
 
 ASSIGNMENT_COLUMNS: tuple[Column, ...] = (
@@ -164,6 +191,11 @@ ASSIGNMENT_COLUMNS: tuple[Column, ...] = (
     Column("Person Type", _person_type, required=False, default=PersonType.EMPLOYEE),
     Column("NMC PIN", _nmc_pin, required=False, default=None),
     Column("Date of Birth", _optional_date, required=False, default=None),
+    Column("Directorate", _text_up_to(100), required=False, default=KEPT),
+    Column(
+        "Ward or Department", _text_up_to(100), required=False, default=KEPT, aliases=("Ward", "Department")
+    ),
+    Column("Cost Centre", _text_up_to(20), required=False, default=KEPT),
 )
 
 

@@ -40,6 +40,7 @@ from passport.workforce.absence_import import (
 )
 from passport.workforce.bulk import BulkWriter, select_in
 from passport.workforce.esr_files import (
+    KEPT,
     AssignmentRow,
     iter_absence_chunks,
     iter_assignment_chunks,
@@ -142,6 +143,7 @@ class _NoCyclicCollection:
 
 
 # --- Assignments -------------------------------------------------------------------------------------
+_ORGANISATION_FIELDS = ("directorate", "ward", "cost_centre")  # last, so _organisation fills them in place
 _ASSIGNMENT_FIELDS = (
     "staff_group",
     "job_role",
@@ -151,6 +153,7 @@ _ASSIGNMENT_FIELDS = (
     "start_date",
     "end_date",
     "leaving_reason",
+    *_ORGANISATION_FIELDS,
 )
 _ASSIGNMENT_COLUMNS = ("staff_member_id", "trust_id", "assignment_number", *_ASSIGNMENT_FIELDS)
 _ASSIGNMENT_UPDATE = (
@@ -168,6 +171,14 @@ _FILL_DATE_OF_BIRTH = (
     .where(_STAFF_TABLE.c.id == bindparam("_id"), _STAFF_TABLE.c.date_of_birth.is_(None))
     .values(date_of_birth=bindparam("_date_of_birth"))
 )
+
+
+def _organisation(row: AssignmentRow, stored_values: tuple[Any, ...] | None) -> tuple[str | None, ...]:
+    """Directorate, ward and cost centre as the row gives them; a column the file lacks keeps the stored
+    value (none for a new post)."""
+    given = (row.directorate, row.ward, row.cost_centre)
+    stored = stored_values[-len(_ORGANISATION_FIELDS) :] if stored_values else (None,) * len(given)
+    return tuple(old if new is KEPT else new for new, old in zip(given, stored, strict=True))  # type: ignore[misc]
 
 
 class _AssignmentImport:
@@ -246,6 +257,7 @@ class _AssignmentImport:
                 row.leaving_reason,
             )
             stored = existing.get(row.assignment_number)
+            values += _organisation(row, stored[3] if stored is not None else None)
             if stored is not None:
                 assignment_id, stored_trust, stored_email, stored_values = stored
                 if stored_trust != trust_id:
@@ -289,6 +301,7 @@ class _AssignmentImport:
                         day(row.start_date),
                         day(row.end_date),
                         row.leaving_reason,
+                        *values[-len(_ORGANISATION_FIELDS) :],
                     ),
                 )
             )

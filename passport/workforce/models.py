@@ -53,6 +53,10 @@ class Assignment(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     leaving_reason: Mapped[str | None] = mapped_column(String(40))  # code from reference.LEAVING_REASONS
+    # Where in the trust the post sits, as the ESR extract names it: the dashboard's drill-down below trust.
+    directorate: Mapped[str | None] = mapped_column(String(100))
+    ward: Mapped[str | None] = mapped_column(String(100))  # ward or department
+    cost_centre: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     # Set when the retention job anonymised the post (its number is then "removed-<id>"): the digest of

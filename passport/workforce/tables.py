@@ -91,6 +91,7 @@ class Column(NamedTuple):
     convert: Callable[[str], object]
     required: bool = True
     default: object = None  # value for every row when an optional column is absent
+    aliases: tuple[str, ...] = ()  # other headers that mean this column (one of them per file)
 
 
 Plan = list[tuple[str, int, Callable[[str], object]]]
@@ -101,17 +102,22 @@ def plan_columns(header: Sequence[object], columns: Sequence[Column], filename: 
     positions: dict[str, list[int]] = {}
     for index, cell in enumerate(header):
         positions.setdefault(normalise_header(cell), []).append(index)
-    missing = [c.header for c in columns if c.required and normalise_header(c.header) not in positions]
+
+    def found_at(column: Column) -> list[int]:
+        names = (column.header, *column.aliases)
+        return [index for name in names for index in positions.get(normalise_header(name), ())]
+
+    missing = [c.header for c in columns if c.required and not found_at(c)]
     if missing:
         raise FileRejected(
             f"{filename} is missing the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
         )
-    repeated = [c.header for c in columns if len(positions.get(normalise_header(c.header), ())) > 1]
+    repeated = [c.header for c in columns if len(found_at(c)) > 1]
     if repeated:
         raise FileRejected(f"{filename} has the column {', '.join(repeated)} more than once")
     plan: Plan = []
     for column in columns:
-        found = positions.get(normalise_header(column.header))
+        found = found_at(column)
         if found:
             plan.append((column.header, found[0], column.convert))
         else:

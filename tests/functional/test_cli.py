@@ -112,3 +112,25 @@ def test_deactivate_user(app, session):
     assert result.exit_code == 0
     user = session.scalar(select(UserAccount).where(UserAccount.email == "nurse@rv5.example"))
     assert user.active is False
+
+
+def test_seed_demo_places_its_posts_in_directorates_and_wards(app, session):
+    from passport.metrics.demo import ORGANISATION
+    from passport.workforce.models import Assignment
+
+    _run(app, "seed-demo")
+    people = (
+        select(
+            Trust.ods_code,
+            Assignment.directorate,
+            Assignment.ward,
+            func.count(Assignment.staff_member_id.distinct()),
+        )
+        .join(Trust, Trust.id == Assignment.trust_id)
+        .where(Assignment.assignment_number.like("DM%"))
+        .group_by(Trust.ods_code, Assignment.directorate, Assignment.ward)
+    )
+    found = {(ods, directorate, ward): n for ods, directorate, ward, n in session.execute(people)}
+    expected = {(ods, d, w) for ods, by in ORGANISATION.items() for d, wards in by.items() for w in wards}
+    assert set(found) == expected
+    assert min(found.values()) >= 20  # every ward large enough for its figures to be shown

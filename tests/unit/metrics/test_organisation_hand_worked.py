@@ -1,0 +1,145 @@
+"""Figures of a directorate and of a ward, worked by hand, and suppression at every level.
+
+RPG in 2024 (366 days), everyone full time all year unless said:
+- "Adult mental health": ward "Barefoot Lodge" 6 people and a mover (there to 30 June, then at "Oxleas
+  House"); ward "Oxleas House" 3 more. The directorate holds 10 people, Barefoot Lodge 7, Oxleas House 4.
+- "Children and young people": ward "Atlas House" 6 people, one leaving on 30 June 2024; one sick for 10
+  days in May 2024 (and another for 3 days in January 2023, before the year counted).
+Nobody at the other trust, so the partnership adds nobody to RPG.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from passport.metrics.disclosure import Selection, people_in_post
+from passport.metrics.operations import scope_for
+from passport.metrics.queries import month_label
+from passport.metrics.retention import leaver_cells
+from passport.metrics.rollups import RecordRetention, RecordSickness, retention_source, sickness_source
+from passport.metrics.sickness import sickness_cells
+from tests.support.factories import StaffMemberFactory
+from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
+from tests.unit.metrics.conftest import month, period
+
+ADULT, CHILDREN = "Adult mental health", "Children and young people"
+YEAR = period("2024-01", "2024-12")
+
+
+def post(trust, member, directorate, ward, start=date(2023, 1, 1), end=None):  # type: ignore[no-untyped-def]
+    return AssignmentFactory(
+        staff_member=member,
+        trust=trust,
+        start_date=start,
+        end_date=end,
+        contracted_fte=Decimal("1"),
+        person_type="employee",
+        staff_group="NMR",
+        afc_band="5",
+        directorate=directorate,
+        ward=ward,
+    )
+
+
+@pytest.fixture
+def world(session, demo_trusts):  # type: ignore[no-untyped-def]
+    rpg = demo_trusts[0]
+    for _ in range(6):
+        post(rpg, StaffMemberFactory(trust=rpg), ADULT, "Barefoot Lodge")
+    mover = StaffMemberFactory(trust=rpg)
+    post(rpg, mover, ADULT, "Barefoot Lodge", end=date(2024, 6, 30))
+    post(rpg, mover, ADULT, "Oxleas House", start=date(2024, 7, 1))
+    for _ in range(3):
+        post(rpg, StaffMemberFactory(trust=rpg), ADULT, "Oxleas House")
+    atlas = [post(rpg, StaffMemberFactory(trust=rpg), CHILDREN, "Atlas House") for _ in range(5)]
+    post(rpg, StaffMemberFactory(trust=rpg), CHILDREN, "Atlas House", end=date(2024, 6, 30))
+    AbsenceFactory(
+        assignment=atlas[0], first_day=date(2024, 5, 6), last_day=date(2024, 5, 15), category="SICKNESS",
+        reason_code="S10",
+    )  # fmt: skip
+    # A year earlier, so the records begin in January 2023 and the rolling figures of 2024 are complete.
+    AbsenceFactory(
+        assignment=atlas[1], first_day=date(2023, 1, 9), last_day=date(2023, 1, 11), category="SICKNESS",
+        reason_code="S12",
+    )  # fmt: skip
+    session.flush()
+    return rpg
+
+
+def scope(session, trust, directorate=None, ward=None):  # type: ignore[no-untyped-def]
+    return scope_for(session, trust, directorate=directorate, ward=ward)
+
+
+def test_a_wards_sickness_counts_its_posts_only(session, world):
+    atlas = scope(session, world, CHILDREN, "Atlas House")
+    [cell] = sickness_cells(session, atlas, YEAR.first_month, YEAR.last_month, [])
+    # 5 people all year and one to 30 June (182 days): 5 x 366 + 182 = 2,012 FTE days; 10 lost.
+    assert (cell.fte_days_lost, cell.fte_days_available) == (Decimal(10), Decimal(2012))
+    assert cell.rate_percent == Decimal("0.50")
+    [adult] = sickness_cells(session, scope(session, world, ADULT), YEAR.first_month, YEAR.last_month, [])
+    assert (adult.fte_days_lost, adult.fte_days_available) == (Decimal(0), Decimal(10 * 366))
+    [ward] = sickness_cells(
+        session, scope(session, world, ADULT, "Oxleas House"), YEAR.first_month, YEAR.last_month, []
+    )
+    assert ward.fte_days_available == Decimal(3 * 366 + 184)  # the mover from 1 July: 184 days
+
+
+def test_moving_ward_is_not_leaving_and_leaving_the_trust_is(session, world):
+    barefoot = scope(session, world, ADULT, "Barefoot Lodge")
+    [cell] = leaver_cells(session, barefoot, [YEAR], [])
+    assert (cell.leavers, cell.start_headcount, cell.end_headcount) == (0, 7, 6)
+    [atlas] = leaver_cells(session, scope(session, world, CHILDREN, "Atlas House"), [YEAR], [])
+    assert (atlas.leavers, atlas.start_headcount, atlas.end_headcount) == (1, 6, 5)
+    assert atlas.rate_percent == Decimal("18.18")  # 1 / 5.5
+
+
+def test_a_directorate_or_ward_is_counted_from_the_records(session, world):
+    ward = scope(session, world, ADULT, "Barefoot Lodge")
+    assert isinstance(sickness_source(session, ward, YEAR.first_month, YEAR.last_month), RecordSickness)
+    assert isinstance(retention_source(session, ward, YEAR.first_month, YEAR.last_month), RecordRetention)
+
+
+@pytest.mark.parametrize(
+    ("directorate", "ward", "shown"),
+    [
+        (None, None, True),  # RPG: 16 people
+        (ADULT, None, True),  # 10, and RPG adds 6
+        (CHILDREN, None, True),  # 6, and RPG adds 10
+        (CHILDREN, "Atlas House", True),  # 6: its directorate adds nobody, RPG 10
+        (ADULT, "Barefoot Lodge", False),  # 7, but its directorate adds 3 (Oxleas House's own 3)
+        (ADULT, "Oxleas House", False),  # 4 people
+    ],
+)
+def test_suppression_holds_at_every_level(session, world, directorate, ward, shown):
+    people = people_in_post(session, scope_for(session, None), YEAR.first_month - 11, YEAR.last_month)
+    selection = Selection.of(scope(session, world, directorate, ward), YEAR.first_month, YEAR.last_month)
+    assert people.shown(selection) is shown
+
+
+def test_a_ward_beside_its_directorate_does_not_give_away_the_rest(session, world):
+    """Barefoot Lodge (7) beside Adult mental health (10) would tell the other 3: one of them is withheld,
+    and as the directorate is the figure more people ask for, it is the ward."""
+    people = people_in_post(session, scope_for(session, None), month("2023-01"), YEAR.last_month)
+    directorate = Selection.of(scope(session, world, ADULT), YEAR.first_month, YEAR.last_month)
+    ward = Selection.of(scope(session, world, ADULT, "Barefoot Lodge"), YEAR.first_month, YEAR.last_month)
+    assert (people.people(directorate), people.people(ward)) == (10, 7)
+    assert people.shown(directorate) and not people.shown(ward)
+
+
+def test_the_dashboard_counts_a_ward_and_withholds_a_small_one(session, world):
+    from passport.metrics.dashboard import dashboard_data
+
+    def rolling_sickness(directorate, ward):  # type: ignore[no-untyped-def]
+        board = dashboard_data(
+            session, world, YEAR.first_month, YEAR.last_month, directorate=directorate, ward=ward
+        )
+        return {row["month"]: row for row in board.charts["sickness-trend"].rows}[
+            month_label(YEAR.last_month)
+        ]
+
+    atlas = rolling_sickness(CHILDREN, "Atlas House")
+    assert atlas["rolling_12_month_rate_percent"] == Decimal("0.50")  # 10 / 2,012, as counted above
+    assert rolling_sickness(ADULT, "Barefoot Lodge")["rolling_12_month_rate_percent"] is None
