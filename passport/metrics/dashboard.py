@@ -28,6 +28,7 @@ from passport.metrics.disclosure import (
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.movement import secondment_counts
 from passport.metrics.operations import earliest_recorded_month, is_suppressed, scope_for
+from passport.metrics.organisation import by_organisation_chart
 from passport.metrics.queries import Period, month_label, month_last_day, month_of, trust_codes
 from passport.metrics.retention import nqn_retention
 from passport.metrics.rollups import retention_source, sickness_source
@@ -37,6 +38,7 @@ from passport.trusts.models import Trust
 from passport.trusts.operations import the_partnership
 
 CHART_NAMES = (
+    "by-organisation",
     "sickness-spc",
     "sickness-trend",
     "sickness-term",
@@ -61,6 +63,8 @@ class ChartData:
     # An SPC chart's reading (icons and sentence), worked out when the chart is shown (it depends on the
     # trust's target and the month its limits are recalculated from), never kept with the figures.
     spc: Any = None
+    # A drill-down table's query field ("directorate" or "ward"): its first column links one level down.
+    drill: str | None = None
 
 
 @dataclass
@@ -138,6 +142,13 @@ def dashboard_data(
             f"Rolling 12-month figures begin with {uk_month(month_label(records_begin + 11))}: the records "
             f"begin in {uk_month(month_label(records_begin))}, and each figure needs 12 months of them."
         )
+
+    if trust is not None and ward is None:
+        by_unit = by_organisation_chart(
+            session, trust, staff_groups, bands, directorate, people, last_month, fingerprint
+        )
+        if by_unit is not None:
+            charts["by-organisation"] = by_unit
 
     # Counted from the roll-ups while they match the records (one fingerprint read for every series).
     sickness = sickness_source(session, scope, first_month, last_month, fingerprint)

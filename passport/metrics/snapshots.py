@@ -94,6 +94,7 @@ def _charts_from_json(stored: dict[str, Any]) -> dict[str, ChartData]:
             rows=[{key: _decode(v) for key, v in row.items()} for row in data["rows"]],
             kind=data["kind"],
             note=data.get("note"),  # snapshots kept before charts had notes have none
+            drill=data.get("drill"),
         )
     return charts
 
@@ -118,13 +119,17 @@ def dashboard(
     bands: tuple[str, ...] = (),
     side_by_side: bool = False,
     as_of: date | None = None,
+    directorate: str | None = None,
+    ward: str | None = None,
 ) -> ShownDashboard:
     """The dashboard for a page view. Reads only: never keeps or refreshes anything (a GET writes
-    nothing; refreshes follow the writes, passport.metrics.tasks)."""
+    nothing; refreshes follow the writes, passport.metrics.tasks). A directorate's or ward's is never
+    kept: it is counted from the records on the request."""
     as_of = as_of or date.today()
     key = snapshot_key(trust, first_month, last_month, staff_groups, bands, side_by_side, as_of)
     fingerprint = source_fingerprint(session)
-    kept = session.get(DashboardSnapshot, key)
+    organisation = directorate is not None or ward is not None
+    kept = None if organisation else session.get(DashboardSnapshot, key)
     if kept is not None and kept.source_fingerprint == fingerprint:
         return ShownDashboard(_from_snapshot(kept, first_month, last_month), True, kept.computed_at)
     stale_rollups = not rollups_current(session, first_month - (ROLLING_MONTHS - 1), last_month, fingerprint)
@@ -142,6 +147,8 @@ def dashboard(
         bands=bands,
         side_by_side=side_by_side,
         as_of=as_of,
+        directorate=directorate,
+        ward=ward,
     )
     return ShownDashboard(board, True)
 

@@ -25,6 +25,7 @@ from passport.metrics.dashboard import CHART_NAMES
 from passport.metrics.fingerprint import records_changed_at
 from passport.metrics.forms import DashboardFilterForm, PublishedUploadForm
 from passport.metrics.operations import latest_recorded_month, parse_month, refuse_period_past_records
+from passport.metrics.organisation import check_drill_down, directorates_of, wards_of
 from passport.metrics.queries import month_label
 from passport.metrics.refresh import refresh_under_way, request_refresh
 from passport.metrics.sickness import bradford_factors
@@ -164,6 +165,18 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
         except DomainError as error:
             attach_domain_error(form, error)
             return form, None
+    try:
+        directorate, ward = check_drill_down(session, trust, form.directorate.data, form.ward.data)
+    except DomainError as error:
+        attach_domain_error(form, error)
+        return form, None
+    if trust is not None:
+        form.directorate.choices = [("", "All directorates")] + [
+            (name, name) for name in directorates_of(session, trust)
+        ]
+        form.ward.choices = [("", "All wards and departments")] + [
+            (name, name) for name in wards_of(session, trust, directorate)
+        ]
     limits_from = None
     if form.limits_from.data:
         try:
@@ -180,6 +193,8 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
             return form, None
     form.from_month.data, form.to_month.data = month_label(first), month_label(last)
     return form, {
+        "directorate": directorate,
+        "ward": ward,
         "data_as_of": data_as_of,
         "cut_short": cut_short,
         "limits_from": limits_from,
@@ -203,6 +218,8 @@ def _dashboard(chosen: dict[str, Any]) -> ShownDashboard:
         staff_groups=chosen["staff_groups"],
         bands=chosen["bands"],
         side_by_side=chosen["side_by_side"],
+        directorate=chosen["directorate"],
+        ward=chosen["ward"],
     )
     trust = chosen["trust"]
     target = getattr(trust, "sickness_target_percent", None) if trust is not None else None
@@ -233,6 +250,9 @@ def dashboard():  # type: ignore[no-untyped-def]
         query=query,
         data_as_of=None if chosen["data_as_of"] is None else month_label(chosen["data_as_of"]),
         trust=chosen["trust"],
+        directorate=chosen["directorate"],
+        ward=chosen["ward"],
+        drill_url=_drill_url,
         report_month=month_label(chosen["last"]),
         may_set_target=chosen["trust"] is not None
         and allows(_user(), Action.SET_SICKNESS_TARGET, chosen["trust"].id),
@@ -240,6 +260,19 @@ def dashboard():  # type: ignore[no-untyped-def]
         stale=None if shown.current else _stale_note(shown),
         records_up_to=_records_up_to() if shown.current else None,
     )
+
+
+def _drill_url(level: str, value: str | None = None) -> str:
+    """This page, the other filters kept, at a level of the drill-down: "trust" (no directorate or ward),
+    "directorate" ``value``, or "ward" ``value`` in the directorate shown. For the links and breadcrumb."""
+    kept = {key: value for key, value in request.args.items() if key not in ("directorate", "ward") and value}
+    if level == "directorate" and value:
+        kept["directorate"] = value
+    elif level == "ward" and value:
+        if request.args.get("directorate"):
+            kept["directorate"] = request.args["directorate"]
+        kept["ward"] = value
+    return url_for("metrics.dashboard", **kept)
 
 
 def _records_up_to() -> str | None:

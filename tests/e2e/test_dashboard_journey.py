@@ -1,7 +1,7 @@
 """A nursing director signs in, opens the retention and sickness dashboard, sees a chart drawn by plotly
 (served by us, under our Content-Security-Policy) and its table alternative, reads the month-by-month SPC
-chart's sentence, recalculates its limits from a month, opens the trust's board report and downloads its
-PDF, then looks at the partnership."""
+chart's sentence, recalculates its limits from a month, drills down to a ward and back, opens the trust's
+board report and downloads its PDF, then looks at the partnership."""
 
 from __future__ import annotations
 
@@ -43,6 +43,19 @@ def test_director_sees_a_chart_and_its_table(page, live_server):
     expect(page.locator("#sickness-spc-reading")).to_contain_text("recalculated from April 2024")
     assert "limits_from=2024-04" in page.url
     page.get_by_label("Recalculate the month-by-month limits from").fill("")
+    # Drill down: a directorate, then one of its wards, then back to the trust by the breadcrumb; the
+    # choices stay in the address.
+    page.locator("#by-organisation-table").get_by_role("link", name="Adult mental health").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Adult mental health")
+    page.locator("#by-organisation-table").get_by_role("link", name="Barefoot Lodge").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Barefoot Lodge")
+    assert "directorate=Adult+mental+health" in page.url and "ward=Barefoot+Lodge" in page.url
+    expect(page.locator("#sickness-spc-chart")).to_have_attribute("data-drawn", "true")
+    page.get_by_role("navigation", name="Drill-down").get_by_role(
+        "link", name="Oxleas NHS Foundation Trust"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Oxleas NHS Foundation Trust$"))
+    assert "directorate" not in page.url
     # The trust's one-page board report for the month shown, and its PDF.
     page.get_by_role("link", name="Board report for March 2025").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Workforce board report: March 2025")
