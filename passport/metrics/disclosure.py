@@ -33,7 +33,14 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows
-from passport.metrics.queries import SECONDEE, Scope, counted, day_number, fte_e4, to_day_number
+from passport.metrics.queries import (
+    SECONDEE,
+    Scope,
+    counted,
+    day_number,
+    own_post_columns,
+    to_day_number,
+)
 from passport.workforce.models import Absence, Assignment
 from passport.workforce.operations import SICKNESS
 
@@ -330,18 +337,7 @@ def placed_posts(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
     """Everyone's own posts as ``passport.metrics.rollups.own_posts`` reads them, each followed by its
     directorate and ward, which figures of a directorate or ward are decided by."""
     a = Assignment
-    query = select(
-        a.id,
-        a.trust_id,
-        a.staff_group,
-        a.afc_band,
-        day_number(a.start_date),
-        day_number(a.end_date),
-        fte_e4(a),
-        a.staff_member_id,
-        a.directorate,
-        a.ward,
-    ).where(counted(a, scope))
+    query = select(*own_post_columns(), a.directorate, a.ward).where(counted(a, scope))
     return driver_rows(session, query)
 
 

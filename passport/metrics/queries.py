@@ -319,3 +319,19 @@ def _month_number_default(element: month_number, compiler: Any, **kw: Any) -> st
     return (
         f"(CAST(EXTRACT(YEAR FROM {day}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {day}) AS INTEGER) - 1)"
     )
+
+
+def own_post_columns() -> list[Any]:
+    """The columns both roll-ups and the suppression read of each post: (id, trust, staff group, band, first
+    day, last day or None (day numbers), FTE in ten-thousandths, the staff member)."""
+    a = Assignment
+    return [
+        a.id,
+        a.trust_id,
+        a.staff_group,
+        a.afc_band,
+        day_number(a.start_date),
+        day_number(a.end_date),
+        fte_e4(a),
+        a.staff_member_id,
+    ]

@@ -36,10 +36,10 @@ from passport.metrics.queries import (
     Scope,
     counted,
     day_number,
-    fte_e4,
     month_index,
     month_last_day,
     month_of,
+    own_post_columns,
 )
 from passport.metrics.retention import LeaverCell, StabilityCell, leaver_cells, stability_cells
 from passport.metrics.rollup_counts import (
@@ -167,16 +167,7 @@ def own_posts(session: Session, scope: Scope, people: Sequence[int] | None = Non
     ``people``'s, as both roll-ups count them: (id, trust, staff group, band, first day, last day or None
     (day numbers), FTE in ten-thousandths, the staff member)."""
     a = Assignment
-    query = select(
-        a.id,
-        a.trust_id,
-        a.staff_group,
-        a.afc_band,
-        day_number(a.start_date),
-        day_number(a.end_date),
-        fte_e4(a),
-        a.staff_member_id,
-    ).where(counted(a, scope))
+    query = select(*own_post_columns()).where(counted(a, scope))
     if people is None:
         return driver_rows(session, query)
     if len(people) > _SCAN_FOR:
