@@ -39,6 +39,10 @@ class AssignmentDumpSchema(Schema):
     )
     job_role = fields.String(allow_none=True, required=True)
     afc_band = fields.String(allow_none=True, required=True)
+    # Where the post sits in the trust (the ESR extract's organisation columns): the dashboard's drill-down.
+    directorate = fields.String(allow_none=True, required=True)
+    ward = fields.String(allow_none=True, required=True, metadata={"description": "Ward or department"})
+    cost_centre = fields.String(allow_none=True, required=True)
     contracted_fte = fields.Decimal(as_string=True, required=True, places=4)
     person_type = fields.String(required=True)
     start_date = fields.Date(required=True)

@@ -183,7 +183,12 @@ def test_staff_list_and_person_with_reasons_for_hr_only(client, session, demo_tr
 
 
 def test_recording_an_absence_its_end_and_a_leaver(client, session, demo_trusts, hr):
-    post = AssignmentFactory(staff_member__trust=demo_trusts[0], start_date=date(2023, 4, 1))
+    post = AssignmentFactory(
+        staff_member__trust=demo_trusts[0],
+        start_date=date(2023, 4, 1),
+        directorate="Adult mental health",
+        ward="Barefoot Lodge",
+    )
     url = f"/api/v1/staff/{post.staff_member_id}/absences"
     body = {"assignment_id": post.id, "first_day": "2024-05-01", "category": "SICKNESS", "reason_code": "S10"}
     made = client.post(url, json=body)
@@ -199,6 +204,12 @@ def test_recording_an_absence_its_end_and_a_leaver(client, session, demo_trusts,
     )
     assert left.status_code == 200 and left.json["end_date"] == "2025-03-31"
     assert left.json["leaving_reason_label"] == "End of Fixed Term Contract"
+    # Where the post sits (the ESR extract's organisation columns), as the drill-down counts it.
+    assert (left.json["directorate"], left.json["ward"], left.json["cost_centre"]) == (
+        "Adult mental health",
+        "Barefoot Lodge",
+        None,
+    )
     assert session.scalar(select(func.count()).select_from(Absence)) == 1
 
 
