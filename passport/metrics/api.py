@@ -42,6 +42,8 @@ def metric_answer(metric: str, query: dict) -> list[dict]:
         window=query.get("window"),
         staff_groups=query.get("staff_group"),
         bands=query.get("band"),
+        directorate=query.get("directorate"),
+        ward=query.get("ward"),
     )
     if parsed.trust is None:
         ensure(user, Action.VIEW_PARTNERSHIP_METRICS)

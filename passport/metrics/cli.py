@@ -52,6 +52,8 @@ def rows_as_csv(rows: list[dict]) -> str:
 )
 @click.option("--staff-group", "staff_groups", multiple=True, help="Only this staff group code (repeatable).")
 @click.option("--band", "bands", multiple=True, help="Only this Agenda for Change band (repeatable).")
+@click.option("--directorate", metavar="NAME", help="Only this directorate of the trust.")
+@click.option("--ward", metavar="NAME", help="Only this ward or department of the trust.")
 @click.option("--format", "output", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.option("--show-small-cells", is_flag=True, help="Do not suppress cells of 330 FTE days or fewer.")
 def metrics_command(
@@ -64,6 +66,8 @@ def metrics_command(
     window: str | None,
     staff_groups: tuple[str, ...],
     bands: tuple[str, ...],
+    directorate: str | None,
+    ward: str | None,
     output: str,
     show_small_cells: bool,
 ) -> None:
@@ -81,6 +85,8 @@ def metrics_command(
             window=window,
             staff_groups=staff_groups,
             bands=bands,
+            directorate=directorate,
+            ward=ward,
         )
         operations.refuse_period_past_records(session, query.trust, query.first_month, "from")
         rows = operations.metric_rows(session, query, suppress=not show_small_cells)

@@ -50,6 +50,8 @@ class MetricQuery:
     window: str
     staff_groups: tuple[str, ...] = ()
     bands: tuple[str, ...] = ()
+    directorate: str | None = None  # of the trust (passport.metrics.organisation)
+    ward: str | None = None
 
     @property
     def level(self) -> str:
@@ -107,8 +109,12 @@ def build_query(
     window: str | None = None,
     staff_groups: Sequence[str] | None = None,
     bands: Sequence[str] | None = None,
+    directorate: str | None = None,
+    ward: str | None = None,
 ) -> MetricQuery:
     """Check a request for figures; every problem raises InvalidInput naming its field."""
+    from passport.metrics.organisation import check_drill_down  # it builds its scopes with scope_for
+
     if metric not in METRICS:
         raise InvalidInput(f"{metric!r} is not a metric: use one of {', '.join(METRICS)}.", field="metric")
     if bool(trust) == bool(partnership):
@@ -131,6 +137,9 @@ def build_query(
     chosen_window = window or DEFAULT_WINDOW[metric]
     if chosen_window not in WINDOWS:
         raise InvalidInput(f"{window!r} is not a window: use month or rolling12.", field="window")
+    chosen_directorate, chosen_ward = check_drill_down(
+        session, found, (directorate or "").strip(), (ward or "").strip()
+    )
     return MetricQuery(
         metric,
         found,
@@ -140,6 +149,8 @@ def build_query(
         chosen_window,
         _codes(staff_groups, list(STAFF_GROUP_BY_CODE), "staff_group", "staff group code"),
         _codes(bands, list(AFC_BANDS), "band", "band"),
+        chosen_directorate,
+        chosen_ward,
     )
 
 
@@ -185,7 +196,9 @@ def _number(value: Decimal | None, places: str = "0.0001") -> float | None:
 def metric_rows(session: Session, query: MetricQuery, *, suppress: bool = True) -> list[dict[str, Any]]:
     """The figures as rows: period, trust or partnership, the breakdown keys asked for, then the metric's
     own keys (see docs/metrics.md)."""
-    scope = scope_for(session, query.trust, query.staff_groups, query.bands)
+    scope = scope_for(
+        session, query.trust, query.staff_groups, query.bands, directorate=query.directorate, ward=query.ward
+    )
     by = query.by
     if query.metric == "sickness":
         cells: Sequence[Any] = sickness_cells(

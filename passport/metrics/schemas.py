@@ -34,6 +34,14 @@ class MetricQuerySchema(Schema):
         validate=validate.OneOf(WINDOWS),
         metadata={"description": "With by=month: each month (month) or the 12 months to it (rolling12)"},
     )
+    directorate = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Only this directorate of the trust (as its ESR records name it)"},
+    )
+    ward = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Only this ward or department of the trust (of the directorate, if given)"},
+    )
     staff_group = fields.List(
         fields.String(validate=validate.Length(max=8)),
         load_default=list,

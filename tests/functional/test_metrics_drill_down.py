@@ -136,3 +136,48 @@ def test_another_trusts_directorate_is_refused(client, wards, demo_trusts):
     sign_in(client, UserFactory(role=Role.HR, trust=demo_trusts[1]))  # HR of RV5
     response = client.get(f"/metrics?{PERIOD}&scope=RPG&directorate={ADULT}")
     assert response.status_code == 403
+
+
+def test_the_api_and_the_command_line_count_a_directorate_or_ward(app, client, wards, demo_trusts):
+    sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
+    answer = client.get(
+        "/api/v1/metrics/sickness",
+        query_string={"trust": "RPG", "from": "2024-01", "to": "2024-12", "directorate": ADULT},
+    )
+    assert answer.status_code == 200
+    (row,) = answer.json
+    # 5 x 2 days lost; 14 people x 366 days available.
+    assert (row["fte_days_lost"], row["fte_days_available"], row["rate_percent"]) == (10, 5124, 0.2)
+    ward = client.get(
+        "/api/v1/metrics/sickness",
+        query_string={"trust": "RPG", "from": "2024-01", "to": "2024-12", "ward": "Barefoot Lodge"},
+    )
+    assert ward.json[0]["fte_days_available"] == 2928  # 8 x 366
+    for query, field, message in (
+        ({"trust": "RPG", "directorate": "Nowhere"}, "directorate", "There is no directorate called Nowhere"),
+        ({"partnership": "true", "ward": "Barefoot Lodge"}, "ward", "Choose a trust first"),
+    ):
+        refused = client.get(
+            "/api/v1/metrics/sickness", query_string={"from": "2024-01", "to": "2024-12", **query}
+        )
+        assert refused.status_code == 422
+        assert refused.json["errors"][0]["field"] == field and message in refused.json["detail"]
+    result = app.test_cli_runner().invoke(
+        args=[
+            "passport",
+            "metrics",
+            "sickness",
+            "--trust",
+            "RPG",
+            "--from",
+            "2024-01",
+            "--to",
+            "2024-12",
+            "--directorate",
+            CHILDREN,
+            "--format",
+            "csv",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].startswith("2024-01/2024-12,RPG,1.0,3660.0,0.03")
