@@ -108,6 +108,7 @@ class PeopleInPost:
         self.places: list[tuple[Any, Any]] = sorted({_place(p) for p in posts}, key=str)
         place_code = {place: i for i, place in enumerate(self.places)}
         kept = [p for p in posts if p[1] in trust_code]
+        self._varying = self._varying_dimensions(kept)
         self.trust = np.array([trust_code[p[1]] for p in kept], dtype=np.int64)
         self.group = np.array([group_code[p[2]] for p in kept], dtype=np.int64)
         self.band = np.array([band_code[p[3]] for p in kept], dtype=np.int64)
@@ -164,6 +165,17 @@ class PeopleInPost:
             np.array(in_place or [True], dtype=bool),
         )
 
+    def _varying_dimensions(self, posts: Sequence[Any]) -> frozenset[str]:
+        """The dimensions (of _DIMENSIONS) on which the posts hold more than one value."""
+        values = {
+            "trusts": {p[1] for p in posts},
+            "groups": {p[2] for p in posts},
+            "bands": {p[3] for p in posts},
+            "directorates": {_place(p)[0] for p in posts},
+            "wards": {_place(p)[1] for p in posts},
+        }
+        return frozenset(dim for dim, seen in values.items() if len(seen) > 1)
+
     def _posts_in(self, masks: tuple[np.ndarray, ...]) -> np.ndarray:
         in_t, in_g, in_b, in_p = masks
         if not len(self.person):
@@ -214,7 +226,9 @@ class PeopleInPost:
         cells, posts = self._cells(masks), self._posts_in(masks)
         if self._at_least(cells, posts, first, last) < MIN_PEOPLE:
             return False
-        narrowed = [dim for dim in _DIMENSIONS if getattr(s, dim) is not None]
+        # A dimension with one value in the whole grid (every post in the same directorate, or none named)
+        # cannot be widened to anyone new: leaving it out halves the widenings to check, exactly.
+        narrowed = [dim for dim in _DIMENSIONS if getattr(s, dim) is not None and dim in self._varying]
         return all(
             self._widening_safe(s, cells, posts, widened)
             for size in range(len(narrowed) + 1)
