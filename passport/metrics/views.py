@@ -140,10 +140,11 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
     # nothing (no absences, no leavers), so a period reaching past it stops there, and the page says so.
     data_as_of = latest_recorded_month(session, [trust.id] if trust is not None else [t.id for t in trusts])
     cut_short = data_as_of is not None and last is not None and last > data_as_of
+    if last is None or cut_short:
+        # The usual period ends with the data-as-of month (read just above); without records, last month.
+        last = data_as_of
     if last is None:
         last = default_period(session, trust, [t.id for t in trusts]).last_month
-    elif cut_short:
-        last = data_as_of  # type: ignore[assignment]
     if first is None:
         first = last - DEFAULT_MONTHS + 1
     if cut_short and first > last:
@@ -222,7 +223,7 @@ def _dashboard(chosen: dict[str, Any]) -> ShownDashboard:
         ward=chosen["ward"],
     )
     trust = chosen["trust"]
-    target = getattr(trust, "sickness_target_percent", None) if trust is not None else None
+    target = trust.sickness_target_percent if trust is not None else None
     read_spc_charts(shown.board, target_percent=target, limits_from=chosen["limits_from"])
     return shown
 
