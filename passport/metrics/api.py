@@ -44,6 +44,7 @@ def metric_answer(metric: str, query: dict) -> list[dict]:
         bands=query.get("band"),
         directorate=query.get("directorate"),
         ward=query.get("ward"),
+        cost_centre=query.get("cost_centre"),
     )
     if parsed.trust is None:
         ensure(user, Action.VIEW_PARTNERSHIP_METRICS)

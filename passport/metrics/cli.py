@@ -54,6 +54,7 @@ def rows_as_csv(rows: list[dict]) -> str:
 @click.option("--band", "bands", multiple=True, help="Only this Agenda for Change band (repeatable).")
 @click.option("--directorate", metavar="NAME", help="Only this directorate of the trust.")
 @click.option("--ward", metavar="NAME", help="Only this ward or department of the trust.")
+@click.option("--cost-centre", metavar="CODE", help="Only this cost centre of the trust.")
 @click.option("--format", "output", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.option("--show-small-cells", is_flag=True, help="Do not suppress cells of 330 FTE days or fewer.")
 def metrics_command(
@@ -68,6 +69,7 @@ def metrics_command(
     bands: tuple[str, ...],
     directorate: str | None,
     ward: str | None,
+    cost_centre: str | None,
     output: str,
     show_small_cells: bool,
 ) -> None:
@@ -87,6 +89,7 @@ def metrics_command(
             bands=bands,
             directorate=directorate,
             ward=ward,
+            cost_centre=cost_centre,
         )
         operations.refuse_period_past_records(session, query.trust, query.first_month, "from")
         rows = operations.metric_rows(session, query, suppress=not show_small_cells)

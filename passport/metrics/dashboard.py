@@ -29,7 +29,7 @@ from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.movement import secondment_counts
 from passport.metrics.operations import earliest_recorded_month, is_suppressed, scope_for
 from passport.metrics.organisation import by_organisation_chart
-from passport.metrics.queries import Period, month_label, month_last_day, month_of, trust_codes
+from passport.metrics.queries import Period, Place, month_label, month_last_day, month_of, trust_codes
 from passport.metrics.retention import nqn_retention
 from passport.metrics.rollups import retention_source, sickness_source
 from passport.metrics.sickness import SicknessCell
@@ -103,13 +103,12 @@ def dashboard_data(
     side_by_side: bool = False,
     as_of: Any = None,
     suppress: bool = True,
-    directorate: str | None = None,
-    ward: str | None = None,
+    place: Place = Place(),
 ) -> Dashboard:
-    """Every series for one trust (trust level) or the partnership (partnership level), or a directorate
-    or ward of the trust. ``suppress`` False shows every figure, small ones included: for checking the
-    arithmetic on a handful of people, never for a page."""
-    scope = scope_for(session, trust, staff_groups, bands, directorate=directorate, ward=ward)
+    """Every series for one trust (trust level) or the partnership (partnership level), or a place
+    (directorate, ward, cost centre) of the trust. ``suppress`` False shows every figure, small ones
+    included: for checking the arithmetic on a handful of people, never for a page."""
+    scope = scope_for(session, trust, staff_groups, bands, place=place)
     partnership = the_partnership(session) if trust is None else trust.partnership
     title = trust.name if trust is not None else partnership.name
     months = list(range(first_month, last_month + 1))
@@ -143,9 +142,9 @@ def dashboard_data(
             f"begin in {uk_month(month_label(records_begin))}, and each figure needs 12 months of them."
         )
 
-    if trust is not None and ward is None:
+    if trust is not None:
         by_unit = by_organisation_chart(
-            session, trust, staff_groups, bands, directorate, people, last_month, fingerprint
+            session, trust, staff_groups, bands, place, people, last_month, fingerprint
         )
         if by_unit is not None:
             charts["by-organisation"] = by_unit
@@ -240,25 +239,18 @@ def dashboard_data(
             }
         )
 
-    movement = secondment_counts(
-        session, scope.trust_ids, scope.partnership_trust_ids, months, directorate=directorate, ward=ward
-    )
+    movement = secondment_counts(session, scope.trust_ids, scope.partnership_trust_ids, months, place=place)
     everyone = (
         secondment_counts(session, scope.partnership_trust_ids, scope.partnership_trust_ids, months)
         if trust is not None
         else movement
     )
-    # A directorate's or ward's counts are also held by its trust's (and a ward's by its directorate's):
-    # none may be 1 to 4 short of them either.
-    enclosing = []
-    if scope.organisation_chosen:
-        enclosing.append(secondment_counts(session, scope.trust_ids, scope.partnership_trust_ids, months))
-    if directorate is not None and ward is not None:
-        enclosing.append(
-            secondment_counts(
-                session, scope.trust_ids, scope.partnership_trust_ids, months, directorate=directorate
-            )
-        )
+    # A place's counts are also held by its trust's and every wider place's (a ward's by its
+    # directorate's): none may be 1 to 4 short of them either.
+    enclosing = [
+        secondment_counts(session, scope.trust_ids, scope.partnership_trust_ids, months, place=wider)
+        for wider in place.enclosing()
+    ]
     charts["secondments"] = ChartData(
         "secondments",
         "Secondments in and out",

@@ -161,11 +161,15 @@ class _Maker:
 
 def _placement(email: str, ods: str) -> tuple[str, str, str]:
     """A person's directorate, ward and cost centre at a trust, the same for each of her posts there.
-    Drawn from its own generator, so the rest of the demo history is what it was before wards existed."""
+    Drawn from its own generator, so the rest of the demo history is what it was before wards existed.
+    Each ward has two cost centres, about two thirds of its staff in the first (so a director drilling to
+    cost centres finds figures that differ, both large enough to show)."""
     wards = [(d, w) for d, names in ORGANISATION[ods].items() for w in names]
-    index = random.Random(f"{email}/{ods}").randrange(len(wards))
+    draw = random.Random(f"{email}/{ods}")
+    index = draw.randrange(len(wards))
     directorate, ward = wards[index]
-    return directorate, ward, f"{ods}{100 + index:04d}"
+    second = int(draw.random() >= 0.65)
+    return directorate, ward, f"{ods}{(100 + index) * 10 + second:05d}"
 
 
 def _random_day(rng: random.Random, first: date, last: date) -> date:

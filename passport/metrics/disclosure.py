@@ -3,14 +3,15 @@ difference of two figures that can be asked for is either.
 
 Every figure is about the people whose own posts fall in a *selection*: some trusts (one or all), staff
 groups and bands (each all or one: several together are not offered, see operations.build_query), a
-directorate and a ward (each all or one), and a run of months. A figure is shown only when
+directorate, a ward and a cost centre (each all or one), and a run of months. A figure is shown only when
 
 1. its selection holds at least ``MIN_PEOPLE`` people;
 2. no larger figure that can be asked for differs from it by 1 to 4 people: widening any of its trust,
-   staff group, band, directorate and ward to "all", and lengthening its months to either side, adds
-   nobody or at least ``MIN_PEOPLE`` people. (A directorate and a ward are widened independently, so a
-   ward's figure is checked against its directorate's and its trust's, and against some figures nobody
-   can ask for, such as a ward of that name in any directorate: stricter than needed, never looser.)
+   staff group, band, directorate, ward and cost centre to "all", and lengthening its months to either
+   side, adds nobody or at least ``MIN_PEOPLE`` people. (The directorate, ward and cost centre are
+   widened independently, so a ward's figure is checked against its directorate's and its trust's, and
+   against some figures nobody can ask for, such as a ward of that name in any directorate: stricter
+   than needed, never looser.)
 
 The proof that two shown figures never differ by 1 to 4 people is in docs/metrics.md ("Small numbers"); the
 property test (tests/unit/metrics/test_disclosure_property.py) checks it on random workforces against a
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session
 from passport.db import driver_rows
 from passport.metrics.queries import (
     SECONDEE,
+    Place,
     Scope,
     counted,
     day_number,
@@ -56,8 +58,8 @@ def months_of_days(days: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Selection:
-    """Whose figures: trust ids (None: every partner trust), staff groups, bands, directorates and wards
-    (None: all), and the months first_month to last_month."""
+    """Whose figures: trust ids (None: every partner trust), staff groups, bands, directorates, wards and
+    cost centres (None: all), and the months first_month to last_month."""
 
     trusts: frozenset[int] | None
     groups: frozenset[str] | None
@@ -66,6 +68,7 @@ class Selection:
     last_month: int
     directorates: frozenset[Any] | None = None
     wards: frozenset[Any] | None = None
+    cost_centres: frozenset[Any] | None = None
 
     @classmethod
     def of(cls, scope: Scope, first_month: int, last_month: int, **keys: Any) -> Selection:
@@ -80,11 +83,11 @@ class Selection:
         bands = frozenset(scope.bands) or None
         if "band" in keys:
             bands = frozenset([keys["band"]])
-        directorate = keys.get("directorate", scope.directorate)
-        ward = keys.get("ward", scope.ward)
-        directorates = None if directorate is None else frozenset([directorate])
-        wards = None if ward is None else frozenset([ward])
-        return cls(trusts, groups, bands, first_month, last_month, directorates, wards)
+        places = {
+            dimension: None if (name := getattr(scope.place, level)) is None else frozenset([name])
+            for dimension, level in zip(_PLACE_DIMENSIONS, Place.levels(), strict=True)
+        }
+        return cls(trusts, groups, bands, first_month, last_month, **places)
 
 
 class PeopleInPost:
@@ -94,7 +97,7 @@ class PeopleInPost:
 
     def __init__(self, posts: Sequence[Any], trust_ids: Iterable[int], first_month: int, last_month: int):
         """``posts``: rows of (id, trust, staff group, band, first day, last day or None, FTE, staff member)
-        as ``own_posts`` reads them, then optionally directorate and ward (``placed_posts``); the grid
+        as ``own_posts`` reads them, then optionally the place's columns (``placed_posts``); the grid
         covers first_month - 1 to last_month + 1 (the months the
         figures asked about, and their neighbours)."""
         self.trust_ids = list(trust_ids)
@@ -103,9 +106,9 @@ class PeopleInPost:
         trust_code = {t: i for i, t in enumerate(self.trust_ids)}
         group_code = {g: i for i, g in enumerate(self.groups)}
         band_code = {b: i for i, b in enumerate(self.bands)}
-        # A place is a (directorate, ward) pair as the posts record them: one dimension of the grid, so
-        # the grid grows with the wards, not with directorates times wards.
-        self.places: list[tuple[Any, Any]] = sorted({_place(p) for p in posts}, key=str)
+        # A place is a (directorate, ward, cost centre) as the posts record it: one dimension of the grid,
+        # so the grid grows with the places there are, not with directorates times wards times cost centres.
+        self.places: list[tuple[Any, ...]] = sorted({_place(p) for p in posts}, key=str)
         place_code = {place: i for i, place in enumerate(self.places)}
         kept = [p for p in posts if p[1] in trust_code]
         self._varying = self._varying_dimensions(kept)
@@ -153,10 +156,10 @@ class PeopleInPost:
         def mask(values: list[Any], chosen: frozenset[Any] | None) -> np.ndarray:
             return np.array([chosen is None or v in chosen for v in values], dtype=bool)
 
-        directorates, wards = selection.directorates, selection.wards
+        chosen = [getattr(selection, dimension) for dimension in _PLACE_DIMENSIONS]
         in_place = [
-            (directorates is None or directorate in directorates) and (wards is None or ward in wards)
-            for directorate, ward in self.places
+            all(names is None or name in names for names, name in zip(chosen, place, strict=True))
+            for place in self.places
         ]
         return (
             mask(self.trust_ids, selection.trusts),
@@ -171,8 +174,7 @@ class PeopleInPost:
             "trusts": {p[1] for p in posts},
             "groups": {p[2] for p in posts},
             "bands": {p[3] for p in posts},
-            "directorates": {_place(p)[0] for p in posts},
-            "wards": {_place(p)[1] for p in posts},
+            **{dimension: {_place(p)[i] for p in posts} for i, dimension in enumerate(_PLACE_DIMENSIONS)},
         }
         return frozenset(dim for dim, seen in values.items() if len(seen) > 1)
 
@@ -253,25 +255,23 @@ class PeopleInPost:
             present = np.unique(codes[active])
             return frozenset([names[int(present[0])]]) if len(present) == 1 else chosen
 
-        directorates, wards = self._places_shared(np.unique(self.place[active]), s)
         return Selection(
             only(self.trust, self.trust_ids, s.trusts),
             only(self.group, self.groups, s.groups),
             only(self.band, self.bands, s.bands),
             max(s.first_month, int(self.start_month[active].min())),
             min(s.last_month, int(self.end_month[active].max())),
-            directorates,
-            wards,
+            **self._places_shared(np.unique(self.place[active]), s),
         )
 
-    def _places_shared(self, present: np.ndarray, s: Selection) -> tuple[Any, Any]:
-        """The directorate and the ward every present place shares, named; else the selection's own."""
-        directorates = {self.places[int(code)][0] for code in present}
-        wards = {self.places[int(code)][1] for code in present}
-        return (
-            frozenset(directorates) if len(directorates) == 1 else s.directorates,
-            frozenset(wards) if len(wards) == 1 else s.wards,
-        )
+    def _places_shared(self, present: np.ndarray, s: Selection) -> dict[str, frozenset[Any] | None]:
+        """The directorate, ward and cost centre every present place shares, named; else the selection's
+        own (by Selection field)."""
+        shared = {}
+        for i, dimension in enumerate(_PLACE_DIMENSIONS):
+            names = {self.places[int(code)][i] for code in present}
+            shared[dimension] = frozenset(names) if len(names) == 1 else getattr(s, dimension)
+        return shared
 
     def _tightened_on_grid(self, s: Selection, masks: tuple[np.ndarray, ...]) -> Selection | None:
         """``_tightened`` read off the grid (the same answer: a cell holds anyone in post in its month)."""
@@ -289,15 +289,13 @@ class PeopleInPost:
             return frozenset([names[int(present[0])]]) if len(present) == 1 else chosen
 
         in_month = np.flatnonzero(occupied.any(axis=(0, 1, 2, 3)))
-        directorates, wards = self._places_shared(present_on(3), s)
         return Selection(
             only(0, self.trust_ids, s.trusts),
             only(1, self.groups, s.groups),
             only(2, self.bands, s.bands),
             s.first_month + int(in_month[0]),
             s.first_month + int(in_month[-1]),
-            directorates,
-            wards,
+            **self._places_shared(present_on(3), s),
         )
 
     def _widening_safe(
@@ -349,9 +347,9 @@ def people_in_post(
 
 def placed_posts(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
     """Everyone's own posts as ``passport.metrics.rollups.own_posts`` reads them, each followed by its
-    directorate and ward, which figures of a directorate or ward are decided by."""
-    a = Assignment
-    query = select(*own_post_columns(), a.directorate, a.ward).where(counted(a, scope))
+    place's columns (Place.levels()), which figures of a place are decided by."""
+    places = (getattr(Assignment, level) for level in Place.levels())
+    query = select(*own_post_columns(), *places).where(counted(Assignment, scope))
     return driver_rows(session, query)
 
 
@@ -375,12 +373,16 @@ def kept_only(session: Session, key: tuple[Any, ...]) -> Any:
     return session.info.get(_KEPT, {}).get(key)
 
 
-_DIMENSIONS = ("trusts", "groups", "bands", "directorates", "wards")
+# Selection's fields for Place.levels(), in that order.
+_PLACE_DIMENSIONS = ("directorates", "wards", "cost_centres")
+_DIMENSIONS = ("trusts", "groups", "bands", *_PLACE_DIMENSIONS)
+_POST_COLUMNS = 8  # own_post_columns(): the place's columns follow
 
 
-def _place(post: Sequence[Any]) -> tuple[Any, Any]:
-    """A post's (directorate, ward); none for rows read without them."""
-    return (post[8], post[9]) if len(post) > 9 else (None, None)
+def _place(post: Sequence[Any]) -> tuple[Any, ...]:
+    """A post's place (directorate, ward, cost centre); none named for rows read without them."""
+    place = tuple(post[_POST_COLUMNS : _POST_COLUMNS + len(_PLACE_DIMENSIONS)])
+    return place if len(place) == len(_PLACE_DIMENSIONS) else (None,) * len(_PLACE_DIMENSIONS)
 
 
 def _replace(selection: Selection, **changes: Any) -> Selection:

@@ -38,6 +38,7 @@ class DashboardFilterForm(FlaskForm):
     # by the view; a name not found there is refused by the view with the reason, not as "not a choice".
     directorate = SelectField("Directorate", choices=[], validators=[Optional()], validate_choice=False)
     ward = SelectField("Ward or department", choices=[], validators=[Optional()], validate_choice=False)
+    cost_centre = SelectField("Cost centre", choices=[], validators=[Optional()], validate_choice=False)
     # Making Data Count's recalculation: after a change in how things are done, the month-by-month
     # charts' mean and limits are worked out again from the month it took effect.
     limits_from = StringField(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from passport.metrics.queries import Period, periods_table
+from passport.metrics.queries import Period, Place, periods_table
 from passport.trusts.models import StaffMember
 from passport.workforce.models import Assignment
 
@@ -25,12 +25,11 @@ def secondment_counts(
     partnership_trust_ids: tuple[int, ...],
     months: list[int],
     *,
-    directorate: str | None = None,
-    ward: str | None = None,
+    place: Place = Place(),
 ) -> dict[int, tuple[int, int]]:
-    """{month index: (people seconded in, people seconded out)} for the given trusts together. With a
-    directorate or ward: seconded in to it (the secondee assignment's), and out of it (an own post of hers
-    there during the month)."""
+    """{month index: (people seconded in, people seconded out)} for the given trusts together. In a place
+    of the trust (a directorate, ward or cost centre): seconded in to it (the secondee assignment's), and
+    out of it (an own post of hers there during the month)."""
     if not months:
         return {}
     period = periods_table([Period(m, m) for m in months], "movement_month")
@@ -47,8 +46,7 @@ def secondment_counts(
             .where(StaffMember.id == Assignment.staff_member_id)
             .scalar_subquery()
             .label("home_trust_id"),
-            Assignment.directorate,
-            Assignment.ward,
+            *(getattr(Assignment, level) for level in Place.levels()),
         )
         .where(Assignment.person_type == SECONDEE)
         .cte("secondee_assignment")
@@ -60,10 +58,9 @@ def secondment_counts(
     )
     people = func.count(func.distinct(secondee.c.staff_member_id))
     placed_in, placed_out = [], []
-    if directorate is not None or ward is not None:
+    if place.chosen:
         own = aliased(Assignment, name="own_post")
-        wanted = [(own.directorate, secondee.c.directorate, directorate), (own.ward, secondee.c.ward, ward)]
-        placed_in = [column == value for _own, column, value in wanted if value is not None]
+        placed_in = place.conditions(secondee.c)
         placed_out = [
             exists().where(
                 own.staff_member_id == secondee.c.staff_member_id,
@@ -71,7 +68,7 @@ def secondment_counts(
                 own.person_type.not_in(("bank", SECONDEE)),
                 own.start_date <= period.c.last_date,
                 or_(own.end_date.is_(None), own.end_date >= period.c.first_date),
-                *[own_column == value for own_column, _column, value in wanted if value is not None],
+                *place.conditions(own),
             )
         ]
     seconded_in = (

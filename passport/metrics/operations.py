@@ -24,7 +24,7 @@ from passport.errors import InvalidInput
 from passport.formatting import uk_month
 from passport.metrics.disclosure import Selection, people_in_post
 from passport.metrics.published import SUPPRESSION_MAX_DAYS_AVAILABLE
-from passport.metrics.queries import Period, Scope, month_index, month_label, month_of, trust_codes
+from passport.metrics.queries import Period, Place, Scope, month_index, month_label, month_of, trust_codes
 from passport.metrics.retention import leaver_cells, stability_cells
 from passport.metrics.sickness import sickness_cells
 from passport.reference.workforce import AFC_BANDS, STAFF_GROUP_BY_CODE
@@ -50,8 +50,7 @@ class MetricQuery:
     window: str
     staff_groups: tuple[str, ...] = ()
     bands: tuple[str, ...] = ()
-    directorate: str | None = None  # of the trust (passport.metrics.organisation)
-    ward: str | None = None
+    place: Place = Place()  # inside the trust (passport.metrics.organisation)
 
     @property
     def level(self) -> str:
@@ -111,6 +110,7 @@ def build_query(
     bands: Sequence[str] | None = None,
     directorate: str | None = None,
     ward: str | None = None,
+    cost_centre: str | None = None,
 ) -> MetricQuery:
     """Check a request for figures; every problem raises InvalidInput naming its field."""
     from passport.metrics.organisation import check_drill_down  # it builds its scopes with scope_for
@@ -137,9 +137,7 @@ def build_query(
     chosen_window = window or DEFAULT_WINDOW[metric]
     if chosen_window not in WINDOWS:
         raise InvalidInput(f"{window!r} is not a window: use month or rolling12.", field="window")
-    chosen_directorate, chosen_ward = check_drill_down(
-        session, found, (directorate or "").strip(), (ward or "").strip()
-    )
+    place = check_drill_down(session, found, directorate=directorate, ward=ward, cost_centre=cost_centre)
     return MetricQuery(
         metric,
         found,
@@ -149,8 +147,7 @@ def build_query(
         chosen_window,
         _codes(staff_groups, list(STAFF_GROUP_BY_CODE), "staff_group", "staff group code"),
         _codes(bands, list(AFC_BANDS), "band", "band"),
-        chosen_directorate,
-        chosen_ward,
+        place,
     )
 
 
@@ -160,8 +157,7 @@ def scope_for(
     staff_groups: Sequence[str] = (),
     bands: Sequence[str] = (),
     *,
-    directorate: str | None = None,
-    ward: str | None = None,
+    place: Place = Place(),
 ) -> Scope:
     partnership = the_partnership(session) if trust is None else trust.partnership
     partner_ids = tuple(
@@ -173,8 +169,7 @@ def scope_for(
         level="partnership" if trust is None else "trust",
         staff_groups=tuple(staff_groups),
         bands=tuple(bands),
-        directorate=directorate,
-        ward=ward,
+        place=place,
     )
 
 
@@ -196,9 +191,7 @@ def _number(value: Decimal | None, places: str = "0.0001") -> float | None:
 def metric_rows(session: Session, query: MetricQuery, *, suppress: bool = True) -> list[dict[str, Any]]:
     """The figures as rows: period, trust or partnership, the breakdown keys asked for, then the metric's
     own keys (see docs/metrics.md)."""
-    scope = scope_for(
-        session, query.trust, query.staff_groups, query.bands, directorate=query.directorate, ward=query.ward
-    )
+    scope = scope_for(session, query.trust, query.staff_groups, query.bands, place=query.place)
     by = query.by
     if query.metric == "sickness":
         cells: Sequence[Any] = sickness_cells(

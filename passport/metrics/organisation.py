@@ -1,14 +1,15 @@
-"""Drill-down below a trust: its directorates, and each directorate's wards or departments (from the ESR
-extract's organisation columns on each assignment), and the table that leads from one level to the next.
+"""Drill-down below a trust: its directorates, each directorate's wards or departments, and each ward's
+cost centres (from the ESR extract's organisation columns on each assignment), and the table that leads
+from one level to the next.
 
-A directorate's or ward's figures are counted from the records (the roll-ups keep no such cells), with
-the same suppression as every other figure (passport.metrics.disclosure: the selection carries the
-directorate and ward).
+A place's figures are counted from the records (the roll-ups keep no such cells), with the same
+suppression as every other figure (passport.metrics.disclosure: the selection carries the place).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from passport.errors import InvalidInput
 from passport.metrics.disclosure import MIN_PEOPLE, PeopleInPost, Selection
 from passport.metrics.operations import scope_for
-from passport.metrics.queries import Period
+from passport.metrics.queries import Period, Place
 from passport.metrics.rollups import retention_source, sickness_source
 from passport.trusts.models import Trust
 from passport.workforce.models import Assignment
@@ -25,63 +26,96 @@ from passport.workforce.models import Assignment
 if TYPE_CHECKING:
     from passport.metrics.dashboard import ChartData
 
-DIRECTORATE_FIELD, WARD_FIELD = "directorate", "ward"
+
+@dataclass(frozen=True)
+class Level:
+    """A level of the drill-down below the trust, named as people name it."""
+
+    field: str  # Place's field, the query and form field
+    noun: str  # "ward or department": in sentences
+    heading: str  # "Ward or department": a column heading, the form's label
+    all_of_them: str  # the form's "all" choice
 
 
-def directorates_of(session: Session, trust: Trust) -> list[str]:
-    """The trust's directorates, as its assignments name them, in alphabetical order."""
-    found = session.scalars(
-        select(Assignment.directorate)
-        .where(Assignment.trust_id == trust.id, Assignment.directorate.is_not(None))
-        .distinct()
-    )
-    return sorted(found)
+LEVELS = (
+    Level("directorate", "directorate", "Directorate", "All directorates"),
+    Level("ward", "ward or department", "Ward or department", "All wards and departments"),
+    Level("cost_centre", "cost centre", "Cost centre", "All cost centres"),
+)
+assert tuple(level.field for level in LEVELS) == Place.levels()
 
 
-def wards_of(session: Session, trust: Trust, directorate: str | None) -> list[str]:
-    """The wards or departments of one of the trust's directorates (of the whole trust when None)."""
-    conditions = [Assignment.trust_id == trust.id, Assignment.ward.is_not(None)]
-    if directorate is not None:
-        conditions.append(Assignment.directorate == directorate)
-    return sorted(session.scalars(select(Assignment.ward).where(*conditions).distinct()))
+def places_of(session: Session, trust: Trust) -> list[tuple[str | None, ...]]:
+    """Every (directorate, ward, cost centre) the trust's posts record: one read, from which each level's
+    names are picked (``units_in``)."""
+    columns = [getattr(Assignment, level) for level in Place.levels()]
+    query = select(*columns).where(Assignment.trust_id == trust.id).distinct()
+    return [tuple(row) for row in session.execute(query)]
 
 
-def check_drill_down(
-    session: Session, trust: Trust | None, directorate: str | None, ward: str | None
-) -> tuple[str | None, str | None]:
-    """The directorate and ward asked for, refused (naming the field) unless the chosen trust has them:
-    a directorate needs a trust, and a ward must be one of the trust's (and of the directorate's, when
-    one is chosen). So a drill-down can never reach into another trust."""
+def units_in(places: list[tuple[str | None, ...]], level: str, within: Place = Place()) -> list[str]:
+    """The names at one level (a Place field) among ``places`` (``places_of``) inside ``within``, in
+    alphabetical order."""
+    levels = Place.levels()
+    wanted = [(levels.index(field), name) for field, name in within.chosen.items()]
+    column = levels.index(level)
+    names = {
+        place[column]
+        for place in places
+        if place[column] is not None and all(place[i] == name for i, name in wanted)
+    }
+    return sorted(names)  # type: ignore[type-var]
+
+
+def check_drill_down(session: Session, trust: Trust | None, **names: str | None) -> Place:
+    """The place asked for (``names`` by Place field), refused (naming the field) unless the chosen trust
+    has it: a place needs a trust, and each level's name must be one of the trust's inside the levels
+    above it that are chosen (a ward of the directorate, a cost centre of the ward). So a drill-down can
+    never reach into another trust."""
+    asked = {level.field: (names.get(level.field) or "").strip() or None for level in LEVELS}
     if trust is None:
-        for field, value in ((DIRECTORATE_FIELD, directorate), (WARD_FIELD, ward)):
+        for field, value in asked.items():
             if value:
                 raise InvalidInput(
-                    "Choose a trust first: directorates and wards are a trust's own, not the partnership's",
+                    "Choose a trust first: directorates, wards and cost centres are a trust's own, "
+                    "not the partnership's",
                     field=field,
                 )
-        return None, None
-    if directorate and directorate not in directorates_of(session, trust):
-        raise InvalidInput(
-            f"There is no directorate called {directorate} at {trust.name}", field=DIRECTORATE_FIELD
-        )
-    if ward and ward not in wards_of(session, trust, directorate or None):
-        where = f"{directorate} at {trust.name}" if directorate else trust.name
-        raise InvalidInput(f"There is no ward or department called {ward} in {where}", field=WARD_FIELD)
-    return directorate or None, ward or None
+        return Place()
+    place, places = Place(), places_of(session, trust)
+    for level in LEVELS:
+        name = asked[level.field]
+        if name is not None and name not in units_in(places, level.field, place):
+            where = ", ".join([*reversed(place.chosen.values()), trust.name])  # narrowest first
+            joined = "at" if not place.chosen else "in"
+            raise InvalidInput(f"There is no {level.noun} called {name} {joined} {where}", field=level.field)
+        place = replace(place, **{level.field: name})
+    return place
+
+
+def next_level(session: Session, trust: Trust, place: Place) -> tuple[Level, list[str]] | None:
+    """The level below the place's deepest chosen one at which the trust's records name units inside
+    it, with their names (a level the records leave empty is passed over); None at the bottom."""
+    chosen = [i for i, level in enumerate(LEVELS) if level.field in place.chosen]
+    places = places_of(session, trust)
+    for level in LEVELS[(chosen[-1] + 1 if chosen else 0) :]:
+        units = units_in(places, level.field, place)
+        if units:
+            return level, units
+    return None
 
 
 def _rows(
     session: Session,
-    trust: Trust,
     units: list[str],
     unit_scope: Callable[[str], Any],
     shown: Callable[[Any, int, int], bool],
     last_month: int,
     fingerprint: str,
 ) -> list[dict[str, Any]]:
-    """One row a directorate (or ward): its rolling 12-month sickness rate, leaver rate and stability to
-    ``last_month``. ``unit_scope`` makes a unit's Scope; ``shown`` says whether figures about that scope
-    over those months may be shown (the page's suppression)."""
+    """One row a unit (a directorate, ward or cost centre): its rolling 12-month sickness rate, leaver
+    rate and stability to ``last_month``. ``unit_scope`` makes a unit's Scope; ``shown`` says whether
+    figures about that scope over those months may be shown (the page's suppression)."""
     from passport.metrics.dashboard import _sickness_rate  # the dashboard's own rule for a rate shown
 
     first = last_month - 11
@@ -89,20 +123,22 @@ def _rows(
     rows = []
     for unit in units:
         scope = unit_scope(unit)
-        visible = shown(scope, first, last_month)
-        sickness = sickness_source(session, scope, first, last_month, fingerprint)
-        cells = sickness.by_trust(first, last_month)
+        row: dict[str, Any] = {
+            "unit": unit,
+            "sickness_rate_percent": None,
+            "leaver_rate_percent": None,
+            "stability_percent": None,
+        }
+        rows.append(row)
+        if not shown(scope, first, last_month):
+            continue  # nothing about it may be shown: nothing counted
+        cells = sickness_source(session, scope, first, last_month, fingerprint).by_trust(first, last_month)
         retention = retention_source(session, scope, first, last_month, fingerprint)
-        leavers = retention.leavers([year], []) if visible else []
-        stability = retention.stability([year], []) if visible else []
-        rows.append(
-            {
-                "unit": unit,
-                "sickness_rate_percent": _sickness_rate(cells[0] if cells else None, visible),
-                "leaver_rate_percent": leavers[0].rate_percent if leavers else None,
-                "stability_percent": stability[0].stability_percent if stability else None,
-            }
-        )
+        leavers = retention.leavers([year], [])
+        stability = retention.stability([year], [])
+        row["sickness_rate_percent"] = _sickness_rate(cells[0] if cells else None)
+        row["leaver_rate_percent"] = leavers[0].rate_percent if leavers else None
+        row["stability_percent"] = stability[0].stability_percent if stability else None
     return rows
 
 
@@ -111,23 +147,50 @@ def by_organisation_chart(
     trust: Trust,
     staff_groups: tuple[str, ...],
     bands: tuple[str, ...],
-    directorate: str | None,
+    place: Place,
     people: PeopleInPost | None,
     last_month: int,
     fingerprint: str,
 ) -> ChartData | None:
-    """The trust's directorates (or the directorate's wards), each with its 12-month figures and a link
-    one level down; None when the records name none."""
+    """The units one level below the place (the trust's directorates, a directorate's wards, a ward's
+    cost centres), each with its 12-month figures and a link one level down; None at the bottom."""
+    # A trust's dashboard is kept alone and beside its partners (passport.metrics.snapshots): the same
+    # table for both, counted once per state of the records.
+    kept: dict[tuple[Any, ...], ChartData | None] = session.info.setdefault(_KEPT_TABLES, {})
+    key = (fingerprint, trust.id, staff_groups, bands, place, people is None, last_month)
+    if key not in kept:
+        if len(kept) >= 32:
+            kept.clear()
+        kept[key] = _by_organisation_chart(
+            session, trust, staff_groups, bands, place, people, last_month, fingerprint
+        )
+    return kept[key]
+
+
+_KEPT_TABLES = "passport_by_organisation"
+
+
+def _by_organisation_chart(
+    session: Session,
+    trust: Trust,
+    staff_groups: tuple[str, ...],
+    bands: tuple[str, ...],
+    place: Place,
+    people: PeopleInPost | None,
+    last_month: int,
+    fingerprint: str,
+) -> ChartData | None:
     from passport.metrics.dashboard import ChartData  # the dashboard imports this module
 
-    units = wards_of(session, trust, directorate) if directorate else directorates_of(session, trust)
-    if not units:
+    below = next_level(session, trust, place)
+    if below is None:
         return None
-    field, heading = ("ward", "Ward or department") if directorate else ("directorate", "Directorate")
+    level, units = below
+
+    here = scope_for(session, trust, staff_groups, bands, place=place)  # read once: the same trusts for all
 
     def unit_scope(unit: str) -> Any:
-        chosen = {"directorate": directorate, "ward": unit} if directorate else {"directorate": unit}
-        return scope_for(session, trust, staff_groups, bands, **chosen)
+        return replace(here, place=replace(place, **{level.field: unit}))
 
     def shown(scope: Any, first: int, last: int) -> bool:
         return people is None or people.shown(Selection.of(scope, first, last))
@@ -135,17 +198,17 @@ def by_organisation_chart(
     year = Period(last_month - 11, last_month)
     return ChartData(
         "by-organisation",
-        f"By {heading.lower()}",
-        f"{year.words}: each {heading.lower()}'s sickness absence rate, leaver rate and stability index "
+        f"By {level.noun}",
+        f"{year.words}: each {level.noun}'s sickness absence rate, leaver rate and stability index "
         f"at the trust level. Choose one to see all its figures. Figures about fewer than {MIN_PEOPLE} "
         "people, or that would let a handful be worked out from another figure, are not shown.",
         [
-            ("unit", heading),
+            ("unit", level.heading),
             ("sickness_rate_percent", "Sickness rate, 12 months (%)"),
             ("leaver_rate_percent", "Leaver rate, 12 months (%)"),
             ("stability_percent", "Stability index (%)"),
         ],
-        rows=_rows(session, trust, units, unit_scope, shown, last_month, fingerprint),
+        rows=_rows(session, units, unit_scope, shown, last_month, fingerprint),
         kind="table",
-        drill=field,
+        drill=level.field,
     )

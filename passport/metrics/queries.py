@@ -9,8 +9,9 @@ numbers (days since 1970-01-01) so that each engine's own date arithmetic is nee
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
+from itertools import combinations
 from typing import Any
 
 from sqlalchemy import (
@@ -192,23 +193,57 @@ def periods_table(periods: Sequence[Period], name: str = "period") -> CTE:
 
 # --- Which assignments count ---------------------------------------------------------------------------
 @dataclass(frozen=True)
+class Place:
+    """Where inside one trust, as its posts record it (the ESR extract's organisation columns): a
+    directorate, a ward or department, and a cost centre, each one (its name) or all (None). The fields
+    are named as the Assignment columns, the query fields and the form fields are."""
+
+    directorate: str | None = None
+    ward: str | None = None
+    cost_centre: str | None = None
+
+    @classmethod
+    def levels(cls) -> tuple[str, ...]:
+        """The fields from the widest to the narrowest: the drill-down's order."""
+        return tuple(field.name for field in fields(cls))
+
+    @property
+    def chosen(self) -> dict[str, str]:
+        """The fields naming one unit, by field name."""
+        return {level: value for level in self.levels() if (value := getattr(self, level)) is not None}
+
+    def conditions(self, assignment: Any) -> list[ColumnElement[bool]]:
+        """The assignment (the class, an alias or a CTE's columns) is in this place."""
+        return [getattr(assignment, level) == value for level, value in self.chosen.items()]
+
+    def enclosing(self) -> list[Place]:
+        """Every other place that can be asked for and holds this one: some of its chosen fields
+        widened to all (the trust itself among them)."""
+        chosen = list(self.chosen)
+        return [
+            replace(self, **{level: None for level in widened})
+            for size in range(1, len(chosen) + 1)
+            for widened in combinations(chosen, size)
+        ]
+
+
+@dataclass(frozen=True)
 class Scope:
     """The assignments a figure is counted over: one trust (trust level) or every trust of the partnership
-    (partnership level), optionally narrowed to staff groups and bands, and inside one trust to a
-    directorate and a ward (or department) of it, as the posts record them."""
+    (partnership level), optionally narrowed to staff groups and bands, and inside one trust to a place
+    (a directorate, ward or cost centre of it)."""
 
     trust_ids: tuple[int, ...]
     partnership_trust_ids: tuple[int, ...]  # every partner trust: where a move is not a leave
     level: str  # "trust" or "partnership"
     staff_groups: tuple[str, ...] = ()
     bands: tuple[str, ...] = ()
-    directorate: str | None = None
-    ward: str | None = None
+    place: Place = Place()
 
     @property
     def organisation_chosen(self) -> bool:
-        """A directorate or ward is chosen: the roll-ups, which keep no such cells, cannot answer."""
-        return self.directorate is not None or self.ward is not None
+        """A place inside the trust is chosen: the roll-ups, which keep no such cells, cannot answer."""
+        return bool(self.place.chosen)
 
     @property
     def continuity_trust_ids(self) -> tuple[int, ...]:
@@ -233,10 +268,7 @@ def counted(assignment: Any, scope: Scope, *, indexed: bool = True) -> ColumnEle
         conditions.append(assignment.staff_group.in_(scope.staff_groups))
     if scope.bands:
         conditions.append(assignment.afc_band.in_(scope.bands))
-    if scope.directorate is not None:
-        conditions.append(assignment.directorate == scope.directorate)
-    if scope.ward is not None:
-        conditions.append(assignment.ward == scope.ward)
+    conditions.extend(scope.place.conditions(assignment))
     return and_(*conditions)
 
 

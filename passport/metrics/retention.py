@@ -44,6 +44,7 @@ from passport.metrics.queries import (
     E4,
     EXCLUDED_PERSON_TYPES,
     Period,
+    Place,
     Scope,
     breakdown_columns,
     counted,
@@ -346,9 +347,9 @@ def stability_cells(
     table = periods_table(periods)
     first = min(p.first_day for p in periods)
     last = max(p.last_day for p in periods)
-    # Leaving the level from any group, band or ward counts, so events are found without those filters.
+    # Leaving the level from any group, band or place counts, so events are found without those filters.
     level_scope = replace(
-        scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=(), directorate=None, ward=None
+        scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=(), place=Place()
     )
     events = leave_events(level_scope, first, last, ()).subquery("leave_event")
     # (period, person) for every leave strictly before the period's last day.
@@ -467,7 +468,7 @@ def nqn_retention(
         start_dn + cohort_months.c.year_days - case((start_dn == cohort_months.c.leap_dn, 1), else_=0)
     )
     level_scope = replace(
-        scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=(), directorate=None, ward=None
+        scope, trust_ids=scope.continuity_trust_ids, staff_groups=(), bands=(), place=Place()
     )
     ending = aliased(Assignment, name="ending")
     left_within_year = exists().where(
@@ -493,9 +494,7 @@ def nqn_retention(
             a.person_type.not_in(EXCLUDED_PERSON_TYPES),
             a.staff_group == NQN_STAFF_GROUP,
             a.afc_band == NQN_BAND,
-            # A directorate's or ward's cohort: those whose first post was there.
-            *([a.directorate == scope.directorate] if scope.directorate is not None else []),
-            *([a.ward == scope.ward] if scope.ward is not None else []),
+            *scope.place.conditions(a),  # a place's cohort: those whose first post was there
             a.start_date.between(cohort.first_day, cohort.last_day),  # lets the planner see how few
             anniversary_dn <= to_day_number(as_of),  # only starters whose first anniversary has come
             first_in_partnership,

@@ -42,6 +42,10 @@ class MetricQuerySchema(Schema):
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Only this ward or department of the trust (of the directorate, if given)"},
     )
+    cost_centre = fields.String(
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "Only this cost centre of the trust (of the directorate, ward if given)"},
+    )
     staff_group = fields.List(
         fields.String(validate=validate.Length(max=8)),
         load_default=list,

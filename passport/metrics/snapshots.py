@@ -32,7 +32,7 @@ from passport.metrics.dashboard import ChartData, Dashboard, dashboard_data
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot
 from passport.metrics.operations import latest_recorded_month
-from passport.metrics.queries import Period, month_index
+from passport.metrics.queries import Period, Place, month_index
 from passport.metrics.rollups import (
     ROLLING_MONTHS,
     rebuild_rollups,
@@ -119,17 +119,15 @@ def dashboard(
     bands: tuple[str, ...] = (),
     side_by_side: bool = False,
     as_of: date | None = None,
-    directorate: str | None = None,
-    ward: str | None = None,
+    place: Place = Place(),
 ) -> ShownDashboard:
     """The dashboard for a page view. Reads only: never keeps or refreshes anything (a GET writes
-    nothing; refreshes follow the writes, passport.metrics.tasks). A directorate's or ward's is never
-    kept: it is counted from the records on the request."""
+    nothing; refreshes follow the writes, passport.metrics.tasks). A place's (a directorate's, ward's or
+    cost centre's) is never kept: it is counted from the records on the request."""
     as_of = as_of or date.today()
     key = snapshot_key(trust, first_month, last_month, staff_groups, bands, side_by_side, as_of)
     fingerprint = source_fingerprint(session)
-    organisation = directorate is not None or ward is not None
-    kept = None if organisation else session.get(DashboardSnapshot, key)
+    kept = None if place.chosen else session.get(DashboardSnapshot, key)
     if kept is not None and kept.source_fingerprint == fingerprint:
         return ShownDashboard(_from_snapshot(kept, first_month, last_month), True, kept.computed_at)
     stale_rollups = not rollups_current(session, first_month - (ROLLING_MONTHS - 1), last_month, fingerprint)
@@ -147,8 +145,7 @@ def dashboard(
         bands=bands,
         side_by_side=side_by_side,
         as_of=as_of,
-        directorate=directorate,
-        ward=ward,
+        place=place,
     )
     return ShownDashboard(board, True)
 

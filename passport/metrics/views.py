@@ -25,8 +25,8 @@ from passport.metrics.dashboard import CHART_NAMES
 from passport.metrics.fingerprint import records_changed_at
 from passport.metrics.forms import DashboardFilterForm, PublishedUploadForm
 from passport.metrics.operations import latest_recorded_month, parse_month, refuse_period_past_records
-from passport.metrics.organisation import check_drill_down, directorates_of, wards_of
-from passport.metrics.queries import month_label
+from passport.metrics.organisation import LEVELS, check_drill_down, places_of, units_in
+from passport.metrics.queries import Place, month_label
 from passport.metrics.refresh import refresh_under_way, request_refresh
 from passport.metrics.sickness import bradford_factors
 from passport.metrics.snapshots import DEFAULT_MONTHS, ShownDashboard, default_period
@@ -167,17 +167,18 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
             attach_domain_error(form, error)
             return form, None
     try:
-        directorate, ward = check_drill_down(session, trust, form.directorate.data, form.ward.data)
+        place = check_drill_down(session, trust, **{level.field: form[level.field].data for level in LEVELS})
     except DomainError as error:
         attach_domain_error(form, error)
         return form, None
     if trust is not None:
-        form.directorate.choices = [("", "All directorates")] + [
-            (name, name) for name in directorates_of(session, trust)
-        ]
-        form.ward.choices = [("", "All wards and departments")] + [
-            (name, name) for name in wards_of(session, trust, directorate)
-        ]
+        # Each level's choices lie inside the levels above it that are chosen.
+        places = places_of(session, trust)
+        for i, level in enumerate(LEVELS):
+            above = Place(**{upper.field: getattr(place, upper.field) for upper in LEVELS[:i]})
+            form[level.field].choices = [("", level.all_of_them)] + [
+                (name, name) for name in units_in(places, level.field, above)
+            ]
     limits_from = None
     if form.limits_from.data:
         try:
@@ -194,8 +195,7 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
             return form, None
     form.from_month.data, form.to_month.data = month_label(first), month_label(last)
     return form, {
-        "directorate": directorate,
-        "ward": ward,
+        "place": place,
         "data_as_of": data_as_of,
         "cut_short": cut_short,
         "limits_from": limits_from,
@@ -219,8 +219,7 @@ def _dashboard(chosen: dict[str, Any]) -> ShownDashboard:
         staff_groups=chosen["staff_groups"],
         bands=chosen["bands"],
         side_by_side=chosen["side_by_side"],
-        directorate=chosen["directorate"],
-        ward=chosen["ward"],
+        place=chosen["place"],
     )
     trust = chosen["trust"]
     target = trust.sickness_target_percent if trust is not None else None
@@ -251,8 +250,8 @@ def dashboard():  # type: ignore[no-untyped-def]
         query=query,
         data_as_of=None if chosen["data_as_of"] is None else month_label(chosen["data_as_of"]),
         trust=chosen["trust"],
-        directorate=chosen["directorate"],
-        ward=chosen["ward"],
+        place_heading=_place_heading(chosen["place"]),
+        breadcrumbs=_breadcrumbs(chosen["trust"], chosen["place"]),
         drill_url=_drill_url,
         report_month=month_label(chosen["last"]),
         may_set_target=chosen["trust"] is not None
@@ -264,16 +263,38 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 
 def _drill_url(level: str, value: str | None = None) -> str:
-    """This page, the other filters kept, at a level of the drill-down: "trust" (no directorate or ward),
-    "directorate" ``value``, or "ward" ``value`` in the directorate shown. For the links and breadcrumb."""
-    kept = {key: value for key, value in request.args.items() if key not in ("directorate", "ward") and value}
-    if level == "directorate" and value:
-        kept["directorate"] = value
-    elif level == "ward" and value:
-        if request.args.get("directorate"):
-            kept["directorate"] = request.args["directorate"]
-        kept["ward"] = value
+    """This page, the other filters kept, at a level of the drill-down: "trust" (no place), or a Place
+    field and ``value`` there, inside the levels above it shown now. For the links and breadcrumb."""
+    fields = [unit.field for unit in LEVELS]
+    kept = {key: value for key, value in request.args.items() if key not in fields and value}
+    if level in fields and value:
+        for upper in fields[: fields.index(level)]:
+            if request.args.get(upper):
+                kept[upper] = request.args[upper]
+        kept[level] = value
     return url_for("metrics.dashboard", **kept)
+
+
+def _place_heading(place: Place) -> tuple[str, list[str]] | None:
+    """The deepest unit chosen, as the page's heading names it, and the wider ones it lies in (widest
+    last); None for a trust or the partnership."""
+    named = [
+        f"Cost centre {place.cost_centre}" if level.field == "cost_centre" else getattr(place, level.field)
+        for level in LEVELS
+        if getattr(place, level.field) is not None
+    ]
+    return (named[-1], named[-2::-1]) if named else None
+
+
+def _breadcrumbs(trust: Trust | None, place: Place) -> list[dict[str, str]]:
+    """Links up the drill-down: the trust, then each chosen level above the deepest."""
+    chosen = [level.field for level in LEVELS if getattr(place, level.field) is not None]
+    if trust is None or not chosen:
+        return []
+    crumbs = [{"href": _drill_url("trust"), "text": trust.name}]
+    for field in chosen[:-1]:
+        crumbs.append({"href": _drill_url(field, getattr(place, field)), "text": getattr(place, field)})
+    return crumbs
 
 
 def _records_up_to() -> str | None:

@@ -1,7 +1,7 @@
 """A nursing director signs in, opens the retention and sickness dashboard, sees a chart drawn by plotly
 (served by us, under our Content-Security-Policy) and its table alternative, reads the month-by-month SPC
-chart's sentence, recalculates its limits from a month, drills down to a ward and back, opens the trust's
-board report and downloads its PDF, then looks at the partnership."""
+chart's sentence, recalculates its limits from a month, drills down to a ward and a cost centre and back,
+opens the trust's board report and downloads its PDF, then looks at the partnership."""
 
 from __future__ import annotations
 
@@ -50,6 +50,11 @@ def test_director_sees_a_chart_and_its_table(page, live_server):
     page.locator("#by-organisation-table").get_by_role("link", name="Barefoot Lodge").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Barefoot Lodge")
     assert "directorate=Adult+mental+health" in page.url and "ward=Barefoot+Lodge" in page.url
+    expect(page.locator("#sickness-spc-chart")).to_have_attribute("data-drawn", "true")
+    # The ward's two cost centres; the first (about two thirds of its staff in the demo).
+    page.locator("#by-organisation-table").get_by_role("link", name="RPG01000").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cost centre RPG01000")
+    assert "ward=Barefoot+Lodge" in page.url and "cost_centre=RPG01000" in page.url
     expect(page.locator("#sickness-spc-chart")).to_have_attribute("data-drawn", "true")
     page.get_by_role("navigation", name="Drill-down").get_by_role(
         "link", name="Oxleas NHS Foundation Trust"

@@ -1,6 +1,7 @@
-"""Drill-down below a trust (issue 14): from the trust to a directorate to a ward and back by links that
-keep the other filters in the URL, each level's figures counted by hand, small wards withheld, and a
-directorate or ward the trust does not have refused with the reason."""
+"""Drill-down below a trust (issue 14): from the trust to a directorate to a ward to a cost centre and back
+by links that keep the other filters in the URL, each level's figures counted by hand, small wards and
+cost centres withheld, and a directorate, ward or cost centre the trust does not have refused with the
+reason."""
 
 from __future__ import annotations
 
@@ -20,24 +21,25 @@ ADULT, CHILDREN = "Adult mental health", "Children and young people"
 PERIOD = "from_month=2024-01&to_month=2024-12"
 
 
-def _post(trust, directorate, ward):  # type: ignore[no-untyped-def]
+def _post(trust, directorate, ward, cost_centre=None):  # type: ignore[no-untyped-def]
     return AssignmentFactory(
         staff_member=StaffMemberFactory(trust=trust),
         start_date=date(2023, 1, 1),
         contracted_fte=Decimal("1"),
         directorate=directorate,
         ward=ward,
+        cost_centre=cost_centre,
     )
 
 
 @pytest.fixture
 def wards(session, demo_trusts):  # type: ignore[no-untyped-def]
     """RPG, everyone full time through 2024 (366 days): Adult mental health = Barefoot Lodge (8 people,
-    five of them sick 2 days each in January 2024) + Oxleas House (6); Children and young people = Atlas
-    House (7) + Little Ward (3: too few to show; one sick for a day in December 2024). Six at RV5, with no
-    directorate."""
+    five of them sick 2 days each in January 2024; those five in cost centre RPG1001, the other three in
+    RPG1002) + Oxleas House (6); Children and young people = Atlas House (7) + Little Ward (3: too few to
+    show; one sick for a day in December 2024). Six at RV5, with no directorate."""
     rpg, rv5 = demo_trusts
-    barefoot = [_post(rpg, ADULT, "Barefoot Lodge") for _ in range(8)]
+    barefoot = [_post(rpg, ADULT, "Barefoot Lodge", "RPG1001" if i < 5 else "RPG1002") for i in range(8)]
     for _ in range(6):
         _post(rpg, ADULT, "Oxleas House")
     for _ in range(7):
@@ -72,7 +74,9 @@ def _link(page: str, text: str) -> str:
     return html.unescape(match.group(1))
 
 
-def test_a_director_drills_from_trust_to_directorate_to_ward_and_back(client, wards, demo_trusts):
+def test_a_director_drills_from_trust_to_directorate_to_ward_to_cost_centre_and_back(
+    client, wards, demo_trusts
+):
     sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
     trust_page = client.get(f"/metrics?{PERIOD}&staff_group=NMR").get_data(as_text=True)
     by_directorate = _rows(trust_page)
@@ -93,7 +97,15 @@ def test_a_director_drills_from_trust_to_directorate_to_ward_and_back(client, wa
     assert "directorate=Adult+mental+health" in ward_url and "ward=Barefoot+Lodge" in ward_url
     ward_page = client.get(ward_url).get_data(as_text=True)
     assert "<h1>Retention and sickness: Barefoot Lodge" in ward_page
-    assert 'id="by-organisation-table"' not in ward_page  # the bottom level
+    # Its cost centres: 5 and 3 people, each too few or too few short of the ward's 8 to show.
+    assert _rows(ward_page) == {"RPG1001": ["–", "–", "–"], "RPG1002": ["–", "–", "–"]}
+    cost_centre_url = _link(ward_page, "RPG1001")
+    assert "directorate=Adult" in cost_centre_url and "ward=Barefoot" in cost_centre_url
+    cost_centre_page = client.get(cost_centre_url).get_data(as_text=True)
+    assert "<h1>Retention and sickness: Cost centre RPG1001" in cost_centre_page
+    assert "Barefoot Lodge, Adult mental health, Oxleas NHS Foundation Trust</span></h1>" in cost_centre_page
+    assert 'id="by-organisation-table"' not in cost_centre_page  # the bottom level
+    assert "cost_centre=" not in _link(cost_centre_page, "Barefoot Lodge")
     # Back up: the breadcrumb leads to the directorate and to the trust, filters kept.
     assert "ward=" not in _link(ward_page, ADULT) and "directorate=Adult" in _link(ward_page, ADULT)
     back_to_trust = _link(ward_page, "Oxleas NHS Foundation Trust")
@@ -122,9 +134,14 @@ def test_a_ward_of_too_few_people_and_its_neighbour_show_no_figures(client, ward
         ("directorate=Nowhere", "There is no directorate called Nowhere at Oxleas NHS Foundation Trust"),
         (f"directorate={ADULT}&ward=Atlas House", "There is no ward or department called Atlas House in"),
         ("scope=partnership&directorate=Adult mental health", "Choose a trust first"),
+        (
+            "ward=Oxleas House&cost_centre=RPG1001",
+            "There is no cost centre called RPG1001 in Oxleas House, Oxleas NHS Foundation Trust",
+        ),
+        ("cost_centre=RPG9999", "There is no cost centre called RPG9999 at Oxleas NHS Foundation Trust"),
     ],
 )
-def test_a_directorate_or_ward_the_trust_does_not_have_is_refused(client, wards, demo_trusts, query, message):
+def test_a_place_the_trust_does_not_have_is_refused(client, wards, demo_trusts, query, message):
     sign_in(client, UserFactory(role=Role.DIRECTOR, trust=demo_trusts[0]))
     response = client.get(f"/metrics?{PERIOD}&{query}")
     assert response.status_code == 422
@@ -153,9 +170,17 @@ def test_the_api_and_the_command_line_count_a_directorate_or_ward(app, client, w
         query_string={"trust": "RPG", "from": "2024-01", "to": "2024-12", "ward": "Barefoot Lodge"},
     )
     assert ward.json[0]["fte_days_available"] == 2928  # 8 x 366
+    # A cost centre's: its 5 people are 3 short of their ward's 8, so the figure is withheld.
+    cost_centre = client.get(
+        "/api/v1/metrics/sickness",
+        query_string={"trust": "RPG", "from": "2024-01", "to": "2024-12", "cost_centre": "RPG1001"},
+    )
+    assert cost_centre.status_code == 200, cost_centre.json
+    assert cost_centre.json[0]["rate_percent"] is None
     for query, field, message in (
         ({"trust": "RPG", "directorate": "Nowhere"}, "directorate", "There is no directorate called Nowhere"),
         ({"partnership": "true", "ward": "Barefoot Lodge"}, "ward", "Choose a trust first"),
+        ({"trust": "RPG", "cost_centre": "RPG9999"}, "cost_centre", "There is no cost centre called RPG9999"),
     ):
         refused = client.get(
             "/api/v1/metrics/sickness", query_string={"from": "2024-01", "to": "2024-12", **query}
@@ -181,3 +206,16 @@ def test_the_api_and_the_command_line_count_a_directorate_or_ward(app, client, w
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1].startswith("2024-01/2024-12,RPG,1.0,3660.0,0.03")
+
+
+def test_the_command_line_counts_a_cost_centre_small_cells_shown(app, wards):
+    """With --show-small-cells (for checking the arithmetic): RPG1001's 5 people, 2 days each of them
+    lost, of 5 x 366 = 1,830 FTE days available: 0.55%."""
+    result = app.test_cli_runner().invoke(
+        args=[
+            "passport", "metrics", "sickness", "--trust", "RPG", "--from", "2024-01", "--to", "2024-12",
+            "--cost-centre", "RPG1001", "--format", "csv", "--show-small-cells",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].startswith("2024-01/2024-12,RPG,10.0,1830.0,0.55")

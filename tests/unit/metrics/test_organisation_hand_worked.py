@@ -1,10 +1,12 @@
-"""Figures of a directorate and of a ward, worked by hand, and suppression at every level.
+"""Figures of a directorate, a ward and a cost centre, worked by hand, and suppression at every level.
 
 RPG in 2024 (366 days), everyone full time all year unless said:
-- "Adult mental health": ward "Barefoot Lodge" 6 people and a mover (there to 30 June, then at "Oxleas
-  House"); ward "Oxleas House" 3 more. The directorate holds 10 people, Barefoot Lodge 7, Oxleas House 4.
-- "Children and young people": ward "Atlas House" 6 people, one leaving on 30 June 2024; one sick for 10
-  days in May 2024 (and another for 3 days in January 2023, before the year counted).
+- "Adult mental health": ward "Barefoot Lodge" 6 people (cost centre 10101) and a mover (there to 30 June,
+  cost centre 10102, then at "Oxleas House"); ward "Oxleas House" 3 more. The directorate holds 10
+  people, Barefoot Lodge 7, Oxleas House 4.
+- "Children and young people": ward "Atlas House" 6 people (cost centre 20101), one leaving on 30 June
+  2024; one sick for 10 days in May 2024 (and another for 3 days in January 2023, before the year
+  counted).
 Nobody at the other trust, so the partnership adds nobody to RPG.
 """
 
@@ -17,7 +19,7 @@ import pytest
 
 from passport.metrics.disclosure import Selection, people_in_post
 from passport.metrics.operations import scope_for
-from passport.metrics.queries import month_label
+from passport.metrics.queries import Place, month_label
 from passport.metrics.retention import leaver_cells
 from passport.metrics.rollups import RecordRetention, RecordSickness, retention_source, sickness_source
 from passport.metrics.sickness import sickness_cells
@@ -29,7 +31,7 @@ ADULT, CHILDREN = "Adult mental health", "Children and young people"
 YEAR = period("2024-01", "2024-12")
 
 
-def post(trust, member, directorate, ward, start=date(2023, 1, 1), end=None):  # type: ignore[no-untyped-def]
+def post(trust, member, directorate, ward, cost_centre, start=date(2023, 1, 1), end=None):  # type: ignore[no-untyped-def]
     return AssignmentFactory(
         staff_member=member,
         trust=trust,
@@ -41,6 +43,7 @@ def post(trust, member, directorate, ward, start=date(2023, 1, 1), end=None):  #
         afc_band="5",
         directorate=directorate,
         ward=ward,
+        cost_centre=cost_centre,
     )
 
 
@@ -48,14 +51,14 @@ def post(trust, member, directorate, ward, start=date(2023, 1, 1), end=None):  #
 def world(session, demo_trusts):  # type: ignore[no-untyped-def]
     rpg = demo_trusts[0]
     for _ in range(6):
-        post(rpg, StaffMemberFactory(trust=rpg), ADULT, "Barefoot Lodge")
+        post(rpg, StaffMemberFactory(trust=rpg), ADULT, "Barefoot Lodge", "10101")
     mover = StaffMemberFactory(trust=rpg)
-    post(rpg, mover, ADULT, "Barefoot Lodge", end=date(2024, 6, 30))
-    post(rpg, mover, ADULT, "Oxleas House", start=date(2024, 7, 1))
+    post(rpg, mover, ADULT, "Barefoot Lodge", "10102", end=date(2024, 6, 30))
+    post(rpg, mover, ADULT, "Oxleas House", "10201", start=date(2024, 7, 1))
     for _ in range(3):
-        post(rpg, StaffMemberFactory(trust=rpg), ADULT, "Oxleas House")
-    atlas = [post(rpg, StaffMemberFactory(trust=rpg), CHILDREN, "Atlas House") for _ in range(5)]
-    post(rpg, StaffMemberFactory(trust=rpg), CHILDREN, "Atlas House", end=date(2024, 6, 30))
+        post(rpg, StaffMemberFactory(trust=rpg), ADULT, "Oxleas House", "10201")
+    atlas = [post(rpg, StaffMemberFactory(trust=rpg), CHILDREN, "Atlas House", "20101") for _ in range(5)]
+    post(rpg, StaffMemberFactory(trust=rpg), CHILDREN, "Atlas House", "20101", end=date(2024, 6, 30))
     AbsenceFactory(
         assignment=atlas[0], first_day=date(2024, 5, 6), last_day=date(2024, 5, 15), category="SICKNESS",
         reason_code="S10",
@@ -69,8 +72,8 @@ def world(session, demo_trusts):  # type: ignore[no-untyped-def]
     return rpg
 
 
-def scope(session, trust, directorate=None, ward=None):  # type: ignore[no-untyped-def]
-    return scope_for(session, trust, directorate=directorate, ward=ward)
+def scope(session, trust, directorate=None, ward=None, cost_centre=None):  # type: ignore[no-untyped-def]
+    return scope_for(session, trust, place=Place(directorate, ward, cost_centre))
 
 
 def test_a_wards_sickness_counts_its_posts_only(session, world):
@@ -85,6 +88,18 @@ def test_a_wards_sickness_counts_its_posts_only(session, world):
         session, scope(session, world, ADULT, "Oxleas House"), YEAR.first_month, YEAR.last_month, []
     )
     assert ward.fte_days_available == Decimal(3 * 366 + 184)  # the mover from 1 July: 184 days
+    [centre] = sickness_cells(
+        session, scope(session, world, cost_centre="20101"), YEAR.first_month, YEAR.last_month, []
+    )
+    assert (centre.fte_days_lost, centre.fte_days_available) == (Decimal(10), Decimal(2012))  # Atlas's
+    [mover] = sickness_cells(
+        session,
+        scope(session, world, ADULT, "Barefoot Lodge", "10102"),
+        YEAR.first_month,
+        YEAR.last_month,
+        [],
+    )
+    assert mover.fte_days_available == Decimal(182)  # to 30 June
 
 
 def test_moving_ward_is_not_leaving_and_leaving_the_trust_is(session, world):
@@ -103,19 +118,26 @@ def test_a_directorate_or_ward_is_counted_from_the_records(session, world):
 
 
 @pytest.mark.parametrize(
-    ("directorate", "ward", "shown"),
+    ("directorate", "ward", "cost_centre", "shown"),
     [
-        (None, None, True),  # RPG: 16 people
-        (ADULT, None, True),  # 10, and RPG adds 6
-        (CHILDREN, None, True),  # 6, and RPG adds 10
-        (CHILDREN, "Atlas House", True),  # 6: its directorate adds nobody, RPG 10
-        (ADULT, "Barefoot Lodge", False),  # 7, but its directorate adds 3 (Oxleas House's own 3)
-        (ADULT, "Oxleas House", False),  # 4 people
+        (None, None, None, True),  # RPG: 16 people
+        (ADULT, None, None, True),  # 10, and RPG adds 6
+        (CHILDREN, None, None, True),  # 6, and RPG adds 10
+        (CHILDREN, "Atlas House", None, True),  # 6: its directorate adds nobody, RPG 10
+        (ADULT, "Barefoot Lodge", None, False),  # 7, but its directorate adds 3 (Oxleas House's own 3)
+        (ADULT, "Oxleas House", None, False),  # 4 people
+        (CHILDREN, "Atlas House", "20101", True),  # Atlas House's 6 again
+        (None, None, "20101", True),  # the same 6, asked for without the levels above
+        (ADULT, "Barefoot Lodge", "10101", False),  # 6, but the ward adds 1 (the mover, in 10102)
+        (None, None, "10101", False),  # the same: widened to its ward it is 1 short
+        (ADULT, "Barefoot Lodge", "10102", False),  # 1 person
     ],
 )
-def test_suppression_holds_at_every_level(session, world, directorate, ward, shown):
+def test_suppression_holds_at_every_level(session, world, directorate, ward, cost_centre, shown):
     people = people_in_post(session, scope_for(session, None), YEAR.first_month - 11, YEAR.last_month)
-    selection = Selection.of(scope(session, world, directorate, ward), YEAR.first_month, YEAR.last_month)
+    selection = Selection.of(
+        scope(session, world, directorate, ward, cost_centre), YEAR.first_month, YEAR.last_month
+    )
     assert people.shown(selection) is shown
 
 
@@ -134,7 +156,7 @@ def test_the_dashboard_counts_a_ward_and_withholds_a_small_one(session, world):
 
     def rolling_sickness(directorate, ward):  # type: ignore[no-untyped-def]
         board = dashboard_data(
-            session, world, YEAR.first_month, YEAR.last_month, directorate=directorate, ward=ward
+            session, world, YEAR.first_month, YEAR.last_month, place=Place(directorate, ward)
         )
         return {row["month"]: row for row in board.charts["sickness-trend"].rows}[
             month_label(YEAR.last_month)
