@@ -1,7 +1,8 @@
 """Small-number suppression by people (passport.metrics.disclosure), against a brute-force count.
 
 On random small workforces, every figure that can be asked for (a trust or the partnership; all staff
-groups or one; all bands or one; every run of months) is decided, and then:
+groups or one; all bands or one; every run of months; and, in the last test, every directorate, ward and
+cost centre, each all or one) is decided, and then:
 - some figures are shown (the rule does not just hide everything);
 - every figure shown is about at least 5 people;
 - for every two figures shown where one's posts-and-months hold the other's, the difference is about
@@ -173,3 +174,78 @@ def test_a_run_of_months_next_to_a_few_people_is_hidden():
     assert grid.shown(Selection(*group_b, BASE, BASE + 1)) is False
     assert grid.shown(Selection(*group_b, BASE + 2, BASE + 2)) is False
     assert grid.people(Selection(*group_b, BASE, BASE + 3)) == 8
+
+
+# --- Places inside a trust: directorate, ward, cost centre ------------------------------------------------
+# Ward W1 lies in two directorates: a ward is asked for on its own as well as inside its directorate.
+PLACES = (
+    ("D1", "W1", "C1"),
+    ("D1", "W1", "C2"),
+    ("D1", "W2", "C3"),
+    ("D2", "W3", "C4"),
+    ("D2", "W1", "C5"),
+    (None, None, None),
+)
+placed_post = st.tuples(
+    st.sampled_from(TRUSTS),
+    st.just("A"),
+    st.just("5"),
+    st.integers(-1, MONTHS),
+    st.integers(0, MONTHS + 1) | st.none(),
+    st.sampled_from(PLACES),
+)
+placed_workforce = st.lists(
+    st.tuples(st.integers(1, 7), st.lists(placed_post, min_size=1, max_size=2)), min_size=1, max_size=10
+).map(lambda cohorts: [posts for size, posts in cohorts for _ in range(size)])
+
+
+def _placed_rows(people: list[list[tuple]]) -> list[tuple]:
+    """Rows as disclosure.placed_posts reads them: a post's columns, then its place."""
+    rows = []
+    for person, posts in enumerate(people, start=1):
+        for trust, group, band, first, length, place in posts:
+            start = to_day_number(month_of(BASE + first))
+            end = None if length is None else _last_day(BASE + first + length)
+            rows.append((len(rows) + 1, trust, group, band, start, end, 10000, person, *place))
+    return rows
+
+
+def _placed_elements(rows: list[tuple], s: Selection) -> frozenset[tuple[int, int]]:
+    """(post, month) pairs a selection holds, its place included, counted plainly from the rows."""
+    chosen = (s.directorates, s.wards, s.cost_centres)
+    inside = [
+        row[:8] for row in rows if all(c is None or v in c for c, v in zip(chosen, row[8:], strict=True))
+    ]
+    return _elements(inside, s)
+
+
+def _place_selections() -> list[Selection]:
+    def choices(level: int) -> list[frozenset[str] | None]:
+        return [None, *(frozenset([name]) for name in sorted({p[level] for p in PLACES} - {None}))]
+
+    periods = [(0, MONTHS - 1), *((m, m) for m in range(MONTHS))]
+    return [
+        Selection(t, None, None, BASE + first, BASE + last, d, w, c)
+        for t, d, w, c, (first, last) in product(
+            (None, frozenset({1})), choices(0), choices(1), choices(2), periods
+        )
+    ]
+
+
+PLACE_SELECTIONS = _place_selections()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(placed_workforce)
+def test_no_figure_of_a_place_or_difference_of_two_is_about_fewer_than_five_people(people):
+    rows = _placed_rows(people)
+    owner = {row[0]: row[7] for row in rows}
+    grid = PeopleInPost(rows, TRUSTS, BASE, BASE + MONTHS - 1)
+    shown = {s: _placed_elements(rows, s) for s in PLACE_SELECTIONS if grid.shown(s)}
+    for s, held in shown.items():
+        assert len({owner[p] for p, _ in held}) >= MIN_PEOPLE, s
+        assert grid.people(s) == len({owner[p] for p, _ in held}), s
+    for (s1, big), (s2, small) in product(shown.items(), repeat=2):
+        if s1 != s2 and small < big:
+            difference = {owner[p] for p, _ in big - small}
+            assert not 0 < len(difference) < MIN_PEOPLE, (s1, s2, sorted(difference))
