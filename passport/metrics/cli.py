@@ -11,15 +11,20 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from passport.background.models import SUCCEEDED
 from passport.background.runner import run_inline
 from passport.db import get_session
-from passport.errors import DomainError
+from passport.errors import DomainError, InvalidInput
 from passport.metrics import demo as _demo  # noqa: F401  (adds the 24-month history to seed-demo)
 from passport.metrics import operations
 from passport.metrics.benchmark import import_published_sickness
+from passport.metrics.queries import Period
 from passport.metrics.refresh import request_refresh, start_refresh
+from passport.metrics.snapshots import default_period, keep_dashboards_for
+from passport.trusts.models import Trust
+from passport.trusts.operations import find_trust
 
 
 def _fail(message: str) -> None:
@@ -136,10 +141,23 @@ def import_published_command(files: tuple[Path, ...]) -> None:
     help="Count the roll-ups again from every record too, even when the changes kept them current "
     "(after a migration, or to check them).",
 )
-def refresh_dashboards_command(queue: bool, recount: bool) -> None:
+@click.option(
+    "--trust", "trust", metavar="ODS", help="Also count and keep this trust's dashboard over --from/--to."
+)
+@click.option("--from", "from_month", metavar="YYYY-MM", help="With --trust: first month (else the usual).")
+@click.option("--to", "to_month", metavar="YYYY-MM", help="With --trust: last month (else the usual).")
+def refresh_dashboards_command(
+    queue: bool, recount: bool, trust: str | None, from_month: str | None, to_month: str | None
+) -> None:
     """Count the usual dashboards now, and the roll-ups where they are not current (changes of the
-    records keep them current, and start a refresh job of their own for the dashboards)."""
+    records keep them current, and start a refresh job of their own for the dashboards). With --trust,
+    that trust's dashboard over a chosen period is counted and kept too (ahead of a board meeting, say),
+    until the next refresh replaces the kept dashboards."""
     session = get_session()
+    try:
+        extra = _extra_dashboard(session, trust, from_month, to_month, queue)
+    except DomainError as error:
+        _fail(error.message)
     if queue:
         job = request_refresh(session, reason="asked for by an operator", force=True, recount=recount)
         click.echo(f"Refresh job {job.id} queued.")
@@ -153,8 +171,36 @@ def refresh_dashboards_command(queue: bool, recount: bool) -> None:
     )
     if job.status != SUCCEEDED:
         _fail(f"The refresh did not finish: {job.error}")
+    kept = job.result["dashboards"]
+    if extra is not None:
+        found, period = extra
+        kept += keep_dashboards_for(session, found, period)
+        session.commit()
     seconds = time.perf_counter() - started
-    click.echo(f"Counted and kept {job.result['dashboards']} dashboards in {seconds:.1f} s.")
+    click.echo(f"Counted and kept {kept} dashboards in {seconds:.1f} s.")
+
+
+def _extra_dashboard(
+    session: Session, trust: str | None, from_month: str | None, to_month: str | None, queue: bool
+) -> tuple[Trust, Period] | None:
+    """The trust and period of the dashboard asked for besides the usual ones, checked before anything
+    is counted: an unknown trust, a period past the records or the wrong way round are refused."""
+    if trust is None:
+        if from_month or to_month:
+            raise InvalidInput("--from and --to choose the period of --trust's dashboard: give --trust too.")
+        return None
+    if queue:
+        raise InvalidInput("A trust's dashboard over a chosen period is counted here: leave out --queue.")
+    found = find_trust(session, trust)
+    if found is None:
+        raise InvalidInput(f"There is no trust {trust.strip().upper()!r} in the partnership.", field="trust")
+    usual = default_period(session, found, [found.id])
+    first = operations.parse_month(from_month, "from") if from_month else usual.first_month
+    last = operations.parse_month(to_month, "to") if to_month else usual.last_month
+    operations.refuse_period_past_records(session, found, first, "from")
+    if last < first:
+        raise InvalidInput(f"The period ends ({to_month or 'usually'}) before it starts.", field="to")
+    return found, Period(first, last)
 
 
 commands = [metrics_command, import_published_command, refresh_dashboards_command]

@@ -207,6 +207,18 @@ def keep_dashboard(
     return counted.board
 
 
+def keep_dashboards_for(session: Session, trust: Trust, period: Period) -> int:
+    """Count a trust's dashboard over a period, alone and beside the partner trusts, and keep both
+    (replacing those kept for the same question) until the next refresh replaces the kept dashboards.
+    The caller commits. Returns how many were kept."""
+    fingerprint = source_fingerprint(session)
+    for side_by_side in (False, True):
+        keep_dashboard(
+            session, trust, period.first_month, period.last_month, fingerprint, side_by_side=side_by_side
+        )
+    return 2
+
+
 def default_period(session: Session, trust: Trust | None, partner_trust_ids: list[int]) -> Period:
     """The dashboard's usual period: the 24 months up to the latest absence on record (else last month)."""
     ids = [trust.id] if trust is not None else partner_trust_ids

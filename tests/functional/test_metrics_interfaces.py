@@ -12,8 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from passport.auth.models import Role
+from passport.metrics import snapshots
 from passport.metrics.models import DashboardSnapshot, PublishedSickness, RollupState
+from passport.metrics.queries import month_index
 from passport.trusts.models import Trust
+from passport.trusts.operations import find_trust
 from tests.conftest import sign_in
 from tests.support.factories import StaffMemberFactory, UserFactory
 from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
@@ -305,3 +308,38 @@ def test_cli_refresh_dashboards_all_counts_the_rollups_again_even_when_current(a
     session.expire_all()
     after = {state.name: state.built_at for state in session.scalars(select(RollupState))}
     assert after.keys() == built.keys() and all(after[name] > built[name] for name in built)
+
+
+def test_cli_refresh_dashboards_keeps_a_trusts_dashboard_over_a_chosen_period(app, session, records):
+    result = _run(app, "refresh-dashboards", "--trust", "rpg", "--from", "2024-04", "--to", "2024-04")
+    assert result.exit_code == 0, result.output
+    trusts = session.scalar(select(func.count()).select_from(Trust))
+    kept = session.scalar(select(func.count()).select_from(DashboardSnapshot))
+    assert kept == 1 + 2 * trusts + 2  # the usual ones, and RPG's April alone and side by side
+    assert f"Counted and kept {kept} dashboards" in result.output
+    april = month_index(date(2024, 4, 1))
+    shown = snapshots.dashboard(session, find_trust(session, "RPG"), april, april)
+    assert shown.counted_at is not None and shown.current, "served from the dashboard kept"
+    assert (shown.board.period.first_month, shown.board.period.last_month) == (april, april)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--trust", "XYZ"), "There is no trust 'XYZ' in the partnership."),
+        (("--trust", "RPG", "--from", "2025-01"), "The records end in April 2024"),
+        (("--trust", "RPG", "--from", "2024-04", "--to", "2024-03"), "The period ends (2024-03) before"),
+        (("--trust", "RPG", "--from", "April"), "'April' is not a month"),
+        (("--from", "2024-04"), "give --trust too"),
+        (("--trust", "RPG", "--queue"), "leave out --queue"),
+    ],
+)
+def test_cli_refresh_dashboards_refuses_a_trust_or_period_it_cannot_count(
+    app, session, records, args, message
+):
+    result = app.test_cli_runner().invoke(args=["passport", "refresh-dashboards", *args])
+    assert result.exit_code == 1
+    assert message in result.output
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(DashboardSnapshot)) == 0
+    assert session.scalar(select(func.count()).select_from(RollupState)) == 0
