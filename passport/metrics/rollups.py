@@ -42,6 +42,8 @@ from passport.metrics.queries import (
     own_post_columns,
 )
 from passport.metrics.retention import LeaverCell, StabilityCell, leaver_cells, stability_cells
+from passport.metrics.rollup_cells import Sums, rollup_cells
+from passport.metrics.rollup_cells import forget as forget_rollup_cells
 from passport.metrics.rollup_counts import (
     ALL,
     OPEN,
@@ -237,6 +239,7 @@ def keep_rollup(session: Session, counted: CountedRollup, fingerprint: str) -> R
     started = time.perf_counter()
     session.execute(delete(counted.model))
     insert_driver_rows(session, counted.model.__table__, counted.rows)
+    forget_rollup_cells(session)
     seconds = counted.seconds + time.perf_counter() - started
     return _record_state(session, counted.name, fingerprint, counted.covered, seconds)
 
@@ -275,23 +278,9 @@ class RollupSickness:
     session: Session
     scope: Scope
 
-    def _sums(self, first_month: int, last_month: int, *group: Any, episodes: bool = False) -> Select[Any]:
-        r = SicknessRollup
-        conditions = [r.month.between(first_month, last_month), r.trust_id.in_(self.scope.trust_ids)]
-        if self.scope.staff_groups:
-            conditions.append(r.staff_group.in_(self.scope.staff_groups))
-        if self.scope.bands:
-            conditions.append(r.band.in_(self.scope.bands))
-        return (
-            select(
-                *group,
-                func.sum(r.fte_days_lost_e4).label("lost_e4"),
-                func.sum(r.fte_days_available_e4).label("available_e4"),
-                *([func.sum(r.episodes).label("episodes")] if episodes else []),
-            )
-            .where(*conditions)
-            .group_by(*group)
-        )
+    def _sums(self, first_month: int, last_month: int, *keys: str) -> list[Sums]:
+        """Grouped sums of the scope's cells (passport.metrics.rollup_cells: read once a transaction)."""
+        return rollup_cells(self.session, first_month).sums(self.scope, first_month, last_month, keys)
 
     def trend(
         self, first_month: int, last_month: int
@@ -299,7 +288,7 @@ class RollupSickness:
         start = first_month - (ROLLING_MONTHS - 1)
         sums = {
             row.month: (int(row.lost_e4 or 0), int(row.available_e4 or 0))
-            for row in self.session.execute(self._sums(start, last_month, SicknessRollup.month))
+            for row in self._sums(start, last_month, "month")
         }
         by_month: dict[int, SicknessCell] = {}
         rolling: dict[int, SicknessCell] = {}
@@ -320,12 +309,11 @@ class RollupSickness:
         return by_month, rolling
 
     def reasons(self, first_month: int, last_month: int) -> tuple[list[ReasonShare], Decimal]:
-        reason = SicknessRollup.reason_code.label("reason")
-        return reason_shares(self.session.execute(self._sums(first_month, last_month, reason)))
+        return reason_shares(self._sums(first_month, last_month, "reason"))
 
     def by_trust(self, first_month: int, last_month: int) -> list[SicknessCell]:
         period = Period(first_month, last_month)
-        rows = self.session.execute(self._sums(first_month, last_month, SicknessRollup.trust_id))
+        rows = self._sums(first_month, last_month, "trust_id")
         cells = [
             SicknessCell(
                 period,
@@ -339,9 +327,7 @@ class RollupSickness:
         return sorted(cells, key=lambda c: str(c.keys["trust"]))
 
     def terms(self, first_month: int, last_month: int) -> dict[int, TermMonth]:
-        r = SicknessRollup
-        rows = self.session.execute(self._sums(first_month, last_month, r.month, r.term, episodes=True))
-        return terms_from_rollup(rows, last_month)
+        return terms_from_rollup(self._sums(first_month, last_month, "month", "term"), last_month)
 
 
 def sickness_source(

@@ -39,6 +39,7 @@ from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.queries import Period
 from passport.metrics.refresh import refresh_lock_name
+from passport.metrics.rollup_cells import forget as forget_rollup_cells
 from passport.metrics.rollup_counts import FIGURES as RETENTION_FIGURES
 from passport.metrics.rollup_counts import WINDOW_MONTHS
 from passport.metrics.rollups import (
@@ -297,6 +298,7 @@ def _figures(rollup: _Rollup, values: Sequence[int]) -> dict[str, int]:
 
 
 def _record(session: Session, name: str, covered: Period, fingerprint: str) -> None:
+    forget_rollup_cells(session)  # the rows just written are read again
     state = session.get(RollupState, name)
     assert state is not None  # the upkeep is active only when both are kept
     session.refresh(state)

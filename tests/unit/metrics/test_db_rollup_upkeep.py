@@ -186,3 +186,26 @@ def test_a_change_between_an_imports_chunks_leaves_the_rollups_to_the_refresh(se
     refresh_figures(session, "test", force=False, recount=False)
     session.commit()
     assert_kept_equal_a_full_count(session)
+
+
+def test_roll_up_sums_read_earlier_in_a_transaction_follow_its_own_upkeep(session, kept):
+    """The roll-up is read once a transaction for its sums (passport.metrics.rollup_cells); the upkeep
+    writing it in that same transaction makes the next sums read it again."""
+    from passport.metrics.operations import scope_for
+    from passport.metrics.rollups import RecordSickness, RollupSickness
+    from passport.metrics.upkeep import settle
+    from tests.unit.metrics.conftest import month
+
+    scope = scope_for(session, None)
+    first, last = month("2024-01"), month("2024-12")
+    before = RollupSickness(session, scope).trend(first, last)
+    post = session.query(Assignment).filter_by(assignment_number="30000003-1").one()
+    hr = UserFactory(role=Role.HR, trust=kept[0])
+    record_absence(
+        session, hr, post, first_day=date(2024, 6, 3), last_day=date(2024, 6, 7), category="SICKNESS",
+        reason_code="S12",
+    )  # fmt: skip
+    settle(session)  # what the commit does, here inside the transaction
+    after = RollupSickness(session, scope).trend(first, last)
+    assert after != before
+    assert after == RecordSickness(session, scope).trend(first, last)
