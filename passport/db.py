@@ -16,6 +16,7 @@ import os
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
@@ -265,7 +266,8 @@ def insert_driver_rows(session: Session, table: Table, rows: Sequence[dict[str, 
     if not rows:
         return
     names = list(rows[0])
-    values = [tuple(row[name] for name in names) for row in rows]
+    pick = itemgetter(*names)  # a tuple for two names or more; the roll-ups have many
+    values = [pick(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
     connection = session.connection()
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:

@@ -21,6 +21,7 @@ from passport.metrics.disclosure import (
     MIN_PEOPLE,
     PeopleInPost,
     Selection,
+    kept_in_session,
     people_in_post,
     reason_people,
     reasons_shown,
@@ -239,18 +240,20 @@ def dashboard_data(
             }
         )
 
-    movement = secondment_counts(session, scope.trust_ids, scope.partnership_trust_ids, months, place=place)
-    everyone = (
-        secondment_counts(session, scope.partnership_trust_ids, scope.partnership_trust_ids, months)
-        if trust is not None
-        else movement
-    )
+    def seconded(trust_ids: tuple[int, ...], where: Place = Place()) -> dict[int, tuple[int, int]]:
+        # Kept for the refresh's other dashboards: each trust's shares the partnership's counts.
+        key = ("secondments", fingerprint, trust_ids, scope.partnership_trust_ids, tuple(months), where)
+        return kept_in_session(
+            session,
+            key,
+            lambda: secondment_counts(session, trust_ids, scope.partnership_trust_ids, months, place=where),
+        )
+
+    movement = seconded(scope.trust_ids, place)
+    everyone = seconded(scope.partnership_trust_ids) if trust is not None else movement
     # A place's counts are also held by its trust's and every wider place's (a ward's by its
     # directorate's): none may be 1 to 4 short of them either.
-    enclosing = [
-        secondment_counts(session, scope.trust_ids, scope.partnership_trust_ids, months, place=wider)
-        for wider in place.enclosing()
-    ]
+    enclosing = [seconded(scope.trust_ids, wider) for wider in place.enclosing()]
     charts["secondments"] = ChartData(
         "secondments",
         "Secondments in and out",

@@ -106,16 +106,17 @@ class PeopleInPost:
         trust_code = {t: i for i, t in enumerate(self.trust_ids)}
         group_code = {g: i for i, g in enumerate(self.groups)}
         band_code = {b: i for i, b in enumerate(self.bands)}
+        kept = [p for p in posts if p[1] in trust_code]
         # A place is a (directorate, ward, cost centre) as the posts record it: one dimension of the grid,
         # so the grid grows with the places there are, not with directorates times wards times cost centres.
-        self.places: list[tuple[Any, ...]] = sorted({_place(p) for p in posts}, key=str)
+        posts_places = [_place(p) for p in kept]
+        self.places: list[tuple[Any, ...]] = sorted(set(posts_places), key=str)
         place_code = {place: i for i, place in enumerate(self.places)}
-        kept = [p for p in posts if p[1] in trust_code]
-        self._varying = self._varying_dimensions(kept)
         self.trust = np.array([trust_code[p[1]] for p in kept], dtype=np.int64)
         self.group = np.array([group_code[p[2]] for p in kept], dtype=np.int64)
         self.band = np.array([band_code[p[3]] for p in kept], dtype=np.int64)
-        self.place = np.array([place_code[_place(p)] for p in kept], dtype=np.int64)
+        self.place = np.array([place_code[place] for place in posts_places], dtype=np.int64)
+        self._varying = self._varying_dimensions()
         self.person = np.array([p[7] for p in kept], dtype=np.int64)
         self.post_id = np.array([p[0] for p in kept], dtype=np.int64)
         starts = np.array([p[4] for p in kept], dtype=np.int64)
@@ -168,15 +169,15 @@ class PeopleInPost:
             np.array(in_place or [True], dtype=bool),
         )
 
-    def _varying_dimensions(self, posts: Sequence[Any]) -> frozenset[str]:
+    def _varying_dimensions(self) -> frozenset[str]:
         """The dimensions (of _DIMENSIONS) on which the posts hold more than one value."""
-        values = {
-            "trusts": {p[1] for p in posts},
-            "groups": {p[2] for p in posts},
-            "bands": {p[3] for p in posts},
-            **{dimension: {_place(p)[i] for p in posts} for i, dimension in enumerate(_PLACE_DIMENSIONS)},
-        }
-        return frozenset(dim for dim, seen in values.items() if len(seen) > 1)
+        codes = {"trusts": self.trust, "groups": self.group, "bands": self.band}
+        varying = {dim for dim, code in codes.items() if len(code) and bool((code != code[0]).any())}
+        places = [self.places[int(code)] for code in np.unique(self.place)]
+        for i, dimension in enumerate(_PLACE_DIMENSIONS):
+            if len({place[i] for place in places}) > 1:
+                varying.add(dimension)
+        return frozenset(varying)
 
     def _posts_in(self, masks: tuple[np.ndarray, ...]) -> np.ndarray:
         in_t, in_g, in_b, in_p = masks
@@ -358,12 +359,15 @@ _KEPT = "passport_disclosure"
 
 def kept_in_session(session: Session, key: tuple[Any, ...], make: Any) -> Any:
     """What ``make`` builds, kept in this session under ``key`` (which names the records' state), so
-    never across sessions, whose records may differ; a handful at most (a refresh keeps the sickness
-    absences, and the people and reasons of each period it counts)."""
+    never across sessions, whose records may differ; a handful at most, the least recently used let go
+    first (a refresh keeps the sickness absences, the people and reasons of each period it counts, and
+    the secondment counts shared by its dashboards)."""
     kept: dict[tuple[Any, ...], Any] = session.info.setdefault(_KEPT, {})
-    if key not in kept:
-        if len(kept) >= 8:
-            kept.clear()
+    if key in kept:
+        kept[key] = kept.pop(key)  # the most recently used last
+    else:
+        if len(kept) >= 16:
+            del kept[next(iter(kept))]
         kept[key] = make()
     return kept[key]
 
