@@ -145,3 +145,38 @@ def test_the_dashboard_from_the_rollups_equals_the_one_from_the_records(
     for before, after in zip(counted, summed, strict=True):
         for name, chart in before.charts.items():
             assert after.charts[name].rows == chart.rows, name
+
+
+def _columns_of(read):  # type: ignore[no-untyped-def]
+    """The absences read, as comparable rows (post, first, last, reason name), in order."""
+    names = [read.reason_names[code] for code in read.reason.tolist()]
+    return sorted(zip(read.post.tolist(), read.first.tolist(), read.last.tolist(), names, strict=True))
+
+
+def test_sqlites_one_text_read_of_the_absences_equals_the_plain_read(session, sickness_world):  # noqa: F811
+    """SQLite reads every sickness absence as one text of fixed-width records (an open one, a reason
+    among them); the plain read of tuples gives the same columns, and serves when a value does not fit."""
+    from sqlalchemy import update
+
+    from passport.db import driver_rows
+    from passport.metrics.rollup_counts import OPEN, SicknessAbsences
+    from passport.metrics.rollups import (
+        _sickness_absences_query,
+        _sqlite_sickness_absences,
+        sickness_absences,
+    )
+    from passport.workforce.models import Absence
+
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's own read; PostgreSQL reads the tuples")
+    plain = SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
+    fast = _sqlite_sickness_absences(session)
+    assert fast is not None and len(fast.post) == 5
+    assert _columns_of(fast) == _columns_of(plain)
+    assert OPEN in fast.last.tolist()  # the open absence
+    # A reason longer than the record's three characters (SQLite does not hold VARCHAR(3) to it).
+    session.execute(update(Absence).where(Absence.reason_code == "S13").values(reason_code="S13X"))
+    assert _sqlite_sickness_absences(session) is None
+    assert _columns_of(sickness_absences(session)) == _columns_of(
+        SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
+    )
