@@ -21,11 +21,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-from sqlalchemy import Date, Select, delete, func, literal, select, union_all
+from sqlalchemy import Date, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from passport.db import driver_rows, insert_driver_rows, utcnow
+from passport.db import driver_rows, utcnow
 from passport.metrics.disclosure import kept_in_session
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
@@ -55,6 +54,10 @@ from passport.metrics.rollup_counts import (
     count_retention_rows,
     count_sickness_rows,
 )
+from passport.metrics.rollup_counts import (
+    FIGURES as RETENTION_FIGURES,
+)
+from passport.metrics.rollup_io import sqlite_sickness_absences, write_cells
 from passport.metrics.sickness import (
     ROLLING_MONTHS,
     SICKNESS,
@@ -125,48 +128,10 @@ def sickness_absences(session: Session, fingerprint: str | None = None) -> Sickn
             session, ("sickness absences", fingerprint), lambda: sickness_absences(session)
         )
     if session.get_bind().dialect.name == "sqlite":
-        read = _sqlite_sickness_absences(session)
+        read = sqlite_sickness_absences(session)
         if read is not None:
             return read
     return SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
-
-
-# One absence as SQLite writes it below: the post's id in 12 digits, the first and last day as stored
-# (ISO dates), the reason padded to 3 characters.
-_ABSENCE_RECORD = np.dtype([("post", "S12"), ("first", "S10"), ("last", "S10"), ("reason", "S3")])
-_STILL_OPEN = "9999-12-31"
-
-
-def _sqlite_sickness_absences(session: Session) -> SicknessAbsences | None:
-    """SQLite: every sickness absence as one text of fixed-width records that SQLite writes and numpy cuts
-    into columns, a third of the time of fetching them as 700,000 Python tuples (bench_dashboard: 0.4 s
-    against 1.1 s). None, for the plain read, when a value does not fit its width."""
-    ab = Absence
-    record = func.printf(
-        "%012d%s%s%-3s",
-        ab.assignment_id,
-        ab.first_day,
-        func.coalesce(ab.last_day, _STILL_OPEN),
-        func.coalesce(ab.reason_code, ""),
-    )
-    count, text_ = session.execute(
-        select(func.count(), func.group_concat(record, "")).where(ab.category == SICKNESS)
-    ).one()
-    try:
-        data = (text_ or "").encode("ascii")
-    except UnicodeEncodeError:
-        return None  # a reason code in other characters
-    if len(data) != count * _ABSENCE_RECORD.itemsize:
-        return None  # a longer id, a date stored with a time, a reason over 3 characters
-    rows = np.frombuffer(data, dtype=_ABSENCE_RECORD)
-    first = rows["first"].astype("datetime64[D]").astype(np.int64)
-    last = rows["last"].astype("datetime64[D]").astype(np.int64)
-    last[rows["last"] == _STILL_OPEN.encode()] = OPEN
-    names, codes = np.unique(rows["reason"], return_inverse=True)
-    reason_names = [name.decode().strip() or None for name in names.tolist()]
-    return SicknessAbsences(
-        rows["post"].astype(np.int64), first, last, codes.reshape(-1).astype(np.int64), reason_names
-    )
 
 
 def sickness_rows(
@@ -280,10 +245,9 @@ def _moved_rows(
 
 def keep_rollup(session: Session, counted: CountedRollup, fingerprint: str) -> RollupState:
     """Replace the kept roll-up with ``counted`` and record which state of the records it came from.
-    Writes only (a DELETE and one bulk INSERT): the caller holds the refresh lock and commits."""
+    The caller holds the refresh lock and commits."""
     started = time.perf_counter()
-    session.execute(delete(counted.model))
-    insert_driver_rows(session, counted.model.__table__, counted.rows)
+    write_cells(session, counted.model, *CELL_COLUMNS[counted.name], counted.rows)
     forget_rollup_cells(session)
     seconds = counted.seconds + time.perf_counter() - started
     return _record_state(session, counted.name, fingerprint, counted.covered, seconds)
@@ -390,6 +354,14 @@ def sickness_source(
 
 # --- Leavers and stability -------------------------------------------------------------------------------
 RETENTION_ROLLUP = "retention"
+# Each roll-up's cell (the columns of its unique index) and the figures kept for it.
+CELL_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    SICKNESS_ROLLUP: (
+        ("month", "trust_id", "staff_group", "band", "reason_code", "term"),
+        ("fte_days_lost_e4", "fte_days_available_e4", "episodes"),
+    ),
+    RETENTION_ROLLUP: (("level", "trust_id", "staff_group", "band", "month"), RETENTION_FIGURES),
+}
 
 
 def count_retention_rollup(session: Session) -> CountedRollup:

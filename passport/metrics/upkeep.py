@@ -40,9 +40,9 @@ from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.queries import Period
 from passport.metrics.refresh import refresh_lock_name
 from passport.metrics.rollup_cells import forget as forget_rollup_cells
-from passport.metrics.rollup_counts import FIGURES as RETENTION_FIGURES
 from passport.metrics.rollup_counts import WINDOW_MONTHS
 from passport.metrics.rollups import (
+    CELL_COLUMNS,
     RETENTION_ROLLUP,
     SICKNESS_ROLLUP,
     retention_rows,
@@ -70,19 +70,9 @@ class _Rollup:
 
 
 ROLLUPS = {
-    SICKNESS_ROLLUP: _Rollup(
-        SicknessRollup,
-        ("month", "trust_id", "staff_group", "band", "reason_code", "term"),
-        ("fte_days_lost_e4", "fte_days_available_e4", "episodes"),
-        sickness_rows,
-        0,
-    ),
+    SICKNESS_ROLLUP: _Rollup(SicknessRollup, *CELL_COLUMNS[SICKNESS_ROLLUP], sickness_rows, 0),
     RETENTION_ROLLUP: _Rollup(
-        RetentionRollup,
-        ("level", "trust_id", "staff_group", "band", "month"),
-        RETENTION_FIGURES,
-        retention_rows,
-        WINDOW_MONTHS - 1,
+        RetentionRollup, *CELL_COLUMNS[RETENTION_ROLLUP], retention_rows, WINDOW_MONTHS - 1
     ),
 }
 

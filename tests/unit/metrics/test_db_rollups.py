@@ -160,23 +160,62 @@ def test_sqlites_one_text_read_of_the_absences_equals_the_plain_read(session, si
 
     from passport.db import driver_rows
     from passport.metrics.rollup_counts import OPEN, SicknessAbsences
-    from passport.metrics.rollups import (
-        _sickness_absences_query,
-        _sqlite_sickness_absences,
-        sickness_absences,
-    )
+    from passport.metrics.rollup_io import sqlite_sickness_absences
+    from passport.metrics.rollups import _sickness_absences_query, sickness_absences
     from passport.workforce.models import Absence
 
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("SQLite's own read; PostgreSQL reads the tuples")
     plain = SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
-    fast = _sqlite_sickness_absences(session)
+    fast = sqlite_sickness_absences(session)
     assert fast is not None and len(fast.post) == 5
     assert _columns_of(fast) == _columns_of(plain)
     assert OPEN in fast.last.tolist()  # the open absence
     # A reason longer than the record's three characters (SQLite does not hold VARCHAR(3) to it).
     session.execute(update(Absence).where(Absence.reason_code == "S13").values(reason_code="S13X"))
-    assert _sqlite_sickness_absences(session) is None
+    assert sqlite_sickness_absences(session) is None
     assert _columns_of(sickness_absences(session)) == _columns_of(
         SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
     )
+
+
+def test_a_full_recount_writes_only_the_cells_that_differ(session, built):
+    """A recount finding what is kept leaves the rows as they are (the same ids); one cell gone wrong is
+    put right, one missing is added and one too many removed, and the rest are not rewritten."""
+    from sqlalchemy import delete, event, select, update
+
+    def kept():  # type: ignore[no-untyped-def]
+        session.expire_all()
+        return {
+            (r.month, r.trust_id, r.staff_group, r.band, r.reason_code, r.term): (r.id, r.fte_days_lost_e4)
+            for r in session.scalars(select(SicknessRollup))
+        }
+
+    emptied = []
+
+    def note_emptying(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.startswith("DELETE FROM sickness_rollup") and "WHERE" not in statement:
+            emptied.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", note_emptying)
+    before = kept()
+    rebuild_sickness_rollup(session, source_fingerprint(session))
+    assert kept() == before  # nothing written: every id as it was
+    ids = sorted(row_id for row_id, _lost in before.values())
+    session.execute(update(SicknessRollup).where(SicknessRollup.id == ids[0]).values(fte_days_lost_e4=1))
+    session.execute(delete(SicknessRollup).where(SicknessRollup.id == ids[1]))
+    stray = SicknessRollup(
+        month=month("2024-02"), trust_id=before and next(iter(before))[1], staff_group="ZZ", band=None,
+        reason_code=None, term=None, fte_days_lost_e4=0, fte_days_available_e4=1, episodes=0,
+    )  # fmt: skip
+    session.add(stray)
+    session.flush()
+    rebuild_sickness_rollup(session, source_fingerprint(session))
+    after = kept()
+    assert {key: lost for key, (_id, lost) in after.items()} == {
+        key: lost for key, (_id, lost) in before.items()
+    }
+    unchanged = [key for key, (row_id, _lost) in before.items() if row_id not in ids[:2]]
+    assert all(after[key][0] == before[key][0] for key in unchanged)
+    event.remove(session.get_bind(), "before_cursor_execute", note_emptying)
+    assert emptied == []  # never emptied and filled again

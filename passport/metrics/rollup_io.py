@@ -1,0 +1,102 @@
+"""Reading the records and writing the roll-ups in bulk, faster than row by row through the drivers.
+
+bench/bench_dashboard.py measures both: reading 700,000 sickness absences as tuples took 1.1 s on SQLite,
+and replacing 136,000 roll-up rows 1.1 s on PostgreSQL, in a full recount of about 4 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from passport.db import driver_rows, insert_driver_rows
+from passport.metrics.models import RetentionRollup, SicknessRollup
+from passport.metrics.rollup_counts import OPEN, SicknessAbsences
+from passport.workforce.models import Absence
+from passport.workforce.operations import SICKNESS
+
+_BATCH = 5_000  # ids per DELETE ... IN (...)
+
+# One absence as SQLite writes it below: the post's id in 12 digits, the first and last day as stored
+# (ISO dates), the reason padded to 3 characters.
+_ABSENCE_RECORD = np.dtype([("post", "S12"), ("first", "S10"), ("last", "S10"), ("reason", "S3")])
+_STILL_OPEN = "9999-12-31"
+
+
+def sqlite_sickness_absences(session: Session) -> SicknessAbsences | None:
+    """SQLite: every sickness absence as one text of fixed-width records that SQLite writes and numpy cuts
+    into columns, a third of the time of fetching them as 700,000 Python tuples (bench_dashboard: 0.4 s
+    against 1.1 s). None, for the plain read, when a value does not fit its width."""
+    ab = Absence
+    record = func.printf(
+        "%012d%s%s%-3s",
+        ab.assignment_id,
+        ab.first_day,
+        func.coalesce(ab.last_day, _STILL_OPEN),
+        func.coalesce(ab.reason_code, ""),
+    )
+    count, text_ = session.execute(
+        select(func.count(), func.group_concat(record, "")).where(ab.category == SICKNESS)
+    ).one()
+    try:
+        data = (text_ or "").encode("ascii")
+    except UnicodeEncodeError:
+        return None  # a reason code in other characters
+    if len(data) != count * _ABSENCE_RECORD.itemsize:
+        return None  # a longer id, a date stored with a time, a reason over 3 characters
+    rows = np.frombuffer(data, dtype=_ABSENCE_RECORD)
+    first = rows["first"].astype("datetime64[D]").astype(np.int64)
+    last = rows["last"].astype("datetime64[D]").astype(np.int64)
+    last[rows["last"] == _STILL_OPEN.encode()] = OPEN
+    names, codes = np.unique(rows["reason"], return_inverse=True)
+    reason_names = [name.decode().strip() or None for name in names.tolist()]
+    return SicknessAbsences(
+        rows["post"].astype(np.int64), first, last, codes.reshape(-1).astype(np.int64), reason_names
+    )
+
+
+def write_cells(
+    session: Session,
+    model: type[SicknessRollup] | type[RetentionRollup],
+    keys: Sequence[str],
+    figures: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """Make the kept rows those counted. Into an empty roll-up, or when most cells changed, one bulk
+    INSERT (after a DELETE); else only the cells that differ are written. A full recount usually finds
+    the cells the changes kept current (passport.metrics.upkeep): reading them and writing none costs a
+    fraction of replacing them all, on PostgreSQL above all, where every row inserted is checked against
+    the unique index's entries of the rows just deleted."""
+    width = len(keys)
+    held = {
+        tuple(row[1 : 1 + width]): (row[0], tuple(row[1 + width :]))
+        for row in driver_rows(
+            session, select(model.id, *[getattr(model, name) for name in (*keys, *figures)])
+        )
+    }
+    if not held:
+        insert_driver_rows(session, model.__table__, rows)
+        return
+    key_of, figures_of = itemgetter(*keys), itemgetter(*figures)
+    inserts, updates = [], []
+    for row in rows:
+        found = held.pop(key_of(row), None)
+        if found is None:
+            inserts.append(row)
+        elif found[1] != figures_of(row):
+            updates.append({"id": found[0], **{name: row[name] for name in figures}})
+    removed = [row_id for row_id, _figures in held.values()]
+    if len(inserts) + len(updates) + len(removed) > len(rows) // 4:
+        session.execute(delete(model))
+        insert_driver_rows(session, model.__table__, rows)
+        return
+    for start in range(0, len(removed), _BATCH):
+        session.execute(delete(model).where(model.id.in_(removed[start : start + _BATCH])))
+    if updates:
+        session.execute(update(model), updates)  # by primary key, in batches of the driver's own
+    insert_driver_rows(session, model.__table__, inserts)
