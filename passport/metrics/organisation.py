@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from passport.errors import InvalidInput
 from passport.metrics.disclosure import MIN_PEOPLE, PeopleInPost, Selection
 from passport.metrics.operations import scope_for
-from passport.metrics.queries import Period, Place
-from passport.metrics.rollups import retention_source, sickness_source
+from passport.metrics.queries import Period, Place, Scope
+from passport.metrics.retention import leaver_cells, stability_cells
+from passport.metrics.sickness import sickness_cells
 from passport.trusts.models import Trust
 from passport.workforce.models import Assignment
 
@@ -107,39 +108,46 @@ def next_level(session: Session, trust: Trust, place: Place) -> tuple[Level, lis
 
 def _rows(
     session: Session,
+    here: Scope,
+    level: Level,
     units: list[str],
-    unit_scope: Callable[[str], Any],
     shown: Callable[[Any, int, int], bool],
     last_month: int,
-    fingerprint: str,
 ) -> list[dict[str, Any]]:
-    """One row a unit (a directorate, ward or cost centre): its rolling 12-month sickness rate, leaver
-    rate and stability to ``last_month``. ``unit_scope`` makes a unit's Scope; ``shown`` says whether
-    figures about that scope over those months may be shown (the page's suppression)."""
+    """One row a unit (a directorate, ward or cost centre) of the place ``here``: its rolling 12-month
+    sickness rate, leaver rate and stability to ``last_month``, each counted for every unit at once (a
+    breakdown by the level's column, as by staff group: one pass over the trust's records, not one a
+    unit); ``shown`` says whether figures about a unit's scope over those months may be shown."""
     from passport.metrics.dashboard import _sickness_rate  # the dashboard's own rule for a rate shown
 
     first = last_month - 11
     year = Period(first, last_month)
-    rows = []
-    for unit in units:
-        scope = unit_scope(unit)
-        row: dict[str, Any] = {
+    rows = {
+        unit: {
             "unit": unit,
             "sickness_rate_percent": None,
             "leaver_rate_percent": None,
             "stability_percent": None,
         }
-        rows.append(row)
-        if not shown(scope, first, last_month):
-            continue  # nothing about it may be shown: nothing counted
-        cells = sickness_source(session, scope, first, last_month, fingerprint).by_trust(first, last_month)
-        retention = retention_source(session, scope, first, last_month, fingerprint)
-        leavers = retention.leavers([year], [])
-        stability = retention.stability([year], [])
-        row["sickness_rate_percent"] = _sickness_rate(cells[0] if cells else None)
-        row["leaver_rate_percent"] = leavers[0].rate_percent if leavers else None
-        row["stability_percent"] = stability[0].stability_percent if stability else None
-    return rows
+        for unit in units
+    }
+    visible = [
+        unit
+        for unit in units
+        if shown(replace(here, place=replace(here.place, **{level.field: unit})), first, last_month)
+    ]
+    if not visible:
+        return list(rows.values())  # nothing may be shown: nothing counted
+    by = [level.field]
+    sickness = {cell.keys[level.field]: cell for cell in sickness_cells(session, here, first, last_month, by)}
+    leavers = {cell.keys[level.field]: cell for cell in leaver_cells(session, here, [year], by)}
+    stability = {cell.keys[level.field]: cell for cell in stability_cells(session, here, [year], by)}
+    for unit in visible:
+        row = rows[unit]
+        row["sickness_rate_percent"] = _sickness_rate(sickness.get(unit))
+        row["leaver_rate_percent"] = leavers[unit].rate_percent if unit in leavers else None
+        row["stability_percent"] = stability[unit].stability_percent if unit in stability else None
+    return list(rows.values())
 
 
 def by_organisation_chart(
@@ -187,10 +195,7 @@ def _by_organisation_chart(
         return None
     level, units = below
 
-    here = scope_for(session, trust, staff_groups, bands, place=place)  # read once: the same trusts for all
-
-    def unit_scope(unit: str) -> Any:
-        return replace(here, place=replace(place, **{level.field: unit}))
+    here = scope_for(session, trust, staff_groups, bands, place=place)
 
     def shown(scope: Any, first: int, last: int) -> bool:
         return people is None or people.shown(Selection.of(scope, first, last))
@@ -208,7 +213,7 @@ def _by_organisation_chart(
             ("leaver_rate_percent", "Leaver rate, 12 months (%)"),
             ("stability_percent", "Stability index (%)"),
         ],
-        rows=_rows(session, units, unit_scope, shown, last_month, fingerprint),
+        rows=_rows(session, here, level, units, shown, last_month),
         kind="table",
         drill=level.field,
     )

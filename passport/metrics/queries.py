@@ -281,6 +281,10 @@ BREAKDOWN_COLUMNS = {
     "trust": lambda a: a.trust_id,
     "staff_group": lambda a: a.staff_group,
     "band": lambda a: a.afc_band,
+    # A place inside the trust (Place.levels()): the drill-down's tables, one unit a row.
+    "directorate": lambda a: a.directorate,
+    "ward": lambda a: a.ward,
+    "cost_centre": lambda a: a.cost_centre,
 }
 
 

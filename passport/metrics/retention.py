@@ -58,7 +58,7 @@ from passport.metrics.queries import (
 )
 from passport.workforce.models import Assignment
 
-GROUP_KEYS = ("trust", "staff_group", "band")
+GROUP_KEYS = ("trust", "staff_group", "band", "directorate", "ward", "cost_centre")
 
 
 def _group_keys(by: Sequence[str]) -> list[str]:

@@ -59,7 +59,7 @@ ROLLING_MONTHS = 12
 # An episode (one sickness absence record) over this many calendar days is long-term (NHS Digital); all of
 # its days are. An open one's length runs to the end of the period counted (docs/metrics.md).
 LONG_TERM_DAYS = 28
-GROUP_KEYS = ("trust", "staff_group", "band")
+GROUP_KEYS = ("trust", "staff_group", "band", "directorate", "ward", "cost_centre")
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,33 @@ def test_the_dashboard_counts_a_ward_and_withholds_a_small_one(session, world):
     atlas = rolling_sickness(CHILDREN, "Atlas House")
     assert atlas["rolling_12_month_rate_percent"] == Decimal("0.50")  # 10 / 2,012, as counted above
     assert rolling_sickness(ADULT, "Barefoot Lodge")["rolling_12_month_rate_percent"] is None
+
+
+@pytest.mark.parametrize("level", ["directorate", "ward", "cost_centre"])
+def test_a_levels_table_counted_in_one_pass_equals_each_unit_counted_alone(session, world, level):
+    """The drill-down table counts every unit at once (a breakdown by the level's column); each row equals
+    that unit's own figures, counted with it as the place (the mover between wards included)."""
+    from dataclasses import replace
+
+    from passport.metrics.operations import is_suppressed
+    from passport.metrics.organisation import LEVELS, _rows
+    from passport.metrics.retention import stability_cells
+
+    here = scope_for(session, world)
+    chosen = next(unit for unit in LEVELS if unit.field == level)
+    units = {"directorate": [ADULT, CHILDREN], "ward": ["Atlas House", "Barefoot Lodge", "Oxleas House"]}.get(
+        level, ["10101", "10102", "10201", "20101"]
+    )
+    rows = _rows(session, here, chosen, units, lambda *_: True, YEAR.last_month)
+    for row in rows:
+        alone = replace(here, place=Place(**{level: row["unit"]}))
+        [sick] = sickness_cells(session, alone, YEAR.first_month, YEAR.last_month, [])
+        [left] = leaver_cells(session, alone, [YEAR], [])
+        [stable] = stability_cells(session, alone, [YEAR], [])
+        assert row["sickness_rate_percent"] == (
+            None if is_suppressed(sick.fte_days_available) else sick.rate_percent
+        )
+        assert (row["leaver_rate_percent"], row["stability_percent"]) == (
+            left.rate_percent,
+            stable.stability_percent,
+        ), row["unit"]
