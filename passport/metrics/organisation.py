@@ -10,17 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, literal, select
 from sqlalchemy.orm import Session
 
+from passport.db import driver_rows
 from passport.errors import InvalidInput
 from passport.metrics.disclosure import MIN_PEOPLE, PeopleInPost, Selection
 from passport.metrics.operations import scope_for
-from passport.metrics.queries import Period, Place, Scope
+from passport.metrics.queries import (
+    E4,
+    Period,
+    Place,
+    Scope,
+    counted,
+    month_last_day,
+    month_of,
+    own_post_columns,
+)
 from passport.metrics.retention import leaver_cells, stability_cells
-from passport.metrics.sickness import sickness_cells
+from passport.metrics.rollup_counts import SicknessRecords, count_sickness_rows
+from passport.metrics.rollups import moved_sickness_rows, sickness_absences
+from passport.metrics.sickness import SicknessCell
 from passport.trusts.models import Trust
 from passport.workforce.models import Assignment
 
@@ -106,6 +119,27 @@ def next_level(session: Session, trust: Trust, place: Place) -> tuple[Level, lis
     return None
 
 
+def sickness_by_place(
+    session: Session, scope: Scope, level: str, months: Period, fingerprint: str | None
+) -> dict[Any, tuple[int, int]]:
+    """{unit at ``level`` (a Place field): (FTE days lost, available), in ten-thousandths} over
+    ``months``, for the scope's posts: the roll-up's own count (``count_sickness_rows``, from the
+    absences the session keeps) with the place in the band's part of each cell, so every unit is counted
+    in one numpy pass rather than in SQL (the drill-down's tables)."""
+    columns = own_post_columns()
+    columns[3] = getattr(Assignment, level)  # (id, trust, staff group, <the place>, first, last, FTE, ...)
+    posts = driver_rows(session, select(*columns).where(counted(Assignment, scope)))
+    first_day = literal(month_of(months.first_month), Date)
+    last_day = literal(month_last_day(months.last_month), Date)
+    moved = moved_sickness_rows(session, scope, first_day, last_day, None, ("trust", "staff_group", level))
+    records = SicknessRecords(posts, sickness_absences(session, fingerprint), moved)
+    sums: dict[Any, tuple[int, int]] = {}
+    for row in count_sickness_rows(records, months):
+        lost, available = sums.get(row["band"], (0, 0))
+        sums[row["band"]] = (lost + row["fte_days_lost_e4"], available + row["fte_days_available_e4"])
+    return sums
+
+
 def _rows(
     session: Session,
     here: Scope,
@@ -113,6 +147,7 @@ def _rows(
     units: list[str],
     shown: Callable[[Any, int, int], bool],
     last_month: int,
+    fingerprint: str | None,
 ) -> list[dict[str, Any]]:
     """One row a unit (a directorate, ward or cost centre) of the place ``here``: its rolling 12-month
     sickness rate, leaver rate and stability to ``last_month``, each counted for every unit at once (a
@@ -139,7 +174,12 @@ def _rows(
     if not visible:
         return list(rows.values())  # nothing may be shown: nothing counted
     by = [level.field]
-    sickness = {cell.keys[level.field]: cell for cell in sickness_cells(session, here, first, last_month, by)}
+    sickness = {
+        unit: SicknessCell(year, {level.field: unit}, Decimal(lost) / E4, Decimal(available) / E4)
+        for unit, (lost, available) in sickness_by_place(
+            session, here, level.field, year, fingerprint
+        ).items()
+    }
     leavers = {cell.keys[level.field]: cell for cell in leaver_cells(session, here, [year], by)}
     stability = {cell.keys[level.field]: cell for cell in stability_cells(session, here, [year], by)}
     for unit in visible:
@@ -213,7 +253,7 @@ def _by_organisation_chart(
             ("leaver_rate_percent", "Leaver rate, 12 months (%)"),
             ("stability_percent", "Stability index (%)"),
         ],
-        rows=_rows(session, here, level, units, shown, last_month),
+        rows=_rows(session, here, level, units, shown, last_month, fingerprint),
         kind="table",
         drill=level.field,
     )

@@ -170,7 +170,7 @@ def sickness_rows(
         for post_ids in _batches([post[0] for post in posts]):
             rows += driver_rows(session, absences_query.where(ab.assignment_id.in_(post_ids)))
         read = SicknessAbsences.from_rows(rows)
-    moved = _moved_rows(session, scope, first_day, last_day, people)
+    moved = moved_sickness_rows(session, scope, first_day, last_day, people)
     return count_sickness_rows(SicknessRecords(posts, read, moved), covered)
 
 
@@ -209,12 +209,17 @@ def _batches(ids: Sequence[int]) -> list[list[int]]:
     return [ordered[i : i + _BATCH] for i in range(0, len(ordered), _BATCH)]
 
 
-def _moved_rows(
-    session: Session, scope: Scope, first_day: Any, last_day: Any, people: Sequence[int] | None
+def moved_sickness_rows(
+    session: Session,
+    scope: Scope,
+    first_day: Any,
+    last_day: Any,
+    people: Sequence[int] | None,
+    cell_keys: Sequence[str] = CELL_KEYS,
 ) -> list[Any]:
     """The spans of sickness recorded on secondee assignments (of everyone, or of ``people``), moved onto
-    her own posts (passport.metrics.sickness). Secondee assignments are few: their ids are read first
-    (the person_type index) and named in the statements."""
+    her own posts (passport.metrics.sickness), each with her own post's ``cell_keys``. Secondee
+    assignments are few: their ids are read first (the person_type index) and named in the statements."""
     a = Assignment
     seconded = select(a.id).where(a.person_type == SECONDEE)
     if people is None:
@@ -225,13 +230,13 @@ def _moved_rows(
             seconded_ids += session.scalars(seconded.where(a.staff_member_id.in_(batch)))
     rows: list[Any] = []
     for batch in _batches(seconded_ids):
-        spans = secondee_sickness_spans(scope, first_day, last_day, CELL_KEYS, True, batch, episodes=True)
+        spans = secondee_sickness_spans(scope, first_day, last_day, cell_keys, True, batch, episodes=True)
         moved = union_all(*spans).subquery("moved")
         rows += session.execute(
             select(
                 day_number(moved.c.first),
                 day_number(moved.c.last),
-                *[moved.c[key] for key in CELL_KEYS],
+                *[moved.c[key] for key in cell_keys],
                 moved.c.reason,
                 moved.c.lost_e4,
                 moved.c.available_e4,

@@ -182,7 +182,7 @@ def test_a_levels_table_counted_in_one_pass_equals_each_unit_counted_alone(sessi
     units = {"directorate": [ADULT, CHILDREN], "ward": ["Atlas House", "Barefoot Lodge", "Oxleas House"]}.get(
         level, ["10101", "10102", "10201", "20101"]
     )
-    rows = _rows(session, here, chosen, units, lambda *_: True, YEAR.last_month)
+    rows = _rows(session, here, chosen, units, lambda *_: True, YEAR.last_month, None)
     for row in rows:
         alone = replace(here, place=Place(**{level: row["unit"]}))
         [sick] = sickness_cells(session, alone, YEAR.first_month, YEAR.last_month, [])
@@ -195,3 +195,35 @@ def test_a_levels_table_counted_in_one_pass_equals_each_unit_counted_alone(sessi
             left.rate_percent,
             stable.stability_percent,
         ), row["unit"]
+
+
+def test_a_secondees_sickness_counts_in_her_home_posts_unit_in_the_one_pass(session, world, demo_trusts):
+    """Sickness recorded by the host on her secondee assignment counts at her own post's ward, whether
+    the ward is counted alone or in the one pass of the table."""
+    from dataclasses import replace
+
+    from passport.metrics.organisation import LEVELS, _rows
+
+    rv5 = demo_trusts[1]
+    member = StaffMemberFactory(trust=world)
+    post(world, member, ADULT, "Oxleas House", "10201")
+    seconded = AssignmentFactory(
+        staff_member=member, trust=rv5, start_date=date(2024, 3, 1), end_date=date(2024, 8, 31),
+        contracted_fte=Decimal("1"), person_type="secondee", staff_group="NMR", afc_band="5",
+    )  # fmt: skip
+    AbsenceFactory(
+        assignment=seconded, first_day=date(2024, 4, 8), last_day=date(2024, 4, 19), category="SICKNESS",
+        reason_code="S12",
+    )  # fmt: skip
+    session.flush()
+    here = scope_for(session, world, place=Place(ADULT))
+    ward = next(level for level in LEVELS if level.field == "ward")
+    rows = {
+        r["unit"]: r
+        for r in _rows(session, here, ward, ["Oxleas House"], lambda *_: True, YEAR.last_month, None)
+    }
+    [alone] = sickness_cells(
+        session, replace(here, place=Place(ADULT, "Oxleas House")), YEAR.first_month, YEAR.last_month, []
+    )
+    assert alone.fte_days_lost == Decimal(12)  # 8-19 April, on her own post at Oxleas House
+    assert rows["Oxleas House"]["sickness_rate_percent"] == alone.rate_percent
