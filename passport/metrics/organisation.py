@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, literal, select
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from passport.db import driver_rows
 from passport.errors import InvalidInput
-from passport.metrics.disclosure import MIN_PEOPLE, PeopleInPost, Selection
+from passport.metrics.disclosure import MIN_PEOPLE, PeopleInPost, Selection, kept_in_session
 from passport.metrics.operations import scope_for
 from passport.metrics.queries import (
     E4,
@@ -31,8 +32,19 @@ from passport.metrics.queries import (
     own_post_columns,
 )
 from passport.metrics.retention import leaver_cells, stability_cells
-from passport.metrics.rollup_counts import SicknessRecords, count_sickness_rows
-from passport.metrics.rollups import moved_sickness_rows, sickness_absences
+from passport.metrics.rollup_counts import (
+    ALL,
+    Posts,
+    SicknessRecords,
+    count_retention_rows,
+    count_sickness_rows,
+)
+from passport.metrics.rollups import (
+    leaver_cell_of,
+    moved_sickness_rows,
+    sickness_absences,
+    stability_cell_of,
+)
 from passport.metrics.sickness import SicknessCell
 from passport.trusts.models import Trust
 from passport.workforce.models import Assignment
@@ -140,6 +152,35 @@ def sickness_by_place(
     return sums
 
 
+def retention_by_place(
+    session: Session, level: str, months: Period, fingerprint: str | None
+) -> dict[tuple[Any, ...], Any]:
+    """{(trust id, staff group or ALL, unit at ``level``, month): the retention roll-up's row (read by
+    attribute)} for every partner trust at the trust level over ``months``: the roll-up's own count
+    (``count_retention_rows``) of every partner's posts with the place in the band's part of each cell,
+    so every unit is counted in one numpy pass; a move between units is a change of cell, not a leave, as
+    a change of band is. Kept in the session for the refresh's other trusts."""
+
+    def count() -> dict[tuple[Any, ...], Any]:
+        partnership = scope_for(session, None)
+        columns = own_post_columns()
+        columns[3] = getattr(Assignment, level)  # the place where the band was
+        posts = driver_rows(session, select(*columns).where(counted(Assignment, partnership)))
+        if not posts:
+            return {}
+        as_counted = Posts.from_rows([(post[7], *post[1:7]) for post in posts])
+        rows = count_retention_rows(as_counted, list(partnership.trust_ids), months)
+        return {
+            (row["trust_id"], row["staff_group"], row["band"], row["month"]): SimpleNamespace(**row)
+            for row in rows
+            if row["level"] == "trust"
+        }
+
+    if fingerprint is None:
+        return count()
+    return kept_in_session(session, ("retention by place", fingerprint, level, months), count)
+
+
 def _rows(
     session: Session,
     here: Scope,
@@ -180,8 +221,26 @@ def _rows(
             session, here, level.field, year, fingerprint
         ).items()
     }
-    leavers = {cell.keys[level.field]: cell for cell in leaver_cells(session, here, [year], by)}
-    stability = {cell.keys[level.field]: cell for cell in stability_cells(session, here, [year], by)}
+    if here.level == "trust" and not here.place.chosen and not here.bands and len(here.staff_groups) <= 1:
+        # A trust's own table (the kept dashboards'): every trust's units in one numpy pass.
+        held = retention_by_place(session, level.field, year, fingerprint)
+        key = (here.trust_ids[0], here.staff_groups[0] if here.staff_groups else ALL)
+        in_year = range(first, last_month + 1)
+        leavers = {
+            unit: cell
+            for unit in visible
+            if (cell := leaver_cell_of(year, {}, [held.get((*key, unit, m)) for m in in_year])) is not None
+        }
+        stability = {
+            unit: cell
+            for unit in visible
+            if (cell := stability_cell_of(year, {}, held.get((*key, unit, last_month)))) is not None
+        }
+    else:
+        # Inside a place, or for a band: leaving the level from any of them counts, which the
+        # roll-up's cells (the place in the band's part) cannot tell; the records can.
+        leavers = {cell.keys[level.field]: cell for cell in leaver_cells(session, here, [year], by)}
+        stability = {cell.keys[level.field]: cell for cell in stability_cells(session, here, [year], by)}
     for unit in visible:
         row = rows[unit]
         row["sickness_rate_percent"] = _sickness_rate(sickness.get(unit))

@@ -508,23 +508,9 @@ class RollupRetention:
         for period in periods:
             for trust_id in sorted({key[0] for key in rows}, key=str):
                 months = [rows.get((trust_id, m)) for m in range(period.first_month, period.last_month + 1)]
-                first, last = months[0], months[-1]
-                leavers = sum(m.leavers for m in months if m)
-                start, end = (first.start_headcount if first else 0), (last.end_headcount if last else 0)
-                if not (leavers or start or end):
-                    continue
-                cells.append(
-                    LeaverCell(
-                        period,
-                        {"trust": trust_id} if by_trust else {},
-                        leavers,
-                        start,
-                        end,
-                        Decimal(sum(m.leavers_fte_e4 for m in months if m)) / E4,
-                        Decimal(first.start_fte_e4 if first else 0) / E4,
-                        Decimal(last.end_fte_e4 if last else 0) / E4,
-                    )
-                )
+                cell = leaver_cell_of(period, {"trust": trust_id} if by_trust else {}, months)
+                if cell is not None:
+                    cells.append(cell)
         return cells
 
     def stability(self, periods: Sequence[Period], by: Sequence[str]) -> list[StabilityCell]:
@@ -535,14 +521,38 @@ class RollupRetention:
         cells = []
         for period in periods:
             for trust_id in sorted({key[0] for key in rows}, key=str):
-                row = rows.get((trust_id, period.last_month))
-                if row is None or not row.stability_start_headcount:
-                    continue
                 keys = {"trust": trust_id} if by_trust else {}
-                cells.append(
-                    StabilityCell(period, keys, row.stability_start_headcount, row.stability_still_in_post)
-                )
+                cell = stability_cell_of(period, keys, rows.get((trust_id, period.last_month)))
+                if cell is not None:
+                    cells.append(cell)
         return cells
+
+
+def leaver_cell_of(period: Period, keys: dict[str, Any], months: Sequence[Any]) -> LeaverCell | None:
+    """A period's leavers from the retention roll-up's rows of its months (None for a month without one;
+    rows read by attribute): the leavers add up, the headcounts are those of its first and last day."""
+    first, last = months[0], months[-1]
+    leavers = sum(m.leavers for m in months if m)
+    start, end = (first.start_headcount if first else 0), (last.end_headcount if last else 0)
+    if not (leavers or start or end):
+        return None
+    return LeaverCell(
+        period,
+        keys,
+        leavers,
+        start,
+        end,
+        Decimal(sum(m.leavers_fte_e4 for m in months if m)) / E4,
+        Decimal(first.start_fte_e4 if first else 0) / E4,
+        Decimal(last.end_fte_e4 if last else 0) / E4,
+    )
+
+
+def stability_cell_of(period: Period, keys: dict[str, Any], row: Any) -> StabilityCell | None:
+    """A 12-month period's stability from the retention roll-up's row of its last month."""
+    if row is None or not row.stability_start_headcount:
+        return None
+    return StabilityCell(period, keys, row.stability_start_headcount, row.stability_still_in_post)
 
 
 def retention_source(
