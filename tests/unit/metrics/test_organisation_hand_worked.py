@@ -167,8 +167,9 @@ def test_the_dashboard_counts_a_ward_and_withholds_a_small_one(session, world):
     assert rolling_sickness(ADULT, "Barefoot Lodge")["rolling_12_month_rate_percent"] is None
 
 
+@pytest.mark.parametrize("groups", [(), ("NMR",)], ids=["all staff", "nurses"])
 @pytest.mark.parametrize("level", ["directorate", "ward", "cost_centre"])
-def test_a_levels_table_counted_in_one_pass_equals_each_unit_counted_alone(session, world, level):
+def test_a_levels_table_counted_in_one_pass_equals_each_unit_counted_alone(session, world, level, groups):
     """The drill-down table counts every unit at once (a breakdown by the level's column); each row equals
     that unit's own figures, counted with it as the place (the mover between wards included)."""
     from dataclasses import replace
@@ -177,7 +178,7 @@ def test_a_levels_table_counted_in_one_pass_equals_each_unit_counted_alone(sessi
     from passport.metrics.organisation import LEVELS, _rows
     from passport.metrics.retention import stability_cells
 
-    here = scope_for(session, world)
+    here = scope_for(session, world, groups)
     chosen = next(unit for unit in LEVELS if unit.field == level)
     units = {"directorate": [ADULT, CHILDREN], "ward": ["Atlas House", "Barefoot Lodge", "Oxleas House"]}.get(
         level, ["10101", "10102", "10201", "20101"]
