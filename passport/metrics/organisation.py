@@ -138,9 +138,7 @@ def sickness_by_place(
     ``months``, for the scope's posts: the roll-up's own count (``count_sickness_rows``, from the
     absences the session keeps) with the place in the band's part of each cell, so every unit is counted
     in one numpy pass rather than in SQL (the drill-down's tables)."""
-    columns = own_post_columns()
-    columns[3] = getattr(Assignment, level)  # (id, trust, staff group, <the place>, first, last, FTE, ...)
-    posts = driver_rows(session, select(*columns).where(counted(Assignment, scope)))
+    posts = _posts_placed_as_band(session, scope, level)
     first_day = literal(month_of(months.first_month), Date)
     last_day = literal(month_last_day(months.last_month), Date)
     moved = moved_sickness_rows(session, scope, first_day, last_day, None, ("trust", "staff_group", level))
@@ -150,6 +148,14 @@ def sickness_by_place(
         lost, available = sums.get(row["band"], (0, 0))
         sums[row["band"]] = (lost + row["fte_days_lost_e4"], available + row["fte_days_available_e4"])
     return sums
+
+
+def _posts_placed_as_band(session: Session, scope: Scope, level: str) -> list[tuple[Any, ...]]:
+    """The scope's own posts as the roll-ups count them (``own_post_columns``), with the place at
+    ``level`` where the band was: (id, trust, staff group, <the place>, first, last, FTE, staff member)."""
+    columns = own_post_columns()
+    columns[3] = getattr(Assignment, level)
+    return driver_rows(session, select(*columns).where(counted(Assignment, scope)))
 
 
 def retention_by_place(
@@ -163,9 +169,7 @@ def retention_by_place(
 
     def count() -> dict[tuple[Any, ...], Any]:
         partnership = scope_for(session, None)
-        columns = own_post_columns()
-        columns[3] = getattr(Assignment, level)  # the place where the band was
-        posts = driver_rows(session, select(*columns).where(counted(Assignment, partnership)))
+        posts = _posts_placed_as_band(session, partnership, level)
         if not posts:
             return {}
         as_counted = Posts.from_rows([(post[7], *post[1:7]) for post in posts])
