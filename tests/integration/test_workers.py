@@ -217,10 +217,13 @@ def test_a_worker_killed_during_a_roll_up_refresh_leaves_figures_equal_to_a_clea
         300,
         "the imports' refreshes to finish",
     )
+    # A full recount writes only the cells that differ from those kept, and the imports kept them
+    # current: every retention cell is put wrong here, so the recount must replace them all.
+    with stack.engine.begin() as connection:
+        connection.execute(text("UPDATE retention_rollup SET leavers = leavers + 1"))
     # A refresh takes well under a second here, too quick to kill by watching it: a lock the test holds
-    # on the retention roll-up stops it half way, after it has counted both roll-ups and replaced the
-    # sickness roll-up's rows in its transaction, waiting to replace the retention rows. It is killed
-    # there.
+    # on the retention roll-up stops it half way, after it has counted both roll-ups (the sickness cells
+    # found as kept), waiting to replace the retention rows. It is killed there.
     with stack.engine.connect() as blocker:
         blocker.execute(text("LOCK TABLE retention_rollup IN SHARE MODE"))  # reads pass, writes wait
         # --all: the imports kept the roll-ups current, so only a full recount rewrites them.
