@@ -265,58 +265,38 @@ def by_organisation_chart(
 ) -> ChartData | None:
     """The units one level below the place (the trust's directorates, a directorate's wards, a ward's
     cost centres), each with its 12-month figures and a link one level down; None at the bottom."""
-    # A trust's dashboard is kept alone and beside its partners (passport.metrics.snapshots): the same
-    # table for both, counted once per state of the records.
-    kept: dict[tuple[Any, ...], ChartData | None] = session.info.setdefault(_KEPT_TABLES, {})
-    key = (fingerprint, trust.id, staff_groups, bands, place, people is None, last_month)
-    if key not in kept:
-        if len(kept) >= 32:
-            kept.clear()
-        kept[key] = _by_organisation_chart(
-            session, trust, staff_groups, bands, place, people, last_month, fingerprint
-        )
-    return kept[key]
-
-
-_KEPT_TABLES = "passport_by_organisation"
-
-
-def _by_organisation_chart(
-    session: Session,
-    trust: Trust,
-    staff_groups: tuple[str, ...],
-    bands: tuple[str, ...],
-    place: Place,
-    people: PeopleInPost | None,
-    last_month: int,
-    fingerprint: str,
-) -> ChartData | None:
     from passport.metrics.dashboard import ChartData  # the dashboard imports this module
 
-    below = next_level(session, trust, place)
-    if below is None:
-        return None
-    level, units = below
+    def count() -> ChartData | None:
+        below = next_level(session, trust, place)
+        if below is None:
+            return None
+        level, units = below
 
-    here = scope_for(session, trust, staff_groups, bands, place=place)
+        here = scope_for(session, trust, staff_groups, bands, place=place)
 
-    def shown(scope: Any, first: int, last: int) -> bool:
-        return people is None or people.shown(Selection.of(scope, first, last))
+        def shown(scope: Any, first: int, last: int) -> bool:
+            return people is None or people.shown(Selection.of(scope, first, last))
 
-    year = Period(last_month - 11, last_month)
-    return ChartData(
-        "by-organisation",
-        f"By {level.noun}",
-        f"{year.words}: each {level.noun}'s sickness absence rate, leaver rate and stability index "
-        f"at the trust level. Choose one to see all its figures. Figures about fewer than {MIN_PEOPLE} "
-        "people, or that would let a handful be worked out from another figure, are not shown.",
-        [
-            ("unit", level.heading),
-            ("sickness_rate_percent", "Sickness rate, 12 months (%)"),
-            ("leaver_rate_percent", "Leaver rate, 12 months (%)"),
-            ("stability_percent", "Stability index (%)"),
-        ],
-        rows=_rows(session, here, level, units, shown, last_month, fingerprint),
-        kind="table",
-        drill=level.field,
-    )
+        year = Period(last_month - 11, last_month)
+        return ChartData(
+            "by-organisation",
+            f"By {level.noun}",
+            f"{year.words}: each {level.noun}'s sickness absence rate, leaver rate and stability index "
+            f"at the trust level. Choose one to see all its figures. Figures about fewer than {MIN_PEOPLE} "
+            "people, or that would let a handful be worked out from another figure, are not shown.",
+            [
+                ("unit", level.heading),
+                ("sickness_rate_percent", "Sickness rate, 12 months (%)"),
+                ("leaver_rate_percent", "Leaver rate, 12 months (%)"),
+                ("stability_percent", "Stability index (%)"),
+            ],
+            rows=_rows(session, here, level, units, shown, last_month, fingerprint),
+            kind="table",
+            drill=level.field,
+        )
+
+    # A trust's dashboard is kept alone and beside its partners (passport.metrics.snapshots): the same
+    # table for both, counted once per state of the records.
+    key = ("by organisation", fingerprint, trust.id, staff_groups, bands, place, people is None, last_month)
+    return kept_in_session(session, key, count)
