@@ -64,7 +64,7 @@ class ChartData:
     # An SPC chart's reading (icons and sentence), worked out when the chart is shown (it depends on the
     # trust's target and the month its limits are recalculated from), never kept with the figures.
     spc: Any = None
-    # A drill-down table's query field ("directorate" or "ward"): its first column links one level down.
+    # A drill-down table's query field (a Place field): its first column links one level down.
     drill: str | None = None
 
 

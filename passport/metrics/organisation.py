@@ -93,11 +93,18 @@ def units_in(places: list[tuple[str | None, ...]], level: str, within: Place = P
     return sorted(names)  # type: ignore[type-var]
 
 
-def check_drill_down(session: Session, trust: Trust | None, **names: str | None) -> Place:
+def check_drill_down(
+    session: Session,
+    trust: Trust | None,
+    *,
+    places: list[tuple[str | None, ...]] | None = None,
+    **names: str | None,
+) -> Place:
     """The place asked for (``names`` by Place field), refused (naming the field) unless the chosen trust
     has it: a place needs a trust, and each level's name must be one of the trust's inside the levels
     above it that are chosen (a ward of the directorate, a cost centre of the ward). So a drill-down can
-    never reach into another trust."""
+    never reach into another trust. ``places``: the trust's (``places_of``), when the caller has read
+    them."""
     asked = {level.field: (names.get(level.field) or "").strip() or None for level in LEVELS}
     if trust is None:
         for field, value in asked.items():
@@ -108,7 +115,8 @@ def check_drill_down(session: Session, trust: Trust | None, **names: str | None)
                     field=field,
                 )
         return Place()
-    place, places = Place(), places_of(session, trust)
+    place = Place()
+    places = places_of(session, trust) if places is None else places
     for level in LEVELS:
         name = asked[level.field]
         if name is not None and name not in units_in(places, level.field, place):

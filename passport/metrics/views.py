@@ -166,14 +166,15 @@ def _read_filters() -> tuple[DashboardFilterForm, dict[str, Any] | None]:
         except DomainError as error:
             attach_domain_error(form, error)
             return form, None
+    places = places_of(session, trust) if trust is not None else []  # read once: checked, then offered
     try:
-        place = check_drill_down(session, trust, **{level.field: form[level.field].data for level in LEVELS})
+        asked = {level.field: form[level.field].data for level in LEVELS}
+        place = check_drill_down(session, trust, places=places, **asked)
     except DomainError as error:
         attach_domain_error(form, error)
         return form, None
     if trust is not None:
         # Each level's choices lie inside the levels above it that are chosen.
-        places = places_of(session, trust)
         for i, level in enumerate(LEVELS):
             above = Place(**{upper.field: getattr(place, upper.field) for upper in LEVELS[:i]})
             form[level.field].choices = [("", level.all_of_them)] + [
@@ -278,23 +279,19 @@ def _drill_url(level: str, value: str | None = None) -> str:
 def _place_heading(place: Place) -> tuple[str, list[str]] | None:
     """The deepest unit chosen, as the page's heading names it, and the wider ones it lies in (widest
     last); None for a trust or the partnership."""
-    named = [
-        f"Cost centre {place.cost_centre}" if level.field == "cost_centre" else getattr(place, level.field)
-        for level in LEVELS
-        if getattr(place, level.field) is not None
-    ]
+    chosen = place.chosen.items()
+    named = [f"Cost centre {name}" if field == "cost_centre" else name for field, name in chosen]
     return (named[-1], named[-2::-1]) if named else None
 
 
 def _breadcrumbs(trust: Trust | None, place: Place) -> list[dict[str, str]]:
     """Links up the drill-down: the trust, then each chosen level above the deepest."""
-    chosen = [level.field for level in LEVELS if getattr(place, level.field) is not None]
+    chosen = list(place.chosen.items())
     if trust is None or not chosen:
         return []
-    crumbs = [{"href": _drill_url("trust"), "text": trust.name}]
-    for field in chosen[:-1]:
-        crumbs.append({"href": _drill_url(field, getattr(place, field)), "text": getattr(place, field)})
-    return crumbs
+    return [{"href": _drill_url("trust"), "text": trust.name}] + [
+        {"href": _drill_url(field, name), "text": name} for field, name in chosen[:-1]
+    ]
 
 
 def _records_up_to() -> str | None:
