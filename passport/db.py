@@ -82,6 +82,11 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
+            # A checkpoint copies every page changed since the last one back into the database file;
+            # an import's chunks change the same index pages again and again, so checkpointing every
+            # 20,000 pages (80 MB of WAL) rather than the default 1,000 copies each far fewer times
+            # (a million absences imported in 31 s rather than 34 s: docs/import-formats.md).
+            cursor.execute("PRAGMA wal_autocheckpoint=20000")
             cursor.close()
 
         @event.listens_for(engine, "begin")

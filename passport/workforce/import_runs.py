@@ -20,7 +20,6 @@ from passport.audit.operations import record_event
 from passport.db import utcnow
 from passport.workforce.import_gate import Actor
 from passport.workforce.importing import (
-    APPLY_CHUNK_SIZE,
     KINDS,
     MAX_STORED_ROW_ERRORS,
     AppliedChunk,
@@ -74,7 +73,7 @@ def import_steps(
     max_bytes: int,
     job_id: int | None = None,
     check_chunk_size: int = DEFAULT_CHUNK_SIZE,
-    apply_chunk_size: int = APPLY_CHUNK_SIZE,
+    apply_chunk_size: int | None = None,
 ) -> Iterator[ImportStep]:
     """Import ``content``, yielding after each chunk checked (nothing written), once the check's outcome
     is recorded, after each chunk written, and at the end. Raises ``FileRejected`` for a file that cannot

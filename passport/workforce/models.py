@@ -85,7 +85,8 @@ class Absence(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    # No index of its own: the unique (assignment_id, first_day, category) index leads with it.
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
     # The assignment's trust, kept here too: the access policy and the metrics filter by it directly.
     trust_id: Mapped[int] = mapped_column(ForeignKey("trust.id"))
     first_day: Mapped[date] = mapped_column(Date)
