@@ -93,6 +93,12 @@ def _people_count(count: int | None, *, within: int | None = None) -> int | None
     return count
 
 
+def dashboard_people(session: Session, first_month: int, last_month: int, fingerprint: str) -> PeopleInPost:
+    """The people in post that decide which of a dashboard's figures may be shown: its months and the 11
+    before them (a rolling figure's year). Kept in the session for the next dashboard of the records."""
+    return people_in_post(session, scope_for(session, None), first_month - 11, last_month, fingerprint)
+
+
 def dashboard_data(
     session: Session,
     trust: Trust | None,
@@ -115,13 +121,8 @@ def dashboard_data(
     months = list(range(first_month, last_month + 1))
     level = "trust" if trust is not None else "partnership"
     charts: dict[str, ChartData] = {}
-    partnership_scope = scope_for(session, None)
     fingerprint = source_fingerprint(session)
-    people = (
-        people_in_post(session, partnership_scope, first_month - 11, last_month, fingerprint)
-        if suppress
-        else None
-    )
+    people = dashboard_people(session, first_month, last_month, fingerprint) if suppress else None
 
     def shown(first: int, last: int) -> bool:
         return people is None or people.shown(Selection.of(scope, first, last))

@@ -124,6 +124,7 @@ class PeopleInPost:
         self.start_month = months_of_days(starts) if len(kept) else starts
         self.end_month = np.where(ends < 0, _FAR, months_of_days(np.maximum(ends, 0))) if len(kept) else ends
         self.start_day, self.end_day = starts, np.where(ends < 0, _FAR, ends)
+        self.asked = (first_month, last_month)
         self.first_month, self.last_month = first_month - 1, last_month + 1
         self.grid = self._grid()
         self._decided: dict[Selection, bool] = {}
@@ -150,6 +151,10 @@ class PeopleInPost:
             counts = np.bincount(pairs // n_people, minlength=cells)
             grid[..., column] = counts.reshape(shape[:4])
         return grid
+
+    def covers(self, first_month: int, last_month: int) -> bool:
+        """Whether the grid was built for a period holding first_month to last_month."""
+        return self.asked[0] <= first_month and last_month <= self.asked[1]
 
     def masks(self, selection: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Which trusts, staff groups, bands and places (by code) the selection takes in."""
@@ -335,15 +340,20 @@ def people_in_post(
 ) -> PeopleInPost:
     """The partnership's own posts read once, for deciding figures about first_month to last_month. With
     the records' fingerprint (passport.metrics.fingerprint), kept in the session for the next dashboard
-    counted from the same records (a refresh counts several)."""
-
-    def read() -> PeopleInPost:
-        posts = placed_posts(session, partnership)
-        return PeopleInPost(posts, partnership.trust_ids, first_month, last_month)
-
-    if fingerprint is None:
-        return read()
-    return kept_in_session(session, ("people", fingerprint, first_month, last_month), read)
+    counted from the same records (a refresh counts several): one kept for a period holding this one
+    serves it, since a grid over more months changes no answer. Asked about months it does not hold, it
+    is built again over both periods (a refresh builds it over all its dashboards' periods first, as
+    each trust's records end in their own month)."""
+    key = ("people", fingerprint)
+    kept: PeopleInPost | None = kept_only(session, key) if fingerprint is not None else None
+    if kept is not None:
+        if kept.covers(first_month, last_month):
+            return kept
+        first_month, last_month = min(first_month, kept.asked[0]), max(last_month, kept.asked[1])
+    people = PeopleInPost(placed_posts(session, partnership), partnership.trust_ids, first_month, last_month)
+    if fingerprint is not None:
+        keep_in_session(session, key, people)
+    return people
 
 
 def placed_posts(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
@@ -370,6 +380,12 @@ def kept_in_session(session: Session, key: tuple[Any, ...], make: Any) -> Any:
             del kept[next(iter(kept))]
         kept[key] = make()
     return kept[key]
+
+
+def keep_in_session(session: Session, key: tuple[Any, ...], value: Any) -> None:
+    """Keep ``value`` under ``key`` as ``kept_in_session`` would, replacing what was kept there."""
+    session.info.get(_KEPT, {}).pop(key, None)
+    kept_in_session(session, key, lambda: value)
 
 
 def kept_only(session: Session, key: tuple[Any, ...]) -> Any:

@@ -28,7 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from passport.db import utcnow
-from passport.metrics.dashboard import ChartData, Dashboard, dashboard_data
+from passport.metrics.dashboard import ChartData, Dashboard, dashboard_data, dashboard_people
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot
 from passport.metrics.operations import latest_recorded_month
@@ -244,9 +244,14 @@ def count_usual_dashboards(session: Session) -> UsualDashboards:
     trusts = list(session.scalars(select(Trust).order_by(Trust.ods_code)))
     partner_ids = [t.id for t in trusts]
     boards = []
+    periods = [(trust, default_period(session, trust, partner_ids)) for trust in [None, *trusts]]
+    if trusts:
+        # One grid of people in post for every dashboard below, rather than one per period (each trust's
+        # period ends in its own month): kept in the session, where dashboard_data finds it.
+        first = min(period.first_month for _trust, period in periods)
+        dashboard_people(session, first, max(period.last_month for _trust, period in periods), fingerprint)
     # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
-    for trust in [None, *trusts] if trusts else []:
-        period = default_period(session, trust, partner_ids)
+    for trust, period in periods if trusts else []:
         first, last = period.first_month, period.last_month
         for side_by_side in (True,) if trust is None else (False, True):
             boards.append(count_dashboard(session, trust, first, last, side_by_side=side_by_side))

@@ -116,6 +116,16 @@ def test_the_same_when_months_fall_outside_the_grid(people):
     _check_every_pair(people, BASE + 1, BASE + 1)
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workforce)
+def test_a_grid_over_more_months_decides_every_figure_as_the_periods_own_would(people):
+    # A refresh keeps one grid over all its dashboards' periods (passport.metrics.disclosure.people_in_post).
+    rows = _rows(people)
+    own = PeopleInPost(rows, TRUSTS, BASE + 1, BASE + 2)
+    wider = PeopleInPost(rows, TRUSTS, BASE - 3, BASE + MONTHS + 2)
+    assert [wider.shown(s) for s in SELECTIONS] == [own.shown(s) for s in SELECTIONS]
+
+
 @settings(max_examples=40, deadline=None)
 @given(workforce)
 def test_people_counts_distinct_staff_members(people):

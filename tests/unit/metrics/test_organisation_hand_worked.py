@@ -141,6 +141,18 @@ def test_suppression_holds_at_every_level(session, world, directorate, ward, cos
     assert people.shown(selection) is shown
 
 
+def test_people_in_post_kept_for_a_period_serves_those_inside_it_and_grows_for_one_outside(session, world):
+    from passport.metrics.fingerprint import source_fingerprint
+
+    fingerprint, partnership = source_fingerprint(session), scope_for(session, None)
+    kept = people_in_post(session, partnership, month("2023-01"), YEAR.last_month, fingerprint)
+    assert people_in_post(session, partnership, YEAR.first_month, YEAR.last_month, fingerprint) is kept
+    earlier = people_in_post(session, partnership, month("2022-06"), month("2023-03"), fingerprint)
+    assert earlier is not kept and earlier.covers(month("2022-06"), YEAR.last_month)
+    assert people_in_post(session, partnership, month("2023-01"), YEAR.last_month, fingerprint) is earlier
+    assert people_in_post(session, partnership, month("2023-01"), YEAR.last_month) is not earlier  # no key
+
+
 def test_a_ward_beside_its_directorate_does_not_give_away_the_rest(session, world):
     """Barefoot Lodge (7) beside Adult mental health (10) would tell the other 3: one of them is withheld,
     and as the directorate is the figure more people ask for, it is the ward."""
