@@ -251,7 +251,9 @@ def count_usual_dashboards(session: Session) -> UsualDashboards:
         first = min(period.first_month for _trust, period in periods)
         dashboard_people(session, first, max(period.last_month for _trust, period in periods), fingerprint)
     # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
-    for trust, period in periods if trusts else []:
+    # Earliest period first: the sickness roll-up is read once a transaction from the earliest month asked
+    # so far (passport.metrics.rollup_cells), so then it is read once for them all.
+    for trust, period in sorted(periods, key=lambda pair: pair[1].first_month) if trusts else []:
         first, last = period.first_month, period.last_month
         for side_by_side in (True,) if trust is None else (False, True):
             boards.append(count_dashboard(session, trust, first, last, side_by_side=side_by_side))
