@@ -124,7 +124,6 @@ class PeopleInPost:
         self.start_month = months_of_days(starts) if len(kept) else starts
         self.end_month = np.where(ends < 0, _FAR, months_of_days(np.maximum(ends, 0))) if len(kept) else ends
         self.start_day, self.end_day = starts, np.where(ends < 0, _FAR, ends)
-        self.asked = (first_month, last_month)
         self.first_month, self.last_month = first_month - 1, last_month + 1
         self.grid = self._grid()
         self._decided: dict[Selection, bool] = {}
@@ -151,6 +150,11 @@ class PeopleInPost:
             counts = np.bincount(pairs // n_people, minlength=cells)
             grid[..., column] = counts.reshape(shape[:4])
         return grid
+
+    @property
+    def asked(self) -> tuple[int, int]:
+        """The period the grid was built for (it holds a month more on either side)."""
+        return self.first_month + 1, self.last_month - 1
 
     def covers(self, first_month: int, last_month: int) -> bool:
         """Whether the grid was built for a period holding first_month to last_month."""

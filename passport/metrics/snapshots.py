@@ -243,17 +243,18 @@ def count_usual_dashboards(session: Session) -> UsualDashboards:
     fingerprint = source_fingerprint(session)
     trusts = list(session.scalars(select(Trust).order_by(Trust.ods_code)))
     partner_ids = [t.id for t in trusts]
-    boards = []
+    boards: list[CountedDashboard] = []
+    if not trusts:
+        return UsualDashboards(fingerprint, boards)
     periods = [(trust, default_period(session, trust, partner_ids)) for trust in [None, *trusts]]
-    if trusts:
-        # One grid of people in post for every dashboard below, rather than one per period (each trust's
-        # period ends in its own month): kept in the session, where dashboard_data finds it.
-        first = min(period.first_month for _trust, period in periods)
-        dashboard_people(session, first, max(period.last_month for _trust, period in periods), fingerprint)
+    # One grid of people in post for every dashboard below, rather than one per period (each trust's
+    # period ends in its own month): kept in the session, where dashboard_data finds it.
+    first = min(period.first_month for _trust, period in periods)
+    dashboard_people(session, first, max(period.last_month for _trust, period in periods), fingerprint)
     # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
     # Earliest period first: the sickness roll-up is read once a transaction from the earliest month asked
     # so far (passport.metrics.rollup_cells), so then it is read once for them all.
-    for trust, period in sorted(periods, key=lambda pair: pair[1].first_month) if trusts else []:
+    for trust, period in sorted(periods, key=lambda pair: pair[1].first_month):
         first, last = period.first_month, period.last_month
         for side_by_side in (True,) if trust is None else (False, True):
             boards.append(count_dashboard(session, trust, first, last, side_by_side=side_by_side))
