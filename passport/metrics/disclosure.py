@@ -349,12 +349,17 @@ def people_in_post(
     is built again over both periods (a refresh builds it over all its dashboards' periods first, as
     each trust's records end in their own month)."""
     key = ("people", fingerprint)
+    # The posts a full count of the roll-ups has just read, when it has (passport.metrics.rollups): taken,
+    # so that they are not kept beside the grid.
+    posts = session.info.get(_KEPT, {}).pop(_posts_key(partnership, fingerprint), None)
     kept: PeopleInPost | None = kept_only(session, key) if fingerprint is not None else None
     if kept is not None:
         if kept.covers(first_month, last_month):
             return kept
         first_month, last_month = min(first_month, kept.asked[0]), max(last_month, kept.asked[1])
-    people = PeopleInPost(placed_posts(session, partnership), partnership.trust_ids, first_month, last_month)
+    if posts is None:
+        posts = placed_posts(session, partnership)
+    people = PeopleInPost(posts, partnership.trust_ids, first_month, last_month)
     if fingerprint is not None:
         keep_in_session(session, key, people)
     return people
@@ -366,6 +371,20 @@ def placed_posts(session: Session, scope: Scope) -> list[tuple[Any, ...]]:
     places = (getattr(Assignment, level) for level in Place.levels())
     query = select(*own_post_columns(), *places).where(counted(Assignment, scope))
     return driver_rows(session, query)
+
+
+def placed_posts_for_people(session: Session, scope: Scope, fingerprint: str | None) -> list[tuple[Any, ...]]:
+    """``placed_posts``, left in the session with the records' fingerprint for the next grid of people in
+    post built from the same records (``people_in_post`` takes them): a refresh counts the roll-ups from
+    the same posts just before it builds the grid."""
+    posts = placed_posts(session, scope)
+    if fingerprint is not None:
+        keep_in_session(session, _posts_key(scope, fingerprint), posts)
+    return posts
+
+
+def _posts_key(scope: Scope, fingerprint: str | None) -> tuple[Any, ...]:
+    return ("posts", fingerprint, scope)
 
 
 _KEPT = "passport_disclosure"

@@ -5,9 +5,10 @@ its months, trusts, reasons and terms: some forty grouped sums. Reading the tabl
 numpy costs a tenth of asking the database each time (bench/bench_dashboard.py), and gives the same
 figures: the sums are exact integer sums of the same rows.
 
-What is read is kept in the session for its transaction only, and forgotten whenever a roll-up is written
-(``forget``: the refresh's and the upkeep's writes both call it), so a figure never comes from rows older
-than the transaction's own.
+What is read is kept in the session for its transaction only, and forgotten whenever the roll-up is
+written (``forget``: the upkeep's writes call it), so a figure never comes from rows older than the
+transaction's own. A full count that has just replaced the roll-up keeps the rows it wrote instead
+(``keep_written``): the dashboards a refresh counts next sum them without reading them back.
 """
 
 from __future__ import annotations
@@ -27,6 +28,17 @@ from passport.metrics.queries import Scope
 _KEPT = "passport_sickness_rollup_cells"
 # What a grouped sum may be grouped by, named as the SQL sums name their columns.
 KEYS = ("month", "trust_id", "reason", "term")
+_COLUMNS = (
+    "month",
+    "trust_id",
+    "staff_group",
+    "band",
+    "reason_code",
+    "term",
+    "fte_days_lost_e4",
+    "fte_days_available_e4",
+    "episodes",
+)
 
 
 class Sums(NamedTuple):
@@ -60,28 +72,24 @@ class SicknessRollupCells:
     def read(cls, session: Session, from_month: int) -> SicknessRollupCells:
         """The rows of ``from_month`` on."""
         r = SicknessRollup
-        rows = driver_rows(
-            session,
-            select(
-                r.month,
-                r.trust_id,
-                r.staff_group,
-                r.band,
-                r.reason_code,
-                r.term,
-                r.fte_days_lost_e4,
-                r.fte_days_available_e4,
-                r.episodes,
-            ).where(r.month >= from_month),
-        )
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 9
+        columns = [getattr(r, name) for name in _COLUMNS]
+        return cls.from_rows(driver_rows(session, select(*columns).where(r.month >= from_month)))
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[Any]]) -> SicknessRollupCells:
+        """Rows of the roll-up's ``_COLUMNS``, in that order."""
+        return cls.from_columns(list(zip(*rows, strict=True)) if rows else [()] * len(_COLUMNS))
+
+    @classmethod
+    def from_columns(cls, columns: Sequence[Sequence[Any]]) -> SicknessRollupCells:
+        """The roll-up's ``_COLUMNS``, in that order, each as a sequence of its values."""
         names: dict[str, list[Any]] = {}
         coded = []
         for name, values in zip(("group", "band", "reason", "term"), columns[2:6], strict=True):
             distinct = sorted(set(values), key=lambda v: (v is not None, str(v)))
             names[name] = distinct
             code = {value: i for i, value in enumerate(distinct)}
-            coded.append(np.fromiter((code[v] for v in values), dtype=np.int64, count=len(values)))
+            coded.append(np.fromiter(map(code.__getitem__, values), dtype=np.int64, count=len(values)))
 
         def integers(values: Sequence[Any]) -> np.ndarray:
             return np.fromiter(values, dtype=np.int64, count=len(values))
@@ -157,6 +165,14 @@ def rollup_cells(session: Session, from_month: int) -> SicknessRollupCells:
         kept = (transaction, from_month, SicknessRollupCells.read(session, from_month))
         session.info[_KEPT] = kept
     return kept[2]
+
+
+def keep_written(session: Session, from_month: int, rows: Sequence[dict[str, Any]]) -> None:
+    """The roll-up was just made exactly ``rows`` (every row, from ``from_month`` on; a full count that
+    was kept): they serve this transaction's sums as a read of the table would, without reading it back.
+    """
+    cells = SicknessRollupCells.from_columns([[row[name] for row in rows] for name in _COLUMNS])
+    session.info[_KEPT] = (session.get_transaction(), from_month, cells)
 
 
 def forget(session: Session) -> None:

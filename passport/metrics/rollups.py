@@ -25,7 +25,7 @@ from sqlalchemy import Date, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows, utcnow
-from passport.metrics.disclosure import kept_in_session
+from passport.metrics.disclosure import kept_in_session, placed_posts_for_people
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.operations import scope_for
@@ -43,7 +43,7 @@ from passport.metrics.queries import (
 )
 from passport.metrics.retention import LeaverCell, StabilityCell, leaver_cells, stability_cells
 from passport.metrics.rollup_cells import Sums, rollup_cells
-from passport.metrics.rollup_cells import forget as forget_rollup_cells
+from passport.metrics.rollup_cells import keep_written as keep_written_cells
 from passport.metrics.rollup_counts import (
     ALL,
     OPEN,
@@ -253,7 +253,8 @@ def keep_rollup(session: Session, counted: CountedRollup, fingerprint: str) -> R
     The caller holds the refresh lock and commits."""
     started = time.perf_counter()
     write_cells(session, counted.model, *CELL_COLUMNS[counted.name], counted.rows)
-    forget_rollup_cells(session)
+    if counted.name == SICKNESS_ROLLUP:  # the dashboards counted next sum these rather than read them back
+        keep_written_cells(session, counted.covered.first_month, counted.rows)
     seconds = counted.seconds + time.perf_counter() - started
     return _record_state(session, counted.name, fingerprint, counted.covered, seconds)
 
@@ -404,7 +405,8 @@ def count_rollups(session: Session, fingerprint: str | None = None) -> list[Coun
     started = time.perf_counter()
     covered = rollup_months(session)
     scope = scope_for(session, None)
-    posts_read = own_posts(session, scope)
+    # Her own posts with their places: the grid of people in post a refresh builds next takes them.
+    posts_read = placed_posts_for_people(session, scope, fingerprint)
     posts, trust_ids = _retention_posts(posts_read), list(scope.trust_ids)
 
     def count_retention() -> tuple[list[dict[str, Any]], float]:

@@ -209,3 +209,43 @@ def test_roll_up_sums_read_earlier_in_a_transaction_follow_its_own_upkeep(sessio
     after = RollupSickness(session, scope).trend(first, last)
     assert after != before
     assert after == RecordSickness(session, scope).trend(first, last)
+
+
+def test_a_full_count_serves_the_sums_and_people_that_follow_from_what_it_read_and_wrote(
+    session, kept, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """A refresh counts the roll-ups and then the dashboards in one transaction: the dashboards sum the
+    sickness rows just written, and build the people in post from the posts just read, without reading
+    either again; and what they get is what reading them would give."""
+    from itertools import combinations
+
+    from passport.metrics import disclosure
+    from passport.metrics.operations import scope_for
+    from passport.metrics.rollup_cells import KEYS, SicknessRollupCells, rollup_cells
+    from passport.metrics.rollups import rebuild_rollups
+    from tests.unit.metrics.conftest import month
+
+    scope = scope_for(session, None)
+    first, last = month("2023-01"), month("2024-12")
+    fingerprint = source_fingerprint(session)
+    session.info.pop(disclosure._KEPT, None)  # nothing kept by the fixture's refresh: a new session's state
+    rebuild_rollups(session, fingerprint)
+    read_back = SicknessRollupCells.read(session, first)
+    posts = disclosure.placed_posts(session, scope)
+
+    def no_read(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(SicknessRollupCells, "read", no_read)
+    monkeypatch.setattr(disclosure, "placed_posts", no_read)
+    kept_cells = rollup_cells(session, first)
+    people = disclosure.people_in_post(session, scope, first, last, fingerprint)
+    for size in range(len(KEYS) + 1):
+        for keys in combinations(KEYS, size):
+            assert sorted(kept_cells.sums(scope, first, last, keys), key=repr) == sorted(
+                read_back.sums(scope, first, last, keys), key=repr
+            ), keys
+    assert kept_cells.sums(scope, first, last, ())[0].available_e4 > 0
+    assert people.asked == (first, last)
+    assert (people.grid == disclosure.PeopleInPost(posts, scope.trust_ids, first, last).grid).all()
+    assert people.grid.sum() > 0
