@@ -11,11 +11,12 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import BigInteger, Integer, LargeBinary, cast, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows, insert_driver_rows
 from passport.metrics.models import RetentionRollup, SicknessRollup
+from passport.metrics.queries import day_number
 from passport.metrics.rollup_counts import OPEN, SicknessAbsences
 from passport.workforce.models import Absence
 from passport.workforce.operations import SICKNESS
@@ -53,11 +54,48 @@ def sqlite_sickness_absences(session: Session) -> SicknessAbsences | None:
     first = rows["first"].astype("datetime64[D]").astype(np.int64)
     last = rows["last"].astype("datetime64[D]").astype(np.int64)
     last[rows["last"] == _STILL_OPEN.encode()] = OPEN
-    names, codes = np.unique(rows["reason"], return_inverse=True)
-    reason_names = [name.decode().strip() or None for name in names.tolist()]
-    return SicknessAbsences(
-        rows["post"].astype(np.int64), first, last, codes.reshape(-1).astype(np.int64), reason_names
+    return _absences(rows["post"], first, last, rows["reason"])
+
+
+# One absence as PostgreSQL's send functions write it below: the post's id (8 bytes), the first and last
+# day as day numbers (4 each; big-endian), the reason padded to 3 bytes.
+_PG_ABSENCE_RECORD = np.dtype([("post", ">i8"), ("first", ">i4"), ("last", ">i4"), ("reason", "S3")])
+_PG_ABSENCES_A_PART = 131_072  # ids per part: a few MB each, never one value near PostgreSQL's 1 GB limit
+
+
+def postgresql_sickness_absences(session: Session) -> SicknessAbsences | None:
+    """PostgreSQL: every sickness absence as a few byte strings of fixed-width records that the server
+    joins and numpy cuts into columns, in about half the time of fetching 700,000 rows as tuples and making
+    columns of them; and while the server works, the retention count has Python to itself
+    (passport.metrics.rollups). None, for the plain read, when a record is not of the width expected (a
+    reason over 3 bytes)."""
+    ab = Absence
+    reason = func.coalesce(ab.reason_code, "")
+    record = (
+        func.int8send(cast(ab.assignment_id, BigInteger))
+        .op("||")(func.int4send(cast(day_number(ab.first_day), Integer)))
+        .op("||")(func.int4send(cast(func.coalesce(day_number(ab.last_day), OPEN), Integer)))
+        # Padded, never cut: a longer reason makes a longer record, and the plain read.
+        .op("||")(func.convert_to(reason + func.repeat(" ", 3 - func.char_length(reason)), "UTF8"))
     )
+    parts = session.execute(
+        select(func.count(), func.string_agg(record, literal(b"", LargeBinary), type_=LargeBinary))
+        .where(ab.category == SICKNESS)
+        .group_by(ab.id // _PG_ABSENCES_A_PART)
+    ).all()
+    data = b"".join(bytes(part) for _count, part in parts)
+    if len(data) != sum(count for count, _part in parts) * _PG_ABSENCE_RECORD.itemsize:
+        return None
+    rows = np.frombuffer(data, dtype=_PG_ABSENCE_RECORD)
+    return _absences(rows["post"], rows["first"], rows["last"], rows["reason"])
+
+
+def _absences(post: np.ndarray, first: np.ndarray, last: np.ndarray, reason: np.ndarray) -> SicknessAbsences:
+    """SicknessAbsences from columns read in bulk: reasons as fixed-width bytes, blank for none."""
+    names, codes = np.unique(reason, return_inverse=True)
+    reason_names = [name.decode().strip() or None for name in names.tolist()]
+    integers = [column.astype(np.int64) for column in (post, first, last, codes.reshape(-1))]
+    return SicknessAbsences(*integers, reason_names)
 
 
 def write_cells(

@@ -57,7 +57,7 @@ from passport.metrics.rollup_counts import (
 from passport.metrics.rollup_counts import (
     FIGURES as RETENTION_FIGURES,
 )
-from passport.metrics.rollup_io import sqlite_sickness_absences, write_cells
+from passport.metrics.rollup_io import postgresql_sickness_absences, sqlite_sickness_absences, write_cells
 from passport.metrics.sickness import (
     ROLLING_MONTHS,
     SICKNESS,
@@ -127,10 +127,11 @@ def sickness_absences(session: Session, fingerprint: str | None = None) -> Sickn
         return kept_in_session(
             session, ("sickness absences", fingerprint), lambda: sickness_absences(session)
         )
-    if session.get_bind().dialect.name == "sqlite":
-        read = sqlite_sickness_absences(session)
-        if read is not None:
-            return read
+    bulk_read = {"sqlite": sqlite_sickness_absences, "postgresql": postgresql_sickness_absences}
+    read_in_bulk = bulk_read.get(session.get_bind().dialect.name)
+    read = read_in_bulk(session) if read_in_bulk is not None else None
+    if read is not None:
+        return read
     return SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
 
 

@@ -179,6 +179,38 @@ def test_sqlites_one_text_read_of_the_absences_equals_the_plain_read(session, si
     )
 
 
+def test_postgresqls_byte_string_read_of_the_absences_equals_the_plain_read(
+    session,
+    sickness_world,  # noqa: F811
+    monkeypatch,
+):
+    """PostgreSQL reads every sickness absence as byte strings of fixed-width records, joined by the
+    server part by part (an open one among them); the plain read of tuples gives the
+    same columns, and serves when a reason's bytes do not fit the record."""
+    from sqlalchemy import update
+
+    from passport.db import driver_rows
+    from passport.metrics import rollup_io
+    from passport.metrics.rollup_counts import OPEN, SicknessAbsences
+    from passport.metrics.rollups import _sickness_absences_query, sickness_absences
+    from passport.workforce.models import Absence
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's own read; SQLite's is tested above")
+    plain = SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
+    monkeypatch.setattr(rollup_io, "_PG_ABSENCES_A_PART", 2)  # several parts, joined in no set order
+    fast = rollup_io.postgresql_sickness_absences(session)
+    assert fast is not None and len(fast.post) == 5
+    assert _columns_of(fast) == _columns_of(plain)
+    assert OPEN in fast.last.tolist() and "S13" in fast.reason_names
+    # Three characters in four bytes: the record would be a byte too long.
+    session.execute(update(Absence).where(Absence.reason_code == "S13").values(reason_code="S1é"))
+    assert rollup_io.postgresql_sickness_absences(session) is None
+    assert _columns_of(sickness_absences(session)) == _columns_of(
+        SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
+    )
+
+
 def test_a_full_recount_writes_only_the_cells_that_differ(session, built):
     """A recount finding what is kept leaves the rows as they are (the same ids); one cell gone wrong is
     put right, one missing is added and one too many removed, and the rest are not rewritten."""
