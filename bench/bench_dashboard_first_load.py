@@ -27,17 +27,13 @@ import argparse
 import gzip
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from served_app import ROOT, migrate_and_seed_demo, serve  # beside this file (run as a script)
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic"]
 DIRECTOR, PASSWORD = "director@rpg.example", "demo-passport-2026"
@@ -108,32 +104,6 @@ MEASURED = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _serve(env: dict[str, str], app: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", app],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 (our own server)
-                return server, url
-        except OSError:
-            time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("the app did not start")
-
-
 def _signed_in(browser, url: str) -> dict:  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=url)
     page = context.new_page()
@@ -168,7 +138,8 @@ def _load(browser, url: str, state: dict, throttled: bool) -> dict:  # type: ign
 
 
 def _measure(browser, env: dict[str, str], app: str, args: argparse.Namespace) -> dict:  # type: ignore[no-untyped-def]
-    server, url = _serve(env, app)
+    server, port = serve(env, app)
+    url = f"http://127.0.0.1:{port}"
     try:
         state = _signed_in(browser, url)
         for _ in range(args.warm):  # both gunicorn processes: imports, templates, the CSS read out
@@ -215,14 +186,7 @@ def main() -> int:
     }
     for name in ("PASSPORT_TEST_DATABASE_URL", "PASSPORT_PUBLIC_URL"):
         env.pop(name, None)
-    subprocess.run([BIN / "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(
-        [BIN / "flask", "--app", "wsgi", "passport", "seed-demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    migrate_and_seed_demo(env)
     servers = [
         ("now: basic bundle (scatter, bar, pie), gzip", "wsgi:app", "basic"),
         ("full bundle of the plotly wheel, gzip", "bench_full_bundle_app:app", "full-gzip"),

@@ -36,33 +36,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+# The extracts as the tests write them.
+from tests.support.esr_csv import ABSENCE_HEADER, ASSIGNMENT_HEADER  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 ORGS = ("RPG", "RV5", "RQY")
 BANDS = ("Band 2", "Band 3", "Band 4", "Band 5", "Band 6", "Band 7", "Band 8a", "")
 FTES = ("1", "0.8", "0.6", "0.5", "1.0", "0.4", "0.75")
 CATEGORIES = ("Sickness", "Sickness", "Annual Leave", "Study Leave", "Special Leave")
 MAX_BYTES = 1024 * 1024 * 1024
-ASSIGNMENT_HEADER = [
-    "Assignment Number",
-    "Employee Email",
-    "First Name",
-    "Last Name",
-    "Org Code",
-    "Staff Group",
-    "Job Role",
-    "AfC Band",
-    "Contracted FTE",
-    "Assignment Start Date",
-    "Assignment End Date",
-    "Leaving Reason",
-]
-ABSENCE_HEADER = [
-    "Assignment Number",
-    "Absence Start Date",
-    "Absence End Date",
-    "Absence Category",
-    "Attendance Reason",
-]
 POSTGRES_URL = os.environ.get(
     "PASSPORT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

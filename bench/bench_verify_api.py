@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,28 +29,15 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from served_app import ROOT, migrate_and_seed_demo, serve  # beside this file (run as a script)
+
 POSTGRES = os.environ.get(
     "PASSPORT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _prepare(env: dict[str, str]) -> bytes:
-    subprocess.run([BIN / "alembic", "upgrade", "heads"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(
-        [BIN / "flask", "--app", "wsgi", "passport", "seed-demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    migrate_and_seed_demo(env)
     script = """
 import json, sys
 from passport.app import create_app
@@ -251,21 +237,8 @@ def main() -> None:
 
 def _measure(env: dict[str, str], body: bytes, args: argparse.Namespace, folder: str) -> dict:
     """Serve the app with gunicorn under ``env``, load both routes, and stop it."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, port = serve(env)
     try:
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
         # Warm every worker (imports, first database connection) before measuring.
         _load(port, "POST", "/api/v1/verify", body, args.workers * 8, args.clients)
         _load(port, "GET", "/healthz", None, args.workers * 8, args.clients)

@@ -13,28 +13,7 @@ from hypothesis import strategies as st
 from passport.reference.workforce import MAX_YEAR, MIN_YEAR, PersonType, parse_date
 from passport.workforce import tables
 from passport.workforce.esr_files import AbsenceRow, iter_absence_chunks, read_absences, read_assignments
-
-ASSIGNMENT_HEADER = [
-    "Assignment Number",
-    "Employee Email",
-    "First Name",
-    "Last Name",
-    "Org Code",
-    "Staff Group",
-    "Job Role",
-    "AfC Band",
-    "Contracted FTE",
-    "Assignment Start Date",
-    "Assignment End Date",
-    "Leaving Reason",
-]
-ABSENCE_HEADER = [
-    "Assignment Number",
-    "Absence Start Date",
-    "Absence End Date",
-    "Absence Category",
-    "Attendance Reason",
-]
+from tests.support.esr_csv import ABSENCE_HEADER, ASSIGNMENT_HEADER
 
 
 def nurse(number: str = "10001", **changes: str) -> list[str]:
