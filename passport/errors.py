@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -247,8 +247,40 @@ def handle_integrity_error(error: IntegrityError) -> Response:
     )
 
 
+# PostgreSQL's words for a write that lost a race for a lock: a serialization failure, a deadlock, a lock
+# not had within lock_timeout.
+_BUSY_SQLSTATES = {"40001", "40P01", "55P03"}
+BUSY_RETRY_SECONDS = 5
+
+
+def database_busy(error: BaseException) -> bool:
+    """Whether a write waited its turn too long: SQLite's "database is locked" once its busy timeout has
+    passed (another writer, an import's chunk or a recount, held the one write lock), or PostgreSQL's
+    ``_BUSY_SQLSTATES``. The same request a few seconds later goes through."""
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.orig
+    state = getattr(cause, "sqlstate", None)
+    return state in _BUSY_SQLSTATES or "database is locked" in str(cause)
+
+
+def handle_operational_error(error: OperationalError) -> Response:
+    if not database_busy(error):
+        raise error  # a lost connection, a broken query: answered as the error it is
+    current_app.logger.warning("Database busy on %s %s: %s", request.method, request.path, error.orig)
+    response = error_response(
+        503,
+        "Service busy",
+        "The service was busy saving other changes and could not save yours in time. Nothing of this "
+        f"request was saved: wait {BUSY_RETRY_SECONDS} seconds and try again.",
+    )
+    response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(IntegrityError, _discarding_changes(handle_integrity_error))
+    app.register_error_handler(OperationalError, _discarding_changes(handle_operational_error))
     app.register_error_handler(DomainError, _discarding_changes(handle_domain_error))
     app.register_error_handler(ValidationError, _discarding_changes(handle_validation_error))
     app.register_error_handler(CSRFError, _discarding_changes(handle_csrf_error))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from passport.app import create_app
 from passport.audit.models import AuditEvent
@@ -310,7 +313,7 @@ def test_a_refused_step_keeps_nothing_the_operation_wrote_before_it_was_refused(
 
 @pytest.fixture
 def app_with_test_routes(app, session, database_url):  # type: ignore[no-untyped-def]
-    """An app of its own with four test-only routes, on the test's connection (rolled back after)."""
+    """An app of its own with test-only routes, on the test's connection (rolled back after)."""
     own = create_app({"TESTING": True, "PASSPORT_DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False})
     own.extensions["passport_sessionmaker"] = app.extensions["passport_sessionmaker"]
 
@@ -327,6 +330,24 @@ def app_with_test_routes(app, session, database_url):  # type: ignore[no-untyped
     def post_write_then_fail():  # type: ignore[no-untyped-def]
         write("test.post_refused")
         raise Conflict("refused after writing")
+
+    def wait_too_long(cause: Exception) -> None:
+        raise OperationalError("INSERT INTO audit_event ...", {}, cause)
+
+    @own.post("/test/write-then-wait-too-long")
+    def post_write_then_wait_too_long():  # type: ignore[no-untyped-def]
+        write("test.post_busy")
+        wait_too_long(sqlite3.OperationalError("database is locked"))  # as SQLite says it, busy timeout past
+
+    @own.post("/api/v1/test/write-then-deadlock")
+    def post_write_then_deadlock():  # type: ignore[no-untyped-def]
+        write("test.post_deadlocked")
+        wait_too_long(psycopg.errors.DeadlockDetected("deadlock detected"))  # PostgreSQL's 40P01
+
+    @own.post("/test/write-then-lose-the-connection")
+    def post_write_then_lose_the_connection():  # type: ignore[no-untyped-def]
+        write("test.post_lost")
+        wait_too_long(psycopg.OperationalError("server closed the connection unexpectedly"))
 
     @own.get("/test/get-writes")
     def get_writes():  # type: ignore[no-untyped-def]
@@ -351,3 +372,22 @@ def test_one_transaction_per_request_and_a_get_never_writes(app_with_test_routes
     assert client.get("/test/get-access-trail").status_code == 200
     kept = set(session.scalars(select(AuditEvent.action).where(AuditEvent.action.startswith("test."))))
     assert kept == {"test.post_kept", "test.get_trail"}
+
+
+def test_a_write_that_waited_too_long_for_the_database_is_a_503_to_try_again_and_nothing_is_kept(
+    app_with_test_routes, session
+):  # type: ignore[no-untyped-def]
+    """Another writer held the lock past the wait (SQLite's one writer behind an import's chunk or a
+    recount; a PostgreSQL deadlock): the request is answered 503 with when to try again, as a page or as
+    problem details, and what it wrote is undone. Any other database failure stays an error."""
+    client = app_with_test_routes.test_client()
+    page = client.post("/test/write-then-wait-too-long")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "Nothing of this request was saved: wait 5 seconds and try again." in page.get_data(as_text=True)
+    api = client.post("/api/v1/test/write-then-deadlock")
+    assert api.status_code == 503 and api.headers["Retry-After"] == "5"
+    assert api.mimetype == "application/problem+json" and api.json["title"] == "Service busy"
+    with pytest.raises(OperationalError):  # testing: an unexpected error is raised, not answered
+        client.post("/test/write-then-lose-the-connection")
+    kept = set(session.scalars(select(AuditEvent.action).where(AuditEvent.action.startswith("test.post_"))))
+    assert kept == set()
