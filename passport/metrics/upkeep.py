@@ -96,6 +96,9 @@ class _Upkeep:
     # Carried across an import's commits: the fingerprint of the records as its last commit left them,
     # to be found again by its next transaction (nobody else has changed them in between).
     chain: str | None = None
+    # The fingerprint the kept roll-ups carried when this upkeep began: an import's commits leave it on
+    # them until its last, so finding another there means a refresh counted them again in between.
+    kept_for: str | None = None
 
 
 def people_changing(
@@ -134,26 +137,51 @@ def settle(session: Session) -> None:
         return
     needed = rollup_months(session)
     fingerprint = source_fingerprint(session)  # of the records as this commit leaves them
-    for name, rollup in ROLLUPS.items():
-        sums = {key: [-v for v in values] for key, values in upkeep.before.get(name, {}).items()}
-        if upkeep.people.get(name):
-            _add(sums, rollup, _contribution(session, rollup, upkeep, name, upkeep.people[name]))
-        _apply(session, rollup, {key: values for key, values in sums.items() if any(values)})
-        # Months new to the roll-up's reach (see ``rollup_months``): counted for everyone. A retention
-        # row's stability needs the 11 months before it, so months gained at the front also complete the
-        # stability of the 11 months after them.
-        covered = upkeep.covered[name]
-        reach = Period(
-            min(covered.first_month, needed.first_month), max(covered.last_month, needed.last_month)
+    # Everything is counted before anything is written: SQLite gives a transaction the one write lock at
+    # its first write, so an import's upkeep (seconds of counting for a month's people, in a transaction
+    # of its own after its last chunk) holds up no form while it counts.
+    settled = [_count_settlement(session, upkeep, name, needed) for name in ROLLUPS]
+    for settlement in settled:
+        rollup = ROLLUPS[settlement.name]
+        _apply(session, rollup, settlement.changes)
+        for months, rows in settlement.recounted:
+            _replace_months(session, rollup, months, rows)
+        _record(session, settlement.name, settlement.reach, fingerprint)
+
+
+@dataclass(frozen=True)
+class _Settlement:
+    """What a transaction's commit writes to one roll-up: the changes to its cells, the months counted
+    again for everyone with their rows, and the months it then covers."""
+
+    name: str
+    changes: Sums
+    recounted: list[tuple[Period, list[dict[str, Any]]]]
+    reach: Period
+
+
+def _count_settlement(session: Session, upkeep: _Upkeep, name: str, needed: Period) -> _Settlement:
+    """Count (reading only) what settling the changed people's contributions writes to roll-up ``name``."""
+    rollup = ROLLUPS[name]
+    sums = {key: [-v for v in values] for key, values in upkeep.before.get(name, {}).items()}
+    if upkeep.people.get(name):
+        _add(sums, rollup, _contribution(session, rollup, upkeep, name, upkeep.people[name]))
+    # Months new to the roll-up's reach (see ``rollup_months``): counted for everyone. A retention row's
+    # stability needs the 11 months before it, so months gained at the front also complete the stability
+    # of the 11 months after them.
+    covered = upkeep.covered[name]
+    reach = Period(min(covered.first_month, needed.first_month), max(covered.last_month, needed.last_month))
+    recounted = []
+    if reach.last_month > covered.last_month:
+        later = Period(covered.last_month + 1, reach.last_month)
+        recounted.append(
+            (later, _count_again(session, rollup, later, later.first_month - rollup.lead_months))
         )
-        if reach.last_month > covered.last_month:
-            later = Period(covered.last_month + 1, reach.last_month)
-            _count_again(session, rollup, later, later.first_month - rollup.lead_months)
-        if reach.first_month < covered.first_month:
-            earlier = Period(reach.first_month, covered.first_month + rollup.lead_months - 1)
-            _count_again(session, rollup, earlier, reach.first_month)
-        covered = reach
-        _record(session, name, covered, fingerprint)
+    if reach.first_month < covered.first_month:
+        earlier = Period(reach.first_month, covered.first_month + rollup.lead_months - 1)
+        recounted.append((earlier, _count_again(session, rollup, earlier, reach.first_month)))
+    changes = {key: values for key, values in sums.items() if any(values)}
+    return _Settlement(name, changes, recounted, reach)
 
 
 def _upkeep(session: Session) -> _Upkeep:
@@ -175,6 +203,7 @@ def _upkeep(session: Session) -> _Upkeep:
             return upkeep
     upkeep.active = True
     upkeep.covered = {name: Period(s.first_month, s.last_month) for name, s in states.items()}
+    upkeep.kept_for = fingerprint
     return upkeep
 
 
@@ -186,6 +215,10 @@ def _follow_chain(session: Session, upkeep: _Upkeep) -> None:
         return
     with session.no_autoflush:
         if not _take_lock(session) or source_fingerprint(session) != upkeep.chain:
+            upkeep.active = False
+        # A refresh between two commits (the periodic check's, one a form queued) counted the roll-ups
+        # again with the chunks written so far: carried on, the upkeep would add those chunks again.
+        elif any(state.source_fingerprint != upkeep.kept_for for state in _states(session).values()):
             upkeep.active = False
     upkeep.chain = None
 
@@ -270,14 +303,18 @@ def _apply(session: Session, rollup: _Rollup, changes: Sums) -> None:
         session.execute(delete(model).where(model.id.in_(removed)))
 
 
-def _count_again(session: Session, rollup: _Rollup, months: Period, count_from: int) -> None:
-    """Replace the kept rows of ``months`` with everyone's, counted from ``count_from``."""
-    model = rollup.model
-    rows = [
+def _count_again(session: Session, rollup: _Rollup, months: Period, count_from: int) -> list[dict[str, Any]]:
+    """Everyone's rows of ``months``, counted from ``count_from``."""
+    return [
         row
         for row in rollup.count(session, Period(count_from, months.last_month), None)
         if months.first_month <= row["month"] <= months.last_month
     ]
+
+
+def _replace_months(session: Session, rollup: _Rollup, months: Period, rows: list[dict[str, Any]]) -> None:
+    """Replace the kept rows of ``months`` with ``rows``."""
+    model = rollup.model
     session.execute(delete(model).where(model.month.between(months.first_month, months.last_month)))
     if rows:
         session.execute(insert(model), rows)
@@ -306,7 +343,7 @@ def _hold_through_an_import(
     _sender: Any, session: Session, people: Callable[[], Iterable[int]], records: str, **_: Any
 ) -> None:
     """Count the file's people once before its first chunk, carry the upkeep across its chunks' commits
-    and apply it once with its last (each chunk's own upkeep would touch most cells again and again)."""
+    and apply it once after its last (each chunk's own upkeep would touch most cells again and again)."""
     if not _upkeep(session).active:
         return
     session.info[_HELD] = True
@@ -315,7 +352,7 @@ def _hold_through_an_import(
 
 @import_written.connect
 def _release_after_an_import(_sender: Any, session: Session, **_: Any) -> None:
-    session.info.pop(_HELD, None)  # the commit of the last chunk applies what was carried
+    session.info.pop(_HELD, None)  # the next commit, after the last chunk's, applies what was carried
 
 
 @records_changing.connect

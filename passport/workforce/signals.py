@@ -21,9 +21,10 @@ records_changed = _signals.signal("workforce-records-changed")
 # (passport.metrics.upkeep). Changes through the ORM need no signal: a flush hook sees them.
 records_changing = _signals.signal("workforce-records-changing")
 # Sent by an import before it writes its first chunk, with ``session`` and ``people`` (a callable giving
-# the staff member ids of every record in the file, read only if a listener asks), and when its last
-# chunk is written: listeners may carry work across the import's chunk transactions (the metrics count the
-# file's people before and after the whole import, once, instead of before and after every chunk).
+# the staff member ids of every record in the file, read only if a listener asks), and after its last
+# chunk is committed, in a transaction that writes nothing else: listeners may carry work across the
+# import's chunk transactions (the metrics count the file's people before and after the whole import,
+# once, instead of before and after every chunk).
 import_writing = _signals.signal("workforce-import-writing")
 import_written = _signals.signal("workforce-import-written")
 
@@ -51,5 +52,5 @@ def announce_import_writing(session: Session, people: Callable[[], Iterable[int]
 
 
 def announce_import_written(session: Session) -> None:
-    """The import's last chunk is written (committed with the session's next commit)."""
+    """The import's last chunk is committed; the session's next commit settles what was carried."""
     import_written.send(SENDER, session=session)

@@ -147,7 +147,7 @@ def test_a_full_recount_is_there_when_asked_for(session, kept):
     assert_kept_equal_a_full_count(session)
 
 
-def test_an_import_counts_its_people_once_and_applies_them_with_its_last_chunk(session, kept, monkeypatch):
+def test_an_import_counts_its_people_once_and_applies_them_after_its_last_chunk(session, kept, monkeypatch):
     from passport.metrics import upkeep
 
     counted: list[int] = []
@@ -168,6 +168,60 @@ def test_an_import_counts_its_people_once_and_applies_them_with_its_last_chunk(s
     assert_kept_equal_a_full_count(session)
 
 
+_CHANGES = {
+    ABSENCES: [absence(n, "01/08/2024", "02/08/2024") for n in ("30000001-1", "30000002-1", "30000003-1")],
+    # Both roll-ups: each counted before either is written.
+    ASSIGNMENTS: [
+        assignment("30000001-1", "ann@rpg.example", **{"Assignment End Date": "30/09/2024"}),
+        assignment("30000002-1", "bob@rpg.example", **{"Org Code": "RV5", "Contracted FTE": "0.8"}),
+        assignment("30000003-1", "cat@rpg.example", **{"AfC Band": "Band 7"}),
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", [ABSENCES, ASSIGNMENTS])
+def test_an_imports_upkeep_is_settled_by_a_commit_of_its_own_that_counts_before_it_writes(
+    session, kept, monkeypatch, kind
+):  # type: ignore[no-untyped-def]
+    """After an import's last chunk is committed, the upkeep it carried is settled in a transaction of
+    its own that counts the file's people before it writes anything: SQLite hands a transaction its one
+    write lock at its first write, so no form waits behind the counting."""
+    from sqlalchemy import event
+
+    from passport.metrics import upkeep
+
+    events: list[str] = []
+    real = upkeep._contribution
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        events.append("count")
+        return real(*args)
+
+    def note_writes(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            events.append("write")
+
+    monkeypatch.setattr(upkeep, "_contribution", counting)
+    event.listen(session.get_bind(), "before_cursor_execute", note_writes)
+    try:
+        for _step in _steps(session, kind, _CHANGES[kind]):
+            session.commit()
+            events.append("commit")
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", note_writes)
+    transactions = " ".join(events).split("commit")
+    settling = max(i for i, done in enumerate(transactions) if "count" in done)
+    counts = 2 if kind == ASSIGNMENTS else 1
+    assert transactions[settling].split() == ["count"] * counts + ["write"] * transactions[settling].count(
+        "write"
+    )
+    assert "write" in transactions[settling]  # the kept cells changed
+    assert (
+        "write" in transactions[settling - 1] and "count" not in transactions[settling - 1]
+    )  # the last chunk
+    assert_kept_equal_a_full_count(session)
+
+
 def test_a_change_between_an_imports_chunks_leaves_the_rollups_to_the_refresh(session, kept):
     rows = [absence(n, "01/08/2024", "02/08/2024") for n in ("30000001-1", "30000002-1", "30000003-1")]
     steps = _steps(session, ABSENCES, rows)
@@ -182,6 +236,28 @@ def test_a_change_between_an_imports_chunks_leaves_the_rollups_to_the_refresh(se
             )
             session.commit()
     assert written
+    assert not rollups_kept_current(session, source_fingerprint(session))
+    refresh_figures(session, "test", force=False, recount=False)
+    session.commit()
+    assert_kept_equal_a_full_count(session)
+
+
+def test_a_refresh_between_an_imports_chunks_is_not_added_to_again_by_the_import(app, session, kept):
+    """A refresh job may run between two of an import's chunks (the periodic check's, or one a form
+    queued) and count the roll-ups again from the chunks written so far. The import's upkeep, counted
+    before its first chunk, would then add those chunks a second time: it leaves the roll-ups to the
+    refresh instead."""
+    rows = [absence(n, "01/08/2024", "12/08/2024") for n in ("30000001-1", "30000002-1", "30000003-1")]
+    refreshed = False
+    for step in _steps(session, ABSENCES, rows):
+        session.commit()
+        if step.stage == "applying" and step.done and not refreshed:
+            refreshed = True
+            with app.extensions["passport_sessionmaker"]() as worker:  # the refresh job's own session
+                refresh_figures(worker, "test", force=False, recount=False)
+                worker.commit()
+                assert rollups_kept_current(worker, source_fingerprint(worker))  # with the first chunk
+    assert refreshed
     assert not rollups_kept_current(session, source_fingerprint(session))
     refresh_figures(session, "test", force=False, recount=False)
     session.commit()
