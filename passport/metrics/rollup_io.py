@@ -11,10 +11,10 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, Integer, LargeBinary, cast, delete, func, literal, select, update
+from sqlalchemy import BigInteger, Integer, LargeBinary, cast, delete, func, literal, select
 from sqlalchemy.orm import Session
 
-from passport.db import driver_rows, insert_driver_rows
+from passport.db import driver_rows, insert_driver_rows, update_driver_rows
 from passport.metrics.models import RetentionRollup, SicknessRollup
 from passport.metrics.queries import day_number
 from passport.metrics.rollup_counts import OPEN, SicknessAbsences
@@ -135,6 +135,5 @@ def write_cells(
         return
     for start in range(0, len(removed), _BATCH):
         session.execute(delete(model).where(model.id.in_(removed[start : start + _BATCH])))
-    if updates:
-        session.execute(update(model), updates)  # by primary key, in batches of the driver's own
+    update_driver_rows(session, model.__table__, updates)
     insert_driver_rows(session, model.__table__, inserts)

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from operator import add, itemgetter
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, or_, select, update
+from sqlalchemy import delete, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from passport.background.operations import take_lock_if_free
-from passport.db import utcnow
+from passport.db import driver_rows, insert_driver_rows, update_driver_rows, utcnow
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.queries import Period
@@ -55,6 +55,7 @@ from passport.workforce.signals import import_writing, import_written, records_c
 
 # How long a change waits for a full count under way before leaving the roll-ups to it (PostgreSQL).
 LOCK_WAIT_SECONDS = 2.0
+_REMOVED_A_STATEMENT = 5_000  # ids per DELETE ... IN (...), well inside both databases' limits
 _UPKEEP = "passport.metrics.rollup_upkeep"
 _HELD = "passport.metrics.rollup_upkeep_held"  # set while an import writes its chunks
 
@@ -143,7 +144,7 @@ def settle(session: Session) -> None:
     settled = [_count_settlement(session, upkeep, name, needed) for name in ROLLUPS]
     for settlement in settled:
         rollup = ROLLUPS[settlement.name]
-        _apply(session, rollup, settlement.changes)
+        _write_cells(session, rollup, settlement.cells)
         for months, rows in settlement.recounted:
             _replace_months(session, rollup, months, rows)
         _record(session, settlement.name, settlement.reach, fingerprint)
@@ -151,11 +152,11 @@ def settle(session: Session) -> None:
 
 @dataclass(frozen=True)
 class _Settlement:
-    """What a transaction's commit writes to one roll-up: the changes to its cells, the months counted
-    again for everyone with their rows, and the months it then covers."""
+    """What a transaction's commit writes to one roll-up: its cells changed, the months counted again for
+    everyone with their rows, and the months it then covers."""
 
     name: str
-    changes: Sums
+    cells: _CellWrites
     recounted: list[tuple[Period, list[dict[str, Any]]]]
     reach: Period
 
@@ -181,7 +182,7 @@ def _count_settlement(session: Session, upkeep: _Upkeep, name: str, needed: Peri
         earlier = Period(reach.first_month, covered.first_month + rollup.lead_months - 1)
         recounted.append((earlier, _count_again(session, rollup, earlier, reach.first_month)))
     changes = {key: values for key, values in sums.items() if any(values)}
-    return _Settlement(name, changes, recounted, reach)
+    return _Settlement(name, _cell_writes(session, rollup, changes), recounted, reach)
 
 
 def _upkeep(session: Session) -> _Upkeep:
@@ -214,12 +215,13 @@ def _follow_chain(session: Session, upkeep: _Upkeep) -> None:
     if upkeep.chain is None:
         return
     with session.no_autoflush:
-        if not _take_lock(session) or source_fingerprint(session) != upkeep.chain:
-            upkeep.active = False
-        # A refresh between two commits (the periodic check's, one a form queued) counted the roll-ups
-        # again with the chunks written so far: carried on, the upkeep would add those chunks again.
-        elif any(state.source_fingerprint != upkeep.kept_for for state in _states(session).values()):
-            upkeep.active = False
+        upkeep.active = (
+            _take_lock(session)
+            and source_fingerprint(session) == upkeep.chain
+            # A refresh between two commits (the periodic check's, one a form queued) counted the
+            # roll-ups again with the chunks written so far: carried on, the upkeep would add them again.
+            and all(state.source_fingerprint == upkeep.kept_for for state in _states(session).values())
+        )
     upkeep.chain = None
 
 
@@ -260,11 +262,20 @@ def _add(sums: Sums, rollup: _Rollup, rows: Iterable[dict[str, Any]]) -> None:
             values[:] = map(add, values, figures)
 
 
-def _apply(session: Session, rollup: _Rollup, changes: Sums) -> None:
-    """Add ``changes`` to the kept cells: update those there, insert the others, remove those that come
-    to nothing."""
+@dataclass(frozen=True)
+class _CellWrites:
+    """What adding a transaction's changes to a roll-up's kept cells writes: cells to insert, cells to
+    update (by id) and the ids of cells that come to nothing, to remove."""
+
+    inserts: list[dict[str, Any]]
+    updates: list[dict[str, Any]]
+    removed: list[int]
+
+
+def _cell_writes(session: Session, rollup: _Rollup, changes: Sums) -> _CellWrites:
+    """Read the kept cells ``changes`` move and work out the writes that add them (reads only)."""
     if not changes:
-        return
+        return _CellWrites([], [], [])
     model = rollup.model
     columns = [getattr(model, k) for k in rollup.keys]
     # The kept cells that may be among them: a few hundred for one person's change.
@@ -277,30 +288,32 @@ def _apply(session: Session, rollup: _Rollup, changes: Sums) -> None:
         known = sorted(v for v in values if v is not None)
         either = [column.in_(known)] if known else []
         conditions.append(or_(*either, column.is_(None)) if None in values else either[0])
-    kept = {
-        tuple(row[1 : 1 + len(rollup.keys)]): (row[0], list(row[1 + len(rollup.keys) :]))
-        for row in session.execute(
-            select(model.id, *columns, *[getattr(model, f) for f in rollup.figures]).where(*conditions)
-        )
-    }
-    inserts, updates, removed = [], [], []
+    width = len(rollup.keys)
+    query = select(model.id, *columns, *[getattr(model, f) for f in rollup.figures]).where(*conditions)
+    kept = {row[1 : 1 + width]: (row[0], row[1 + width :]) for row in driver_rows(session, query)}
+    writes = _CellWrites([], [], [])
     for key, change in changes.items():
         found = kept.get(key)
         if found is None:
-            inserts.append({**dict(zip(rollup.keys, key, strict=True)), **_figures(rollup, change)})
+            writes.inserts.append({**dict(zip(rollup.keys, key, strict=True)), **_figures(rollup, change)})
             continue
         row_id, values = found
         total = [v + c for v, c in zip(values, change, strict=True)]
         if any(total):
-            updates.append({"id": row_id, **_figures(rollup, total)})
+            writes.updates.append({"id": row_id, **_figures(rollup, total)})
         else:
-            removed.append(row_id)
-    if inserts:
-        session.execute(insert(model), inserts)
-    if updates:
-        session.execute(update(model), updates)
-    if removed:
-        session.execute(delete(model).where(model.id.in_(removed)))
+            writes.removed.append(row_id)
+    return writes
+
+
+def _write_cells(session: Session, rollup: _Rollup, writes: _CellWrites) -> None:
+    """Write what ``_cell_writes`` worked out, through the driver (a month's import moves most cells)."""
+    table = rollup.model.__table__
+    insert_driver_rows(session, table, writes.inserts)
+    update_driver_rows(session, table, writes.updates)
+    for start in range(0, len(writes.removed), _REMOVED_A_STATEMENT):
+        batch = writes.removed[start : start + _REMOVED_A_STATEMENT]
+        session.execute(delete(rollup.model).where(rollup.model.id.in_(batch)))
 
 
 def _count_again(session: Session, rollup: _Rollup, months: Period, count_from: int) -> list[dict[str, Any]]:
