@@ -123,7 +123,8 @@ def people_changing(
 
 def settle(session: Session) -> None:
     """Apply the changed people's contributions to the kept cells (see the module's text). Called when
-    the transaction commits; does nothing when it changed nobody or does not keep the roll-ups."""
+    the transaction commits, and by an import after its last chunk; does nothing when it changed nobody
+    or does not keep the roll-ups."""
     session.flush()  # the last changes (and their people, through the hook) reach the database first
     upkeep: _Upkeep | None = session.info.get(_UPKEEP)
     if upkeep is not None and upkeep.active:
@@ -364,8 +365,12 @@ def _hold_through_an_import(
 
 
 @import_written.connect
-def _release_after_an_import(_sender: Any, session: Session, **_: Any) -> None:
-    session.info.pop(_HELD, None)  # the next commit, after the last chunk's, applies what was carried
+def _settle_after_an_import(_sender: Any, session: Session, **_: Any) -> None:
+    """Settle what was carried, at once: the signal comes at the start of a transaction of its own, before
+    the caller writes anything (an import job's heartbeat and progress, written when it commits). On
+    SQLite the write lock is taken at a transaction's first write, so the counting goes without it."""
+    session.info.pop(_HELD, None)
+    settle(session)
 
 
 @records_changing.connect

@@ -127,9 +127,10 @@ def import_steps(
             record_applied_chunk(session, run, chunk)
             done = min(done + chunk.rows_read, run.rows_read)
             yield ImportStep(APPLYING_STAGE, done, run.rows_read, run)
-        # What the listeners carried across the chunks is settled by a commit of its own: the metrics
-        # count the file's people again before they write anything (passport.metrics.upkeep), and on
-        # SQLite a transaction takes the one write lock at its first write, so no form waits meanwhile.
+        # What the listeners carried across the chunks is settled in a transaction of its own, before
+        # anything else is written in it (the job's progress is written when it commits): the metrics
+        # count the file's people again before they write (passport.metrics.upkeep), and on SQLite a
+        # transaction takes the one write lock at its first write, so no form waits meanwhile.
         announce_import_written(session)
         yield ImportStep(APPLYING_STAGE, done, run.rows_read, run)
         finish_applied_run(session, run, actor)

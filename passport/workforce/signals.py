@@ -52,5 +52,6 @@ def announce_import_writing(session: Session, people: Callable[[], Iterable[int]
 
 
 def announce_import_written(session: Session) -> None:
-    """The import's last chunk is committed; the session's next commit settles what was carried."""
+    """The import's last chunk is committed: listeners settle what they carried across the chunks, in this
+    new transaction, before anything else is written in it."""
     import_written.send(SENDER, session=session)

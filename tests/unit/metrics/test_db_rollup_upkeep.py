@@ -222,6 +222,61 @@ def test_an_imports_upkeep_is_settled_by_a_commit_of_its_own_that_counts_before_
     assert_kept_equal_a_full_count(session)
 
 
+def test_an_import_job_counts_its_upkeep_before_it_writes_its_progress(app, session, kept):
+    """As the import job runs it: each step is committed with the job's heartbeat and progress, written
+    just before the commit. The upkeep after the last chunk is counted before those writes, so on SQLite
+    the job's transaction takes the write lock only once the counting is done."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from passport.background.models import SUCCEEDED, Job
+    from passport.background.runner import run_job
+    from passport.metrics import upkeep
+    from passport.workforce.uploads import start_import_job
+
+    job = start_import_job(
+        session,
+        kind=ABSENCES,
+        filename="extract.csv",
+        content=csv_bytes(_CHANGES[ABSENCES]),
+        only_trust_id=None,
+        run_trust_id=None,
+        partial=False,
+        max_bytes=1_000_000,
+        created_by_id=None,
+        queue=False,
+    )
+    session.commit()
+    events: list[str] = []
+    real = upkeep._contribution
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        events.append("count")
+        return real(*args)
+
+    def note_writes(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            events.append("write")
+
+    def note_commit(_session):  # type: ignore[no-untyped-def]
+        events.append("commit")
+
+    upkeep._contribution = counting
+    event.listen(session.get_bind(), "before_cursor_execute", note_writes)
+    event.listen(Session, "after_commit", note_commit)
+    try:
+        run_job(app, job.id)
+    finally:
+        upkeep._contribution = real
+        event.remove(session.get_bind(), "before_cursor_execute", note_writes)
+        event.remove(Session, "after_commit", note_commit)
+    assert session.get(Job, job.id, populate_existing=True).status == SUCCEEDED
+    transactions = " ".join(events).split("commit")
+    settling = max(i for i, done in enumerate(transactions) if "count" in done)
+    assert transactions[settling].split()[0] == "count" and "write" in transactions[settling]
+    assert_kept_equal_a_full_count(session)
+
+
 def test_a_change_between_an_imports_chunks_leaves_the_rollups_to_the_refresh(session, kept):
     rows = [absence(n, "01/08/2024", "02/08/2024") for n in ("30000001-1", "30000002-1", "30000003-1")]
     steps = _steps(session, ABSENCES, rows)
