@@ -4,6 +4,7 @@ they are out of date, or when a full recount is asked for)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -179,74 +180,15 @@ _CHANGES = {
 }
 
 
-@pytest.mark.parametrize("kind", [ABSENCES, ASSIGNMENTS])
-def test_an_imports_upkeep_is_settled_by_a_commit_of_its_own_that_counts_before_it_writes(
-    session, kept, monkeypatch, kind
-):  # type: ignore[no-untyped-def]
-    """After an import's last chunk is committed, the upkeep it carried is settled in a transaction of
-    its own that counts the file's people before it writes anything: SQLite hands a transaction its one
-    write lock at its first write, so no form waits behind the counting."""
-    from sqlalchemy import event
-
-    from passport.metrics import upkeep
-
-    events: list[str] = []
-    real = upkeep._contribution
-
-    def counting(*args):  # type: ignore[no-untyped-def]
-        events.append("count")
-        return real(*args)
-
-    def note_writes(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
-            events.append("write")
-
-    monkeypatch.setattr(upkeep, "_contribution", counting)
-    event.listen(session.get_bind(), "before_cursor_execute", note_writes)
-    try:
-        for _step in _steps(session, kind, _CHANGES[kind]):
-            session.commit()
-            events.append("commit")
-    finally:
-        event.remove(session.get_bind(), "before_cursor_execute", note_writes)
-    transactions = " ".join(events).split("commit")
-    settling = max(i for i, done in enumerate(transactions) if "count" in done)
-    counts = 2 if kind == ASSIGNMENTS else 1
-    assert transactions[settling].split() == ["count"] * counts + ["write"] * transactions[settling].count(
-        "write"
-    )
-    assert "write" in transactions[settling]  # the kept cells changed
-    assert (
-        "write" in transactions[settling - 1] and "count" not in transactions[settling - 1]
-    )  # the last chunk
-    assert_kept_equal_a_full_count(session)
-
-
-def test_an_import_job_counts_its_upkeep_before_it_writes_its_progress(app, session, kept):
-    """As the import job runs it: each step is committed with the job's heartbeat and progress, written
-    just before the commit. The upkeep after the last chunk is counted before those writes, so on SQLite
-    the job's transaction takes the write lock only once the counting is done."""
+@contextmanager
+def _watching(session, monkeypatch):  # type: ignore[no-untyped-def]
+    """The upkeep's counts, the statements that write and the commits, in order, while the block runs:
+    a list of "count", "write" and "commit"."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    from passport.background.models import SUCCEEDED, Job
-    from passport.background.runner import run_job
     from passport.metrics import upkeep
-    from passport.workforce.uploads import start_import_job
 
-    job = start_import_job(
-        session,
-        kind=ABSENCES,
-        filename="extract.csv",
-        content=csv_bytes(_CHANGES[ABSENCES]),
-        only_trust_id=None,
-        run_trust_id=None,
-        partial=False,
-        max_bytes=1_000_000,
-        created_by_id=None,
-        queue=False,
-    )
-    session.commit()
     events: list[str] = []
     real = upkeep._contribution
 
@@ -261,19 +203,54 @@ def test_an_import_job_counts_its_upkeep_before_it_writes_its_progress(app, sess
     def note_commit(_session):  # type: ignore[no-untyped-def]
         events.append("commit")
 
-    upkeep._contribution = counting
+    monkeypatch.setattr(upkeep, "_contribution", counting)
     event.listen(session.get_bind(), "before_cursor_execute", note_writes)
     event.listen(Session, "after_commit", note_commit)
     try:
-        run_job(app, job.id)
+        yield events
     finally:
-        upkeep._contribution = real
         event.remove(session.get_bind(), "before_cursor_execute", note_writes)
         event.remove(Session, "after_commit", note_commit)
-    assert session.get(Job, job.id, populate_existing=True).status == SUCCEEDED
-    transactions = " ".join(events).split("commit")
+
+
+def _transactions(events: list[str]) -> tuple[list[str], list[str]]:
+    """(the transaction that settled the import's upkeep: the last that counted, the one before it)."""
+    transactions = [done.split() for done in " ".join(events).split("commit")]
     settling = max(i for i, done in enumerate(transactions) if "count" in done)
-    assert transactions[settling].split()[0] == "count" and "write" in transactions[settling]
+    return transactions[settling], transactions[settling - 1]
+
+
+@pytest.mark.parametrize("kind", [ABSENCES, ASSIGNMENTS])
+def test_an_imports_upkeep_is_settled_by_a_commit_of_its_own_that_counts_before_it_writes(
+    session, kept, monkeypatch, kind
+):  # type: ignore[no-untyped-def]
+    """After an import's last chunk is committed, the upkeep it carried is settled in a transaction of
+    its own that counts the file's people before it writes anything: SQLite hands a transaction its one
+    write lock at its first write, so no form waits behind the counting."""
+    with _watching(session, monkeypatch) as events:
+        for _step in _steps(session, kind, _CHANGES[kind]):
+            session.commit()
+    settling, last_chunk = _transactions(events)
+    counts = 2 if kind == ASSIGNMENTS else 1  # assignments move both roll-ups, absences the sickness one
+    assert settling[:counts] == ["count"] * counts and set(settling[counts:]) == {"write"}
+    assert "write" in last_chunk and "count" not in last_chunk
+    assert_kept_equal_a_full_count(session)
+
+
+def test_an_import_job_counts_its_upkeep_before_it_writes_its_progress(app, session, kept, monkeypatch):
+    """As the import job runs it: each step is committed with the job's heartbeat and progress, written
+    just before the commit. The upkeep after the last chunk is counted before those writes, so on SQLite
+    the job's transaction takes the write lock only once the counting is done."""
+    from passport.background.models import SUCCEEDED, Job
+    from passport.background.runner import run_job
+    from tests.functional.test_workforce_import_jobs import start
+
+    job = start(session, ABSENCES, csv_bytes(_CHANGES[ABSENCES]), partial=False)
+    with _watching(session, monkeypatch) as events:
+        run_job(app, job.id)
+    assert session.get(Job, job.id, populate_existing=True).status == SUCCEEDED
+    settling, _last_chunk = _transactions(events)
+    assert settling[0] == "count" and "write" in settling
     assert_kept_equal_a_full_count(session)
 
 
