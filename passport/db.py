@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -265,6 +266,17 @@ def driver_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]
         result.close()
 
 
+@contextmanager
+def _driver_cursor(session: Session) -> Iterator[tuple[Any, str]]:
+    """A cursor of the session's own DBAPI connection (its transaction), and the dialect's name."""
+    connection = session.connection()
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor, connection.dialect.name
+    finally:
+        cursor.close()
+
+
 def insert_driver_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (column name to value; every row the same columns) into ``table`` in the session's
     transaction: PostgreSQL's COPY, SQLite's executemany. No ORM events: for tables nothing listens to."""
@@ -273,11 +285,9 @@ def insert_driver_rows(session: Session, table: Table, rows: Sequence[dict[str, 
     names = list(rows[0])
     pick = itemgetter(*names)  # a tuple for two names or more; the roll-ups have many
     values = [pick(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
-    connection = session.connection()
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        columns = ", ".join(table.c[name].name for name in names)
-        if connection.dialect.name == "postgresql":
+    columns = ", ".join(table.c[name].name for name in names)
+    with _driver_cursor(session) as (cursor, dialect):
+        if dialect == "postgresql":
             with cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
                 for value in values:
                     copy.write_row(value)
@@ -286,8 +296,6 @@ def insert_driver_rows(session: Session, table: Table, rows: Sequence[dict[str, 
             # The table's and columns' own names, checked against its metadata above; values are bound.
             statement = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"  # noqa: S608
             cursor.executemany(statement, values)
-    finally:
-        cursor.close()
 
 
 def update_driver_rows(
@@ -300,13 +308,9 @@ def update_driver_rows(
         return
     names = [name for name in rows[0] if name != key]
     pick = itemgetter(*names, key)
-    connection = session.connection()
-    mark = "%s" if connection.dialect.name == "postgresql" else "?"
-    # The table's and columns' own names, checked against its metadata; values are bound.
-    assignments = ", ".join(f"{table.c[name].name} = {mark}" for name in names)
-    statement = f"UPDATE {table.name} SET {assignments} WHERE {table.c[key].name} = {mark}"  # noqa: S608
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with _driver_cursor(session) as (cursor, dialect):
+        mark = "%s" if dialect == "postgresql" else "?"
+        # The table's and columns' own names, checked against its metadata; values are bound.
+        assignments = ", ".join(f"{table.c[name].name} = {mark}" for name in names)
+        statement = f"UPDATE {table.name} SET {assignments} WHERE {table.c[key].name} = {mark}"  # noqa: S608
         cursor.executemany(statement, [pick(row) for row in rows])
-    finally:
-        cursor.close()

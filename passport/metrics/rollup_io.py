@@ -133,6 +133,18 @@ def write_cells(
         session.execute(delete(model))
         insert_driver_rows(session, model.__table__, rows)
         return
+    write_cell_changes(session, model, inserts, updates, removed)
+
+
+def write_cell_changes(
+    session: Session,
+    model: type[SicknessRollup] | type[RetentionRollup],
+    inserts: Sequence[dict[str, Any]],
+    updates: Sequence[dict[str, Any]],
+    removed: Sequence[int],
+) -> None:
+    """Remove the cells of ids ``removed``, update ``updates`` (by id) and insert ``inserts``, through the
+    driver: a full recount or a month's import may move most cells."""
     for start in range(0, len(removed), _BATCH):
         session.execute(delete(model).where(model.id.in_(removed[start : start + _BATCH])))
     update_driver_rows(session, model.__table__, updates)

@@ -34,13 +34,14 @@ from sqlalchemy import delete, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from passport.background.operations import take_lock_if_free
-from passport.db import driver_rows, insert_driver_rows, update_driver_rows, utcnow
+from passport.db import driver_rows, utcnow
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.queries import Period
 from passport.metrics.refresh import refresh_lock_name
 from passport.metrics.rollup_cells import forget as forget_rollup_cells
 from passport.metrics.rollup_counts import WINDOW_MONTHS
+from passport.metrics.rollup_io import write_cell_changes
 from passport.metrics.rollups import (
     CELL_COLUMNS,
     RETENTION_ROLLUP,
@@ -55,7 +56,6 @@ from passport.workforce.signals import import_writing, import_written, records_c
 
 # How long a change waits for a full count under way before leaving the roll-ups to it (PostgreSQL).
 LOCK_WAIT_SECONDS = 2.0
-_REMOVED_A_STATEMENT = 5_000  # ids per DELETE ... IN (...), well inside both databases' limits
 _UPKEEP = "passport.metrics.rollup_upkeep"
 _HELD = "passport.metrics.rollup_upkeep_held"  # set while an import writes its chunks
 
@@ -145,7 +145,8 @@ def settle(session: Session) -> None:
     settled = [_count_settlement(session, upkeep, name, needed) for name in ROLLUPS]
     for settlement in settled:
         rollup = ROLLUPS[settlement.name]
-        _write_cells(session, rollup, settlement.cells)
+        cells = settlement.cells
+        write_cell_changes(session, rollup.model, cells.inserts, cells.updates, cells.removed)
         for months, rows in settlement.recounted:
             _replace_months(session, rollup, months, rows)
         _record(session, settlement.name, settlement.reach, fingerprint)
@@ -305,16 +306,6 @@ def _cell_writes(session: Session, rollup: _Rollup, changes: Sums) -> _CellWrite
         else:
             writes.removed.append(row_id)
     return writes
-
-
-def _write_cells(session: Session, rollup: _Rollup, writes: _CellWrites) -> None:
-    """Write what ``_cell_writes`` worked out, through the driver (a month's import moves most cells)."""
-    table = rollup.model.__table__
-    insert_driver_rows(session, table, writes.inserts)
-    update_driver_rows(session, table, writes.updates)
-    for start in range(0, len(writes.removed), _REMOVED_A_STATEMENT):
-        batch = writes.removed[start : start + _REMOVED_A_STATEMENT]
-        session.execute(delete(rollup.model).where(rollup.model.id.in_(batch)))
 
 
 def _count_again(session: Session, rollup: _Rollup, months: Period, count_from: int) -> list[dict[str, Any]]:
