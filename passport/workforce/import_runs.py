@@ -27,6 +27,7 @@ from passport.workforce.importing import (
     apply_file,
     check_file,
     people_in_file,
+    rows_to_keep,
 )
 from passport.workforce.models import ImportRun
 from passport.workforce.signals import announce_import_writing, announce_import_written
@@ -81,7 +82,10 @@ def import_steps(
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind}")
     run = run_of_job(session, job_id) if job_id is not None else None
+    # The check's rows, written without parsing the file again; a resumed import reads the file again.
+    parsed = None
     if run is None:
+        parsed = rows_to_keep(kind)
         report: ImportReport | None = None
         for report in check_file(
             session,
@@ -93,6 +97,7 @@ def import_steps(
             partial=partial,
             max_bytes=max_bytes,
             chunk_size=check_chunk_size,
+            keep=parsed,
         ):
             yield ImportStep(CHECKING_STAGE, report.rows_read, None, None)
         assert report is not None  # check_file yields at least once
@@ -109,7 +114,9 @@ def import_steps(
         done = max(0, run.applied_through_row - 1)  # the header is row 1; near enough after a resume
         announce_import_writing(
             session,
-            lambda: people_in_file(session, kind, content, filename=filename, max_bytes=max_bytes),
+            lambda: people_in_file(
+                session, kind, content, filename=filename, max_bytes=max_bytes, parsed=parsed
+            ),
             kind,
         )
         for chunk in apply_file(
@@ -123,6 +130,7 @@ def import_steps(
             skip_rows=(run.report or {}).get("skip_rows", ()),
             after_row=run.applied_through_row,
             chunk_size=apply_chunk_size,
+            parsed=parsed,
         ):
             record_applied_chunk(session, run, chunk)
             done = min(done + chunk.rows_read, run.rows_read)

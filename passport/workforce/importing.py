@@ -41,12 +41,14 @@ from passport.workforce.absence_import import (
 from passport.workforce.bulk import BulkWriter, select_in
 from passport.workforce.esr_files import (
     KEPT,
+    AbsenceRow,
     AssignmentRow,
     iter_absence_chunks,
     iter_assignment_chunks,
 )
 from passport.workforce.import_gate import Actor, TrustGate
 from passport.workforce.models import Assignment
+from passport.workforce.parsed_rows import ParsedRows, ReadChunk, read_chunk
 from passport.workforce.signals import announce_records_changing
 from passport.workforce.tables import DEFAULT_CHUNK_SIZE, FileRejected, ParseResult, RowError
 
@@ -128,6 +130,22 @@ def _chunks(
 ) -> Iterator[ParseResult[Any]]:
     read = iter_assignment_chunks if kind == ASSIGNMENTS else iter_absence_chunks
     return read(io.BytesIO(content), filename=filename, max_bytes=max_bytes, chunk_size=chunk_size)
+
+
+def rows_to_keep(kind: str) -> ParsedRows[Any]:
+    """Somewhere for ``check_file`` to keep a file's rows of ``kind``, for ``apply_file``."""
+    return ParsedRows(AssignmentRow if kind == ASSIGNMENTS else AbsenceRow)
+
+
+def _read_chunks(
+    kind: str, content: bytes, filename: str, max_bytes: int, size: int
+) -> Iterator[ReadChunk[Any]]:
+    for parsed in _chunks(kind, content, filename, max_bytes, size):
+        if parsed.file_errors:  # the file passed the check; it cannot change, but be safe
+            raise FileRejected("; ".join(parsed.file_errors))
+        chunk = read_chunk(parsed)
+        if chunk is not None:
+            yield chunk
 
 
 class _NoCyclicCollection:
@@ -332,16 +350,30 @@ class _AssignmentImport:
         return errors
 
 
-def people_in_file(session: Session, kind: str, content: bytes, *, filename: str, max_bytes: int) -> set[int]:
+def people_in_file(
+    session: Session,
+    kind: str,
+    content: bytes,
+    *,
+    filename: str,
+    max_bytes: int,
+    parsed: ParsedRows[Any] | None = None,
+) -> set[int]:
     """The stored staff members whose records the file's rows may change (by email and by assignment
-    number; people the file adds have none yet). Reads the file once more."""
+    number; people the file adds have none yet). From the rows the check kept (``parsed``), else read
+    from the file once more."""
     numbers: set[str] = set()
     emails: set[str] = set()
-    for chunk in _chunks(kind, content, filename, max_bytes, APPLY_CHUNK_ROWS[kind]):
-        for row in chunk.rows:
-            numbers.add(row.assignment_number)
-            if kind == ASSIGNMENTS:
-                emails.add(row.employee_email)
+    if parsed is not None:
+        numbers.update(parsed.column("assignment_number"))
+        if kind == ASSIGNMENTS:
+            emails.update(parsed.column("employee_email"))
+    else:
+        for chunk in _chunks(kind, content, filename, max_bytes, APPLY_CHUNK_ROWS[kind]):
+            for row in chunk.rows:
+                numbers.add(row.assignment_number)
+                if kind == ASSIGNMENTS:
+                    emails.add(row.employee_email)
     people = {
         person
         for (person,) in select_in(
@@ -369,10 +401,12 @@ def check_file(
     partial: bool,
     max_bytes: int,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    keep: ParsedRows[Any] | None = None,
 ) -> Iterator[ImportReport]:
     """Run every rule over the whole file, writing nothing; yield the report as it grows after each
     chunk read (the last one yielded is complete: its counts say what an import would do). Raises
-    ``FileRejected`` when the file cannot be read, whichever chunk finds it out."""
+    ``FileRejected`` when the file cannot be read, whichever chunk finds it out. The rows read are kept
+    in ``keep`` when given, for ``apply_file``."""
     report = ImportReport(kind=kind, filename=filename, partial=partial)
     gate = TrustGate(session, actor, only_trust_id)
     handle = _passes(session, kind, report, gate, BulkWriter(session, writing=False))
@@ -383,6 +417,8 @@ def check_file(
                 raise FileRejected("; ".join(chunk.file_errors))
             report.row_errors.extend(chunk.row_errors)
             report.row_errors.extend(handle(chunk.rows))
+            if keep is not None:
+                keep.keep(chunk)
             yield report
     report.row_errors.sort(key=lambda error: error.row_number)
     yield report
@@ -415,31 +451,31 @@ def apply_file(
     skip_rows: Collection[int] = (),
     after_row: int = 0,
     chunk_size: int | None = None,
+    parsed: ParsedRows[Any] | None = None,
 ) -> Iterator[AppliedChunk]:
     """Write the checked file's good rows chunk by chunk, yielding after each chunk so that the caller
     can commit it. Rows up to ``after_row`` (written by an earlier attempt) and the ``skip_rows`` the
     check rejected are passed over; the rules see the earlier chunks as stored records, so a resumed
     import counts and writes exactly as one that was never stopped. ``chunk_size`` rows a chunk: by
-    default the kind's ``APPLY_CHUNK_ROWS``."""
+    default the kind's ``APPLY_CHUNK_ROWS``. The rows come from ``parsed`` when the check kept them,
+    else from reading the file again."""
     gate = TrustGate(session, actor, only_trust_id)
     report = ImportReport(kind=kind, filename=filename, partial=True)
     handle = _passes(session, kind, report, gate, BulkWriter(session, writing=True))
     skip = set(skip_rows)
+    size = chunk_size or APPLY_CHUNK_ROWS[kind]
+    chunks = (
+        parsed.chunks(size) if parsed is not None else _read_chunks(kind, content, filename, max_bytes, size)
+    )
     with _NoCyclicCollection():
-        for chunk in _chunks(kind, content, filename, max_bytes, chunk_size or APPLY_CHUNK_ROWS[kind]):
-            if chunk.file_errors:  # the file passed the check; it cannot change, but be safe
-                raise FileRejected("; ".join(chunk.file_errors))
-            numbers = [row.row_number for row in chunk.rows] + [e.row_number for e in chunk.row_errors]
-            if not numbers:
-                continue
-            through_row = max(numbers)
-            if through_row <= after_row:
+        for chunk in chunks:
+            if chunk.through_row <= after_row:
                 continue
             rows = [row for row in chunk.rows if row.row_number > after_row and row.row_number not in skip]
             before = (report.added, report.updated, report.unchanged, report.staff_added)
             errors = handle(rows)
             yield AppliedChunk(
-                through_row=through_row,
+                through_row=chunk.through_row,
                 rows_read=chunk.rows_read,
                 added=report.added - before[0],
                 updated=report.updated - before[1],
