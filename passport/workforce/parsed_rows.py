@@ -1,10 +1,10 @@
 """A file's rows as its check parsed them, kept for writing them so that the file is parsed once.
 
-Parsing is a third of an import's time (6 s of a million absences on this machine, the same again to
-write them), and an import checks the whole file before it writes any of it. The rows are kept column
-by column: a column of a chunk is one tuple of references to values the converters share (dates, codes,
-reasons), and each assignment number is interned, so a million absences take about 60 MB instead of the
-200 MB of their NamedTuples. The rows are made again, a chunk at a time, as they are written.
+An import checks the whole file before it writes any of it; reading and converting a million absences
+again for the writing cost 6 s of 24 (docs/benchmarks.md). The rows are kept column by column: the row
+numbers as machine integers, every other column as references to values the converters share (dates,
+codes, reasons), each assignment number interned. A million absences take about 75 MB kept, against
+200 MB as NamedTuples; they are made again a chunk at a time as they are written (0.6 s a million).
 
 Only an import that checks and writes in one go keeps its rows; one resumed after its worker died
 parses the file again (``passport.workforce.importing.apply_file``).
@@ -48,7 +48,8 @@ class ParsedRows(Generic[RowT]):
         self.fields: tuple[str, ...] = row_type._fields  # type: ignore[attr-defined]
         self.interned = [self.fields.index(name) for name in _INTERNED if name in self.fields]
         self.read_rows = array("q")  # the row number of every data row read, good or not
-        self.columns: list[list[Any]] = [[] for _ in self.fields]
+        # row_number first in every row type: held as machine integers, not a million int objects
+        self.columns: list[Any] = [array("q"), *([] for _ in self.fields[1:])]
 
     def keep(self, parsed: ParseResult[RowT]) -> None:
         """Keep a chunk the check has read (in file order, after those kept before)."""
@@ -63,7 +64,7 @@ class ParsedRows(Generic[RowT]):
                 values = tuple(map(sys.intern, values))
             self.columns[index].extend(values)
 
-    def column(self, name: str) -> list[Any]:
+    def column(self, name: str) -> Any:
         """One column's values, one per good row."""
         return self.columns[self.fields.index(name)]
 
