@@ -106,7 +106,8 @@ class AbsenceImport:
         self.retired: set[str] = set()  # numbers of posts the retention job anonymised
 
     def _load(self, rows: list[AbsenceRow]) -> None:
-        numbers = {row.assignment_number for row in rows} - self.assignments.keys()
+        in_chunk = {row.assignment_number for row in rows}
+        numbers = in_chunk - self.assignments.keys()
         found = {
             number: (assignment_id, trust_id, start, end, person)
             for assignment_id, number, trust_id, start, end, person in select_in(
@@ -126,7 +127,7 @@ class AbsenceImport:
         for number in numbers:
             self.assignments[number] = found.get(number)
         self.retired |= anonymised_numbers(self.session, numbers - found.keys())
-        new_ids = {a[0] for row in rows if (a := self.assignments[row.assignment_number])} - self.loaded
+        new_ids = {a[0] for number in in_chunk if (a := self.assignments[number])} - self.loaded
         self.loaded |= new_ids
         for absence_id, assignment_id, first, last, category, reason in select_in(
             self.session,
@@ -151,7 +152,7 @@ class AbsenceImport:
             return []
         self._load(rows)
         gate, known, sickness, assignments = self.gate, self.known, self.sickness, self.assignments
-        allowed, report, day = gate.allowed_ids, self.report, self.writer.day
+        allowed, report, day, writing = gate.allowed_ids, self.report, self.writer.day, self.writer.writing
         category_index = _CATEGORY_INDEX
         errors: list[RowError] = []
         changing: set[int] = set()  # the people whose records change
@@ -190,21 +191,27 @@ class AbsenceImport:
             if row.counts_as_sickness:
                 spells = sickness.setdefault(assignment_id, [])
                 stop = last or _OPEN
-                clash = next((s for s in spells if s[2] != key and s[0] <= stop and first <= s[1]), None)
+                clash = mine = None
+                for spell in spells:  # one plain loop: two generator expressions cost twice the calls
+                    if spell[2] == key:
+                        mine = spell
+                    elif spell[0] <= stop and first <= spell[1]:
+                        clash = spell
+                        break
                 if clash is not None:
                     where = f"row {known[clash[2]][3]}" if known[clash[2]][3] else "a stored absence"
                     span = _spell(clash[0], None if clash[1] is _OPEN else clash[1])
                     message = f"overlaps the sickness absence {span} ({where})"
                     errors.append(RowError(number, "Absence Start Date", message))
                     continue
-                mine = next((s for s in spells if s[2] == key), None)
                 if mine is None:
                     spells.append([first, stop, key])
                 else:
                     mine[1] = stop
             reason = row.reason_code
             if before is None:
-                inserts.append((assignment_id, trust_id, day(first), day(last), row.category, reason))
+                if writing:  # the check only counts
+                    inserts.append((assignment_id, trust_id, day(first), day(last), row.category, reason))
                 changing.add(person)
                 report.added += 1
                 report.changed_trusts.add(trust_id)
@@ -218,10 +225,10 @@ class AbsenceImport:
                 report.updated += 1
                 report.changed_trusts.add(trust_id)
             known[key] = (before[0], last, reason, number)
-        # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
-        inserts.sort()
-        if self.writer.writing:
+        if writing:
+            # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
+            inserts.sort()
             announce_records_changing(self.session, changing, ABSENCES)
-        self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
-        self.writer.execute(_ABSENCE_UPDATE, stamped(updates))
+            self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
+            self.writer.execute(_ABSENCE_UPDATE, stamped(updates))
         return errors

@@ -341,6 +341,25 @@ def test_a_sickness_absence_overlapping_a_stored_one_is_rejected(session, trusts
     assert stored.last_day is None
 
 
+def test_a_stored_open_sickness_ended_by_the_file_no_longer_blocks_a_later_one(session, trusts):
+    stored = AbsenceFactory(
+        assignment=AssignmentFactory(assignment_number="30000001-1", staff_member__trust=trusts[0]),
+        first_day=date(2024, 5, 1),
+        last_day=None,
+    )
+    rows = [
+        absence("30000001-1", "01/05/2024", "10/05/2024"),  # ends the stored absence
+        absence("30000001-1", "01/06/2024", "03/06/2024"),  # after its new end: no overlap
+        absence("30000001-1", "09/05/2024", "12/05/2024"),  # still overlaps its new end
+    ]
+    _, report = run(session, ABSENCES, csv_bytes(rows), partial=True)
+    assert problems(report) == [(4, "Absence Start Date")]
+    assert "1 May 2024 to 10 May 2024 (row 2)" in report.row_errors[0].message
+    assert (report.updated, report.added) == (1, 1)
+    session.refresh(stored)  # written in bulk, past the ORM
+    assert stored.last_day == date(2024, 5, 10)
+
+
 def test_hr_imports_absences_only_for_her_trusts_assignments(session, trusts):
     AssignmentFactory(assignment_number="40000001-1", staff_member__trust=trusts[1])
     hr = UserFactory(role=Role.HR, trust=trusts[0])
