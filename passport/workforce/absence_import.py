@@ -229,6 +229,8 @@ class AbsenceImport:
             # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
             inserts.sort()
             announce_records_changing(self.session, changing, ABSENCES)
-            self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
+            # Changes first: a stored sickness absence the file ends makes room for a later one the file
+            # adds, and PostgreSQL's exclusion constraint checks each row as it is written.
             self.writer.execute(_ABSENCE_UPDATE, stamped(updates))
+            self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
         return errors
