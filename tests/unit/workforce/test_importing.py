@@ -319,12 +319,17 @@ def test_bad_absence_rows_are_each_reported_and_nothing_is_written(session, assi
     assert record.status == "rejected" and count(session, Absence) == 0
 
 
-def test_a_sickness_absence_overlapping_a_stored_one_is_rejected(session, trusts):
-    stored = AbsenceFactory(
-        assignment=AssignmentFactory(assignment_number="30000001-1", staff_member__trust=trusts[0]),
+def open_sickness_from_1_may_2024(trust):  # type: ignore[no-untyped-def]
+    """A stored sickness absence, still open, of assignment 30000001-1."""
+    return AbsenceFactory(
+        assignment=AssignmentFactory(assignment_number="30000001-1", staff_member__trust=trust),
         first_day=date(2024, 5, 1),
         last_day=None,
     )
+
+
+def test_a_sickness_absence_overlapping_a_stored_one_is_rejected(session, trusts):
+    stored = open_sickness_from_1_may_2024(trusts[0])
     rows = [
         absence("30000001-1", "01/07/2024", "02/07/2024"),
         absence(
@@ -342,11 +347,7 @@ def test_a_sickness_absence_overlapping_a_stored_one_is_rejected(session, trusts
 
 
 def test_a_stored_open_sickness_ended_by_the_file_no_longer_blocks_a_later_one(session, trusts):
-    stored = AbsenceFactory(
-        assignment=AssignmentFactory(assignment_number="30000001-1", staff_member__trust=trusts[0]),
-        first_day=date(2024, 5, 1),
-        last_day=None,
-    )
+    stored = open_sickness_from_1_may_2024(trusts[0])
     rows = [
         absence("30000001-1", "01/05/2024", "10/05/2024"),  # ends the stored absence
         absence("30000001-1", "01/06/2024", "03/06/2024"),  # after its new end: no overlap

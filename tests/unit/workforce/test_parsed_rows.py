@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from passport.workforce import importing
 from passport.workforce.esr_files import iter_absence_chunks, iter_assignment_chunks
-from passport.workforce.import_runs import import_steps
 from passport.workforce.importing import ABSENCES, ASSIGNMENTS, people_in_file, rows_to_keep
 from passport.workforce.models import Absence
 from passport.workforce.parsed_rows import read_chunk
 from tests.support.esr_csv import absence, assignment, csv_bytes
+from tests.unit.workforce.test_importing import run
 
 MAX = 10 * 1024 * 1024
 
@@ -79,19 +79,6 @@ def test_a_fresh_import_parses_its_file_once(session, demo_trusts, monkeypatch):
     original = importing._chunks
     monkeypatch.setattr(importing, "_chunks", lambda *args: reads.append(args[0]) or original(*args))
     rows = [absence(start=f"{day:02d}/05/2024", end=f"{day:02d}/05/2024") for day in range(1, 10)]
-    for _step in import_steps(
-        session,
-        kind=ABSENCES,
-        content=csv_bytes(rows),
-        filename="x.csv",
-        actor="cli",
-        only_trust_id=None,
-        trust_id=None,
-        partial=False,
-        max_bytes=MAX,
-        check_chunk_size=4,
-        apply_chunk_size=2,
-    ):
-        pass
+    run(session, ABSENCES, csv_bytes(rows), chunk_size=2)
     assert reads == [ABSENCES]
     assert len(session.scalars(select(Absence)).all()) == 9
