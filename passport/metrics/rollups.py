@@ -120,6 +120,10 @@ def _sickness_absences_query() -> Select[Any]:
     ).where(ab.category == SICKNESS)
 
 
+# Each database's own fast read of the sickness absences (None from one: the plain read instead).
+_BULK_READS = {"sqlite": sqlite_sickness_absences, "postgresql": postgresql_sickness_absences}
+
+
 def sickness_absences(session: Session, fingerprint: str | None = None) -> SicknessAbsences:
     """Every sickness absence (one plain scan). With the records' fingerprint, kept in the session: a
     refresh reads the absences once for the sickness roll-up and the dashboards' reasons alike."""
@@ -127,8 +131,7 @@ def sickness_absences(session: Session, fingerprint: str | None = None) -> Sickn
         return kept_in_session(
             session, ("sickness absences", fingerprint), lambda: sickness_absences(session)
         )
-    bulk_read = {"sqlite": sqlite_sickness_absences, "postgresql": postgresql_sickness_absences}
-    read_in_bulk = bulk_read.get(session.get_bind().dialect.name)
+    read_in_bulk = _BULK_READS.get(session.get_bind().dialect.name)
     read = read_in_bulk(session) if read_in_bulk is not None else None
     if read is not None:
         return read

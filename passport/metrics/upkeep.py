@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from operator import add, itemgetter
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, or_, select
+from sqlalchemy import delete, event, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from passport.background.operations import take_lock_if_free
-from passport.db import driver_rows, utcnow
+from passport.db import driver_rows, insert_driver_rows, utcnow
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.queries import Period
@@ -321,8 +321,7 @@ def _replace_months(session: Session, rollup: _Rollup, months: Period, rows: lis
     """Replace the kept rows of ``months`` with ``rows``."""
     model = rollup.model
     session.execute(delete(model).where(model.month.between(months.first_month, months.last_month)))
-    if rows:
-        session.execute(insert(model), rows)
+    insert_driver_rows(session, model.__table__, rows)  # as every other cell the roll-ups keep
 
 
 def _figures(rollup: _Rollup, values: Sequence[int]) -> dict[str, int]:
