@@ -76,6 +76,14 @@ class Dashboard:
 
 
 OTHER_REASONS = "Other reasons"
+PARTNER_TRUSTS = "partner-trusts"  # the one chart side by side adds
+
+
+def seen_alone(beside_partners: Dashboard) -> Dashboard:
+    """A trust's dashboard as ``dashboard_data`` counts it without ``side_by_side``, from the same one
+    counted side by side: that adds the partner trusts' chart and changes nothing else."""
+    charts = {name: chart for name, chart in beside_partners.charts.items() if name != PARTNER_TRUSTS}
+    return Dashboard(beside_partners.title, beside_partners.period, charts)
 
 
 def _sickness_rate(cell: Any, shown: bool = True) -> Decimal | None:
@@ -312,7 +320,7 @@ def dashboard_data(
         )
 
     if side_by_side:
-        charts["partner-trusts"] = _partner_trusts(
+        charts[PARTNER_TRUSTS] = _partner_trusts(
             session, people, staff_groups, bands, reason_period, codes, fingerprint
         )
 
@@ -432,7 +440,7 @@ def _partner_trusts(
     leavers_total = retention.leavers([period], [])
     stability_total = retention.stability([period], [])
     chart = ChartData(
-        "partner-trusts",
+        PARTNER_TRUSTS,
         "Partner trusts side by side",
         f"{period.words}, partnership view: each trust's sickness rate, leaver rate (leaving the partnership "
         "from that trust) and stability (staying in the partnership), with the partnership as a whole "

@@ -28,7 +28,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from passport.db import utcnow
-from passport.metrics.dashboard import ChartData, Dashboard, dashboard_data, dashboard_people
+from passport.metrics.dashboard import ChartData, Dashboard, dashboard_data, dashboard_people, seen_alone
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot
 from passport.metrics.operations import latest_recorded_month
@@ -244,6 +244,7 @@ def count_usual_dashboards(session: Session) -> UsualDashboards:
     trusts = list(session.scalars(select(Trust).order_by(Trust.ods_code)))
     partner_ids = [t.id for t in trusts]
     boards: list[CountedDashboard] = []
+    as_of = date.today()
     if not trusts:
         return UsualDashboards(fingerprint, boards)
     periods = [(trust, default_period(session, trust, partner_ids)) for trust in [None, *trusts]]
@@ -256,8 +257,11 @@ def count_usual_dashboards(session: Session) -> UsualDashboards:
     # so far (passport.metrics.rollup_cells), so then it is read once for them all.
     for trust, period in sorted(periods, key=lambda pair: pair[1].first_month):
         first, last = period.first_month, period.last_month
-        for side_by_side in (True,) if trust is None else (False, True):
-            boards.append(count_dashboard(session, trust, first, last, side_by_side=side_by_side))
+        beside = count_dashboard(session, trust, first, last, side_by_side=True, as_of=as_of)
+        if trust is not None:  # counted once: alone is the same less the partner trusts' chart
+            key = snapshot_key(trust, first, last, (), (), False, as_of)
+            boards.append(CountedDashboard(key, seen_alone(beside.board), beside.seconds))
+        boards.append(beside)
     return UsualDashboards(fingerprint, boards)
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import pytest
@@ -112,3 +113,21 @@ def test_different_questions_are_kept_apart(session, demo_trusts, nurses):
     snapshots.keep_dashboard(session, rpg, FIRST, APRIL, fingerprint, as_of=date(2024, 6, 1))
     snapshots.keep_dashboard(session, rpg, FIRST, APRIL, fingerprint, as_of=AS_OF)  # the same again
     assert _snapshots(session) == 4
+
+
+def test_a_refresh_keeps_each_trusts_dashboard_alone_and_beside_its_partners(session, demo_trusts, nurses):
+    # Counted once beside the partners; kept alone as well, exactly as counting it alone gives.
+    snapshots.refresh_usual_dashboards(session)
+    rpg, _ = demo_trusts
+    period = snapshots.default_period(session, rpg, [t.id for t in demo_trusts])
+    today = date.today()
+    for side_by_side in (False, True):
+        key = snapshots.snapshot_key(rpg, period.first_month, period.last_month, (), (), side_by_side, today)
+        kept = session.get(DashboardSnapshot, key)
+        counted = dashboard_data(
+            session, rpg, period.first_month, period.last_month, side_by_side=side_by_side, as_of=today
+        )
+        assert kept is not None and kept.title == counted.title
+        assert kept.charts == json.loads(json.dumps(snapshots._charts_to_json(counted.charts)))
+        assert ("partner-trusts" in kept.charts) is side_by_side
+    assert _snapshots(session) == 5  # the partnership's, and each of the two trusts' alone and beside
