@@ -127,6 +127,9 @@ class PeopleInPost:
         self.first_month, self.last_month = first_month - 1, last_month + 1
         self.grid = self._grid()
         self._decided: dict[Selection, bool] = {}
+        # A selection's cells and posts by its trusts, groups, bands and places: a dashboard asks about
+        # the same ones month after month.
+        self._chosen: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     # --- counting ----------------------------------------------------------------------------------------
     def _grid(self) -> np.ndarray:
@@ -144,10 +147,15 @@ class PeopleInPost:
         n_people = int(self.person.max()) + 1 if len(self.person) else 1
         atom = ((self.trust * shape[1] + self.group) * shape[2] + self.band) * shape[3] + self.place
         cells = shape[0] * shape[1] * shape[2] * shape[3]
+        # Each (cell, person) pair numbered once, so that a month marks its pairs rather than sorting them
+        # (a person with two posts in one cell is one person there).
+        pairs, pair_of_post = np.unique(atom * n_people + self.person, return_inverse=True)
+        cell_of_pair = pairs // n_people
         for column, month in enumerate(range(self.first_month, self.last_month + 1)):
             during = (self.start_month <= month) & (self.end_month >= month)
-            pairs = np.unique(atom[during] * n_people + self.person[during])
-            counts = np.bincount(pairs // n_people, minlength=cells)
+            present = np.zeros(len(pairs), dtype=bool)
+            present[pair_of_post[during]] = True
+            counts = np.bincount(cell_of_pair[present], minlength=cells)
             grid[..., column] = counts.reshape(shape[:4])
         return grid
 
@@ -234,8 +242,7 @@ class PeopleInPost:
         if s is None:
             return False
         first, last = s.first_month, s.last_month
-        masks = self.masks(s)
-        cells, posts = self._cells(masks), self._posts_in(masks)
+        cells, posts = self._cells_and_posts(s)
         if self._at_least(cells, posts, first, last) < MIN_PEOPLE:
             return False
         # A dimension with one value in the whole grid (every post in the same directorate, or none named)
@@ -313,28 +320,47 @@ class PeopleInPost:
     ) -> bool:
         """Widening ``widened`` to all, and then the months to either side, adds nobody or at least
         MIN_PEOPLE people, at the smallest widening that adds anyone (any larger one adds more)."""
-        wide = self.masks(_replace(s, **{dim: None for dim in widened}))
-        wide_cells, wide_posts = self._cells(wide), self._posts_in(wide)
+        wide_cells, wide_posts = self._cells_and_posts(_replace(s, **{dim: None for dim in widened}))
         if widened:
             added = self._at_least(wide_cells & ~cells, wide_posts & ~posts, s.first_month, s.last_month)
             if added:
                 return added >= MIN_PEOPLE
         # Nobody added in the months themselves: the nearest months before and after with anyone.
         for month in (
-            self._nearest_before(wide_posts, s.first_month),
-            self._nearest_after(wide_posts, s.last_month),
+            self._nearest_before(wide_cells, wide_posts, s.first_month),
+            self._nearest_after(wide_cells, wide_posts, s.last_month),
         ):
             if month is not None and self._at_least(wide_cells, wide_posts, month, month) < MIN_PEOPLE:
                 return False
         return True
 
-    def _nearest_before(self, posts: np.ndarray, first: int) -> int | None:
-        """The latest month before ``first`` with anyone of ``posts`` in post."""
+    def _cells_and_posts(self, s: Selection) -> tuple[np.ndarray, np.ndarray]:
+        """The selection's cells of the grid and its posts (``_cells``, ``_posts_in``), whatever its
+        months."""
+        chosen = tuple(getattr(s, dimension) for dimension in _DIMENSIONS)
+        if chosen not in self._chosen:
+            masks = self.masks(s)
+            self._chosen[chosen] = (self._cells(masks), self._posts_in(masks))
+        return self._chosen[chosen]
+
+    def _anyone_on_grid(self, cells: np.ndarray, month: int) -> bool:
+        """Whether the grid holds the month and anyone of ``cells`` is in post in it."""
+        return self.first_month <= month <= self.last_month and bool(
+            self.grid[cells][:, month - self.first_month].any()
+        )
+
+    def _nearest_before(self, cells: np.ndarray, posts: np.ndarray, first: int) -> int | None:
+        """The latest month before ``first`` with anyone of ``posts`` (in the grid's ``cells``) in post:
+        most often the month just before, which the grid answers without going through the posts."""
+        if self._anyone_on_grid(cells, first - 1):
+            return first - 1
         earlier = posts & (self.start_month < first)
         return int(np.minimum(self.end_month[earlier], first - 1).max()) if earlier.any() else None
 
-    def _nearest_after(self, posts: np.ndarray, last: int) -> int | None:
-        """The earliest month after ``last`` with anyone of ``posts`` in post."""
+    def _nearest_after(self, cells: np.ndarray, posts: np.ndarray, last: int) -> int | None:
+        """The earliest month after ``last`` with anyone of ``posts`` (in the grid's ``cells``) in post."""
+        if self._anyone_on_grid(cells, last + 1):
+            return last + 1
         later = posts & (self.end_month > last)
         return int(np.maximum(self.start_month[later], last + 1).min()) if later.any() else None
 
