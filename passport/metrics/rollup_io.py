@@ -110,25 +110,31 @@ def write_cells(
     the cells the changes kept current (passport.metrics.upkeep): reading them and writing none costs a
     fraction of replacing them all, on PostgreSQL above all, where every row inserted is checked against
     the unique index's entries of the rows just deleted."""
-    width = len(keys)
-    held = {
-        tuple(row[1 : 1 + width]): (row[0], tuple(row[1 + width :]))
-        for row in driver_rows(
-            session, select(model.id, *[getattr(model, name) for name in (*keys, *figures)])
-        )
-    }
+    names = (*keys, *figures)
+    # Each kept cell as (keys..., figures..., id): a full recount usually finds every cell as kept, and
+    # two sets of tuples made at C speed tell so (a dict of 136,000 keys cost 0.2 s of a 3 s recount).
+    held = driver_rows(session, select(*[getattr(model, name) for name in names], model.id))
     if not held:
         insert_driver_rows(session, model.__table__, rows)
         return
-    key_of, figures_of = itemgetter(*keys), itemgetter(*figures)
+    cell_of, held_cell_of = itemgetter(*names), itemgetter(slice(0, len(names)))
+    counted_cells = set(map(cell_of, rows))
+    held_cells = set(map(held_cell_of, held))
+    if counted_cells == held_cells:
+        return
+    width = len(keys)
+    stale = {row[:width]: row[-1] for row in held if row[:-1] not in counted_cells}
     inserts, updates = [], []
     for row in rows:
-        found = held.pop(key_of(row), None)
-        if found is None:
+        cell = cell_of(row)
+        if cell in held_cells:
+            continue
+        row_id = stale.pop(cell[:width], None)
+        if row_id is None:
             inserts.append(row)
-        elif found[1] != figures_of(row):
-            updates.append({"id": found[0], **{name: row[name] for name in figures}})
-    removed = [row_id for row_id, _figures in held.values()]
+        else:
+            updates.append({"id": row_id, **{name: row[name] for name in figures}})
+    removed = list(stale.values())
     if len(inserts) + len(updates) + len(removed) > len(rows) // 4:
         session.execute(delete(model))
         insert_driver_rows(session, model.__table__, rows)
