@@ -256,7 +256,7 @@ def describe_chart(chart: XmrChart, measure_name: str, *, unit: str = "", decima
     """
     sentences = [_variation_sentence(chart.variation, measure_name)]
     if chart.assurance is not None and chart.target is not None:
-        sentences.append(_assurance_sentence(chart, _format_number(chart.target, unit, decimals)))
+        sentences.append(_assurance_sentence(chart, format_number(chart.target, unit, decimals)))
     current = chart.segments[-1] if chart.segments else None
     if chart.latest_point is not None and current is not None:
         if current.upper_process_limit is None:
@@ -549,7 +549,8 @@ def _assurance_sentence(chart: XmrChart, target_text: str) -> str:
     return f"The target of {target_text} lies {where}, so {outcome}."
 
 
-def _format_number(value: float, unit: str, decimals: int) -> str:
+def format_number(value: float, unit: str, decimals: int) -> str:
+    """To ``decimals`` places, without trailing zeros, with its unit: 4.3%, 0.97%, 5%."""
     text = f"{value:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

@@ -25,6 +25,7 @@ from passport.metrics.spc import (
     XmrChart,
     analyse_xmr_chart,
     describe_chart,
+    format_number,
 )
 
 CENT = Decimal("0.01")
@@ -106,8 +107,7 @@ def _cents(value: float | None) -> Decimal | None:
 
 def _percent(value: float | Decimal) -> str:
     """To two places as the tables are, without trailing zeros: 4.3%, 0.97%, 5%."""
-    text = f"{float(value):,.2f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    return format_number(float(value), "%", 2)
 
 
 def read_spc_charts(board: Dashboard, *, target_percent: Decimal | None, limits_from: int | None) -> None:
