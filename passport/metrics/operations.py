@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from passport.audit.operations import record_event
@@ -287,14 +287,28 @@ def refuse_period_past_records(session: Session, trust: Trust | None, first_mont
 def earliest_recorded_month(session: Session, trust_ids: Sequence[int]) -> int | None:
     """The month of the earliest absence on record for these trusts: where their records begin (an ESR
     extract carries posts from long before, but absences only from the month its history starts)."""
-    earliest = session.scalar(select(func.min(Absence.first_day)).where(Absence.trust_id.in_(trust_ids)))
+    earliest = _first_day_on_record(session, trust_ids, func.min)
     return None if earliest is None else month_index(earliest)
 
 
 def latest_recorded_month(session: Session, trust_ids: Sequence[int]) -> int | None:
     """The month of the latest absence on record for these trusts: where a dashboard's period ends."""
-    latest = session.scalar(select(func.max(Absence.first_day)).where(Absence.trust_id.in_(trust_ids)))
+    latest = _first_day_on_record(session, trust_ids, func.max)
     return None if latest is None else month_index(latest)
+
+
+def _first_day_on_record(session: Session, trust_ids: Sequence[int], bound: Any) -> date | None:
+    """The earliest (``func.min``) or latest (``func.max``) first day of an absence of these trusts: one
+    seek of ix_absence_trust_days a trust, where PostgreSQL reads every absence for one min or max over
+    the trusts together (60 ms at a million absences, on every dashboard page)."""
+    per_trust = [
+        select(bound(Absence.first_day).label("day")).where(Absence.trust_id == trust_id)
+        for trust_id in trust_ids
+    ]
+    if not per_trust:
+        return None
+    days = union_all(*per_trust).subquery()
+    return session.scalar(select(bound(days.c.day)))
 
 
 # --- A trust's sickness absence target ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from passport.metrics.benchmark import import_published_sickness
 from passport.metrics.dashboard import dashboard_data
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot
+from passport.metrics.operations import earliest_recorded_month, latest_recorded_month
 from tests.support.factories import StaffMemberFactory
 from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
 from tests.unit.metrics.conftest import month
@@ -131,3 +132,22 @@ def test_a_refresh_keeps_each_trusts_dashboard_alone_and_beside_its_partners(ses
         assert kept.charts == json.loads(json.dumps(snapshots._charts_to_json(counted.charts)))
         assert ("partner-trusts" in kept.charts) is side_by_side
     assert _snapshots(session) == 5  # the partnership's, and each of the two trusts' alone and beside
+
+
+def test_the_records_begin_and_end_with_whichever_trust_holds_the_absence(session, people, demo_trusts):
+    rpg, rv5 = demo_trusts
+    (at_rpg,) = people.person((rpg, date(2020, 1, 1), None, 1))
+    (at_rv5,) = people.person((rv5, date(2020, 1, 1), None, 1))
+    people.absence(at_rpg, date(2021, 3, 2), date(2021, 3, 3))
+    people.absence(at_rpg, date(2023, 1, 9), None)
+    people.absence(at_rv5, date(2021, 5, 2), date(2021, 5, 2))
+    people.absence(at_rv5, date(2024, 7, 9), date(2024, 7, 9), category="ANNUAL_LEAVE")
+    session.flush()
+    for trust_ids in ([rpg.id, rv5.id], [rv5.id, rpg.id]):
+        assert earliest_recorded_month(session, trust_ids) == month("2021-03")
+        assert latest_recorded_month(session, trust_ids) == month("2024-07")
+    assert (earliest_recorded_month(session, [rv5.id]), latest_recorded_month(session, [rpg.id])) == (
+        month("2021-05"),
+        month("2023-01"),
+    )
+    assert earliest_recorded_month(session, []) is None and latest_recorded_month(session, []) is None
