@@ -287,28 +287,36 @@ def refuse_period_past_records(session: Session, trust: Trust | None, first_mont
 def earliest_recorded_month(session: Session, trust_ids: Sequence[int]) -> int | None:
     """The month of the earliest absence on record for these trusts: where their records begin (an ESR
     extract carries posts from long before, but absences only from the month its history starts)."""
-    earliest = _first_day_on_record(session, trust_ids, func.min)
+    earliest = _first_day_on_record(session, trust_ids, latest=False)
     return None if earliest is None else month_index(earliest)
 
 
 def latest_recorded_month(session: Session, trust_ids: Sequence[int]) -> int | None:
     """The month of the latest absence on record for these trusts: where a dashboard's period ends."""
-    latest = _first_day_on_record(session, trust_ids, func.max)
+    latest = _first_day_on_record(session, trust_ids, latest=True)
     return None if latest is None else month_index(latest)
 
 
-def _first_day_on_record(session: Session, trust_ids: Sequence[int], bound: Any) -> date | None:
-    """The earliest (``func.min``) or latest (``func.max``) first day of an absence of these trusts: one
-    seek of ix_absence_trust_days a trust, where PostgreSQL reads every absence for one min or max over
-    the trusts together (60 ms at a million absences, on every dashboard page)."""
-    per_trust = [
-        select(bound(Absence.first_day).label("day")).where(Absence.trust_id == trust_id)
-        for trust_id in trust_ids
-    ]
-    if not per_trust:
-        return None
-    days = union_all(*per_trust).subquery()
-    return session.scalar(select(bound(days.c.day)))
+_TRUSTS_A_QUERY = 400  # SQLite takes at most 500 SELECTs joined by UNION ALL
+
+
+def _first_day_on_record(session: Session, trust_ids: Sequence[int], *, latest: bool) -> date | None:
+    """The earliest or latest first day of an absence of these trusts: one seek of ix_absence_trust_days
+    a trust, where PostgreSQL reads every absence for one min or max over the trusts together (60 ms at a
+    million absences, on every dashboard page)."""
+    bound, pick = (func.max, max) if latest else (func.min, min)
+    ids = list(trust_ids)
+    found = []
+    for start in range(0, len(ids), _TRUSTS_A_QUERY):
+        per_trust = [
+            select(bound(Absence.first_day).label("day")).where(Absence.trust_id == trust_id)
+            for trust_id in ids[start : start + _TRUSTS_A_QUERY]
+        ]
+        days = union_all(*per_trust).subquery()
+        day = session.scalar(select(bound(days.c.day)))
+        if day is not None:
+            found.append(day)
+    return pick(found, default=None)
 
 
 # --- A trust's sickness absence target ---------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from passport.metrics import snapshots
+from passport.metrics import operations, snapshots
 from passport.metrics.benchmark import import_published_sickness
 from passport.metrics.dashboard import dashboard_data
 from passport.metrics.fingerprint import source_fingerprint
@@ -134,7 +134,11 @@ def test_a_refresh_keeps_each_trusts_dashboard_alone_and_beside_its_partners(ses
     assert _snapshots(session) == 5  # the partnership's, and each of the two trusts' alone and beside
 
 
-def test_the_records_begin_and_end_with_whichever_trust_holds_the_absence(session, people, demo_trusts):
+@pytest.mark.parametrize("trusts_a_query", [400, 1])  # 1: each trust asked in a query of its own
+def test_the_records_begin_and_end_with_whichever_trust_holds_the_absence(
+    session, people, demo_trusts, monkeypatch, trusts_a_query
+):
+    monkeypatch.setattr(operations, "_TRUSTS_A_QUERY", trusts_a_query)
     rpg, rv5 = demo_trusts
     (at_rpg,) = people.person((rpg, date(2020, 1, 1), None, 1))
     (at_rv5,) = people.person((rv5, date(2020, 1, 1), None, 1))
