@@ -260,10 +260,9 @@ class PeopleInPost:
         in post. Any figure holding this selection's posts and months is then a widening of the tightened
         one (each of its trust, group and band the same or all; its months around these), which is what
         ``_widening_safe`` goes through. None when nobody is in post."""
-        masks = self.masks(s)
+        cells, posts = self._cells_and_posts(s)
         if self.first_month <= s.first_month and s.last_month <= self.last_month and len(self.person):
-            return self._tightened_on_grid(s, masks)
-        posts = self._posts_in(masks)
+            return self._tightened_on_grid(s, cells)
         active = posts & (self.start_month <= s.last_month) & (self.end_month >= s.first_month)
         if not active.any():
             return None
@@ -290,10 +289,10 @@ class PeopleInPost:
             shared[dimension] = frozenset(names) if len(names) == 1 else getattr(s, dimension)
         return shared
 
-    def _tightened_on_grid(self, s: Selection, masks: tuple[np.ndarray, ...]) -> Selection | None:
+    def _tightened_on_grid(self, s: Selection, cells: np.ndarray) -> Selection | None:
         """``_tightened`` read off the grid (the same answer: a cell holds anyone in post in its month)."""
         months = slice(s.first_month - self.first_month, s.last_month - self.first_month + 1)
-        block = self.grid[..., months] * self._cells(masks)[..., None]
+        block = self.grid[..., months] * cells[..., None]
         occupied = block > 0
         if not occupied.any():
             return None
