@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows
+from passport.metrics.cell_columns import CellColumns
 from passport.metrics.models import SicknessRollup
 from passport.metrics.queries import Scope
 
@@ -39,6 +40,11 @@ _COLUMNS = (
     "fte_days_available_e4",
     "episodes",
 )
+
+
+def _name_order(value: Any) -> tuple[bool, str]:
+    """Names in order, none first."""
+    return value is not None, str(value)
 
 
 class Sums(NamedTuple):
@@ -86,7 +92,7 @@ class SicknessRollupCells:
         names: dict[str, list[Any]] = {}
         coded = []
         for name, values in zip(("group", "band", "reason", "term"), columns[2:6], strict=True):
-            distinct = sorted(set(values), key=lambda v: (v is not None, str(v)))
+            distinct = sorted(set(values), key=_name_order)
             names[name] = distinct
             code = {value: i for i, value in enumerate(distinct)}
             coded.append(np.fromiter(map(code.__getitem__, values), dtype=np.int64, count=len(values)))
@@ -101,6 +107,30 @@ class SicknessRollupCells:
             integers(columns[6]),
             integers(columns[7]),
             integers(columns[8]),
+            names,
+        )
+
+    @classmethod
+    def from_cell_columns(cls, cells: CellColumns) -> SicknessRollupCells:
+        """The roll-up's rows as counted (passport.metrics.cell_columns), their codes renumbered in the
+        order ``from_columns`` gives them."""
+        names: dict[str, list[Any]] = {}
+        coded = []
+        for name, column in zip(("group", "band", "reason", "term"), _COLUMNS[2:6], strict=True):
+            counted_names = cells.names[column]
+            order = sorted(range(len(counted_names)), key=lambda code: _name_order(counted_names[code]))
+            names[name] = [counted_names[code] for code in order]
+            renumbered = np.empty(len(order), dtype=np.int64)
+            renumbered[order] = np.arange(len(order), dtype=np.int64)
+            coded.append(renumbered[cells.values[column]])
+        integer = cells.values
+        return cls(
+            integer["month"],
+            integer["trust_id"],
+            *coded,
+            integer["fte_days_lost_e4"],
+            integer["fte_days_available_e4"],
+            integer["episodes"],
             names,
         )
 
@@ -167,12 +197,15 @@ def rollup_cells(session: Session, from_month: int) -> SicknessRollupCells:
     return kept[2]
 
 
-def keep_written(session: Session, from_month: int, rows: Sequence[dict[str, Any]]) -> None:
-    """The roll-up was just made exactly ``rows`` (every row, from ``from_month`` on; a full count that
+def keep_written(session: Session, from_month: int, cells: CellColumns) -> None:
+    """The roll-up was just made exactly ``cells`` (every row, from ``from_month`` on; a full count that
     was kept): they serve this transaction's sums as a read of the table would, without reading it back.
     """
-    cells = SicknessRollupCells.from_columns([[row[name] for row in rows] for name in _COLUMNS])
-    session.info[_KEPT] = (session.get_transaction(), from_month, cells)
+    session.info[_KEPT] = (
+        session.get_transaction(),
+        from_month,
+        SicknessRollupCells.from_cell_columns(cells),
+    )
 
 
 def forget(session: Session) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from passport.metrics.cell_columns import CellColumns
 from passport.metrics.queries import Period, month_last_day, month_of, to_day_number
 from passport.metrics.sickness import LONG_TERM_DAYS
 
@@ -388,12 +389,12 @@ def _terms(
     )
 
 
-def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[str, Any]]:
-    """The sickness roll-up's rows: every post's days in post and every sickness absence's days lost on
-    a post of her own, each clipped to the months covered (an absence also to its post), split into the
-    months it meets and summed per month, trust, staff group, band, reason (none for days in post) and
-    term (``_terms``); with the episodes starting in each month (a span that begins on its episode's
-    first day starts it)."""
+def count_sickness_cells(records: SicknessRecords, covered: Period) -> CellColumns:
+    """The sickness roll-up's rows, as columns: every post's days in post and every sickness absence's days
+    lost on a post of her own, each clipped to the months covered (an absence also to its post), split into
+    the months it meets and summed per month, trust, staff group, band, reason (none for days in post) and
+    term (``_terms``); with the episodes starting in each month (a span that begins on its episode's first day
+    starts it)."""
     month_numbers = list(range(covered.first_month, covered.last_month + 1))
     period_first = to_day_number(month_of(covered.first_month))
     period_last = to_day_number(month_last_day(covered.last_month))
@@ -486,36 +487,37 @@ def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[
         dense[len(in_post) + starts] * n_months + start_month, len(used_codes) * n_months, started[starts]
     ).reshape(len(used_codes), n_months)
     used_index, month = np.nonzero(lost_sum | available_sum | episodes)
-    lost_days, available_days, episode_counts = (
-        lost_sum[used_index, month].tolist(),
-        available_sum[used_index, month].tolist(),
-        episodes[used_index, month].tolist(),
+    codes = used_codes[used_index]
+    cell = codes // (reasons * terms)
+    cell_trust = np.array([trust for trust, _group, _band in cell_names], dtype=np.int64)
+    group_code, group_names = _codes([group for _trust, group, _band in cell_names])
+    band_code, band_names = _codes([band for _trust, _group, band in cell_names])
+    # Reason 0 is none (days in post); an absence with no reason is none as well: one code for both.
+    reason_code_of, reason_values = _codes([None, *reason_names])
+    return CellColumns(
+        {
+            "month": np.asarray(month_numbers, dtype=np.int64)[month],
+            "trust_id": cell_trust[cell],
+            "staff_group": group_code[cell],
+            "band": band_code[cell],
+            "reason_code": reason_code_of[codes // terms % reasons],
+            "term": codes % terms,
+            "fte_days_lost_e4": lost_sum[used_index, month],
+            "fte_days_available_e4": available_sum[used_index, month],
+            "episodes": episodes[used_index, month],
+        },
+        {
+            "staff_group": group_names,
+            "band": band_names,
+            "reason_code": reason_values,
+            "term": list(TERM_NAMES),
+        },
     )
-    rows = []
-    for code, m, lost_days_e4, available_days_e4, episode_count in zip(
-        used_codes[used_index].tolist(),
-        month.tolist(),
-        lost_days,
-        available_days,
-        episode_counts,
-        strict=True,
-    ):
-        trust, staff_group, band = cell_names[code // (reasons * terms)]
-        reason = code // terms % reasons
-        rows.append(
-            {
-                "month": month_numbers[m],
-                "trust_id": trust,
-                "staff_group": staff_group,
-                "band": band,
-                "reason_code": reason_names[reason - 1] if reason else None,
-                "term": TERM_NAMES[code % terms],
-                "fte_days_lost_e4": lost_days_e4,
-                "fte_days_available_e4": available_days_e4,
-                "episodes": episode_count,
-            }
-        )
-    return rows
+
+
+def count_sickness_rows(records: SicknessRecords, covered: Period) -> list[dict[str, Any]]:
+    """``count_sickness_cells`` as rows."""
+    return count_sickness_cells(records, covered).rows
 
 
 def _month_lasts(covered: Period) -> np.ndarray:

@@ -25,6 +25,7 @@ from sqlalchemy import Date, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows, utcnow
+from passport.metrics.cell_columns import CellColumns
 from passport.metrics.disclosure import kept_in_session, placed_posts_for_people
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
@@ -52,7 +53,7 @@ from passport.metrics.rollup_counts import (
     SicknessAbsences,
     SicknessRecords,
     count_retention_rows,
-    count_sickness_rows,
+    count_sickness_cells,
 )
 from passport.metrics.rollup_counts import (
     FIGURES as RETENTION_FIGURES,
@@ -92,22 +93,24 @@ def rollup_months(session: Session) -> Period:
 
 @dataclass(frozen=True)
 class CountedRollup:
-    """A roll-up counted from the records and not yet kept: its rows, the months they cover and how long
-    counting them took. Counting only reads: on SQLite it needs no write lock (passport.metrics.refresh)."""
+    """A roll-up counted from the records and not yet kept: its rows (as columns), the months they cover
+    and how long counting them took. Counting only reads: on SQLite it needs no write lock
+    (passport.metrics.refresh)."""
 
     name: str
     model: type[SicknessRollup] | type[RetentionRollup]
     covered: Period
-    rows: list[dict[str, Any]]
+    cells: CellColumns
     seconds: float
 
 
 def count_sickness_rollup(session: Session) -> CountedRollup:
-    """Count the roll-up's cells from the records of every partner trust (``sickness_rows``). Reads only."""
+    """Count the roll-up's cells from the records of every partner trust (``sickness_columns``). Reads
+    only."""
     started = time.perf_counter()
     months = rollup_months(session)
-    rows = sickness_rows(session, months)
-    return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, rows, time.perf_counter() - started)
+    cells = sickness_columns(session, months)
+    return CountedRollup(SICKNESS_ROLLUP, SicknessRollup, months, cells, time.perf_counter() - started)
 
 
 def _sickness_absences_query() -> Select[Any]:
@@ -139,19 +142,26 @@ def sickness_absences(session: Session, fingerprint: str | None = None) -> Sickn
 
 
 def sickness_rows(
+    session: Session, covered: Period, people: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    """``sickness_columns`` as rows."""
+    return sickness_columns(session, covered, people).rows
+
+
+def sickness_columns(
     session: Session,
     covered: Period,
     people: Sequence[int] | None = None,
     *,
     posts: Sequence[Any] | None = None,
     absences: SicknessAbsences | None = None,
-) -> list[dict[str, Any]]:
-    """The sickness roll-up's rows for the months ``covered``, of everyone or of ``people`` only (staff
-    member ids: their contribution, passport.metrics.upkeep): the posts of her own (``posts`` when the
+) -> CellColumns:
+    """The sickness roll-up's rows, as columns, for the months ``covered``, of everyone or of ``people`` only
+    (staff member ids: their contribution, passport.metrics.upkeep): the posts of her own (``posts`` when the
     caller has read them, ``own_posts``) and the sickness absences read once each (plain scans; everyone's
     ``absences`` when the caller has read them), and the few spans of sickness recorded on secondee
     assignments as the database moves them onto her own posts; numpy clips, splits into months and sums
-    (``count_sickness_rows``). Reads only."""
+    (``count_sickness_cells``). Reads only."""
     scope = scope_for(session, None)
     ab = Absence
     if posts is None:
@@ -175,7 +185,7 @@ def sickness_rows(
             rows += driver_rows(session, absences_query.where(ab.assignment_id.in_(post_ids)))
         read = SicknessAbsences.from_rows(rows)
     moved = moved_sickness_rows(session, scope, first_day, last_day, people)
-    return count_sickness_rows(SicknessRecords(posts, read, moved), covered)
+    return count_sickness_cells(SicknessRecords(posts, read, moved), covered)
 
 
 def own_posts(session: Session, scope: Scope, people: Sequence[int] | None = None) -> list[tuple[Any, ...]]:
@@ -256,9 +266,9 @@ def keep_rollup(session: Session, counted: CountedRollup, fingerprint: str) -> R
     """Replace the kept roll-up with ``counted`` and record which state of the records it came from.
     The caller holds the refresh lock and commits."""
     started = time.perf_counter()
-    write_cells(session, counted.model, *CELL_COLUMNS[counted.name], counted.rows)
+    write_cells(session, counted.model, *CELL_COLUMNS[counted.name], counted.cells)
     if counted.name == SICKNESS_ROLLUP:  # the dashboards counted next sum these rather than read them back
-        keep_written_cells(session, counted.covered.first_month, counted.rows)
+        keep_written_cells(session, counted.covered.first_month, counted.cells)
     seconds = counted.seconds + time.perf_counter() - started
     return _record_state(session, counted.name, fingerprint, counted.covered, seconds)
 
@@ -379,8 +389,17 @@ def count_retention_rollup(session: Session) -> CountedRollup:
     (``retention_rows``). Reads only."""
     started = time.perf_counter()
     covered = rollup_months(session)
-    rows = retention_rows(session, covered)
-    return CountedRollup(RETENTION_ROLLUP, RetentionRollup, covered, rows, time.perf_counter() - started)
+    cells = retention_cells(retention_rows(session, covered))
+    return CountedRollup(RETENTION_ROLLUP, RetentionRollup, covered, cells, time.perf_counter() - started)
+
+
+def retention_cells(rows: Sequence[dict[str, Any]]) -> CellColumns:
+    """The retention roll-up's rows as columns (a cell of the partnership has no trust)."""
+    return CellColumns.from_rows(
+        rows,
+        (*CELL_COLUMNS[RETENTION_ROLLUP][0], *RETENTION_FIGURES),
+        ("level", "trust_id", "staff_group", "band"),
+    )
 
 
 def retention_rows(
@@ -413,19 +432,19 @@ def count_rollups(session: Session, fingerprint: str | None = None) -> list[Coun
     posts_read = placed_posts_for_people(session, scope, fingerprint)
     posts, trust_ids = _retention_posts(posts_read), list(scope.trust_ids)
 
-    def count_retention() -> tuple[list[dict[str, Any]], float]:
+    def count_retention() -> tuple[CellColumns, float]:
         rows = count_retention_rows(posts, trust_ids, covered) if posts is not None else []
-        return rows, time.perf_counter() - started
+        return retention_cells(rows), time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-count") as pool:
         retention = pool.submit(count_retention)
         absences = sickness_absences(session, fingerprint)
-        sickness = sickness_rows(session, covered, posts=posts_read, absences=absences)
+        sickness = sickness_columns(session, covered, posts=posts_read, absences=absences)
         sickness_seconds = time.perf_counter() - started
-        retention_rows_counted, retention_seconds = retention.result()
+        retention_counted, retention_seconds = retention.result()
     return [
         CountedRollup(SICKNESS_ROLLUP, SicknessRollup, covered, sickness, sickness_seconds),
-        CountedRollup(RETENTION_ROLLUP, RetentionRollup, covered, retention_rows_counted, retention_seconds),
+        CountedRollup(RETENTION_ROLLUP, RetentionRollup, covered, retention_counted, retention_seconds),
     ]
 
 

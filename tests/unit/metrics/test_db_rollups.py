@@ -251,3 +251,33 @@ def test_a_full_recount_writes_only_the_cells_that_differ(session, built):
     assert all(after[key][0] == before[key][0] for key in unchanged)
     event.remove(session.get_bind(), "before_cursor_execute", note_emptying)
     assert emptied == []  # never emptied and filled again
+
+
+def test_the_cells_kept_are_read_numbered_as_the_cells_counted(session, built):
+    """The database numbers the kept cells' names as the count numbers its own (held_columns), so the two
+    are told equal from integers; a name the count does not have is numbered -1, and tells them apart."""
+    from passport.metrics.cell_columns import held_columns, same_cells
+    from passport.metrics.rollups import CELL_COLUMNS, SICKNESS_ROLLUP, count_sickness_rollup
+
+    keys, figures = CELL_COLUMNS[SICKNESS_ROLLUP]
+    counted = count_sickness_rollup(session).cells
+    held = held_columns(session, SicknessRollup, (*keys, *figures), counted)
+    kept = {tuple(getattr(row, name) for name in (*keys, *figures)) for row in session.query(SicknessRollup)}
+    read = {
+        tuple(counted.names[name][code] if name in counted.names else code for name, code in zip(
+            (*keys, *figures), values, strict=True
+        ))
+        for values in zip(*(held[name].tolist() for name in (*keys, *figures)), strict=True)
+    }  # fmt: skip
+    assert len(kept) > 10 and read == kept
+    assert same_cells(held, counted, keys)
+    session.add(
+        SicknessRollup(
+            month=month("2024-02"), trust_id=next(iter(kept))[1], staff_group="ZZ", band=None,
+            reason_code=None, term=None, fte_days_lost_e4=0, fte_days_available_e4=1, episodes=0,
+        )
+    )  # fmt: skip
+    session.flush()
+    held = held_columns(session, SicknessRollup, (*keys, *figures), counted)
+    assert held["staff_group"].tolist().count(-1) == 1
+    assert not same_cells(held, counted, keys)
