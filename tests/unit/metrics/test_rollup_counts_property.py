@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from passport.metrics.queries import Period, month_index, month_last_day, month_of, to_day_number
-from passport.metrics.rollup_counts import ALL, GROUPINGS, WINDOW_MONTHS, Posts, count_retention_rows
+from passport.metrics.rollup_counts import (
+    ALL,
+    GROUPINGS,
+    WINDOW_MONTHS,
+    Posts,
+    count_retention_rows,
+    merged_spells,
+    positions,
+)
 
 TRUSTS = (1, 2, 3)
 ORIGIN = date(2023, 12, 1)
@@ -150,3 +159,47 @@ def test_the_roll_up_rows_equal_the_definitions_read_day_by_day(raw):  # type: i
         for row in counted
     }
     assert got == expected_rows(posts)
+
+
+@given(
+    st.lists(st.integers(0, 10**12), unique=True, max_size=30),
+    st.lists(st.integers(0, 10**12), max_size=30),
+    st.integers(0, 60),
+)
+def test_positions_find_each_id_where_it_is(ids, others, dense_below):  # type: ignore[no-untyped-def]
+    """Ids found by the table of ids (small, dense ids) or by binary search (large, sparse ones)."""
+    ids = [i % dense_below for i in ids] if dense_below else ids
+    ids = list(dict.fromkeys(ids))
+    wanted = [*ids[::2], *(o % dense_below if dense_below else o for o in others)]
+    position, found = positions(np.array(ids, dtype=np.int64), np.array(wanted, dtype=np.int64))
+    where = {value: index for index, value in enumerate(ids)}
+    assert found.tolist() == [value in where for value in wanted]
+    assert [p for p, f in zip(position.tolist(), found.tolist(), strict=True) if f] == [
+        where[value] for value in wanted if value in where
+    ]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(-400, 400), st.integers(0, 60)), max_size=25),
+    st.sampled_from([1, 10**6]),  # group codes next to each other, or far apart
+    st.sampled_from([0, 1]),
+)
+def test_intervals_merge_per_group_into_spells(intervals, scale, gap):  # type: ignore[no-untyped-def]
+    """Overlapping intervals of a group (or, with gap 1, touching ones too) make one spell."""
+    group = np.array([g * scale for g, _s, _n in intervals], dtype=np.int64)
+    start = np.array([s for _g, s, _n in intervals], dtype=np.int64)
+    end = start + np.array([n for _g, _s, n in intervals], dtype=np.int64)
+    spell_group, spell_start, spell_end, spell_of = merged_spells(group, start, end, gap)
+    expected = []  # (group, start, end) of each spell, by group and start
+    for g, s, e in sorted(zip(group.tolist(), start.tolist(), end.tolist(), strict=True)):
+        if expected and expected[-1][0] == g and s <= expected[-1][2] + gap:
+            expected[-1][2] = max(expected[-1][2], e)
+        else:
+            expected.append([g, s, e])
+    assert [
+        list(spell)
+        for spell in zip(spell_group.tolist(), spell_start.tolist(), spell_end.tolist(), strict=True)
+    ] == expected
+    for i in range(len(intervals)):
+        spell = spell_of[i]
+        assert spell_group[spell] == group[i] and spell_start[spell] <= start[i] <= end[i] <= spell_end[spell]
