@@ -23,14 +23,13 @@ from passport.metrics.disclosure import (
     Selection,
     kept_in_session,
     people_in_post,
-    reason_people,
-    reasons_shown,
 )
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.movement import secondment_counts
 from passport.metrics.operations import earliest_recorded_month, is_suppressed, scope_for
 from passport.metrics.organisation import by_organisation_chart
 from passport.metrics.queries import Period, Place, month_label, month_last_day, month_of, trust_codes
+from passport.metrics.reason_disclosure import reason_people, reasons_shown
 from passport.metrics.retention import nqn_retention
 from passport.metrics.rollups import retention_source, sickness_source
 from passport.metrics.sickness import SicknessCell

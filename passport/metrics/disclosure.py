@@ -24,27 +24,24 @@ that protect a fixed set of tables; here a figure is decided on its own when it 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows
 from passport.metrics.queries import (
-    SECONDEE,
     Place,
     Scope,
     counted,
-    day_number,
     own_post_columns,
-    to_day_number,
 )
-from passport.workforce.models import Absence, Assignment
-from passport.workforce.operations import SICKNESS
+from passport.workforce.models import Assignment
 
 MIN_PEOPLE = 5
 _FAR = 10**9  # the month of an open post's end
@@ -88,6 +85,10 @@ class Selection:
             for dimension, level in zip(_PLACE_DIMENSIONS, Place.levels(), strict=True)
         }
         return cls(trusts, groups, bands, first_month, last_month, **places)
+
+    def widened(self, dimensions: Iterable[str]) -> Selection:
+        """The same selection with ``dimensions`` (of DIMENSIONS) widened to all."""
+        return dataclasses.replace(self, **dict.fromkeys(dimensions))
 
 
 class PeopleInPost:
@@ -187,7 +188,7 @@ class PeopleInPost:
         )
 
     def _varying_dimensions(self) -> frozenset[str]:
-        """The dimensions (of _DIMENSIONS) on which the posts hold more than one value."""
+        """The dimensions (of DIMENSIONS) on which the posts hold more than one value."""
         codes = {"trusts": self.trust, "groups": self.group, "bands": self.band}
         varying = {dim for dim, code in codes.items() if len(code) and bool((code != code[0]).any())}
         places = [self.places[int(code)] for code in np.unique(self.place)]
@@ -247,7 +248,7 @@ class PeopleInPost:
             return False
         # A dimension with one value in the whole grid (every post in the same directorate, or none named)
         # cannot be widened to anyone new: leaving it out halves the widenings to check, exactly.
-        narrowed = [dim for dim in _DIMENSIONS if getattr(s, dim) is not None and dim in self._varying]
+        narrowed = [dim for dim in DIMENSIONS if getattr(s, dim) is not None and dim in self._varying]
         return all(
             self._widening_safe(s, cells, posts, widened)
             for size in range(len(narrowed) + 1)
@@ -319,7 +320,7 @@ class PeopleInPost:
     ) -> bool:
         """Widening ``widened`` to all, and then the months to either side, adds nobody or at least
         MIN_PEOPLE people, at the smallest widening that adds anyone (any larger one adds more)."""
-        wide_cells, wide_posts = self._cells_and_posts(_replace(s, **{dim: None for dim in widened}))
+        wide_cells, wide_posts = self._cells_and_posts(s.widened(widened))
         if widened:
             added = self._at_least(wide_cells & ~cells, wide_posts & ~posts, s.first_month, s.last_month)
             if added:
@@ -336,7 +337,7 @@ class PeopleInPost:
     def _cells_and_posts(self, s: Selection) -> tuple[np.ndarray, np.ndarray]:
         """The selection's cells of the grid and its posts (``_cells``, ``_posts_in``), whatever its
         months."""
-        chosen = tuple(getattr(s, dimension) for dimension in _DIMENSIONS)
+        chosen = tuple(getattr(s, dimension) for dimension in DIMENSIONS)
         if chosen not in self._chosen:
             masks = self.masks(s)
             self._chosen[chosen] = (self._cells(masks), self._posts_in(masks))
@@ -443,7 +444,7 @@ def kept_only(session: Session, key: tuple[Any, ...]) -> Any:
 
 # Selection's fields for Place.levels(), in that order.
 _PLACE_DIMENSIONS = ("directorates", "wards", "cost_centres")
-_DIMENSIONS = ("trusts", "groups", "bands", *_PLACE_DIMENSIONS)
+DIMENSIONS = ("trusts", "groups", "bands", *_PLACE_DIMENSIONS)
 _POST_COLUMNS = 8  # own_post_columns(): the place's columns follow
 
 
@@ -451,148 +452,3 @@ def _place(post: Sequence[Any]) -> tuple[Any, ...]:
     """A post's place (directorate, ward, cost centre); none named for rows read without them."""
     place = tuple(post[_POST_COLUMNS : _POST_COLUMNS + len(_PLACE_DIMENSIONS)])
     return place if len(place) == len(_PLACE_DIMENSIONS) else (None,) * len(_PLACE_DIMENSIONS)
-
-
-def _replace(selection: Selection, **changes: Any) -> Selection:
-    values = {**selection.__dict__, **changes}
-    return Selection(**values)
-
-
-# --- Reasons for sickness ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ReasonPeople:
-    """Who was absent for which reason in a run of months: one (person, reason, trust code, group code,
-    band code) per post and reason, the post being her own (a secondee's absence counts at her home
-    post). Reasons as codes into ``reason_names``."""
-
-    person: np.ndarray
-    reason: np.ndarray
-    reason_names: list[str]
-    atom: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-def reason_people(
-    session: Session, people: PeopleInPost, first_day: Any, last_day: Any, fingerprint: str | None = None
-) -> ReasonPeople:
-    """Sickness absences overlapping first_day..last_day, each with her own post's trust, group and band
-    (the post it is recorded on; for sickness recorded on a secondee assignment, her own post that
-    covers its first day). Each (post, reason) once; with the records' fingerprint, kept in the session
-    like ``people_in_post``, and read from the absences a refresh has kept there."""
-    if fingerprint is not None:
-        key = ("reasons", fingerprint, people.first_month, people.last_month, first_day, last_day)
-        return kept_in_session(
-            session, key, lambda: _reason_people(session, people, first_day, last_day, fingerprint)
-        )
-    return _reason_people(session, people, first_day, last_day, None)
-
-
-def _posts_and_reasons(
-    session: Session, first_day: Any, last_day: Any, fingerprint: str | None
-) -> tuple[np.ndarray, list[Any]]:
-    """Each (post id, reason) with sickness overlapping first_day..last_day, once."""
-    # Imported here: rollups imports operations, which decides its figures with this module.
-    from passport.metrics.rollups import sickness_absences
-
-    ab = Absence
-    absences = kept_only(session, ("sickness absences", fingerprint)) if fingerprint is not None else None
-    if absences is None and session.get_bind().dialect.name == "postgresql":
-        overlapping = and_(
-            ab.category == SICKNESS,
-            ab.first_day <= last_day,
-            (ab.last_day.is_(None)) | (ab.last_day >= first_day),
-        )
-        rows = driver_rows(session, select(ab.assignment_id, ab.reason_code).where(overlapping).distinct())
-        return np.array([row[0] for row in rows], dtype=np.int64), [row[1] for row in rows]
-    if absences is None:
-        # SQLite reads every absence faster than it picks out the distinct pairs through its indexes
-        # (1.0 s against 1.7 s for 700,000 sickness absences: bench/bench_dashboard.py's partnership).
-        absences = sickness_absences(session, fingerprint)
-    during = absences.overlapping(to_day_number(first_day), to_day_number(last_day))
-    reasons = max(len(absences.reason_names), 1)
-    pairs = np.unique(absences.post[during] * reasons + absences.reason[during])
-    return pairs // reasons, [absences.reason_names[code] for code in (pairs % reasons).tolist()]
-
-
-def _reason_people(
-    session: Session, people: PeopleInPost, first_day: Any, last_day: Any, fingerprint: str | None
-) -> ReasonPeople:
-    a, ab = Assignment, Absence
-    overlapping = and_(
-        ab.category == SICKNESS,
-        ab.first_day <= last_day,
-        (ab.last_day.is_(None)) | (ab.last_day >= first_day),
-    )
-    post_ids, post_reasons = _posts_and_reasons(session, first_day, last_day, fingerprint)
-    order = np.argsort(people.post_id)
-    sorted_ids = people.post_id[order]
-    where = np.minimum(np.searchsorted(sorted_ids, post_ids), max(len(sorted_ids) - 1, 0))
-    own = (sorted_ids[where] == post_ids) if len(sorted_ids) else np.zeros(len(post_ids), dtype=bool)
-    found = list(order[where[own]])
-    reasons = [reason for reason, kept in zip(post_reasons, own.tolist(), strict=True) if kept]
-    seconded = driver_rows(
-        session,
-        select(a.staff_member_id, day_number(ab.first_day), ab.reason_code)
-        .join(a, a.id == ab.assignment_id)
-        .where(overlapping, a.person_type == SECONDEE),
-    )
-    for person, day, reason in seconded:  # few: a secondee's sickness is recorded by the host
-        home = np.flatnonzero((people.person == person) & (people.start_day <= day) & (people.end_day >= day))
-        if len(home):
-            found.append(int(home[0]))
-            reasons.append(reason)
-    index = np.array(found, dtype=np.int64)
-    names = sorted({str(r) for r in reasons})
-    code = {name: i for i, name in enumerate(names)}
-    return ReasonPeople(
-        people.person[index],
-        np.array([code[str(r)] for r in reasons], dtype=np.int64),
-        names,
-        (people.trust[index], people.group[index], people.band[index], people.place[index]),
-    )
-
-
-def reasons_shown(people: PeopleInPost, absent: ReasonPeople, s: Selection) -> tuple[set[str], set[str]]:
-    """Which reasons a chart of sickness by reason for this selection may name on their own, and which it
-    groups as "Other reasons" (both empty: fewer than MIN_PEOPLE people were absent, show none).
-
-    A reason stands alone when at least MIN_PEOPLE people in the selection were absent for it, and
-    widening the selection's trust, staff group or band to all adds nobody absent for it or at least
-    MIN_PEOPLE. "Other reasons" must hold at least MIN_PEOPLE people too: while it holds 1 to 4, the
-    reason with the fewest people joins it."""
-    if not len(absent.person):
-        return set(), set()
-    trust, group, band, place = absent.atom
-
-    def inside(selection: Selection) -> np.ndarray:
-        in_t, in_g, in_b, in_p = people.masks(selection)
-        return in_t[trust] & in_g[group] & in_b[band] & in_p[place]
-
-    def heads(mask: np.ndarray) -> int:
-        return len(np.unique(absent.person[mask]))
-
-    here = inside(s)
-    if heads(here) < MIN_PEOPLE:
-        return set(), set()
-    narrowed = [dim for dim in _DIMENSIONS if getattr(s, dim) is not None]
-    widenings = [
-        inside(_replace(s, **{dim: None for dim in widened})) & ~here
-        for size in range(1, len(narrowed) + 1)
-        for widened in combinations(narrowed, size)
-    ]
-    alone: dict[int, int] = {}
-    other: set[int] = set()
-    for reason in np.unique(absent.reason[here]).tolist():
-        of_reason = absent.reason == reason
-        count = heads(here & of_reason)
-        added = [heads(wider & of_reason) for wider in widenings]
-        if count >= MIN_PEOPLE and all(n == 0 or n >= MIN_PEOPLE for n in added):
-            alone[reason] = count
-        else:
-            other.add(reason)
-    while other and alone:
-        if heads(here & np.isin(absent.reason, list(other))) >= MIN_PEOPLE:
-            break
-        fewest = min(alone, key=lambda r: (alone[r], absent.reason_names[r]))
-        other.add(fewest)
-        del alone[fewest]
-    return {absent.reason_names[r] for r in alone}, {absent.reason_names[r] for r in other}
