@@ -181,7 +181,7 @@ def sickness_columns(
         )
     else:
         rows: list[tuple[Any, ...]] = []
-        for post_ids in _batches([post[0] for post in posts]):
+        for post_ids in id_batches([post[0] for post in posts]):
             rows += driver_rows(session, absences_query.where(ab.assignment_id.in_(post_ids)))
         read = SicknessAbsences.from_rows(rows)
     moved = moved_sickness_rows(session, scope, first_day, last_day, people)
@@ -201,7 +201,7 @@ def own_posts(session: Session, scope: Scope, people: Sequence[int] | None = Non
         wanted = set(people)
         return [post for post in driver_rows(session, query) if post[-1] in wanted]
     posts: list[tuple[Any, ...]] = []
-    for batch in _batches(people):
+    for batch in id_batches(people):
         posts += driver_rows(session, query.where(a.staff_member_id.in_(batch)))
     return posts
 
@@ -218,7 +218,7 @@ _BATCH = 5_000
 _SCAN_FOR = 2_000
 
 
-def _batches(ids: Sequence[int]) -> list[list[int]]:
+def id_batches(ids: Sequence[int]) -> list[list[int]]:
     ordered = sorted(set(ids))
     return [ordered[i : i + _BATCH] for i in range(0, len(ordered), _BATCH)]
 
@@ -240,10 +240,10 @@ def moved_sickness_rows(
         seconded_ids = list(session.scalars(seconded))
     else:
         seconded_ids = []
-        for batch in _batches(people):
+        for batch in id_batches(people):
             seconded_ids += session.scalars(seconded.where(a.staff_member_id.in_(batch)))
     rows: list[Any] = []
-    for batch in _batches(seconded_ids):
+    for batch in id_batches(seconded_ids):
         spans = secondee_sickness_spans(scope, first_day, last_day, cell_keys, True, batch, episodes=True)
         moved = union_all(*spans).subquery("moved")
         rows += session.execute(

@@ -357,3 +357,49 @@ def test_records_that_end_her_own_post_for_a_secondment_say_she_left(session, pe
     for name in ("RPG", "partnership"):
         assert retention(session, scopes[name]) == {None: (1, 1, 0, Decimal("1"), Decimal("0"), 1, 0)}, name
     assert retention(session, scopes["RV5"]) == {}
+
+
+def test_a_secondees_sickness_at_the_host_is_among_her_home_posts_people_absent_for_its_reason(
+    session, people, scopes
+):  # type: ignore[no-untyped-def]
+    """The chart of reasons decides what it may show from the people absent for each reason, each on her
+    own post: a secondee's sickness recorded at the host counts on the home post covering its first day."""
+    from passport.metrics.disclosure import people_in_post
+    from passport.metrics.reason_disclosure import reason_people
+
+    rpg, rv5 = people.rpg, people.rv5
+    _earlier, home, seconded = people.person(
+        (rpg, date(2019, 1, 1), date(2019, 12, 31), "1.0", "employee", "NMR", "6"),  # over before April
+        (rpg, date(2020, 1, 1), None, "1.0"),
+        (rv5, date(2024, 4, 1), date(2024, 4, 30), "1.0", SECONDEE),
+    )
+    other, _other_seconded = people.person(
+        (rv5, date(2020, 1, 1), None, "1.0", "employee", "AHP", "6"),
+        (rpg, date(2024, 4, 1), date(2024, 4, 30), "1.0", SECONDEE),
+    )
+    people.absence(seconded, date(2024, 4, 10), date(2024, 4, 12), "S12")
+    people.absence(other, date(2024, 4, 3), date(2024, 4, 4), "S13")
+    session.flush()
+    grid = people_in_post(session, scopes["partnership"], month("2024-04"), month("2024-04"))
+    absent = reason_people(session, grid, date(2024, 4, 1), date(2024, 4, 30))
+    found = sorted(
+        (
+            int(person),
+            absent.reason_names[reason],
+            grid.trust_ids[trust],
+            grid.groups[group],
+            grid.bands[band],
+        )
+        for person, reason, trust, group, band in zip(
+            absent.person.tolist(),
+            absent.reason.tolist(),
+            *(code.tolist() for code in absent.atom[:3]),
+            strict=True,
+        )
+    )
+    assert found == sorted(
+        [
+            (home.staff_member_id, "S12", rpg.id, "NMR", "5"),
+            (other.staff_member_id, "S13", rv5.id, "AHP", "6"),
+        ]
+    )
