@@ -92,7 +92,7 @@ def rollup_figures(engine) -> tuple[float, float, dict[str, object]]:  # type: i
     """(seconds to build the sickness and retention roll-ups, best seconds for the full dashboard summing
     them, its figures)."""
     from passport.metrics.fingerprint import source_fingerprint
-    from passport.metrics.rollups import rebuild_rollups
+    from passport.metrics.recount import rebuild_rollups
 
     with Session(engine) as session:
         started = time.perf_counter()

@@ -32,10 +32,10 @@ from passport.background.operations import exclusive, start_job, take_lock_if_fr
 from passport.background.runner import RunLater
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot, RollupState
+from passport.metrics.recount import count_rollups
 from passport.metrics.rollups import (
     RETENTION_ROLLUP,
     SICKNESS_ROLLUP,
-    count_rollups,
     keep_rollup,
     rollups_kept_current,
 )

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from passport.db import driver_rows, utcnow
 from passport.metrics.cell_columns import CellColumns
-from passport.metrics.disclosure import kept_in_session, placed_posts_for_people
+from passport.metrics.disclosure import kept_in_session
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.operations import scope_for
@@ -37,7 +35,6 @@ from passport.metrics.queries import (
     Scope,
     counted,
     day_number,
-    month_index,
     month_last_day,
     month_of,
     own_post_columns,
@@ -59,6 +56,7 @@ from passport.metrics.rollup_counts import (
     FIGURES as RETENTION_FIGURES,
 )
 from passport.metrics.rollup_io import postgresql_sickness_absences, sqlite_sickness_absences, write_cells
+from passport.metrics.rollup_months import rollup_months
 from passport.metrics.sickness import (
     ROLLING_MONTHS,
     SICKNESS,
@@ -75,20 +73,6 @@ from passport.workforce.models import Absence, Assignment
 
 SICKNESS_ROLLUP = "sickness"
 CELL_KEYS = ("trust", "staff_group", "band")
-ROLLUP_MONTHS = 48
-
-
-def rollup_months(session: Session) -> Period:
-    """The months the roll-ups cover: four years to the latest month with a sickness absence recorded
-    (where the usual dashboard ends: 24 months and the 11 before them for the rolling figures, with a
-    year to spare), and on to this month if that is later. Other months are counted from the records."""
-    latest_first_day, latest_last_day = session.execute(
-        select(func.max(Absence.first_day), func.max(Absence.last_day)).where(Absence.category == SICKNESS)
-    ).one()
-    today = month_index(date.today())
-    anchor = month_index(latest_first_day) if latest_first_day is not None else today
-    recorded = [month_index(d) for d in (latest_first_day, latest_last_day) if d is not None]
-    return Period(anchor - ROLLUP_MONTHS + 1, max([today, *recorded]))
 
 
 @dataclass(frozen=True)
@@ -206,7 +190,7 @@ def own_posts(session: Session, scope: Scope, people: Sequence[int] | None = Non
     return posts
 
 
-def _retention_posts(posts: Sequence[Any]) -> Posts | None:
+def retention_posts(posts: Sequence[Any]) -> Posts | None:
     """``own_posts`` as retention counts them (person first, no post id)."""
     return Posts.from_rows([(post[7], *post[1:7]) for post in posts]) if posts else None
 
@@ -409,48 +393,13 @@ def retention_rows(
     add up across cells), of everyone or of ``people`` only (their contribution), from one read of the
     posts (rollup_counts). Reads only."""
     scope = scope_for(session, None)
-    posts = _retention_posts(own_posts(session, scope, people))
+    posts = retention_posts(own_posts(session, scope, people))
     return count_retention_rows(posts, list(scope.trust_ids), covered) if posts is not None else []
 
 
 def rebuild_retention_rollup(session: Session, fingerprint: str) -> RollupState:
     """Count the retention roll-up again from the records and keep it, in the caller's transaction."""
     return keep_rollup(session, count_retention_rollup(session), fingerprint)
-
-
-# --- Both at once ----------------------------------------------------------------------------------------
-def count_rollups(session: Session, fingerprint: str | None = None) -> list[CountedRollup]:
-    """Both roll-ups counted from the records (a full recount). Reads only. With the records' fingerprint
-    the sickness absences read are kept in the session, for the dashboards counted next. The retention
-    figures are counted in a second thread while the database reads the sickness absences: numpy and the
-    database driver mostly work without Python's global lock, so on two cores this takes a quarter to a
-    third off the recount (bench/bench_dashboard.py). The thread has arrays only, never the session."""
-    started = time.perf_counter()
-    covered = rollup_months(session)
-    scope = scope_for(session, None)
-    # Her own posts with their places: the grid of people in post a refresh builds next takes them.
-    posts_read = placed_posts_for_people(session, scope, fingerprint)
-    posts, trust_ids = _retention_posts(posts_read), list(scope.trust_ids)
-
-    def count_retention() -> tuple[CellColumns, float]:
-        rows = count_retention_rows(posts, trust_ids, covered) if posts is not None else []
-        return retention_cells(rows), time.perf_counter() - started
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-count") as pool:
-        retention = pool.submit(count_retention)
-        absences = sickness_absences(session, fingerprint)
-        sickness = sickness_columns(session, covered, posts=posts_read, absences=absences)
-        sickness_seconds = time.perf_counter() - started
-        retention_counted, retention_seconds = retention.result()
-    return [
-        CountedRollup(SICKNESS_ROLLUP, SicknessRollup, covered, sickness, sickness_seconds),
-        CountedRollup(RETENTION_ROLLUP, RetentionRollup, covered, retention_counted, retention_seconds),
-    ]
-
-
-def rebuild_rollups(session: Session, fingerprint: str) -> list[RollupState]:
-    """Count both roll-ups again from the records and keep them, in the caller's transaction."""
-    return [keep_rollup(session, counted, fingerprint) for counted in count_rollups(session, fingerprint)]
 
 
 def _record_state(

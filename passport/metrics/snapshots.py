@@ -33,9 +33,9 @@ from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot
 from passport.metrics.operations import latest_recorded_month
 from passport.metrics.queries import Period, Place, month_index
+from passport.metrics.recount import rebuild_rollups
 from passport.metrics.rollups import (
     ROLLING_MONTHS,
-    rebuild_rollups,
     rollups_current,
     rollups_kept_current,
 )

@@ -42,12 +42,12 @@ from passport.metrics.refresh import refresh_lock_name
 from passport.metrics.rollup_cells import forget as forget_rollup_cells
 from passport.metrics.rollup_counts import WINDOW_MONTHS
 from passport.metrics.rollup_io import write_cell_changes
+from passport.metrics.rollup_months import rollup_months
 from passport.metrics.rollups import (
     CELL_COLUMNS,
     RETENTION_ROLLUP,
     SICKNESS_ROLLUP,
     retention_rows,
-    rollup_months,
     sickness_rows,
 )
 from passport.trusts.models import StaffMember

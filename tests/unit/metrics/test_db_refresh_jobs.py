@@ -17,7 +17,7 @@ from passport.background import queue as background_queue
 from passport.background.models import FAILED, QUEUED, SUCCEEDED, Job
 from passport.background.operations import exclusive
 from passport.background.runner import run_job
-from passport.metrics import refresh, rollups, snapshots
+from passport.metrics import recount, refresh, rollups, snapshots
 from passport.metrics.dashboard import dashboard_data
 from passport.metrics.models import DashboardSnapshot, RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.refresh import (
@@ -183,7 +183,7 @@ KEEPING_ROLLUPS, KEEPING_DASHBOARDS = "keeping the roll-ups", "keeping the dashb
 def _kill_refresh_while(monkeypatch, what: str) -> None:  # type: ignore[no-untyped-def]
     """Make the next refresh stop with an error while keeping the roll-ups (the sickness cells already
     rewritten, the retention cells deleted) or just before keeping the dashboards. Patched where both
-    ways of refreshing look them up: in one transaction (snapshots, rollups) and in phases (refresh)."""
+    ways of refreshing look them up: in one transaction (snapshots, recount) and in phases (refresh)."""
     if what == KEEPING_ROLLUPS:
         kept, real = [], rollups.keep_rollup
 
@@ -194,7 +194,7 @@ def _kill_refresh_while(monkeypatch, what: str) -> None:  # type: ignore[no-unty
                 raise RuntimeError("the worker was killed here")
             return real(session, counted, fingerprint)
 
-        monkeypatch.setattr(rollups, "keep_rollup", killed)
+        monkeypatch.setattr(recount, "keep_rollup", killed)
         monkeypatch.setattr(refresh, "keep_rollup", killed)
     else:
 

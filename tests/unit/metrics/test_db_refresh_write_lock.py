@@ -21,7 +21,7 @@ from passport.background.models import SUCCEEDED, Job
 from passport.background.operations import start_job
 from passport.background.runner import run_job
 from passport.db import Base
-from passport.metrics import refresh, rollups
+from passport.metrics import recount, refresh
 from passport.metrics.refresh import REFRESH_KIND, figures_state
 from tests.support import factories
 from tests.support.factories import StaffMemberFactory, TrustFactory
@@ -72,7 +72,7 @@ def real_records(engine: Engine) -> Iterator[None]:
 
 def test_a_write_during_a_refresh_waits_well_under_a_second(app, engine, real_records, monkeypatch):
     counting = threading.Event()
-    real_count = rollups.count_rollups
+    real_count = recount.count_rollups
 
     def slow_count(session, *args):  # type: ignore[no-untyped-def]
         """Counting as slow as a large partnership's: the write lock must not be held meanwhile."""
@@ -81,9 +81,9 @@ def test_a_write_during_a_refresh_waits_well_under_a_second(app, engine, real_re
         time.sleep(COUNTING_SECONDS)
         return counted
 
-    # Where both ways of refreshing look it up: in phases (refresh) and in one transaction (rollups).
+    # Where both ways of refreshing look it up: in phases (refresh) and in one transaction (recount).
     monkeypatch.setattr(refresh, "count_rollups", slow_count)
-    monkeypatch.setattr(rollups, "count_rollups", slow_count)
+    monkeypatch.setattr(recount, "count_rollups", slow_count)
 
     with Session(engine) as setup:
         job_id = start_job(setup, kind=REFRESH_KIND, title="refresh", params={"force": True}, queue=False).id

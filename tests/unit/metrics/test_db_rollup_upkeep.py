@@ -329,8 +329,8 @@ def test_a_full_count_serves_the_sums_and_people_that_follow_from_what_it_read_a
 
     from passport.metrics import disclosure
     from passport.metrics.operations import scope_for
+    from passport.metrics.recount import rebuild_rollups
     from passport.metrics.rollup_cells import KEYS, SicknessRollupCells, rollup_cells
-    from passport.metrics.rollups import rebuild_rollups
     from tests.unit.metrics.conftest import month
 
     scope = scope_for(session, None)

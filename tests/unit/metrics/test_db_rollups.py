@@ -281,3 +281,26 @@ def test_the_cells_kept_are_read_numbered_as_the_cells_counted(session, built):
     held = held_columns(session, SicknessRollup, (*keys, *figures), counted)
     assert held["staff_group"].tolist().count(-1) == 1
     assert not same_cells(held, counted, keys)
+
+
+def test_a_full_recount_covers_the_months_the_sickness_absences_reach(session, sickness_world, people):  # noqa: F811
+    """A full recount starts from the latest first day of a sickness absence (an index seek a trust, past
+    later annual leave) and learns from the absences it reads whether one ends in a later month: then both
+    roll-ups reach that month, retention counted again for it. Either way, the months rollup_months gives."""
+    from datetime import timedelta
+
+    from passport.metrics.queries import month_index
+    from passport.metrics.recount import count_rollups
+    from passport.metrics.rollup_months import months_before_the_absences, rollup_months
+
+    assert months_before_the_absences(session) == rollup_months(session)  # RPG's latest is annual leave
+    assert {counted.covered for counted in count_rollups(session)} == {rollup_months(session)}
+    (post,) = people.person((people.rpg, date(2023, 1, 1), None, "1.0"))
+    ends = date.today() + timedelta(days=400)
+    people.absence(post, date(2024, 1, 8), ends, "S12")
+    session.flush()
+    covered = rollup_months(session)
+    assert covered.last_month == month_index(ends) and months_before_the_absences(session) != covered
+    for counted in count_rollups(session):
+        assert counted.covered == covered, counted.name
+        assert int(counted.cells.values["month"].max()) == covered.last_month, counted.name

@@ -1,0 +1,70 @@
+"""A full recount: both roll-ups counted again from every record (after a migration, or
+``flask --app wsgi passport refresh-dashboards --all``), then kept in the caller's transaction.
+
+The retention figures are counted in a second thread while the database reads the sickness absences and
+numpy splits them into months: numpy and the database drivers do much of their work without Python's
+global lock, so on two cores the retention count costs the recount little (bench/bench_dashboard.py).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.orm import Session
+
+from passport.metrics.cell_columns import CellColumns
+from passport.metrics.disclosure import placed_posts_for_people
+from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
+from passport.metrics.operations import scope_for
+from passport.metrics.queries import Period
+from passport.metrics.rollup_counts import count_retention_rows
+from passport.metrics.rollup_months import months_before_the_absences, months_of_absences
+from passport.metrics.rollups import (
+    RETENTION_ROLLUP,
+    SICKNESS_ROLLUP,
+    CountedRollup,
+    keep_rollup,
+    retention_cells,
+    retention_posts,
+    sickness_absences,
+    sickness_columns,
+)
+
+
+def count_rollups(session: Session, fingerprint: str | None = None) -> list[CountedRollup]:
+    """Both roll-ups counted from the records. Reads only. With the records' fingerprint the sickness
+    absences read are kept in the session, for the dashboards counted next. The thread counting retention
+    has arrays only, never the session."""
+    started = time.perf_counter()
+    # The months as the latest first day tells them, then as the absences read tell them: the same, unless
+    # a sickness absence ends in a later month, when retention is counted again for them.
+    covered = months_before_the_absences(session)
+    scope = scope_for(session, None)
+    # Her own posts with their places: the grid of people in post a refresh builds next takes them.
+    posts_read = placed_posts_for_people(session, scope, fingerprint)
+    posts, trust_ids = retention_posts(posts_read), list(scope.trust_ids)
+
+    def count_retention(covered: Period) -> tuple[CellColumns, float]:
+        rows = count_retention_rows(posts, trust_ids, covered) if posts is not None else []
+        return retention_cells(rows), time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-count") as pool:
+        retention = pool.submit(count_retention, covered)
+        absences = sickness_absences(session, fingerprint)
+        read_covered = months_of_absences(absences)
+        sickness = sickness_columns(session, read_covered, posts=posts_read, absences=absences)
+        sickness_seconds = time.perf_counter() - started
+        retention_counted, retention_seconds = retention.result()
+    if read_covered != covered:
+        covered = read_covered
+        retention_counted, retention_seconds = count_retention(covered)
+    return [
+        CountedRollup(SICKNESS_ROLLUP, SicknessRollup, covered, sickness, sickness_seconds),
+        CountedRollup(RETENTION_ROLLUP, RetentionRollup, covered, retention_counted, retention_seconds),
+    ]
+
+
+def rebuild_rollups(session: Session, fingerprint: str) -> list[RollupState]:
+    """Count both roll-ups again from the records and keep them, in the caller's transaction."""
+    return [keep_rollup(session, counted, fingerprint) for counted in count_rollups(session, fingerprint)]
