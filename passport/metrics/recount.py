@@ -43,9 +43,11 @@ def count_rollups(session: Session, fingerprint: str | None = None) -> list[Coun
     scope = scope_for(session, None)
     # Her own posts with their places: the grid of people in post a refresh builds next takes them.
     posts_read = placed_posts_for_people(session, scope, fingerprint)
-    posts, trust_ids = retention_posts(posts_read), list(scope.trust_ids)
+    trust_ids = list(scope.trust_ids)
 
     def count_retention(covered: Period) -> tuple[CellColumns, float]:
+        # The posts as retention takes them are made here too: while the database reads the absences.
+        posts = retention_posts(posts_read)
         rows = count_retention_rows(posts, trust_ids, covered) if posts is not None else []
         return retention_cells(rows), time.perf_counter() - started
 
