@@ -374,7 +374,7 @@ def people_in_post(
     serves it, since a grid over more months changes no answer. Asked about months it does not hold, it
     is built again over both periods (a refresh builds it over all its dashboards' periods first, as
     each trust's records end in their own month)."""
-    key = ("people", fingerprint)
+    key = _people_key(fingerprint)
     # The posts a full count of the roll-ups has just read, when it has (passport.metrics.rollups): taken,
     # so that they are not kept beside the grid.
     posts = session.info.get(_KEPT, {}).pop(_posts_key(partnership, fingerprint), None)
@@ -409,8 +409,19 @@ def placed_posts_for_people(session: Session, scope: Scope, fingerprint: str | N
     return posts
 
 
+def keep_people(session: Session, scope: Scope, fingerprint: str, people: PeopleInPost) -> None:
+    """Keep a grid built from the posts ``placed_posts_for_people`` left (by a full recount, beside its
+    count) as ``people_in_post`` keeps its own; the posts are let go."""
+    session.info.get(_KEPT, {}).pop(_posts_key(scope, fingerprint), None)
+    keep_in_session(session, _people_key(fingerprint), people)
+
+
 def _posts_key(scope: Scope, fingerprint: str | None) -> tuple[Any, ...]:
     return ("posts", fingerprint, scope)
+
+
+def _people_key(fingerprint: str | None) -> tuple[Any, ...]:
+    return ("people", fingerprint)
 
 
 _KEPT = "passport_disclosure"

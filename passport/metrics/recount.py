@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.orm import Session
 
 from passport.metrics.cell_columns import CellColumns
-from passport.metrics.disclosure import placed_posts_for_people
+from passport.metrics.disclosure import PeopleInPost, keep_people, placed_posts_for_people
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.operations import scope_for
 from passport.metrics.queries import Period
@@ -32,10 +32,14 @@ from passport.metrics.rollups import (
 )
 
 
-def count_rollups(session: Session, fingerprint: str | None = None) -> list[CountedRollup]:
+def count_rollups(
+    session: Session, fingerprint: str | None = None, people_months: Period | None = None
+) -> list[CountedRollup]:
     """Both roll-ups counted from the records. Reads only. With the records' fingerprint the sickness
     absences read are kept in the session, for the dashboards counted next. The thread counting retention
-    has arrays only, never the session."""
+    has arrays only, never the session. With ``people_months`` and the fingerprint, it also builds the
+    grid of people in post over those months from the same posts (``PeopleInPost``), which the dashboards
+    counted next take from the session."""
     started = time.perf_counter()
     # The months as the latest first day tells them, then as the absences read tell them: the same, unless
     # a sickness absence ends in a later month, when retention is counted again for them.
@@ -51,13 +55,23 @@ def count_rollups(session: Session, fingerprint: str | None = None) -> list[Coun
         rows = count_retention_rows(posts, trust_ids, covered) if posts is not None else []
         return retention_cells(rows), time.perf_counter() - started
 
+    def beside_the_absences() -> tuple[tuple[CellColumns, float], PeopleInPost | None]:
+        counted = count_retention(covered)
+        if people_months is None or fingerprint is None:
+            return counted, None
+        return counted, PeopleInPost(
+            posts_read, trust_ids, people_months.first_month, people_months.last_month
+        )
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-count") as pool:
-        retention = pool.submit(count_retention, covered)
+        retention = pool.submit(beside_the_absences)
         absences = sickness_absences(session, fingerprint)
         read_covered = months_of_absences(absences)
         sickness = sickness_columns(session, read_covered, posts=posts_read, absences=absences)
         sickness_seconds = time.perf_counter() - started
-        retention_counted, retention_seconds = retention.result()
+        (retention_counted, retention_seconds), people = retention.result()
+    if people is not None and fingerprint is not None:
+        keep_people(session, scope, fingerprint, people)
     if read_covered != covered:
         covered = read_covered
         retention_counted, retention_seconds = count_retention(covered)
@@ -67,6 +81,10 @@ def count_rollups(session: Session, fingerprint: str | None = None) -> list[Coun
     ]
 
 
-def rebuild_rollups(session: Session, fingerprint: str) -> list[RollupState]:
-    """Count both roll-ups again from the records and keep them, in the caller's transaction."""
-    return [keep_rollup(session, counted, fingerprint) for counted in count_rollups(session, fingerprint)]
+def rebuild_rollups(
+    session: Session, fingerprint: str, people_months: Period | None = None
+) -> list[RollupState]:
+    """Count both roll-ups again from the records and keep them, in the caller's transaction (and the
+    grid of people in post over ``people_months``, see ``count_rollups``)."""
+    counted = count_rollups(session, fingerprint, people_months)
+    return [keep_rollup(session, rollup, fingerprint) for rollup in counted]

@@ -227,6 +227,15 @@ def default_period(session: Session, trust: Trust | None, partner_trust_ids: lis
     return Period(last - DEFAULT_MONTHS + 1, last)
 
 
+def usual_people_months(session: Session) -> Period:
+    """The months of the grid of people in post the usual dashboards decide their figures by: each one's
+    period and the 11 months before it (a rolling figure's year)."""
+    trust_ids = list(session.scalars(select(Trust.id)))
+    trusts = list(session.scalars(select(Trust)))
+    periods = [default_period(session, trust, trust_ids) for trust in [None, *trusts]]
+    return Period(min(p.first_month for p in periods) - 11, max(p.last_month for p in periods))
+
+
 @dataclass(frozen=True)
 class UsualDashboards:
     """The usual dashboards counted from one state of the records (``fingerprint``), not yet kept."""
@@ -249,7 +258,8 @@ def count_usual_dashboards(session: Session) -> UsualDashboards:
         return UsualDashboards(fingerprint, boards)
     periods = [(trust, default_period(session, trust, partner_ids)) for trust in [None, *trusts]]
     # One grid of people in post for every dashboard below, rather than one per period (each trust's
-    # period ends in its own month): kept in the session, where dashboard_data finds it.
+    # period ends in its own month): kept in the session, where dashboard_data finds it (a full recount
+    # has built it beside its count, ``usual_people_months``).
     first = min(period.first_month for _trust, period in periods)
     dashboard_people(session, first, max(period.last_month for _trust, period in periods), fingerprint)
     # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
@@ -284,5 +294,5 @@ def refresh_usual_dashboards(session: Session, *, recount: bool = True) -> int:
     # The roll-ups first: every dashboard below then sums them instead of reading every record.
     fingerprint = source_fingerprint(session)
     if recount or not rollups_kept_current(session, fingerprint):
-        rebuild_rollups(session, fingerprint)
+        rebuild_rollups(session, fingerprint, usual_people_months(session))
     return keep_usual_dashboards(session, count_usual_dashboards(session))

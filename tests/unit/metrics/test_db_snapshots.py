@@ -134,6 +134,28 @@ def test_a_refresh_keeps_each_trusts_dashboard_alone_and_beside_its_partners(ses
     assert _snapshots(session) == 5  # the partnership's, and each of the two trusts' alone and beside
 
 
+def test_a_full_recount_builds_the_grid_of_people_in_post_once_beside_its_count(
+    session, demo_trusts, nurses, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """The grid that decides which figures may be shown is built in the recount's second thread, over the
+    months every usual dashboard asks about: none of them builds another."""
+    import threading
+
+    from passport.metrics.disclosure import PeopleInPost
+
+    built = []
+    real_init = PeopleInPost.__init__
+
+    def noting(self, posts, trust_ids, first_month, last_month):  # type: ignore[no-untyped-def]
+        built.append((threading.current_thread() is threading.main_thread(), first_month, last_month))
+        real_init(self, posts, trust_ids, first_month, last_month)
+
+    monkeypatch.setattr(PeopleInPost, "__init__", noting)
+    snapshots.refresh_usual_dashboards(session, recount=True)
+    months = snapshots.usual_people_months(session)
+    assert built == [(False, months.first_month, months.last_month)]
+
+
 @pytest.mark.parametrize("trusts_a_query", [400, 1])  # 1: each trust asked in a query of its own
 def test_the_records_begin_and_end_with_whichever_trust_holds_the_absence(
     session, people, demo_trusts, monkeypatch, trusts_a_query
