@@ -13,6 +13,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows
+from passport.metrics.arrays import positions
 from passport.metrics.disclosure import (
     DIMENSIONS,
     MIN_PEOPLE,
@@ -22,7 +23,6 @@ from passport.metrics.disclosure import (
     kept_only,
 )
 from passport.metrics.queries import SECONDEE, day_number, to_day_number
-from passport.metrics.rollup_counts import positions
 from passport.workforce.models import Absence, Assignment
 from passport.workforce.operations import SICKNESS
 

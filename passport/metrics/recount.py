@@ -18,7 +18,7 @@ from passport.metrics.disclosure import PeopleInPost, keep_people, placed_posts_
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.operations import scope_for
 from passport.metrics.queries import Period
-from passport.metrics.rollup_counts import count_retention_rows
+from passport.metrics.rollup_counts import PostColumns, count_retention_rows
 from passport.metrics.rollup_months import months_before_the_absences, months_of_absences
 from passport.metrics.rollups import (
     RETENTION_ROLLUP,
@@ -64,10 +64,14 @@ def count_rollups(
         )
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="retention-count") as pool:
+        # The posts as the sickness count takes them first: ready well before the absences are read.
+        post_columns = pool.submit(PostColumns.of, posts_read)
         retention = pool.submit(beside_the_absences)
         absences = sickness_absences(session, fingerprint)
         read_covered = months_of_absences(absences)
-        sickness = sickness_columns(session, read_covered, posts=posts_read, absences=absences)
+        sickness = sickness_columns(
+            session, read_covered, posts=posts_read, absences=absences, post_columns=post_columns.result()
+        )
         sickness_seconds = time.perf_counter() - started
         (retention_counted, retention_seconds), people = retention.result()
     if people is not None and fingerprint is not None:

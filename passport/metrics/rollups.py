@@ -46,6 +46,7 @@ from passport.metrics.rollup_counts import (
     ALL,
     OPEN,
     WINDOW_MONTHS,
+    PostColumns,
     Posts,
     SicknessAbsences,
     SicknessRecords,
@@ -139,6 +140,7 @@ def sickness_columns(
     *,
     posts: Sequence[Any] | None = None,
     absences: SicknessAbsences | None = None,
+    post_columns: PostColumns | None = None,
 ) -> CellColumns:
     """The sickness roll-up's rows, as columns, for the months ``covered``, of everyone or of ``people`` only
     (staff member ids: their contribution, passport.metrics.upkeep): the posts of her own (``posts`` when the
@@ -169,7 +171,7 @@ def sickness_columns(
             rows += driver_rows(session, absences_query.where(ab.assignment_id.in_(post_ids)))
         read = SicknessAbsences.from_rows(rows)
     moved = moved_sickness_rows(session, scope, first_day, last_day, people)
-    return count_sickness_cells(SicknessRecords(posts, read, moved), covered)
+    return count_sickness_cells(SicknessRecords(posts, read, moved, post_columns), covered)
 
 
 def own_posts(session: Session, scope: Scope, people: Sequence[int] | None = None) -> list[tuple[Any, ...]]:

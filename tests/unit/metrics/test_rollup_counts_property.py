@@ -14,6 +14,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from passport.metrics.arrays import positions
 from passport.metrics.queries import Period, month_index, month_last_day, month_of, to_day_number
 from passport.metrics.rollup_counts import (
     ALL,
@@ -22,7 +23,6 @@ from passport.metrics.rollup_counts import (
     Posts,
     count_retention_rows,
     merged_spells,
-    positions,
 )
 
 TRUSTS = (1, 2, 3)

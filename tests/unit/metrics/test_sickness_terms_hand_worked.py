@@ -94,3 +94,16 @@ def test_short_and_long_add_up_to_the_days_lost(session, term_world, scopes):
     # The rates: long-term April 58 / 150 = 38.67%, short-term 10 / 150 = 6.67%.
     april = RecordSickness(session, scopes["RPG"]).terms(month("2025-04"), month("2025-04"))[month("2025-04")]
     assert (april.short_rate_percent, april.long_rate_percent) == (Decimal("6.67"), Decimal("38.67"))
+
+
+def test_an_episode_starting_on_a_months_last_day_starts_in_that_month(session, people, scopes):
+    """One nurse sick 31 January to 2 February 2025 (3 days, short-term): the episode is January's,
+    though two of its days are February's; a second sick on 1 February alone starts February's."""
+    for first, last in ((date(2025, 1, 31), date(2025, 2, 2)), (date(2025, 2, 1), date(2025, 2, 1))):
+        (post,) = people.person((people.rpg, date(2023, 1, 1), None, "1.0"))
+        people.absence(post, first, last, "S10")
+    got = _both(session, scopes["RPG"], "2025-01", "2025-02")
+    assert got == {
+        month("2025-01"): (Decimal(1), Decimal(0), Decimal(62), 1, 0),
+        month("2025-02"): (Decimal(3), Decimal(0), Decimal(56), 1, 0),
+    }
