@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from passport.metrics.cell_columns import CellColumns, same_cells
 from passport.metrics.rollup_cells import SicknessRollupCells
+from passport.metrics.rollups import CELL_COLUMNS, SICKNESS_ROLLUP
 
 KEYS = ("month", "trust_id", "band")
 COLUMNS = (*KEYS, "lost")
@@ -81,17 +82,7 @@ def test_one_row_changed_added_or_missing_is_not_the_same(rows, data):  # type: 
     assert not same_cells(_held(held_rows, counted), counted, KEYS)
 
 
-SICKNESS_COLUMNS = (
-    "month",
-    "trust_id",
-    "staff_group",
-    "band",
-    "reason_code",
-    "term",
-    "fte_days_lost_e4",
-    "fte_days_available_e4",
-    "episodes",
-)
+SICKNESS_COLUMNS = (*CELL_COLUMNS[SICKNESS_ROLLUP][0], *CELL_COLUMNS[SICKNESS_ROLLUP][1])
 sickness_cell = st.fixed_dictionaries(
     {
         "month": st.integers(24_000, 24_060),
