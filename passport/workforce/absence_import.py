@@ -4,7 +4,9 @@ both halves share: recognising an anonymised post, and stamping an update's rows
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +61,22 @@ _ABSENCE_UPDATE = (
     )
 )
 _OPEN = date.max  # an absence still going on, for overlap arithmetic
+# What the check decided for a row: one code a row, kept for writing the rows without deciding again.
+ADDED, UPDATED, UNCHANGED, REFUSED = range(4)
+_UNREAD = object()  # an assignment number the check never looked up
+
+
+@dataclass
+class CheckedAbsences:
+    """What an absence file's check decided for each good row (``outcomes``, in file order), and the
+    stored records it decided from: each assignment number's post (None when there is none),
+    the numbers of posts the retention job anonymised, and a digest of each assignment's stored
+    absences. The apply writes from these while the records are still as the check read them."""
+
+    outcomes: array[int]
+    assignments: dict[str, tuple[int, int, date, date | None, int] | None]
+    retired: set[str]
+    stored_digest: dict[int, int]
 
 
 def _absence_key(assignment_id: int, first_day: date, category: str) -> int:
@@ -104,10 +122,18 @@ class AbsenceImport:
         self.sickness: dict[int, list[list[Any]]] = {}
         self.loaded: set[int] = set()
         self.retired: set[str] = set()  # numbers of posts the retention job anonymised
+        # assignment id -> the sum of its stored absences' hashes: whether they are still as read
+        self.stored_digest: dict[int, int] = {}
+        self.outcomes: array[int] = array("b")  # what was decided for each row handled, in order
 
-    def _load(self, rows: list[AbsenceRow]) -> None:
-        in_chunk = {row.assignment_number for row in rows}
-        numbers = in_chunk - self.assignments.keys()
+    def checked(self) -> CheckedAbsences:
+        """What this check decided, and from what, for ``write_checked``."""
+        return CheckedAbsences(self.outcomes, self.assignments, self.retired, self.stored_digest)
+
+    def _load(self, rows: list[AbsenceRow]) -> tuple[set[str], set[int]]:
+        """Read the posts of the rows' assignment numbers not read before, and the stored absences of
+        those posts; returns those numbers and posts."""
+        numbers = {row.assignment_number for row in rows} - self.assignments.keys()
         found = {
             number: (assignment_id, trust_id, start, end, person)
             for assignment_id, number, trust_id, start, end, person in select_in(
@@ -127,8 +153,10 @@ class AbsenceImport:
         for number in numbers:
             self.assignments[number] = found.get(number)
         self.retired |= anonymised_numbers(self.session, numbers - found.keys())
-        new_ids = {a[0] for number in in_chunk if (a := self.assignments[number])} - self.loaded
+        # Posts of numbers read before were loaded with them.
+        new_ids = {a[0] for a in found.values()} - self.loaded
         self.loaded |= new_ids
+        digest = self.stored_digest
         for absence_id, assignment_id, first, last, category, reason in select_in(
             self.session,
             select(
@@ -144,8 +172,12 @@ class AbsenceImport:
         ):
             key = _absence_key(assignment_id, first, category)
             self.known[key] = (absence_id, last, reason, 0)
+            digest[assignment_id] = digest.get(assignment_id, 0) + hash(
+                (absence_id, first, last, category, reason)
+            )
             if category == "SICKNESS":
                 self.sickness.setdefault(assignment_id, []).append([first, last or _OPEN, key])
+        return numbers, new_ids
 
     def handle(self, rows: list[AbsenceRow]) -> list[RowError]:
         if not rows:
@@ -154,6 +186,7 @@ class AbsenceImport:
         gate, known, sickness, assignments = self.gate, self.known, self.sickness, self.assignments
         allowed, report, day, writing = gate.allowed_ids, self.report, self.writer.day, self.writer.writing
         category_index = _CATEGORY_INDEX
+        decided = self.outcomes.append
         errors: list[RowError] = []
         changing: set[int] = set()  # the people whose records change
         inserts: list[tuple[Any, ...]] = []
@@ -163,22 +196,26 @@ class AbsenceImport:
             assignment = assignments[row.assignment_number]
             if assignment is None and row.assignment_number in self.retired:
                 report.unchanged += 1  # its post was anonymised: the absence is held, without her name
+                decided(UNCHANGED)
                 continue
             if assignment is None:
                 message = (
                     f"{row.assignment_number} is not a known assignment: import the assignments file first"
                 )
                 errors.append(RowError(number, "Assignment Number", message))
+                decided(REFUSED)
                 continue
             assignment_id, trust_id, start, end, person = assignment
             if trust_id not in allowed:
                 errors.append(RowError(number, "Assignment Number", gate.refusal(trust_id)))
+                decided(REFUSED)
                 continue
             first, last = row.start_date, row.end_date
             if end is not None or first < start:
                 outside = absence_outside_assignment(start, end, first, last)
                 if outside is not None:
                     errors.append(RowError(number, *outside))
+                    decided(REFUSED)
                     continue
             key = (
                 (assignment_id << 27) | (first.toordinal() << 5) | category_index[row.category]
@@ -187,6 +224,7 @@ class AbsenceImport:
             if before is not None and before[3]:
                 message = f"the same absence (assignment, start date and category) is on row {before[3]}"
                 errors.append(RowError(number, "Absence Start Date", message))
+                decided(REFUSED)
                 continue
             if row.counts_as_sickness:
                 spells = sickness.setdefault(assignment_id, [])
@@ -203,6 +241,7 @@ class AbsenceImport:
                     span = _spell(clash[0], None if clash[1] is _OPEN else clash[1])
                     message = f"overlaps the sickness absence {span} ({where})"
                     errors.append(RowError(number, "Absence Start Date", message))
+                    decided(REFUSED)
                     continue
                 if mine is None:
                     spells.append([first, stop, key])
@@ -216,21 +255,78 @@ class AbsenceImport:
                 report.added += 1
                 report.changed_trusts.add(trust_id)
                 known[key] = (0, last, reason, number)
+                decided(ADDED)
                 continue
             if before[1] == last and before[2] == reason:
                 report.unchanged += 1
+                decided(UNCHANGED)
             else:
                 updates.append({"_id": before[0], "_last_day": last, "_reason_code": reason})
                 changing.add(person)
                 report.updated += 1
                 report.changed_trusts.add(trust_id)
+                decided(UPDATED)
             known[key] = (before[0], last, reason, number)
         if writing:
-            # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
-            inserts.sort()
-            announce_records_changing(self.session, changing, ABSENCES)
-            # Changes first: a stored sickness absence the file ends makes room for a later one the file
-            # adds, and PostgreSQL's exclusion constraint checks each row as it is written.
-            self.writer.execute(_ABSENCE_UPDATE, stamped(updates))
-            self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
+            self._write(changing, inserts, updates)
         return errors
+
+    def write_checked(
+        self, rows: list[AbsenceRow], outcomes: Collection[int], checked: CheckedAbsences
+    ) -> bool:
+        """Write ``rows`` as the check decided (``outcomes``, one a row) without running the rules again,
+        when the stored records they were decided from are still as the check read them. Returns False,
+        having written nothing, when some have changed since (a form or the API wrote meanwhile): the
+        rules must decide these rows again. Only the records of posts this writer has not read before are
+        compared, as the rules would read only those."""
+        if REFUSED in outcomes:
+            return False  # a refused row is skipped before it gets here, unless the check was another's
+        numbers, new_ids = self._load(rows)
+        assignments, retired = self.assignments, self.retired
+        if any(
+            assignments[number] != checked.assignments.get(number, _UNREAD)
+            or (number in retired) != (number in checked.retired)
+            for number in numbers
+        ):
+            return False
+        digest = self.stored_digest
+        if any(digest.get(post) != checked.stored_digest.get(post) for post in new_ids):
+            return False
+        # This import's own gate, as the rules would ask it of each row of a post first seen here.
+        if any((post := assignments[number]) and post[1] not in self.gate.allowed_ids for number in numbers):
+            return False
+        report, known, day = self.report, self.known, self.writer.day
+        changing: set[int] = set()
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[dict[str, Any]] = []
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if outcome == UNCHANGED:
+                report.unchanged += 1
+                continue
+            assignment_id, trust_id, _start, _end, person = assignments[row.assignment_number]  # type: ignore[misc]
+            changing.add(person)
+            report.changed_trusts.add(trust_id)
+            last = row.end_date
+            if outcome == ADDED:
+                first = row.start_date
+                inserts.append(
+                    (assignment_id, trust_id, day(first), day(last), row.category, row.reason_code)
+                )
+                report.added += 1
+            else:
+                key = _absence_key(assignment_id, row.start_date, row.category)
+                updates.append({"_id": known[key][0], "_last_day": last, "_reason_code": row.reason_code})
+                report.updated += 1
+        self._write(changing, inserts, updates)
+        return True
+
+    def _write(
+        self, changing: set[int], inserts: list[tuple[Any, ...]], updates: list[dict[str, Any]]
+    ) -> None:
+        # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
+        inserts.sort()
+        announce_records_changing(self.session, changing, ABSENCES)
+        # Changes first: a stored sickness absence the file ends makes room for a later one the file
+        # adds, and PostgreSQL's exclusion constraint checks each row as it is written.
+        self.writer.execute(_ABSENCE_UPDATE, stamped(updates))
+        self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)

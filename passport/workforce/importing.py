@@ -26,6 +26,7 @@ import io
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -117,11 +118,11 @@ class ImportReport:
 # --- Shared machinery --------------------------------------------------------------------------------
 def _passes(
     session: Session, kind: str, report: ImportReport, gate: TrustGate, writer: BulkWriter
-) -> Callable[[list[Any]], list[RowError]]:
+) -> _AssignmentImport | AbsenceImport:
     if kind == ASSIGNMENTS:
-        return _AssignmentImport(session, gate, report, writer).handle
+        return _AssignmentImport(session, gate, report, writer)
     if kind == ABSENCES:
-        return AbsenceImport(session, gate, report, writer).handle
+        return AbsenceImport(session, gate, report, writer)
     raise ValueError(f"unknown import kind {kind}")
 
 
@@ -140,12 +141,14 @@ def rows_to_keep(kind: str) -> ParsedRows[Any]:
 def _read_chunks(
     kind: str, content: bytes, filename: str, max_bytes: int, size: int
 ) -> Iterator[ReadChunk[Any]]:
+    first = 0
     for parsed in _chunks(kind, content, filename, max_bytes, size):
         if parsed.file_errors:  # the file passed the check; it cannot change, but be safe
             raise FileRejected("; ".join(parsed.file_errors))
-        chunk = read_chunk(parsed)
+        chunk = read_chunk(parsed, first)
         if chunk is not None:
             yield chunk
+            first += len(chunk.rows)
 
 
 class _NoCyclicCollection:
@@ -409,17 +412,19 @@ def check_file(
     in ``keep`` when given, for ``apply_file``."""
     report = ImportReport(kind=kind, filename=filename, partial=partial)
     gate = TrustGate(session, actor, only_trust_id)
-    handle = _passes(session, kind, report, gate, BulkWriter(session, writing=False))
+    rules = _passes(session, kind, report, gate, BulkWriter(session, writing=False))
     with _NoCyclicCollection():
         for chunk in _chunks(kind, content, filename, max_bytes, chunk_size):
             report.rows_read += chunk.rows_read
             if chunk.file_errors:
                 raise FileRejected("; ".join(chunk.file_errors))
             report.row_errors.extend(chunk.row_errors)
-            report.row_errors.extend(handle(chunk.rows))
+            report.row_errors.extend(rules.handle(chunk.rows))
             if keep is not None:
                 keep.keep(chunk)
             yield report
+    if keep is not None and isinstance(rules, AbsenceImport):
+        keep.checked = rules.checked()  # the apply writes the absences as decided here
     report.row_errors.sort(key=lambda error: error.row_number)
     yield report
 
@@ -461,8 +466,12 @@ def apply_file(
     else from reading the file again."""
     gate = TrustGate(session, actor, only_trust_id)
     report = ImportReport(kind=kind, filename=filename, partial=True)
-    handle = _passes(session, kind, report, gate, BulkWriter(session, writing=True))
+    handle = _passes(session, kind, report, gate, BulkWriter(session, writing=True)).handle
     skip = set(skip_rows)
+    # Absences the check decided are written as it decided, while their records stay as it read them;
+    # from the first chunk whose records changed meanwhile, the rules decide again (as a resumed import's do).
+    checked = parsed.checked if parsed is not None else None
+    as_checked = AbsenceImport(session, gate, report, BulkWriter(session, writing=True)) if checked else None
     size = chunk_size or APPLY_CHUNK_ROWS[kind]
     chunks = (
         parsed.chunks(size) if parsed is not None else _read_chunks(kind, content, filename, max_bytes, size)
@@ -471,9 +480,17 @@ def apply_file(
         for chunk in chunks:
             if chunk.through_row <= after_row:
                 continue
-            rows = [row for row in chunk.rows if row.row_number > after_row and row.row_number not in skip]
+            wanted = [row.row_number > after_row and row.row_number not in skip for row in chunk.rows]
+            rows = list(compress(chunk.rows, wanted))
             before = (report.added, report.updated, report.unchanged, report.staff_added)
-            errors = handle(rows)
+            errors: list[RowError] = []
+            if as_checked is not None:
+                decided = compress(checked.outcomes[chunk.first : chunk.first + len(chunk.rows)], wanted)
+                if not as_checked.write_checked(rows, list(decided), checked):
+                    as_checked = None
+                    errors = handle(rows)
+            else:
+                errors = handle(rows)
             yield AppliedChunk(
                 through_row=chunk.through_row,
                 rows_read=chunk.rows_read,

@@ -24,20 +24,23 @@ _INTERNED = ("assignment_number",)  # text that repeats down a file (an assignme
 
 
 class ReadChunk(NamedTuple, Generic[RowT]):
-    """Data rows as they are written: the good ones, how many were read, and the last one's row number."""
+    """Data rows as they are written: the good ones, how many were read, and the last one's row number;
+    ``first`` is where the first good row stands among all the file's good rows (kept rows only)."""
 
     rows: list[RowT]
     rows_read: int
     through_row: int
+    first: int = 0
 
 
-def read_chunk(parsed: ParseResult[RowT]) -> ReadChunk[RowT] | None:
-    """A parsed chunk as written (None when it holds no rows at all)."""
+def read_chunk(parsed: ParseResult[RowT], first: int = 0) -> ReadChunk[RowT] | None:
+    """A parsed chunk as written (None when it holds no rows at all), ``first`` good rows after the
+    file's first."""
     numbers = [row.row_number for row in parsed.rows]  # type: ignore[attr-defined]
     numbers += [error.row_number for error in parsed.row_errors]
     if not numbers:
         return None
-    return ReadChunk(parsed.rows, parsed.rows_read, max(numbers))
+    return ReadChunk(parsed.rows, parsed.rows_read, max(numbers), first)
 
 
 class ParsedRows(Generic[RowT]):
@@ -50,6 +53,9 @@ class ParsedRows(Generic[RowT]):
         self.read_rows = array("q")  # the row number of every data row read, good or not
         # row_number first in every row type: held as machine integers, not a million int objects
         self.columns: list[Any] = [array("q"), *([] for _ in self.fields[1:])]
+        # What the check decided for each good row, when its kind can be written from that without
+        # running the rules again (passport.workforce.absence_import.CheckedAbsences); None otherwise.
+        self.checked: Any = None
 
     def keep(self, parsed: ParseResult[RowT]) -> None:
         """Keep a chunk the check has read (in file order, after those kept before)."""
@@ -78,5 +84,5 @@ class ParsedRows(Generic[RowT]):
             through_row = self.read_rows[min(start + size, len(self.read_rows)) - 1]
             end = bisect_right(numbers, through_row, lo=good)
             rows = list(map(make, zip(*(column[good:end] for column in self.columns), strict=True)))
+            yield ReadChunk(rows, min(size, len(self.read_rows) - start), through_row, good)
             good = end
-            yield ReadChunk(rows, min(size, len(self.read_rows) - start), through_row)

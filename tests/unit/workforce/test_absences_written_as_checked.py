@@ -1,0 +1,139 @@
+"""An absence import decides each row once: its check's decisions are written as they stand, unless the
+records they were decided from changed before the write, when the rules decide those rows again."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from passport.workforce.absence_import import AbsenceImport
+from passport.workforce.import_runs import APPLYING_STAGE, import_steps
+from passport.workforce.importing import ABSENCES
+from passport.workforce.models import Absence
+from tests.support.esr_csv import absence, csv_bytes
+from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
+
+MAX = 10 * 1024 * 1024
+
+
+@pytest.fixture
+def posts(session, demo_trusts):  # type: ignore[no-untyped-def]
+    """Three posts from 2020, the first with a stored sickness absence the file ends."""
+    made = [
+        AssignmentFactory(
+            assignment_number=f"5000000{n}-1", staff_member__trust=demo_trusts[0], start_date=date(2020, 1, 1)
+        )
+        for n in (1, 2, 3)
+    ]
+    AbsenceFactory(assignment=made[0], first_day=date(2024, 5, 1), last_day=None)
+    return made
+
+
+def the_file() -> bytes:
+    return csv_bytes(
+        [
+            absence("50000001-1", "01/05/2024", "10/05/2024"),  # ends the stored one: an update
+            absence("50000001-1", "01/06/2024", "03/06/2024"),
+            absence("50000002-1", "01/06/2024", "03/06/2024"),
+            absence("50000002-1", "02/06/2024", "04/06/2024"),  # overlaps the row before: refused
+            absence("50000003-1", "01/07/2024", "05/07/2024"),
+        ]
+    )
+
+
+def import_changing_meanwhile(session, change=None):  # type: ignore[no-untyped-def]
+    """Import the file (partial, a row a chunk), making ``change`` once it is checked and before any
+    row is written; (the run, rows the rules decided while writing)."""
+    decided: list[int] = []
+    handle = AbsenceImport.handle
+
+    def counting(self, rows):  # type: ignore[no-untyped-def]
+        decided.extend(row.row_number for row in rows if self.writer.writing)
+        return handle(self, rows)
+
+    AbsenceImport.handle = counting  # type: ignore[method-assign]
+    try:
+        run = None
+        for step in import_steps(
+            session,
+            kind=ABSENCES,
+            content=the_file(),
+            filename="absences.csv",
+            actor="cli",
+            only_trust_id=None,
+            trust_id=None,
+            partial=True,
+            max_bytes=MAX,
+            check_chunk_size=2,
+            apply_chunk_size=1,
+        ):
+            if step.stage == APPLYING_STAGE and step.done == 0 and change is not None:
+                change()
+                session.flush()
+                change = None
+            run = step.run
+    finally:
+        AbsenceImport.handle = handle  # type: ignore[method-assign]
+    return run, decided
+
+
+def stored(session) -> set[tuple[str, date, date | None]]:  # type: ignore[no-untyped-def]
+    return {
+        (a.assignment.assignment_number, a.first_day, a.last_day)
+        for a in session.scalars(select(Absence)).all()
+    }
+
+
+def refused(run) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    return {error["row"]: error["message"] for error in run.report["rejected_rows"]}
+
+
+def test_an_import_writes_what_its_check_decided_without_deciding_again(session, posts):
+    run, decided_while_writing = import_changing_meanwhile(session)
+    assert decided_while_writing == []
+    assert (run.added, run.updated, run.unchanged, run.rejected) == (3, 1, 0, 1)
+    assert list(refused(run)) == [5]
+    session.expire_all()
+    assert stored(session) == {
+        ("50000001-1", date(2024, 5, 1), date(2024, 5, 10)),
+        ("50000001-1", date(2024, 6, 1), date(2024, 6, 3)),
+        ("50000002-1", date(2024, 6, 1), date(2024, 6, 3)),
+        ("50000003-1", date(2024, 7, 1), date(2024, 7, 5)),
+    }
+
+
+def test_a_sickness_absence_recorded_meanwhile_is_seen_by_the_write(session, posts):
+    def recorded_by_hand() -> None:  # overlaps row 6, the last post's only row
+        AbsenceFactory(assignment=posts[2], first_day=date(2024, 7, 4), last_day=date(2024, 7, 8))
+
+    run, decided_while_writing = import_changing_meanwhile(session, recorded_by_hand)
+    # Rows 2 to 4 are written as checked; row 6's post changed, so the rules decide from there on.
+    assert decided_while_writing == [6]
+    assert (run.added, run.updated, run.rejected) == (2, 1, 2)
+    assert "overlaps the sickness absence 4 July 2024 to 8 July 2024 (a stored absence)" in refused(run)[6]
+    session.expire_all()
+    assert ("50000003-1", date(2024, 7, 1), date(2024, 7, 5)) not in stored(session)
+
+
+def test_a_post_ended_meanwhile_is_seen_by_the_write(session, posts):
+    def ended_by_hand() -> None:
+        posts[1].end_date = date(2024, 5, 31)
+
+    run, decided_while_writing = import_changing_meanwhile(session, ended_by_hand)
+    assert decided_while_writing == [4, 6]
+    assert "the absence starts after the assignment ended (31 May 2024)" in refused(run)[4]
+    assert (run.added, run.updated, run.rejected) == (2, 1, 2)
+
+
+def test_a_stored_absence_removed_meanwhile_is_added_again_rather_than_changed(session, posts):
+    def removed_by_hand() -> None:
+        session.delete(session.scalars(select(Absence)).one())
+
+    run, decided_while_writing = import_changing_meanwhile(session, removed_by_hand)
+    assert decided_while_writing == [2, 3, 4, 6]
+    assert (run.added, run.updated, run.rejected) == (4, 0, 1)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Absence)) == 4
+    assert ("50000001-1", date(2024, 5, 1), date(2024, 5, 10)) in stored(session)
