@@ -8,6 +8,8 @@ from array import array
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from itertools import compress
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select, update
@@ -25,6 +27,7 @@ from passport.workforce.tables import RowError
 
 if TYPE_CHECKING:
     from passport.workforce.importing import ImportReport
+    from passport.workforce.parsed_rows import ParsedRows
 
 ABSENCES = "absences"
 _ASSIGNMENT_TABLE = Assignment.__table__
@@ -64,6 +67,8 @@ _OPEN = date.max  # an absence still going on, for overlap arithmetic
 # What the check decided for a row: one code a row, kept for writing the rows without deciding again.
 ADDED, UPDATED, UNCHANGED, REFUSED = range(4)
 _UNREAD = object()  # an assignment number the check never looked up
+# bytes.translate tables: a byte of outcomes -> 1 where it is the one asked for, else 0
+_IS_ADDED, _IS_UPDATED = (bytes(int(code == wanted) for code in range(256)) for wanted in (ADDED, UPDATED))
 
 
 @dataclass
@@ -130,10 +135,10 @@ class AbsenceImport:
         """What this check decided, and from what, for ``write_checked``."""
         return CheckedAbsences(self.outcomes, self.assignments, self.retired, self.stored_digest)
 
-    def _load(self, rows: list[AbsenceRow]) -> tuple[set[str], set[int]]:
-        """Read the posts of the rows' assignment numbers not read before, and the stored absences of
-        those posts; returns those numbers and posts."""
-        numbers = {row.assignment_number for row in rows} - self.assignments.keys()
+    def _load(self, chunk_numbers: set[str]) -> tuple[set[str], set[int]]:
+        """Read the posts of the assignment numbers not read before, and the stored absences of those
+        posts; returns those numbers and posts."""
+        numbers = chunk_numbers - self.assignments.keys()
         found = {
             number: (assignment_id, trust_id, start, end, person)
             for assignment_id, number, trust_id, start, end, person in select_in(
@@ -182,7 +187,7 @@ class AbsenceImport:
     def handle(self, rows: list[AbsenceRow]) -> list[RowError]:
         if not rows:
             return []
-        self._load(rows)
+        self._load({row.assignment_number for row in rows})
         gate, known, sickness, assignments = self.gate, self.known, self.sickness, self.assignments
         allowed, report, day, writing = gate.allowed_ids, self.report, self.writer.day, self.writer.writing
         category_index = _CATEGORY_INDEX
@@ -271,53 +276,67 @@ class AbsenceImport:
             self._write(changing, inserts, updates)
         return errors
 
-    def write_checked(
-        self, rows: list[AbsenceRow], outcomes: Collection[int], checked: CheckedAbsences
-    ) -> bool:
-        """Write ``rows`` as the check decided (``outcomes``, one a row) without running the rules again,
-        when the stored records they were decided from are still as the check read them. Returns False,
-        having written nothing, when some have changed since (a form or the API wrote meanwhile): the
-        rules must decide these rows again. Only the records of posts this writer has not read before are
-        compared, as the rules would read only those."""
-        if REFUSED in outcomes:
-            return False  # a refused row is skipped before it gets here, unless the check was another's
-        numbers, new_ids = self._load(rows)
+    def write_checked(self, parsed: ParsedRows[AbsenceRow], first: int, end: int) -> bool:
+        """Write the kept rows from ``first`` to before ``end`` as the check decided (``parsed.checked``)
+        without running the rules again, when the stored records they were decided from are still as the
+        check read them; a row the check refused is passed over, as the apply skips it. Returns False,
+        having written nothing, when some records have changed since (a form or the API wrote meanwhile):
+        the rules must decide these rows again. Only the records of posts this writer has not read before
+        are compared, as the rules would read only those."""
+        checked: CheckedAbsences = parsed.checked
+        numbers = parsed.column("assignment_number")[first:end]
+        unread, new_ids = self._load(set(numbers))
         assignments, retired = self.assignments, self.retired
         if any(
             assignments[number] != checked.assignments.get(number, _UNREAD)
             or (number in retired) != (number in checked.retired)
-            for number in numbers
+            for number in unread
         ):
             return False
         digest = self.stored_digest
         if any(digest.get(post) != checked.stored_digest.get(post) for post in new_ids):
             return False
         # This import's own gate, as the rules would ask it of each row of a post first seen here.
-        if any((post := assignments[number]) and post[1] not in self.gate.allowed_ids for number in numbers):
+        if any((post := assignments[number]) and post[1] not in self.gate.allowed_ids for number in unread):
             return False
-        report, known, day = self.report, self.known, self.writer.day
-        changing: set[int] = set()
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[dict[str, Any]] = []
-        for row, outcome in zip(rows, outcomes, strict=True):
-            if outcome == UNCHANGED:
-                report.unchanged += 1
-                continue
-            assignment_id, trust_id, _start, _end, person = assignments[row.assignment_number]  # type: ignore[misc]
-            changing.add(person)
-            report.changed_trusts.add(trust_id)
-            last = row.end_date
-            if outcome == ADDED:
-                first = row.start_date
-                inserts.append(
-                    (assignment_id, trust_id, day(first), day(last), row.category, row.reason_code)
-                )
-                report.added += 1
-            else:
-                key = _absence_key(assignment_id, row.start_date, row.category)
-                updates.append({"_id": known[key][0], "_last_day": last, "_reason_code": row.reason_code})
-                report.updated += 1
-        self._write(changing, inserts, updates)
+        # Column by column: no row is made again, and each step goes over a whole column at C speed.
+        codes = checked.outcomes[first:end].tobytes()
+        columns = [
+            numbers,
+            *(
+                parsed.column(name)[first:end]
+                for name in ("start_date", "end_date", "category", "reason_code")
+            ),
+        ]
+        added = [list(compress(column, codes.translate(_IS_ADDED))) for column in columns]
+        posts = list(map(assignments.__getitem__, added[0]))
+        day = self.writer.day
+        inserts = list(
+            zip(
+                map(itemgetter(0), posts),
+                map(itemgetter(1), posts),
+                map(day, added[1]),
+                map(day, added[2]),
+                added[3],
+                added[4],
+                strict=True,
+            )
+        )
+        updates = []
+        changed = (
+            compress(zip(*columns, strict=True), codes.translate(_IS_UPDATED)) if UPDATED in codes else ()
+        )
+        for number, first_day, last, category, reason in changed:
+            post = assignments[number]
+            stored_id = self.known[_absence_key(post[0], first_day, category)][0]  # type: ignore[index]
+            updates.append({"_id": stored_id, "_last_day": last, "_reason_code": reason})
+            posts.append(post)
+        self._write(set(map(itemgetter(4), posts)), inserts, updates)
+        report = self.report
+        report.added += len(inserts)
+        report.updated += len(updates)
+        report.unchanged += codes.count(UNCHANGED)
+        report.changed_trusts.update(map(itemgetter(1), posts))
         return True
 
     def _write(

@@ -26,7 +26,6 @@ import io
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -49,7 +48,7 @@ from passport.workforce.esr_files import (
 )
 from passport.workforce.import_gate import Actor, TrustGate
 from passport.workforce.models import Assignment
-from passport.workforce.parsed_rows import ParsedRows, ReadChunk, read_chunk
+from passport.workforce.parsed_rows import ParsedRows, ReadChunk, Span, read_chunk
 from passport.workforce.signals import announce_records_changing
 from passport.workforce.tables import DEFAULT_CHUNK_SIZE, FileRejected, ParseResult, RowError
 
@@ -141,14 +140,12 @@ def rows_to_keep(kind: str) -> ParsedRows[Any]:
 def _read_chunks(
     kind: str, content: bytes, filename: str, max_bytes: int, size: int
 ) -> Iterator[ReadChunk[Any]]:
-    first = 0
     for parsed in _chunks(kind, content, filename, max_bytes, size):
         if parsed.file_errors:  # the file passed the check; it cannot change, but be safe
             raise FileRejected("; ".join(parsed.file_errors))
-        chunk = read_chunk(parsed, first)
+        chunk = read_chunk(parsed)
         if chunk is not None:
             yield chunk
-            first += len(chunk.rows)
 
 
 class _NoCyclicCollection:
@@ -470,27 +467,25 @@ def apply_file(
     skip = set(skip_rows)
     # Absences the check decided are written as it decided, while their records stay as it read them;
     # from the first chunk whose records changed meanwhile, the rules decide again (as a resumed import's do).
-    checked = parsed.checked if parsed is not None else None
-    as_checked = AbsenceImport(session, gate, report, BulkWriter(session, writing=True)) if checked else None
+    as_checked = None
+    if parsed is not None and parsed.checked is not None and after_row == 0:
+        as_checked = AbsenceImport(session, gate, report, BulkWriter(session, writing=True))
     size = chunk_size or APPLY_CHUNK_ROWS[kind]
     chunks = (
-        parsed.chunks(size) if parsed is not None else _read_chunks(kind, content, filename, max_bytes, size)
+        parsed.spans(size) if parsed is not None else _read_chunks(kind, content, filename, max_bytes, size)
     )
     with _NoCyclicCollection():
         for chunk in chunks:
             if chunk.through_row <= after_row:
                 continue
-            wanted = [row.row_number > after_row and row.row_number not in skip for row in chunk.rows]
-            rows = list(compress(chunk.rows, wanted))
             before = (report.added, report.updated, report.unchanged, report.staff_added)
             errors: list[RowError] = []
-            if as_checked is not None:
-                decided = compress(checked.outcomes[chunk.first : chunk.first + len(chunk.rows)], wanted)
-                if not as_checked.write_checked(rows, list(decided), checked):
-                    as_checked = None
-                    errors = handle(rows)
-            else:
-                errors = handle(rows)
+            if as_checked is None or not as_checked.write_checked(parsed, chunk.first, chunk.end):  # type: ignore[arg-type]
+                as_checked = None
+                rows = parsed.rows(chunk.first, chunk.end) if isinstance(chunk, Span) else chunk.rows
+                errors = handle(
+                    [row for row in rows if row.row_number > after_row and row.row_number not in skip]
+                )
             yield AppliedChunk(
                 through_row=chunk.through_row,
                 rows_read=chunk.rows_read,

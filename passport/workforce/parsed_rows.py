@@ -24,23 +24,29 @@ _INTERNED = ("assignment_number",)  # text that repeats down a file (an assignme
 
 
 class ReadChunk(NamedTuple, Generic[RowT]):
-    """Data rows as they are written: the good ones, how many were read, and the last one's row number;
-    ``first`` is where the first good row stands among all the file's good rows (kept rows only)."""
+    """Data rows as they are written: the good ones, how many were read, and the last one's row number."""
 
     rows: list[RowT]
     rows_read: int
     through_row: int
-    first: int = 0
 
 
-def read_chunk(parsed: ParseResult[RowT], first: int = 0) -> ReadChunk[RowT] | None:
-    """A parsed chunk as written (None when it holds no rows at all), ``first`` good rows after the
-    file's first."""
+class Span(NamedTuple):
+    """A chunk of kept rows: its good rows are those from ``first`` to before ``end``."""
+
+    first: int
+    end: int
+    rows_read: int
+    through_row: int
+
+
+def read_chunk(parsed: ParseResult[RowT]) -> ReadChunk[RowT] | None:
+    """A parsed chunk as written (None when it holds no rows at all)."""
     numbers = [row.row_number for row in parsed.rows]  # type: ignore[attr-defined]
     numbers += [error.row_number for error in parsed.row_errors]
     if not numbers:
         return None
-    return ReadChunk(parsed.rows, parsed.rows_read, max(numbers), first)
+    return ReadChunk(parsed.rows, parsed.rows_read, max(numbers))
 
 
 class ParsedRows(Generic[RowT]):
@@ -74,15 +80,24 @@ class ParsedRows(Generic[RowT]):
         """One column's values, one per good row."""
         return self.columns[self.fields.index(name)]
 
-    def chunks(self, size: int) -> Iterator[ReadChunk[RowT]]:
-        """The rows again, ``size`` rows read at a time (rows with bad cells counted, not given), as
-        reading the file in chunks of ``size`` gives them."""
+    def spans(self, size: int) -> Iterator[Span]:
+        """Where the chunks of ``size`` rows read (rows with bad cells counted, not given) stand among
+        the good rows, as reading the file in chunks of ``size`` gives them."""
         numbers = self.columns[0]  # row_number, the first field of every row type
-        make = self.row_type._make
         good = 0
         for start in range(0, len(self.read_rows), size):
             through_row = self.read_rows[min(start + size, len(self.read_rows)) - 1]
             end = bisect_right(numbers, through_row, lo=good)
-            rows = list(map(make, zip(*(column[good:end] for column in self.columns), strict=True)))
-            yield ReadChunk(rows, min(size, len(self.read_rows) - start), through_row, good)
+            yield Span(good, end, min(size, len(self.read_rows) - start), through_row)
             good = end
+
+    def rows(self, first: int, end: int) -> list[RowT]:
+        """The good rows from the ``first`` to before the ``end``, made again."""
+        columns = (column[first:end] for column in self.columns)
+        return list(map(self.row_type._make, zip(*columns, strict=True)))
+
+    def chunks(self, size: int) -> Iterator[ReadChunk[RowT]]:
+        """The rows again, ``size`` rows read at a time (rows with bad cells counted, not given), as
+        reading the file in chunks of ``size`` gives them."""
+        for span in self.spans(size):
+            yield ReadChunk(self.rows(span.first, span.end), span.rows_read, span.through_row)

@@ -8,11 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from passport.auth.models import Role
 from passport.workforce.absence_import import AbsenceImport
 from passport.workforce.import_runs import APPLYING_STAGE, import_steps
 from passport.workforce.importing import ABSENCES
 from passport.workforce.models import Absence
 from tests.support.esr_csv import absence, csv_bytes
+from tests.support.factories import UserFactory
 from tests.support.workforce_factories import AbsenceFactory, AssignmentFactory
 
 MAX = 10 * 1024 * 1024
@@ -43,7 +45,7 @@ def the_file() -> bytes:
     )
 
 
-def import_changing_meanwhile(session, change=None):  # type: ignore[no-untyped-def]
+def import_changing_meanwhile(session, change=None, actor="cli"):  # type: ignore[no-untyped-def]
     """Import the file (partial, a row a chunk), making ``change`` once it is checked and before any
     row is written; (the run, rows the rules decided while writing)."""
     decided: list[int] = []
@@ -61,7 +63,7 @@ def import_changing_meanwhile(session, change=None):  # type: ignore[no-untyped-
             kind=ABSENCES,
             content=the_file(),
             filename="absences.csv",
-            actor="cli",
+            actor=actor,
             only_trust_id=None,
             trust_id=None,
             partial=True,
@@ -137,3 +139,17 @@ def test_a_stored_absence_removed_meanwhile_is_added_again_rather_than_changed(s
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Absence)) == 4
     assert ("50000001-1", date(2024, 5, 1), date(2024, 5, 10)) in stored(session)
+
+
+def test_an_importer_moved_to_another_trust_meanwhile_writes_none_of_her_old_trusts_rows(
+    session, posts, demo_trusts
+):
+    hr = UserFactory(role=Role.HR, trust=demo_trusts[0])
+
+    def moved() -> None:
+        hr.trust = demo_trusts[1]
+
+    run, decided_while_writing = import_changing_meanwhile(session, moved, actor=hr)
+    assert decided_while_writing == [2, 3, 4, 6]
+    assert (run.added, run.updated) == (0, 0)
+    assert "is not your trust" in refused(run)[2]

@@ -32,13 +32,8 @@ def absences_with_bad_cells_and_blank_lines() -> bytes:
 
 
 def file_chunks(read, content: bytes, size: int) -> list:  # type: ignore[no-untyped-def]
-    """The chunks as reading the file gives them, each with the good rows before it counted."""
-    chunks, first = [], 0
-    for parsed in read(io.BytesIO(content), filename="x.csv", chunk_size=size):
-        if (chunk := read_chunk(parsed, first)) is not None:
-            chunks.append(chunk)
-            first += len(chunk.rows)
-    return chunks
+    chunks = (read_chunk(parsed) for parsed in read(io.BytesIO(content), filename="x.csv", chunk_size=size))
+    return [chunk for chunk in chunks if chunk is not None]
 
 
 def kept(kind: str, read, content: bytes, check_size: int):  # type: ignore[no-untyped-def]
