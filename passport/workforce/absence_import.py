@@ -54,6 +54,7 @@ def stamped(updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # --- Absences ----------------------------------------------------------------------------------------
 _ABSENCE_COLUMNS = ("assignment_id", "trust_id", "first_day", "last_day", "category", "reason_code")
+_UNIQUE_KEY = itemgetter(0, 2, 4)  # an insert row's assignment_id, first_day and category
 _ABSENCE_UPDATE = (
     update(_ABSENCE_TABLE)
     .where(_ABSENCE_TABLE.c.id == bindparam("_id"))
@@ -66,6 +67,7 @@ _ABSENCE_UPDATE = (
 _OPEN = date.max  # an absence still going on, for overlap arithmetic
 # What the check decided for a row: one code a row, kept for writing the rows without deciding again.
 ADDED, UPDATED, UNCHANGED, REFUSED = range(4)
+_SKIPPED = 4  # a row the apply is told to pass over (the check refused it, or a resumed import wrote it)
 _UNREAD = object()  # an assignment number the check never looked up
 # bytes.translate tables: a byte of outcomes -> 1 where it is the one asked for, else 0
 _IS_ADDED, _IS_UPDATED = (bytes(int(code == wanted) for code in range(256)) for wanted in (ADDED, UPDATED))
@@ -82,6 +84,7 @@ class CheckedAbsences:
     assignments: dict[str, tuple[int, int, date, date | None, int] | None]
     retired: set[str]
     stored_digest: dict[int, int]
+    allowed_trust_ids: set[int]  # the trusts the importer's gate let her write at the check
 
 
 def _absence_key(assignment_id: int, first_day: date, category: str) -> int:
@@ -133,7 +136,9 @@ class AbsenceImport:
 
     def checked(self) -> CheckedAbsences:
         """What this check decided, and from what, for ``write_checked``."""
-        return CheckedAbsences(self.outcomes, self.assignments, self.retired, self.stored_digest)
+        return CheckedAbsences(
+            self.outcomes, self.assignments, self.retired, self.stored_digest, set(self.gate.allowed_ids)
+        )
 
     def _load(self, chunk_numbers: set[str]) -> tuple[set[str], set[int]]:
         """Read the posts of the assignment numbers not read before, and the stored absences of those
@@ -276,14 +281,24 @@ class AbsenceImport:
             self._write(changing, inserts, updates)
         return errors
 
-    def write_checked(self, parsed: ParsedRows[AbsenceRow], first: int, end: int) -> bool:
+    def write_checked(
+        self, parsed: ParsedRows[AbsenceRow], first: int, end: int, skip: Collection[int] = ()
+    ) -> bool:
         """Write the kept rows from ``first`` to before ``end`` as the check decided (``parsed.checked``)
-        without running the rules again, when the stored records they were decided from are still as the
-        check read them; a row the check refused is passed over, as the apply skips it. Returns False,
-        having written nothing, when some records have changed since (a form or the API wrote meanwhile):
-        the rules must decide these rows again. Only the records of posts this writer has not read before
-        are compared, as the rules would read only those."""
+        without running the rules again, passing over the rows in ``skip``, when the stored records they
+        were decided from are still as the check read them. Returns False, having written nothing, when
+        some records have changed since (a form or the API wrote meanwhile), when the importer's gate has,
+        or when a row the check refused is not to be skipped: the rules must decide these rows again.
+        Only the records of posts this writer has not read before are compared, as the rules would read
+        only those."""
         checked: CheckedAbsences = parsed.checked
+        codes = bytearray(checked.outcomes[first:end].tobytes())
+        if skip:
+            for index, row_number in enumerate(parsed.column("row_number")[first:end]):
+                if row_number in skip:
+                    codes[index] = _SKIPPED
+        if REFUSED in codes or self.gate.allowed_ids != checked.allowed_trust_ids:
+            return False
         numbers = parsed.column("assignment_number")[first:end]
         unread, new_ids = self._load(set(numbers))
         assignments, retired = self.assignments, self.retired
@@ -296,11 +311,7 @@ class AbsenceImport:
         digest = self.stored_digest
         if any(digest.get(post) != checked.stored_digest.get(post) for post in new_ids):
             return False
-        # This import's own gate, as the rules would ask it of each row of a post first seen here.
-        if any((post := assignments[number]) and post[1] not in self.gate.allowed_ids for number in unread):
-            return False
         # Column by column: no row is made again, and each step goes over a whole column at C speed.
-        codes = checked.outcomes[first:end].tobytes()
         columns = [
             numbers,
             *(
@@ -342,8 +353,10 @@ class AbsenceImport:
     def _write(
         self, changing: set[int], inserts: list[tuple[Any, ...]], updates: list[dict[str, Any]]
     ) -> None:
-        # In key order, the unique index is filled front to back: fewer B-tree pages touched at random.
-        inserts.sort()
+        # In key order, the unique index is filled front to back: fewer B-tree pages touched at random. By
+        # the key alone (post, first day, category): a whole row may tie on it up to an open absence's
+        # None, which does not compare with a date.
+        inserts.sort(key=_UNIQUE_KEY)
         announce_records_changing(self.session, changing, ABSENCES)
         # Changes first: a stored sickness absence the file ends makes room for a later one the file
         # adds, and PostgreSQL's exclusion constraint checks each row as it is written.

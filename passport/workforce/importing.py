@@ -480,7 +480,7 @@ def apply_file(
                 continue
             before = (report.added, report.updated, report.unchanged, report.staff_added)
             errors: list[RowError] = []
-            if as_checked is None or not as_checked.write_checked(parsed, chunk.first, chunk.end):  # type: ignore[arg-type]
+            if as_checked is None or not as_checked.write_checked(parsed, chunk.first, chunk.end, skip):  # type: ignore[arg-type]
                 as_checked = None
                 rows = parsed.rows(chunk.first, chunk.end) if isinstance(chunk, Span) else chunk.rows
                 errors = handle(

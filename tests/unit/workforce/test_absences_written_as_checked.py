@@ -3,6 +3,8 @@ records they were decided from changed before the write, when the rules decide t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy import func, select
 from passport.auth.models import Role
 from passport.workforce.absence_import import AbsenceImport
 from passport.workforce.import_runs import APPLYING_STAGE, import_steps
-from passport.workforce.importing import ABSENCES
+from passport.workforce.importing import ABSENCES, apply_file, check_file, rows_to_keep
 from passport.workforce.models import Absence
 from tests.support.esr_csv import absence, csv_bytes
 from tests.support.factories import UserFactory
@@ -33,21 +35,23 @@ def posts(session, demo_trusts):  # type: ignore[no-untyped-def]
     return made
 
 
+def the_rows() -> list[dict[str, str]]:
+    return [
+        absence("50000001-1", "01/05/2024", "10/05/2024"),  # ends the stored one: an update
+        absence("50000001-1", "01/06/2024", "03/06/2024"),
+        absence("50000002-1", "01/06/2024", "03/06/2024"),
+        absence("50000002-1", "02/06/2024", "04/06/2024"),  # overlaps the row before: refused
+        absence("50000003-1", "01/07/2024", "05/07/2024"),
+    ]
+
+
 def the_file() -> bytes:
-    return csv_bytes(
-        [
-            absence("50000001-1", "01/05/2024", "10/05/2024"),  # ends the stored one: an update
-            absence("50000001-1", "01/06/2024", "03/06/2024"),
-            absence("50000002-1", "01/06/2024", "03/06/2024"),
-            absence("50000002-1", "02/06/2024", "04/06/2024"),  # overlaps the row before: refused
-            absence("50000003-1", "01/07/2024", "05/07/2024"),
-        ]
-    )
+    return csv_bytes(the_rows())
 
 
-def import_changing_meanwhile(session, change=None, actor="cli"):  # type: ignore[no-untyped-def]
-    """Import the file (partial, a row a chunk), making ``change`` once it is checked and before any
-    row is written; (the run, rows the rules decided while writing)."""
+@contextmanager
+def rules_while_writing() -> Iterator[list[int]]:
+    """The row numbers the rules decide while an import writes (none when it writes as checked)."""
     decided: list[int] = []
     handle = AbsenceImport.handle
 
@@ -57,15 +61,24 @@ def import_changing_meanwhile(session, change=None, actor="cli"):  # type: ignor
 
     AbsenceImport.handle = counting  # type: ignore[method-assign]
     try:
-        run = None
+        yield decided
+    finally:
+        AbsenceImport.handle = handle  # type: ignore[method-assign]
+
+
+def import_changing_meanwhile(session, change=None, actor="cli", content=None, only=None):  # type: ignore[no-untyped-def]
+    """Import the file (partial, a row a chunk), making ``change`` once it is checked and before any
+    row is written; (the run, rows the rules decided while writing)."""
+    run = None
+    with rules_while_writing() as decided:
         for step in import_steps(
             session,
             kind=ABSENCES,
-            content=the_file(),
+            content=content or the_file(),
             filename="absences.csv",
             actor=actor,
-            only_trust_id=None,
-            trust_id=None,
+            only_trust_id=only,
+            trust_id=only,
             partial=True,
             max_bytes=MAX,
             check_chunk_size=2,
@@ -76,8 +89,6 @@ def import_changing_meanwhile(session, change=None, actor="cli"):  # type: ignor
                 session.flush()
                 change = None
             run = step.run
-    finally:
-        AbsenceImport.handle = handle  # type: ignore[method-assign]
     return run, decided
 
 
@@ -153,3 +164,42 @@ def test_an_importer_moved_to_another_trust_meanwhile_writes_none_of_her_old_tru
     assert decided_while_writing == [2, 3, 4, 6]
     assert (run.added, run.updated) == (0, 0)
     assert "is not your trust" in refused(run)[2]
+
+
+def test_a_regional_file_imported_for_one_trust_is_written_as_checked(session, posts, demo_trusts):
+    """Rows of another trust are refused by the check; the rest are still written as it decided."""
+    AssignmentFactory(assignment_number="50000009-1", staff_member__trust=demo_trusts[1])
+    content = csv_bytes([absence("50000009-1", "01/06/2024", "02/06/2024"), *the_rows()])
+    hr = UserFactory(role=Role.HR, trust=demo_trusts[0])
+    run, decided_while_writing = import_changing_meanwhile(session, None, hr, content, demo_trusts[0].id)
+    assert decided_while_writing == []
+    assert (run.added, run.updated, run.rejected) == (3, 1, 2)
+    assert "is not your trust" in refused(run)[2]
+
+
+def test_the_rows_the_apply_is_told_to_skip_are_passed_over(session, posts):
+    content = the_file()
+    parsed = rows_to_keep(ABSENCES)
+    *_, report = check_file(
+        session, ABSENCES, content, filename="a.csv", actor="cli", only_trust_id=None, partial=True,
+        max_bytes=MAX, keep=parsed,
+    )  # fmt: skip
+    skip = report.rejected_row_numbers | {3}  # and row 3 (written by an earlier attempt, say)
+    with rules_while_writing() as decided:
+        applied = list(
+            apply_file(
+                session,
+                ABSENCES,
+                content,
+                filename="a.csv",
+                actor="cli",
+                only_trust_id=None,
+                max_bytes=MAX,
+                skip_rows=skip,
+                parsed=parsed,
+            )  # fmt: skip
+        )
+    assert decided == []
+    assert sum(chunk.added for chunk in applied) == 2 and sum(chunk.updated for chunk in applied) == 1
+    session.expire_all()
+    assert ("50000001-1", date(2024, 6, 1), date(2024, 6, 3)) not in stored(session)

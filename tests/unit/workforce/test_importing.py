@@ -361,6 +361,21 @@ def test_a_stored_open_sickness_ended_by_the_file_no_longer_blocks_a_later_one(s
     assert stored.last_day == date(2024, 5, 10)
 
 
+def test_an_open_sickness_absence_and_leave_from_the_same_day_are_imported_together(session, trusts):
+    # Written in one chunk, sorted by their key: the rows would tie up to the open one's missing end.
+    AssignmentFactory(
+        assignment_number="30000002-1", staff_member__trust=trusts[0], start_date=date(2020, 1, 1)
+    )
+    leave = {"Absence Category": "Annual Leave", "Attendance Reason": ""}
+    rows = [
+        absence("30000002-1", "01/01/2024", ""),
+        absence("30000002-1", "01/01/2024", "05/01/2024", **leave),
+    ]
+    record, report = run(session, ABSENCES, csv_bytes(rows))
+    assert (report.added, report.rejected, record.status) == (2, 0, "imported")
+    assert count(session, Absence) == 2
+
+
 def test_hr_imports_absences_only_for_her_trusts_assignments(session, trusts):
     AssignmentFactory(assignment_number="40000001-1", staff_member__trust=trusts[1])
     hr = UserFactory(role=Role.HR, trust=trusts[0])
