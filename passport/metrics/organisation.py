@@ -32,13 +32,7 @@ from passport.metrics.queries import (
     own_post_columns,
 )
 from passport.metrics.retention import leaver_cells, stability_cells
-from passport.metrics.rollup_counts import (
-    ALL,
-    Posts,
-    SicknessRecords,
-    count_retention_rows,
-    count_sickness_rows,
-)
+from passport.metrics.rollup_counts import ALL, Posts, count_retention_rows
 from passport.metrics.rollups import (
     leaver_cell_of,
     moved_sickness_rows,
@@ -46,6 +40,7 @@ from passport.metrics.rollups import (
     stability_cell_of,
 )
 from passport.metrics.sickness import SicknessCell
+from passport.metrics.sickness_counts import SicknessRecords, count_sickness_rows
 from passport.trusts.models import Trust
 from passport.workforce.models import Assignment
 

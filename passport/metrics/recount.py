@@ -18,7 +18,7 @@ from passport.metrics.disclosure import PeopleInPost, keep_people, placed_posts_
 from passport.metrics.models import RetentionRollup, RollupState, SicknessRollup
 from passport.metrics.operations import scope_for
 from passport.metrics.queries import Period
-from passport.metrics.rollup_counts import PostColumns, count_retention_rows
+from passport.metrics.rollup_counts import count_retention_rows
 from passport.metrics.rollup_months import months_before_the_absences, months_of_absences
 from passport.metrics.rollups import (
     RETENTION_ROLLUP,
@@ -30,6 +30,7 @@ from passport.metrics.rollups import (
     sickness_absences,
     sickness_columns,
 )
+from passport.metrics.sickness_counts import PostColumns
 
 
 def count_rollups(

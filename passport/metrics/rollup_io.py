@@ -18,7 +18,8 @@ from passport.db import driver_rows, insert_driver_rows, update_driver_rows
 from passport.metrics.cell_columns import CellColumns, held_columns, same_cells
 from passport.metrics.models import RetentionRollup, SicknessRollup
 from passport.metrics.queries import day_number
-from passport.metrics.rollup_counts import OPEN, SicknessAbsences
+from passport.metrics.rollup_counts import OPEN
+from passport.metrics.sickness_counts import SicknessAbsences
 from passport.workforce.models import Absence
 from passport.workforce.operations import SICKNESS
 

@@ -17,7 +17,8 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from passport.metrics.queries import EPOCH, Period, month_index
-from passport.metrics.rollup_counts import OPEN, SicknessAbsences
+from passport.metrics.rollup_counts import OPEN
+from passport.metrics.sickness_counts import SicknessAbsences
 from passport.trusts.models import Trust
 from passport.workforce.models import Absence
 from passport.workforce.operations import SICKNESS

@@ -42,20 +42,8 @@ from passport.metrics.queries import (
 from passport.metrics.retention import LeaverCell, StabilityCell, leaver_cells, stability_cells
 from passport.metrics.rollup_cells import Sums, rollup_cells
 from passport.metrics.rollup_cells import keep_written as keep_written_cells
-from passport.metrics.rollup_counts import (
-    ALL,
-    OPEN,
-    WINDOW_MONTHS,
-    PostColumns,
-    Posts,
-    SicknessAbsences,
-    SicknessRecords,
-    count_retention_rows,
-    count_sickness_cells,
-)
-from passport.metrics.rollup_counts import (
-    FIGURES as RETENTION_FIGURES,
-)
+from passport.metrics.rollup_counts import ALL, OPEN, WINDOW_MONTHS, Posts, count_retention_rows
+from passport.metrics.rollup_counts import FIGURES as RETENTION_FIGURES
 from passport.metrics.rollup_io import postgresql_sickness_absences, sqlite_sickness_absences, write_cells
 from passport.metrics.rollup_months import rollup_months
 from passport.metrics.sickness import (
@@ -68,6 +56,12 @@ from passport.metrics.sickness import (
     sickness_cells,
     sickness_reasons,
     sickness_trend,
+)
+from passport.metrics.sickness_counts import (
+    PostColumns,
+    SicknessAbsences,
+    SicknessRecords,
+    count_sickness_cells,
 )
 from passport.metrics.sickness_terms import TermMonth, sickness_terms, terms_from_rollup
 from passport.workforce.models import Absence, Assignment

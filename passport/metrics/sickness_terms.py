@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from passport.metrics.published import rate_percent
 from passport.metrics.queries import E4, Scope
-from passport.metrics.rollup_counts import LONG, OPEN_TERM, SHORT
 from passport.metrics.sickness import monthly_sums
+from passport.metrics.sickness_counts import LONG, OPEN_TERM, SHORT
 
 
 @dataclass(frozen=True)

@@ -159,9 +159,10 @@ def test_sqlites_one_text_read_of_the_absences_equals_the_plain_read(session, si
     from sqlalchemy import update
 
     from passport.db import driver_rows
-    from passport.metrics.rollup_counts import OPEN, SicknessAbsences
+    from passport.metrics.rollup_counts import OPEN
     from passport.metrics.rollup_io import sqlite_sickness_absences
     from passport.metrics.rollups import _sickness_absences_query, sickness_absences
+    from passport.metrics.sickness_counts import SicknessAbsences
     from passport.workforce.models import Absence
 
     if session.get_bind().dialect.name != "sqlite":
@@ -191,8 +192,9 @@ def test_postgresqls_byte_string_read_of_the_absences_equals_the_plain_read(
 
     from passport.db import driver_rows
     from passport.metrics import rollup_io
-    from passport.metrics.rollup_counts import OPEN, SicknessAbsences
+    from passport.metrics.rollup_counts import OPEN
     from passport.metrics.rollups import _sickness_absences_query, sickness_absences
+    from passport.metrics.sickness_counts import SicknessAbsences
     from passport.workforce.models import Absence
 
     if session.get_bind().dialect.name != "postgresql":
