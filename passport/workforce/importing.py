@@ -463,13 +463,14 @@ def apply_file(
     else from reading the file again."""
     gate = TrustGate(session, actor, only_trust_id)
     report = ImportReport(kind=kind, filename=filename, partial=True)
-    handle = _passes(session, kind, report, gate, BulkWriter(session, writing=True)).handle
+    writer = BulkWriter(session, writing=True)  # one, so its count of rows written since ANALYZE carries on
+    handle = _passes(session, kind, report, gate, writer).handle
     skip = set(skip_rows)
     # Absences the check decided are written as it decided, while their records stay as it read them;
     # from the first chunk whose records changed meanwhile, the rules decide again (as a resumed import's do).
     as_checked = None
     if parsed is not None and parsed.checked is not None and after_row == 0:
-        as_checked = AbsenceImport(session, gate, report, BulkWriter(session, writing=True))
+        as_checked = AbsenceImport(session, gate, report, writer)
     size = chunk_size or APPLY_CHUNK_ROWS[kind]
     chunks = (
         parsed.spans(size) if parsed is not None else _read_chunks(kind, content, filename, max_bytes, size)
