@@ -43,3 +43,27 @@ def columns_of(rows: Sequence[Any], width: int) -> list[list[Any]]:
     """``rows`` turned into ``width`` columns (a list comprehension per column: several times faster than
     ``zip(*rows)`` over a million rows)."""
     return [[row[i] for row in rows] for i in range(width)]
+
+
+class SortedDays:
+    """``np.searchsorted`` of day numbers among a few sorted days (the months' first or last days), by a
+    table of the answer for every day from the first of them to the last: one look-up a day instead of a
+    binary search, half the time over 70,000 posts (the retention count in passport.metrics.rollup_counts
+    makes some 300 of them). Below the first day every answer is 0 and above the last every answer is
+    their number, so a day is clipped into the table first (an open end, OPEN, with it)."""
+
+    def __init__(self, days: np.ndarray) -> None:
+        self.days = days
+        self.low = int(days[0]) - 1 if len(days) else 0
+        every_day = np.arange(self.low, int(days[-1]) + 2 if len(days) else 1, dtype=np.int64)
+        self.tables = {side: np.searchsorted(days, every_day, side=side) for side in ("left", "right")}
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.days[index]
+
+    def search(self, values: np.ndarray, side: str = "left") -> np.ndarray:
+        table = self.tables[side]
+        return table[np.clip(values - self.low, 0, len(table) - 1)]

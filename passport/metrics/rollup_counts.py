@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from passport.metrics.arrays import codes_of, columns_of, exact_sums
+from passport.metrics.arrays import SortedDays, codes_of, columns_of, exact_sums
 from passport.metrics.queries import Period, month_last_day, month_of, to_day_number
 
 ALL = "*"  # staff_group / band of a row that covers all of them
@@ -115,7 +115,7 @@ def _by_group_and_start(group: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 
 def _covering(
-    days: np.ndarray,
+    days: SortedDays,
     start: np.ndarray,
     end: np.ndarray,
     row: np.ndarray,
@@ -124,8 +124,8 @@ def _covering(
 ) -> np.ndarray:
     """A (rows x days) array: per row, the number (or the summed weight) of intervals covering each day
     of ``days`` (sorted)."""
-    first = np.searchsorted(days, start, side="left")
-    after = np.searchsorted(days, end, side="right")
+    first = days.search(start, side="left")
+    after = days.search(end, side="right")
     width = len(days) + 1
     w = np.ones(len(start), dtype=np.int64) if weight is None else weight
     diff = exact_sums(np.concatenate([row * width + first, row * width + after]), rows * width, np.r_[w, -w])
@@ -137,8 +137,8 @@ def count_retention_rows(posts: Posts, trust_ids: Sequence[int], covered: Period
     passport.metrics.retention): each trust by itself, the partnership, and the partnership trust by trust,
     each in total, by staff group, by band and by both."""
     months = list(range(covered.first_month, covered.last_month + 1))
-    firsts = np.array([to_day_number(month_of(m)) for m in months], dtype=np.int64)
-    lasts = np.array([to_day_number(month_last_day(m)) for m in months], dtype=np.int64)
+    firsts = SortedDays(np.array([to_day_number(month_of(m)) for m in months], dtype=np.int64))
+    lasts = SortedDays(np.array([to_day_number(month_last_day(m)) for m in months], dtype=np.int64))
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     partnership = np.isin(posts.trust, np.array(list(trust_ids), dtype=np.int64))
     breakdowns: list[tuple[str, int | None, np.ndarray, bool]] = [
@@ -160,8 +160,8 @@ def _count_breakdown(
     level_trust: int | None,
     by_trust: bool,
     months: list[int],
-    firsts: np.ndarray,
-    lasts: np.ndarray,
+    firsts: SortedDays,
+    lasts: SortedDays,
     rows: dict[tuple[Any, ...], dict[str, Any]],
 ) -> None:
     person, start, end, fte = posts.person[index], posts.start[index], posts.end[index], posts.fte_e4[index]
@@ -209,7 +209,7 @@ def _count_breakdown(
         fte_last = _covering(lasts, start, end, cell, n_cells, fte)
         # Leavers: the (person, day, cell) of posts ending with nothing at the level the next day.
         leave_index = np.flatnonzero(leaves & (end >= firsts[0]) & (end <= lasts[-1]))
-        leave_month = np.searchsorted(lasts, end[leave_index], side="left")
+        leave_month = lasts.search(end[leave_index], side="left")
         size = n_cells * n_months
         leavers_fte = exact_sums(cell[leave_index] * n_months + leave_month, size, fte[leave_index])
         leavers_fte = leavers_fte.reshape(n_cells, n_months)
@@ -221,7 +221,7 @@ def _count_breakdown(
         )
         event = np.unique(event)
         event_cell = event // (len(people) * period_days)
-        event_month = np.searchsorted(lasts, event % period_days + firsts[0], side="left")
+        event_month = lasts.search(event % period_days + firsts[0], side="left")
         leavers = exact_sums(event_cell * n_months + event_month, size).reshape(n_cells, n_months)
         # Stability: for each window's first month k (ending with month k + 11), the people in the cell on
         # its first day who are in post at the level on its last day. A cell spell of hers covers the first
@@ -229,20 +229,22 @@ def _count_breakdown(
         # at the level. Each (cell spell, level spell) of hers gives a run of window ends, added to a
         # running sum as a start and a stop: a few entries a person, not one for every month.
         window = WINDOW_MONTHS - 1
-        k_from = np.searchsorted(firsts, spell_start, side="left")
-        k_to = np.minimum(np.searchsorted(firsts, spell_end, side="right"), n_months - window)
-        level_first = np.searchsorted(level_person, spell_person, side="left")
-        level_count = np.searchsorted(level_person, spell_person, side="right") - level_first
+        k_from = firsts.search(spell_start, side="left")
+        k_to = np.minimum(firsts.search(spell_end, side="right"), n_months - window)
+        # Her spells at the level, found by person code (level_person is sorted, and the codes are
+        # 0 to people - 1): a count and a first index a person, where a binary search of every cell
+        # spell among the level spells took a third of the count.
+        spells_of_person = np.bincount(level_person, minlength=len(people))
+        level_count = spells_of_person[spell_person]
+        level_first = (np.cumsum(spells_of_person) - spells_of_person)[spell_person]
         pair_spell = np.repeat(np.arange(len(spell_start)), level_count)
         pair_level = level_first[pair_spell] + (
             np.arange(int(level_count.sum())) - np.repeat(np.cumsum(level_count) - level_count, level_count)
         )
         ends_from = np.maximum(
-            k_from[pair_spell] + window, np.searchsorted(lasts, level_start[pair_level], side="left")
+            k_from[pair_spell] + window, lasts.search(level_start[pair_level], side="left")
         )
-        ends_to = np.minimum(
-            k_to[pair_spell] + window, np.searchsorted(lasts, level_end[pair_level], side="right")
-        )
+        ends_to = np.minimum(k_to[pair_spell] + window, lasts.search(level_end[pair_level], side="right"))
         run = np.flatnonzero(ends_from < ends_to)
         run_cell = spell_cell[pair_spell[run]]
         stride = n_months + 1

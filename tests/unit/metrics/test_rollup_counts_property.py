@@ -14,11 +14,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from passport.metrics.arrays import positions
+from passport.metrics.arrays import SortedDays, positions
 from passport.metrics.queries import Period, month_index, month_last_day, month_of, to_day_number
 from passport.metrics.rollup_counts import (
     ALL,
     GROUPINGS,
+    OPEN,
     WINDOW_MONTHS,
     Posts,
     count_retention_rows,
@@ -203,3 +204,17 @@ def test_intervals_merge_per_group_into_spells(intervals, scale, gap):  # type: 
     for i in range(len(intervals)):
         spell = spell_of[i]
         assert spell_group[spell] == group[i] and spell_start[spell] <= start[i] <= end[i] <= spell_end[spell]
+
+
+@given(
+    st.lists(st.integers(-50, 50), min_size=1, max_size=8).map(sorted),
+    st.lists(st.integers(-80, 80) | st.just(OPEN), max_size=30),
+)
+def test_sorted_days_answer_as_a_binary_search(days, values):  # type: ignore[no-untyped-def]
+    """The table of days answers every day (those before, between, on and after the sorted days, and an
+    open end) as np.searchsorted does, on either side."""
+    sorted_days = SortedDays(np.array(days, dtype=np.int64))
+    wanted = np.array(values, dtype=np.int64)
+    for side in ("left", "right"):
+        expected = np.searchsorted(np.array(days), wanted, side=side)  # type: ignore[call-overload]
+        assert sorted_days.search(wanted, side=side).tolist() == expected.tolist()
