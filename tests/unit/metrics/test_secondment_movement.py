@@ -54,3 +54,44 @@ def test_a_secondment_is_counted_in_and_out_and_never_as_a_leave(session, demo_t
 
     (cell,) = leaver_cells(session, scope_for(session, rv5), [Period(april + 1, august)], [])
     assert cell.leavers == 1  # the real leaver only, not the end of Nia's secondment
+
+
+def test_counted_from_the_secondees_read_once_as_the_sql_counts(session, demo_trusts):
+    """With no place chosen, the counts are made from the secondee assignments read once (no statement
+    to compile for each question); on generated secondments they equal the SQL's, month by month, for
+    each trust, both together and the partnership: people seconded twice in a month, to each trust in
+    turn, open secondments, secondments starting or ending on a month's first or last day, and a host
+    outside the partnership."""
+    import random
+
+    from passport.metrics.movement import placed_secondment_counts
+    from tests.support.factories import TrustFactory
+
+    rpg, rv5 = demo_trusts
+    elsewhere = TrustFactory(ods_code="RXX")  # not among the partners asked about: never counted
+    rng = random.Random(13)
+    edges = [date(2024, m, 1) for m in range(1, 13)] + [date(2024, m, 28) for m in range(1, 13)]
+    for _ in range(40):
+        home = rng.choice((rpg, rv5))
+        person = StaffMemberFactory(trust=home)
+        AssignmentFactory(staff_member=person, trust=home, start_date=date(2020, 1, 1))
+        for _ in range(rng.randint(1, 3)):
+            start = rng.choice(edges)
+            end = rng.choice([None, start, *[day for day in edges if day > start]])
+            AssignmentFactory(
+                staff_member=person,
+                trust=rng.choice((rpg, rv5, rv5, elsewhere)),
+                person_type="secondee",
+                start_date=start,
+                end_date=end,
+            )
+    session.flush()
+
+    months = list(range(month_index(date(2023, 12, 1)), month_index(date(2025, 1, 1)) + 1))
+    partners = (rpg.id, rv5.id)
+    counted = {}
+    for trust_ids in ((rpg.id,), (rv5.id,), partners):
+        counted[trust_ids] = secondment_counts(session, trust_ids, partners, months)
+        assert counted[trust_ids] == placed_secondment_counts(session, trust_ids, partners, months)
+    assert sum(ins + outs for ins, outs in counted[(rpg.id,)].values()) > 20  # the world seconds people
+    assert any(outs for _ins, outs in counted[(rv5.id,)].values())
