@@ -52,7 +52,7 @@ def count_rollups(
 
     def count_retention(covered: Period) -> tuple[CellColumns, float]:
         # The posts as retention takes them are made here too: while the database reads the absences.
-        posts = retention_posts(posts_read)
+        posts = retention_posts(posts_read, post_columns.result())
         rows = count_retention_rows(posts, trust_ids, covered) if posts is not None else []
         return retention_cells(rows), time.perf_counter() - started
 

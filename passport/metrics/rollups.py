@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Date, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from passport.db import driver_rows, utcnow
+from passport.metrics.arrays import codes_of
 from passport.metrics.cell_columns import CellColumns
 from passport.metrics.disclosure import kept_in_session
 from passport.metrics.fingerprint import source_fingerprint
@@ -186,9 +188,28 @@ def own_posts(session: Session, scope: Scope, people: Sequence[int] | None = Non
     return posts
 
 
-def retention_posts(posts: Sequence[Any]) -> Posts | None:
-    """``own_posts`` as retention counts them (person first, no post id)."""
-    return Posts.from_rows([(post[7], *post[1:7]) for post in posts]) if posts else None
+def retention_posts(posts: Sequence[Any], columns: PostColumns | None = None) -> Posts | None:
+    """``own_posts`` as retention counts them (person first, no post id). From the sickness count's
+    columns of the same posts when the caller has made them (``PostColumns.of``): only the people are
+    read from the tuples again (a second pass over them all cost a full recount 0.07 s)."""
+    if not posts:
+        return None
+    if columns is None:
+        return Posts.from_rows([(post[7], *post[1:7]) for post in posts])
+    trusts, groups, bands = zip(*columns.cell_names, strict=True)
+    group_of_cell, group_names = codes_of(groups)
+    band_of_cell, band_names = codes_of(bands)
+    return Posts(
+        person=np.fromiter((post[7] for post in posts), dtype=np.int64, count=len(posts)),
+        trust=np.array(trusts, dtype=np.int64)[columns.cell],
+        group_code=group_of_cell[columns.cell],
+        band_code=band_of_cell[columns.cell],
+        group_names=group_names,
+        band_names=band_names,
+        start=columns.start,
+        end=columns.end,
+        fte_e4=columns.fte,
+    )
 
 
 # Staff member ids per IN (...): well inside SQLite's and PostgreSQL's limits on parameters.

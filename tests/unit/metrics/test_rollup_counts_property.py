@@ -25,6 +25,8 @@ from passport.metrics.rollup_counts import (
     count_retention_rows,
     merged_spells,
 )
+from passport.metrics.rollups import retention_posts
+from passport.metrics.sickness_counts import PostColumns
 
 TRUSTS = (1, 2, 3)
 ORIGIN = date(2023, 12, 1)
@@ -151,6 +153,11 @@ def test_the_roll_up_rows_equal_the_definitions_read_day_by_day(raw):  # type: i
         (*p[:4], to_day_number(p[4]), None if p[5] is None else to_day_number(p[5]), p[6]) for p in posts
     ]
     counted = count_retention_rows(Posts.from_rows(as_stored), TRUSTS, COVERED) if posts else []
+    # A full recount makes the posts from the sickness count's columns of them: the same rows.
+    own = [(number, *post[1:], post[0]) for number, post in enumerate(as_stored)]  # as own_posts reads them
+    from_columns = retention_posts(own, PostColumns.of(own))
+    recounted = count_retention_rows(from_columns, TRUSTS, COVERED) if from_columns else []
+    assert sorted(map(repr, recounted)) == sorted(map(repr, counted))
     got = {
         (row["level"], row["trust_id"], row["staff_group"], row["band"], row["month"]): {
             name: value
