@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from passport.db import driver_rows
 from passport.errors import InvalidInput
-from passport.metrics.disclosure import MIN_PEOPLE, PeopleInPost, Selection, kept_in_session
+from passport.metrics.disclosure import (
+    MIN_PEOPLE,
+    PeopleInPost,
+    Selection,
+    keep_in_session,
+    kept_in_session,
+    kept_only,
+)
 from passport.metrics.operations import scope_for
 from passport.metrics.queries import (
     E4,
@@ -66,12 +73,33 @@ LEVELS = (
 assert tuple(level.field for level in LEVELS) == Place.levels()
 
 
-def places_of(session: Session, trust: Trust) -> list[tuple[str | None, ...]]:
+def places_of(session: Session, trust: Trust, fingerprint: str | None = None) -> list[tuple[str | None, ...]]:
     """Every (directorate, ward, cost centre) the trust's posts record: one read, from which each level's
-    names are picked (``units_in``)."""
+    names are picked (``units_in``). From every trust's places when a refresh has kept them in the
+    session for the records' ``fingerprint`` (``keep_every_trusts_places``)."""
+    kept = kept_only(session, _places_key(fingerprint)) if fingerprint is not None else None
+    if kept is not None:
+        return list(kept.get(trust.id, []))
     columns = [getattr(Assignment, level) for level in Place.levels()]
     query = select(*columns).where(Assignment.trust_id == trust.id).distinct()
     return [tuple(row) for row in session.execute(query)]
+
+
+def keep_every_trusts_places(session: Session, fingerprint: str) -> None:
+    """Read every trust's places at once and keep them in the session for the records' ``fingerprint``,
+    for a refresh that counts every trust's dashboard. One plain scan of the posts: SQLite finds one
+    trust's through the index on (trust, dates) and then fetches each post's row on its own, 22 ms a trust
+    of 24,000 posts, where a scan of all 72,000 takes 11 ms (bench/bench_dashboard.py). The trust is the
+    last column: first, it led SQLite to walk that index for the DISTINCT, 68 ms."""
+    columns = [getattr(Assignment, level) for level in Place.levels()]
+    by_trust: dict[int, list[tuple[str | None, ...]]] = {}
+    for *place, trust_id in session.execute(select(*columns, Assignment.trust_id).distinct()):
+        by_trust.setdefault(trust_id, []).append(tuple(place))
+    keep_in_session(session, _places_key(fingerprint), by_trust)
+
+
+def _places_key(fingerprint: str | None) -> tuple[Any, ...]:
+    return ("places", fingerprint)
 
 
 def units_in(places: list[tuple[str | None, ...]], level: str, within: Place = Place()) -> list[str]:
@@ -122,11 +150,13 @@ def check_drill_down(
     return place
 
 
-def next_level(session: Session, trust: Trust, place: Place) -> tuple[Level, list[str]] | None:
+def next_level(
+    session: Session, trust: Trust, place: Place, fingerprint: str | None = None
+) -> tuple[Level, list[str]] | None:
     """The level below the place's deepest chosen one at which the trust's records name units inside
     it, with their names (a level the records leave empty is passed over); None at the bottom."""
     chosen = [i for i, level in enumerate(LEVELS) if level.field in place.chosen]
-    places = places_of(session, trust)
+    places = places_of(session, trust, fingerprint)
     for level in LEVELS[(chosen[-1] + 1 if chosen else 0) :]:
         units = units_in(places, level.field, place)
         if units:
@@ -271,7 +301,7 @@ def by_organisation_chart(
     from passport.metrics.dashboard import ChartData  # the dashboard imports this module
 
     def count() -> ChartData | None:
-        below = next_level(session, trust, place)
+        below = next_level(session, trust, place, fingerprint)
         if below is None:
             return None
         level, units = below

@@ -32,6 +32,7 @@ from passport.metrics.dashboard import ChartData, Dashboard, dashboard_data, das
 from passport.metrics.fingerprint import source_fingerprint
 from passport.metrics.models import DashboardSnapshot
 from passport.metrics.operations import latest_recorded_month
+from passport.metrics.organisation import keep_every_trusts_places
 from passport.metrics.queries import Period, Place, month_index
 from passport.metrics.recount import rebuild_rollups
 from passport.metrics.rollups import (
@@ -262,6 +263,8 @@ def count_usual_dashboards(session: Session) -> UsualDashboards:
     # has built it beside its count, ``usual_people_months``).
     first = min(period.first_month for _trust, period in periods)
     dashboard_people(session, first, max(period.last_month for _trust, period in periods), fingerprint)
+    # Every trust's places at once, for each trust's chart by directorate, ward or cost centre.
+    keep_every_trusts_places(session, fingerprint)
     # A trust's own directors see it alone; those who see the partnership see the trusts side by side.
     # Earliest period first: the sickness roll-up is read once a transaction from the earliest month asked
     # so far (passport.metrics.rollup_cells), so then it is read once for them all.

@@ -240,3 +240,31 @@ def test_a_secondees_sickness_counts_in_her_home_posts_unit_in_the_one_pass(sess
     )
     assert alone.fte_days_lost == Decimal(12)  # 8-19 April, on her own post at Oxleas House
     assert rows["Oxleas House"]["sickness_rate_percent"] == alone.rate_percent
+
+
+def test_every_trusts_places_read_at_once_are_each_trusts_own(session, world, demo_trusts):
+    """A refresh reads every trust's places in one scan and keeps them for the records' fingerprint; each
+    trust's are then exactly those its own read finds (a bank post's place among them, a post with no
+    place, a trust with no posts), and a session without them kept reads each trust's own."""
+    from passport.metrics.fingerprint import source_fingerprint
+    from passport.metrics.organisation import keep_every_trusts_places, places_of
+    from tests.support.factories import TrustFactory
+
+    rpg, rv5 = demo_trusts
+    post(rv5, StaffMemberFactory(trust=rv5), "Forensic", "Bridge House", None)
+    bank = post(rv5, StaffMemberFactory(trust=rv5), "Forensic", "Bank ward", "30101")
+    bank.person_type = "bank"
+    post(rv5, StaffMemberFactory(trust=rv5), None, None, None)
+    empty = TrustFactory(ods_code="RXY")
+    session.flush()
+    trusts = (rpg, rv5, empty)
+    own = {trust.ods_code: sorted(places_of(session, trust), key=repr) for trust in trusts}
+    assert len(own["RPG"]) == 4 and len(own["RV5"]) == 3 and own["RXY"] == []
+
+    fingerprint = source_fingerprint(session)
+    keep_every_trusts_places(session, fingerprint)
+    post(rpg, StaffMemberFactory(trust=rpg), "New directorate", None, None)
+    session.flush()  # not in what was kept: a later state of the records has its own fingerprint
+    for trust in trusts:
+        assert sorted(places_of(session, trust, fingerprint), key=repr) == own[trust.ods_code]
+    assert len(places_of(session, rpg, source_fingerprint(session))) == 5  # read afresh
