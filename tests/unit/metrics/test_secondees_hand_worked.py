@@ -403,3 +403,34 @@ def test_a_secondees_sickness_at_the_host_is_among_her_home_posts_people_absent_
             (other.staff_member_id, "S13", rv5.id, "AHP", "6"),
         ]
     )
+
+
+def test_people_absent_per_reason_are_named_whatever_order_the_absences_number_reasons_in(
+    session, people, scopes
+):  # type: ignore[no-untyped-def]
+    """The reasons are numbered again in the order of their names, whatever order the sickness absences
+    read (or kept by a refresh) number them in: here S98 is the absences' first, and each person is
+    absent for her own reason."""
+    from passport.db import driver_rows
+    from passport.metrics.disclosure import keep_in_session, people_in_post
+    from passport.metrics.reason_disclosure import reason_people
+    from passport.metrics.rollups import _sickness_absences_query
+    from passport.metrics.sickness_counts import SicknessAbsences
+
+    given = ("S98", "S12", "S50", "S12")
+    posts = [people.person((people.rpg, date(2020, 1, 1), None, "1.0"))[0] for _ in given]
+    for post, reason in zip(posts, given, strict=True):
+        people.absence(post, date(2024, 4, 2), date(2024, 4, 3), reason)
+    session.flush()
+    rows = sorted(driver_rows(session, _sickness_absences_query()), key=lambda row: row[3], reverse=True)
+    absences = SicknessAbsences.from_rows(rows)
+    assert absences.reason_names == ["S98", "S50", "S12"]
+    keep_in_session(session, ("sickness absences", "as kept"), absences)
+    grid = people_in_post(session, scopes["partnership"], month("2024-04"), month("2024-04"))
+    absent = reason_people(session, grid, date(2024, 4, 1), date(2024, 4, 30), "as kept")
+    assert absent.reason_names == ["S12", "S50", "S98"]
+    found = sorted(
+        (int(person), absent.reason_names[reason])
+        for person, reason in zip(absent.person.tolist(), absent.reason.tolist(), strict=True)
+    )
+    assert found == sorted((post.staff_member_id, reason) for post, reason in zip(posts, given, strict=True))
