@@ -132,13 +132,21 @@ def _covering(
     return np.cumsum(diff.reshape(rows, width), axis=1)[:, :-1]
 
 
+def month_days(covered: Period) -> tuple[SortedDays, SortedDays]:
+    """The first and the last day of each month covered, as day numbers."""
+    months = range(covered.first_month, covered.last_month + 1)
+    return (
+        SortedDays(np.array([to_day_number(month_of(m)) for m in months], dtype=np.int64)),
+        SortedDays(np.array([to_day_number(month_last_day(m)) for m in months], dtype=np.int64)),
+    )
+
+
 def count_retention_rows(posts: Posts, trust_ids: Sequence[int], covered: Period) -> list[dict[str, Any]]:
     """Every row of the retention roll-up for ``covered`` (the same rows as counting each breakdown with
     passport.metrics.retention): each trust by itself, the partnership, and the partnership trust by trust,
     each in total, by staff group, by band and by both."""
     months = list(range(covered.first_month, covered.last_month + 1))
-    firsts = SortedDays(np.array([to_day_number(month_of(m)) for m in months], dtype=np.int64))
-    lasts = SortedDays(np.array([to_day_number(month_last_day(m)) for m in months], dtype=np.int64))
+    firsts, lasts = month_days(covered)
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     partnership = np.isin(posts.trust, np.array(list(trust_ids), dtype=np.int64))
     breakdowns: list[tuple[str, int | None, np.ndarray, bool]] = [
