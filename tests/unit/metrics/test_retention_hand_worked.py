@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 from passport.metrics.operations import build_query, metric_rows
 from passport.metrics.queries import Period
@@ -183,3 +184,26 @@ def test_a_nurse_starting_on_a_leap_day_is_retained_from_28_february(session, pe
     people.person((rpg, date(2024, 3, 1), None, "1.0"))  # a year on is 1 Mar 2025, after as_of: not yet
     (cell,) = nqn_retention(session, scopes["RPG"], period("2024-02", "2024-03"), date(2025, 2, 28))
     assert (cell.cohort, cell.retained) == (3, 1)
+
+
+def test_the_newly_qualified_count_is_compiled_once_for_any_cohort_of_its_length(session, people, scopes):
+    """Its cohort's months are bound values: a second cohort of as many months reuses the compiled
+    statement (a VALUES list with data has no cache key, and was compiled afresh each time)."""
+    people.person((people.rpg, date(2023, 5, 1), None, "1.0"))
+    engine = session.get_bind().engine
+    hits: list[object] = []
+
+    def note(_conn, _cursor, statement, _parameters, context, _many):  # type: ignore[no-untyped-def]
+        if "cohort_month" in statement:
+            hits.append(context.cache_hit)
+
+    event.listen(engine, "after_cursor_execute", note)
+    try:
+        counted = [
+            nqn_retention(session, scopes["RPG"], period(first, last), date(2025, 1, 31))
+            for first, last in (("2023-01", "2023-12"), ("2022-06", "2023-05"), ("2023-04", "2024-03"))
+        ]
+    finally:
+        event.remove(engine, "after_cursor_execute", note)
+    assert [[(cell.cohort, cell.retained) for cell in cells] for cells in counted] == [[(1, 1)]] * 3
+    assert hits[1:] == [engine.dialect.CACHE_HIT] * 2
