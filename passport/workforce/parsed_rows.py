@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Generic, NamedTuple
 
 from passport.workforce.tables import ParseResult, RowT
@@ -75,6 +75,14 @@ class ParsedRows(Generic[RowT]):
             if index in self.interned:
                 values = tuple(map(sys.intern, values))
             self.columns[index].extend(values)
+
+    def keep_columns(self, row_numbers: Iterable[int], columns: Sequence[list[Any]]) -> None:
+        """Keep good rows read column by column (``row_numbers``, then every other field's values), after
+        those kept before."""
+        self.read_rows.extend(row_numbers)
+        self.columns[0].extend(row_numbers)
+        for kept, values in zip(self.columns[1:], columns, strict=True):
+            kept.extend(values)
 
     def column(self, name: str) -> Any:
         """One column's values, one per good row."""

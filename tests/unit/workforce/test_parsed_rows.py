@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from passport.workforce import importing
+from passport.workforce import absence_columns, importing
 from passport.workforce.esr_files import iter_absence_chunks, iter_assignment_chunks
 from passport.workforce.importing import ABSENCES, ASSIGNMENTS, people_in_file, rows_to_keep
 from passport.workforce.models import Absence
@@ -76,9 +76,18 @@ def test_a_fresh_import_parses_its_file_once(session, demo_trusts, monkeypatch):
 
     AssignmentFactory(assignment_number="20000001-1", staff_member__trust=demo_trusts[0])
     reads = []
-    original = importing._chunks
-    monkeypatch.setattr(importing, "_chunks", lambda *args: reads.append(args[0]) or original(*args))
+    by_rows, by_columns = importing._chunks, absence_columns.csv_columns
+    monkeypatch.setattr(importing, "_chunks", lambda *args: reads.append("rows") or by_rows(*args))
+    monkeypatch.setattr(
+        absence_columns, "csv_columns", lambda *args, **kw: reads.append("columns") or by_columns(*args, **kw)
+    )
     rows = [absence(start=f"{day:02d}/05/2024", end=f"{day:02d}/05/2024") for day in range(1, 10)]
     run(session, ABSENCES, csv_bytes(rows), chunk_size=2)
-    assert reads == [ABSENCES]
+    assert reads == ["columns"]  # every row good: read as columns, once
     assert len(session.scalars(select(Absence)).all()) == 9
+    reads.clear()
+    rows = [absence(start=f"{day:02d}/06/2024", end=f"{day:02d}/06/2024") for day in range(1, 10)]
+    rows[4]["Absence End Date"] = "31/05/2024"  # before its start: the rows are read again, one by one
+    run(session, ABSENCES, csv_bytes(rows), chunk_size=2, partial=True)
+    assert reads == ["columns", "rows"]
+    assert len(session.scalars(select(Absence)).all()) == 17
