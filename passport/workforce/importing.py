@@ -405,9 +405,10 @@ def check_file(
     keep: ParsedRows[Any] | None = None,
 ) -> Iterator[ImportReport]:
     """Run every rule over the whole file, writing nothing; yield the report as it grows after each
-    chunk read (the last one yielded is complete: its counts say what an import would do). Raises
-    ``FileRejected`` when the file cannot be read, whichever chunk finds it out. The rows read are kept
-    in ``keep`` when given, for ``apply_file``."""
+    chunk read (the last one yielded is complete: its counts say what an import would do), or once for an
+    absence file decided by columns (``absence_columns``). Raises ``FileRejected`` when the file cannot
+    be read, whichever chunk finds it out. The rows read are kept in ``keep`` when given, for
+    ``apply_file``."""
     gate = TrustGate(session, actor, only_trust_id)
 
     def fresh_rules() -> tuple[ImportReport, _AssignmentImport | AbsenceImport]:
