@@ -21,7 +21,15 @@ from operator import itemgetter
 
 import numpy as np
 
-from passport.workforce.absence_import import _CATEGORY_INDEX, ADDED, UNCHANGED, UPDATED, AbsenceImport
+from passport.workforce.absence_import import (
+    _CATEGORY_INDEX,
+    ADDED,
+    UNCHANGED,
+    UPDATED,
+    AbsenceImport,
+    key_of,
+    post_of_key,
+)
 from passport.workforce.esr_files import ABSENCE_COLUMNS, AbsenceRow, _sickness_reason_code
 from passport.workforce.parsed_rows import ParsedRows
 from passport.workforce.tables import csv_columns
@@ -94,7 +102,7 @@ def _decide(
 ) -> array[int] | None:
     """Each row's decision (added, updated or unchanged), or None when some row might break a rule."""
     distinct = list(dict.fromkeys(numbers))
-    rules._load(set(distinct))
+    rules.read_records(set(distinct))
     posts = [rules.assignments[number] for number in distinct]
     position = {number: index for index, number in enumerate(distinct)}
     post_of_row = np.fromiter(map(position.__getitem__, numbers), np.int64, len(numbers))
@@ -117,7 +125,7 @@ def _decide(
     if (live & (~mine | outside)).any():
         return None  # another trust's post, or outside the post's dates
     category = np.fromiter(map(_CATEGORY_INDEX.__getitem__, codes), np.int64, len(codes))
-    key = (post_id << 27) | (first << 5) | category  # _absence_key, column by column
+    key = key_of(post_id, first, category)
     live_keys = key[live]
     ordered = np.sort(live_keys)  # (a sort: numpy's hashing unique takes four times as long)
     if (ordered[1:] == ordered[:-1]).any():
@@ -151,7 +159,7 @@ def _sickness_apart(
     both, as stored and as the file gives them: sufficient whatever order the file takes them in."""
     file_key, file_first, file_last = key[rows], first[rows], last[rows]
     sickness = rules.sickness
-    spells = [spell for post in set((file_key >> 27).tolist()) for spell in sickness.get(post, ())]
+    spells = [spell for post in set(post_of_key(file_key).tolist()) for spell in sickness.get(post, ())]
     if spells:
         stored_key = np.fromiter(map(itemgetter(2), spells), np.int64, len(spells))
         stored_first = np.fromiter((spell[0].toordinal() for spell in spells), np.int64, len(spells))
@@ -164,7 +172,7 @@ def _sickness_apart(
         file_key = np.concatenate([file_key, stored_key[apart]])
         file_first = np.concatenate([file_first, stored_first[apart]])
         file_last = np.concatenate([file_last, stored_last[apart]])
-    post = file_key >> 27
+    post = post_of_key(file_key)
     order = np.lexsort((file_first, post))
     post, file_first, file_last = post[order], file_first[order], file_last[order]
     # In order of first day within a post, each starts after the one before ends: then none overlap.

@@ -87,9 +87,22 @@ class CheckedAbsences:
     allowed_trust_ids: set[int]  # the trusts the importer's gate let her write at the check
 
 
+_POST_SHIFT, _DAY_SHIFT = 27, 5  # a key's bits: the post's id, its first day's number, its category
+
+
+def key_of(post_id: Any, day_number: Any, category_index: Any) -> Any:
+    """The key of (post, first day as a day number, category index): ints, or numpy arrays of them."""
+    return (post_id << _POST_SHIFT) | (day_number << _DAY_SHIFT) | category_index
+
+
+def post_of_key(key: Any) -> Any:
+    """The post's id in a key (or an array of keys)."""
+    return key >> _POST_SHIFT
+
+
 def _absence_key(assignment_id: int, first_day: date, category: str) -> int:
     """One int per (assignment, first day, category), the stored unique key: cheap to hold a million."""
-    return (assignment_id << 27) | (first_day.toordinal() << 5) | _CATEGORY_INDEX[category]
+    return key_of(assignment_id, first_day.toordinal(), _CATEGORY_INDEX[category])  # type: ignore[no-any-return]
 
 
 def _spell(first: date, last: date | None) -> str:
@@ -140,7 +153,7 @@ class AbsenceImport:
             self.outcomes, self.assignments, self.retired, self.stored_digest, set(self.gate.allowed_ids)
         )
 
-    def _load(self, chunk_numbers: set[str]) -> tuple[set[str], set[int]]:
+    def read_records(self, chunk_numbers: set[str]) -> tuple[set[str], set[int]]:
         """Read the posts of the assignment numbers not read before, and the stored absences of those
         posts; returns those numbers and posts."""
         numbers = chunk_numbers - self.assignments.keys()
@@ -192,10 +205,10 @@ class AbsenceImport:
     def handle(self, rows: list[AbsenceRow]) -> list[RowError]:
         if not rows:
             return []
-        self._load({row.assignment_number for row in rows})
+        self.read_records({row.assignment_number for row in rows})
         gate, known, sickness, assignments = self.gate, self.known, self.sickness, self.assignments
         allowed, report, day, writing = gate.allowed_ids, self.report, self.writer.day, self.writer.writing
-        category_index = _CATEGORY_INDEX
+        category_index, post_shift, day_shift = _CATEGORY_INDEX, _POST_SHIFT, _DAY_SHIFT
         decided = self.outcomes.append
         errors: list[RowError] = []
         changing: set[int] = set()  # the people whose records change
@@ -228,8 +241,10 @@ class AbsenceImport:
                     decided(REFUSED)
                     continue
             key = (
-                (assignment_id << 27) | (first.toordinal() << 5) | category_index[row.category]
-            )  # _absence_key
+                (assignment_id << post_shift)
+                | (first.toordinal() << day_shift)
+                | category_index[row.category]
+            )  # key_of, written out: it runs once a row
             before = known.get(key)
             if before is not None and before[3]:
                 message = f"the same absence (assignment, start date and category) is on row {before[3]}"
@@ -300,7 +315,7 @@ class AbsenceImport:
         if REFUSED in codes or self.gate.allowed_ids != checked.allowed_trust_ids:
             return False
         numbers = parsed.column("assignment_number")[first:end]
-        unread, new_ids = self._load(set(numbers))
+        unread, new_ids = self.read_records(set(numbers))
         assignments, retired = self.assignments, self.retired
         if any(
             assignments[number] != checked.assignments.get(number, _UNREAD)

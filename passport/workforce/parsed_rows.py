@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Generic, NamedTuple
 
 from passport.workforce.tables import ParseResult, RowT
@@ -76,7 +76,7 @@ class ParsedRows(Generic[RowT]):
                 values = tuple(map(sys.intern, values))
             self.columns[index].extend(values)
 
-    def keep_columns(self, row_numbers: Iterable[int], columns: Sequence[list[Any]]) -> None:
+    def keep_columns(self, row_numbers: Sequence[int], columns: Sequence[list[Any]]) -> None:
         """Keep good rows read column by column (``row_numbers``, then every other field's values), after
         those kept before."""
         self.read_rows.extend(row_numbers)
