@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, LargeBinary, case, cast, func, literal, select
+from sqlalchemy import BigInteger, LargeBinary, case, cast, func, literal, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from passport.db import driver_rows
 
@@ -114,18 +115,45 @@ def _packed_integers(session: Session, model: Any, selected: Sequence[Any]) -> n
             lambda joined, value: joined.op("||")(value),
             [func.int8send(cast(value, BigInteger)) for value in selected],
         )
-        parts = session.execute(
-            select(func.string_agg(record, literal(b"", LargeBinary), type_=LargeBinary)).group_by(
-                model.id // _ROWS_A_PART
-            )
-        ).scalars()
-        data = b"".join(bytes(part) for part in parts)
+        data = postgresql_packed(session, model.id, record)[1]
     else:  # another engine (DuckDB in the benchmark): a tuple a row
         rows = driver_rows(session, select(*selected))
         return np.fromiter(
             itertools.chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width
         ).reshape(-1, width)
     return np.frombuffer(data, dtype=">i8").astype(np.int64).reshape(-1, width)
+
+
+def postgresql_packed(
+    session: Session, row_id: Any, record: ColumnElement[bytes], *where: ColumnElement[bool]
+) -> tuple[int, bytes]:
+    """PostgreSQL: how many rows of ``row_id``'s table match ``where``, and their ``record``s joined into
+    one byte string, in any order. Rows of more than one range of ids are joined range by range (parts of
+    a few MB, never one value near the server's 1 GB limit), each range found by the primary key's index:
+    grouping the rows by range instead sorted them all first, on disk past work_mem (700,000 sickness
+    absences: 0.53 s against 0.40 s). The rows of a single range are joined in one plain scan."""
+    first, last = session.execute(select(func.min(row_id), func.max(row_id))).one()
+    if first is None:
+        return 0, b""
+    joined = select(
+        func.count().label("rows"),
+        func.string_agg(record, literal(b"", LargeBinary), type_=LargeBinary).label("records"),
+    ).select_from(row_id.table)
+    if last - first < _ROWS_A_PART:
+        parts = session.execute(joined.where(*where)).all()
+    else:
+        part = func.generate_series(0, (last - first) // _ROWS_A_PART).table_valued("n").render_derived()
+        part_start = literal(first, BigInteger) + cast(part.c.n, BigInteger) * _ROWS_A_PART
+        in_part = joined.where(row_id >= part_start, row_id < part_start + _ROWS_A_PART, *where).lateral()
+        parts = session.execute(
+            select(in_part.c.rows, in_part.c.records).join_from(part, in_part, true())
+        ).all()
+    rows, records = 0, []
+    for in_part_rows, part_records in parts:
+        if in_part_rows:
+            rows += in_part_rows
+            records.append(part_records)
+    return rows, b"".join(records)
 
 
 def same_cells(held: dict[str, np.ndarray], counted: CellColumns, keys: Sequence[str]) -> bool:

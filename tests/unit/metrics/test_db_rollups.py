@@ -191,7 +191,7 @@ def test_postgresqls_byte_string_read_of_the_absences_equals_the_plain_read(
     from sqlalchemy import update
 
     from passport.db import driver_rows
-    from passport.metrics import rollup_io
+    from passport.metrics import cell_columns, rollup_io
     from passport.metrics.rollup_counts import OPEN
     from passport.metrics.rollups import _sickness_absences_query, sickness_absences
     from passport.metrics.sickness_counts import SicknessAbsences
@@ -200,7 +200,7 @@ def test_postgresqls_byte_string_read_of_the_absences_equals_the_plain_read(
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL's own read; SQLite's is tested above")
     plain = SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
-    monkeypatch.setattr(rollup_io, "_PG_ABSENCES_A_PART", 2)  # several parts, joined in no set order
+    monkeypatch.setattr(cell_columns, "_ROWS_A_PART", 2)  # several parts, joined in no set order
     fast = rollup_io.postgresql_sickness_absences(session)
     assert fast is not None and len(fast.post) == 5
     assert _columns_of(fast) == _columns_of(plain)
@@ -211,6 +211,55 @@ def test_postgresqls_byte_string_read_of_the_absences_equals_the_plain_read(
     assert _columns_of(sickness_absences(session)) == _columns_of(
         SicknessAbsences.from_rows(driver_rows(session, _sickness_absences_query()))
     )
+
+
+@pytest.mark.parametrize("rows_a_part", [1, 2, 3, 1_000])
+def test_postgresqls_packed_read_joins_every_matching_row_once_in_any_parts(
+    session,
+    sickness_world,  # noqa: F811
+    monkeypatch,
+    rows_a_part,
+):
+    """The rows a packed read joins are those a plain select finds, each once, whether they fall in one
+    range of ids or in many (a part of one row, parts not aligned with the first id, a part left empty by
+    deleted rows); an empty table, or none matching, gives none."""
+    from sqlalchemy import BigInteger, cast, delete, func, select
+
+    from passport.metrics import cell_columns
+    from passport.workforce.models import Absence
+    from passport.workforce.operations import SICKNESS
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's own read")
+    monkeypatch.setattr(cell_columns, "_ROWS_A_PART", rows_a_part)
+    ids = sorted(session.scalars(select(Absence.id)))
+    session.execute(delete(Absence).where(Absence.id.in_(ids[1:3])))  # a gap among the ids
+    record = func.int8send(cast(Absence.id, BigInteger))
+
+    def packed_ids(*where):  # type: ignore[no-untyped-def]
+        count, data = cell_columns.postgresql_packed(session, Absence.id, record, *where)
+        read = sorted(int.from_bytes(data[at : at + 8], "big") for at in range(0, len(data), 8))
+        assert count == len(read)
+        return read
+
+    assert packed_ids() == [ids[0], *ids[3:]]
+    sick = Absence.category == SICKNESS
+    assert packed_ids(sick) == sorted(session.scalars(select(Absence.id).where(sick)))
+    assert packed_ids(Absence.category == "NONE SUCH") == []
+    session.execute(delete(Absence))
+    assert cell_columns.postgresql_packed(session, Absence.id, record) == (0, b"")
+
+
+def test_a_reason_read_in_bulk_that_is_not_ascii_is_left_to_the_plain_read():
+    """Three bytes of a reason that are not ASCII (a database in another encoding than UTF-8 sends 'é'
+    as one byte): the bulk read gives way rather than guess what they are."""
+    import numpy as np
+
+    from passport.metrics.rollup_io import _absences
+
+    columns = [np.array([1, 2], dtype=np.int64), np.array([10, 11]), np.array([12, 13])]
+    assert _absences(*columns, np.array([b"S13", b"S12"], dtype="S3")).reason_names == ["S12", "S13"]
+    assert _absences(*columns, np.array([b"S13", b"S\xe9 "], dtype="S3")) is None
 
 
 def test_a_full_recount_writes_only_the_cells_that_differ(session, built):
