@@ -285,6 +285,15 @@ def insert_driver_rows(session: Session, table: Table, rows: Sequence[dict[str, 
     names = list(rows[0])
     pick = itemgetter(*names)  # a tuple for two names or more; the roll-ups have many
     values = [pick(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows]
+    insert_driver_values(session, table, names, values)
+
+
+def insert_driver_values(
+    session: Session, table: Table, names: Sequence[str], values: Sequence[Sequence[Any]]
+) -> None:
+    """``insert_driver_rows`` of rows already in order of the columns ``names``."""
+    if not values:
+        return
     columns = ", ".join(table.c[name].name for name in names)
     with _driver_cursor(session) as (cursor, dialect):
         if dialect == "postgresql":

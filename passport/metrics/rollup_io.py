@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import BigInteger, Integer, cast, delete, func, select
 from sqlalchemy.orm import Session
 
-from passport.db import driver_rows, insert_driver_rows, update_driver_rows
+from passport.db import driver_rows, insert_driver_rows, insert_driver_values, update_driver_rows
 from passport.metrics.cell_columns import CellColumns, held_columns, postgresql_packed, same_cells
 from passport.metrics.models import RetentionRollup, SicknessRollup
 from passport.metrics.queries import day_number
@@ -128,10 +128,10 @@ def write_cells(
     held_now = held_columns(session, model, names, counted)
     if same_cells(held_now, counted, keys):
         return
-    rows = counted.rows
     if not len(held_now[keys[0]]):
-        insert_driver_rows(session, model.__table__, rows)
+        insert_driver_values(session, model.__table__, list(counted.values), counted.tuples())
         return
+    rows = counted.rows
     # Some cells differ (rarely, in a full recount): which, row by row.
     held = driver_rows(session, select(*[getattr(model, name) for name in names], model.id))
     cell_of, held_cell_of = itemgetter(*names), itemgetter(slice(0, len(names)))
@@ -152,7 +152,7 @@ def write_cells(
     removed = list(stale.values())
     if len(inserts) + len(updates) + len(removed) > len(rows) // 4:
         session.execute(delete(model))
-        insert_driver_rows(session, model.__table__, rows)
+        insert_driver_values(session, model.__table__, list(counted.values), counted.tuples())
         return
     write_cell_changes(session, model, inserts, updates, removed)
 

@@ -47,6 +47,11 @@ def test_rows_come_out_as_they_went_in(rows):  # type: ignore[no-untyped-def]
     assert [[(k, type(v), v) for k, v in row.items()] for row in columns.rows] == [
         [(k, type(row[k]), row[k]) for k in COLUMNS] for row in rows
     ]
+    # As tuples for a bulk insert: the same values, in the order of the columns' names.
+    assert list(columns.values) == list(COLUMNS)
+    assert [[(type(v), v) for v in row] for row in columns.tuples()] == [
+        [(type(row[k]), row[k]) for k in COLUMNS] for row in rows
+    ]
 
 
 @given(cells, st.randoms(use_true_random=False))
