@@ -68,7 +68,7 @@ class CellColumns:
     def tuples(self) -> list[tuple[Any, ...]]:
         """Each row as a tuple of its columns' values, in the order of ``values``: what a bulk insert takes,
         made in a third of the time of ``rows`` (a full recount's 180,000 sickness cells: 0.09 s against
-        0.28 s, and the insert itself a third quicker without picking each row's values from a dict)."""
+        0.28 s), and inserted a fifth quicker than dicts whose values are picked out again (SQLite)."""
         return list(zip(*map(self.column, self.values), strict=True))
 
     @functools.cached_property
@@ -148,8 +148,13 @@ def postgresql_packed(
     if last - first < _ROWS_A_PART:
         parts = session.execute(joined.where(*where)).all()
     else:
-        part = func.generate_series(0, (last - first) // _ROWS_A_PART).table_valued("n").render_derived()
-        part_start = literal(first, BigInteger) + cast(part.c.n, BigInteger) * _ROWS_A_PART
+        # The ranges from the ids as this statement sees them, not as the one above did: every row it
+        # sees falls in one of them, whatever was written in between.
+        low, high = (
+            cast(select(edge(row_id)).scalar_subquery(), BigInteger) for edge in (func.min, func.max)
+        )
+        part = func.generate_series(0, (high - low) / _ROWS_A_PART).table_valued("n").render_derived()
+        part_start = low + cast(part.c.n, BigInteger) * _ROWS_A_PART
         in_part = joined.where(row_id >= part_start, row_id < part_start + _ROWS_A_PART, *where).lateral()
         parts = session.execute(
             select(in_part.c.rows, in_part.c.records).join_from(part, in_part, true())
