@@ -8,7 +8,8 @@ CSV, then for each database:
 - imports both files again (every row unchanged) and prints that too;
 - in a fresh database with the same schema, inserts the same rows (staff, assignments, absences, already
   converted to what the driver takes) with a bare DBAPI ``executemany`` through the same driver
-  (sqlite3 / psycopg) in one transaction: the floor any import could reach.
+  (sqlite3 / psycopg) and the service's connection settings (``make_engine``: on SQLite its WAL and
+  64 MiB page cache) in one transaction: the floor any import could reach.
 The goal (issue 6): at least 50,000 rows a second, and no more than twice the bare insert.
 
 Run: .venv/bin/python bench/bench_import.py [--assignments N] [--absences N] [--databases sqlite,postgresql]
