@@ -99,7 +99,7 @@ def held_columns(
     return dict(zip(columns, table.T, strict=True))
 
 
-# Rows per part of PostgreSQL's packed read: a few MB each, never one value near its 1 GB limit.
+# Ids per range of PostgreSQL's packed read: a few MB a range, never one value near its 1 GB limit.
 _ROWS_A_PART = 131_072
 
 

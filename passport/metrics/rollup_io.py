@@ -103,9 +103,9 @@ def _absences(
     as_bytes = np.frombuffer(np.ascontiguousarray(reason).tobytes(), dtype=np.uint8).reshape(-1, 3)
     as_integers = as_bytes.astype(np.int32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.int32)
     distinct = np.sort(np.unique(as_integers, sorted=False))
-    codes = np.searchsorted(distinct, as_integers)
     if np.any(distinct & 0x808080):
         return None
+    codes = np.searchsorted(distinct, as_integers)
     names = [bytes([code >> 16, (code >> 8) & 255, code & 255]) for code in distinct.tolist()]
     reason_names = [name.decode().strip() or None for name in names]
     integers = [column.astype(np.int64) for column in (post, first, last, codes.reshape(-1))]
