@@ -5,7 +5,8 @@ both halves share: recognising an anonymised post, and stamping an update's rows
 from __future__ import annotations
 
 from array import array
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import date
 from itertools import compress
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from passport.db import utcnow
 from passport.formatting import uk_date
 from passport.reference.workforce import ABSENCE_CATEGORIES
-from passport.workforce.bulk import BulkWriter, select_in
+from passport.workforce.bulk import BulkWriter, PreparedInsert, select_in
 from passport.workforce.esr_files import AbsenceRow
 from passport.workforce.import_gate import TrustGate
 from passport.workforce.models import Absence, Assignment, assignment_number_digest
@@ -27,7 +28,7 @@ from passport.workforce.tables import RowError
 
 if TYPE_CHECKING:
     from passport.workforce.importing import ImportReport
-    from passport.workforce.parsed_rows import ParsedRows
+    from passport.workforce.parsed_rows import ParsedRows, Span
 
 ABSENCES = "absences"
 _ASSIGNMENT_TABLE = Assignment.__table__
@@ -85,6 +86,27 @@ class CheckedAbsences:
     retired: set[str]
     stored_digest: dict[int, int]
     allowed_trust_ids: set[int]  # the trusts the importer's gate let her write at the check
+
+
+@dataclass(frozen=True)
+class NewRows:
+    """A span's rows that the check decided to add, ready to write, with the people whose records they
+    change and their trusts."""
+
+    insert: PreparedInsert
+    people: set[int]
+    trust_ids: set[int]
+
+
+def _outcome_codes(parsed: ParsedRows[AbsenceRow], first: int, end: int, skip: Collection[int]) -> bytearray:
+    """What the check decided for the rows from ``first`` to before ``end``, those in ``skip`` marked to
+    be passed over."""
+    codes = bytearray(parsed.checked.outcomes[first:end].tobytes())
+    if skip:
+        for index, row_number in enumerate(parsed.column("row_number")[first:end]):
+            if row_number in skip:
+                codes[index] = _SKIPPED
+    return codes
 
 
 _POST_SHIFT, _DAY_SHIFT = 27, 5  # a key's bits: the post's id, its first day's number, its category
@@ -146,6 +168,9 @@ class AbsenceImport:
         # assignment id -> the sum of its stored absences' hashes: whether they are still as read
         self.stored_digest: dict[int, int] = {}
         self.outcomes: array[int] = array("b")  # what was decided for each row handled, in order
+        # A thread of the caller's in which write_checked makes the next span's new rows ready.
+        self.ahead: Executor | None = None
+        self._next_added: tuple[tuple[int, int], Future[NewRows]] | None = None
 
     def checked(self) -> CheckedAbsences:
         """What this check decided, and from what, for ``write_checked``."""
@@ -293,11 +318,16 @@ class AbsenceImport:
                 decided(UPDATED)
             known[key] = (before[0], last, reason, number)
         if writing:
-            self._write(changing, inserts, updates)
+            self._write(changing, self._prepared(inserts), updates)
         return errors
 
     def write_checked(
-        self, parsed: ParsedRows[AbsenceRow], first: int, end: int, skip: Collection[int] = ()
+        self,
+        parsed: ParsedRows[AbsenceRow],
+        first: int,
+        end: int,
+        skip: Collection[int] = (),
+        following: Span | None = None,
     ) -> bool:
         """Write the kept rows from ``first`` to before ``end`` as the check decided (``parsed.checked``)
         without running the rules again, passing over the rows in ``skip``, when the stored records they
@@ -305,15 +335,13 @@ class AbsenceImport:
         some records have changed since (a form or the API wrote meanwhile), when the importer's gate has,
         or when a row the check refused is not to be skipped: the rules must decide these rows again.
         Only the records of posts this writer has not read before are compared, as the rules would read
-        only those."""
+        only those. With ``ahead`` set, the ``following`` span's new rows are made ready in its thread
+        meanwhile, for the next call."""
         checked: CheckedAbsences = parsed.checked
-        codes = bytearray(checked.outcomes[first:end].tobytes())
-        if skip:
-            for index, row_number in enumerate(parsed.column("row_number")[first:end]):
-                if row_number in skip:
-                    codes[index] = _SKIPPED
+        codes = _outcome_codes(parsed, first, end, skip)
         if REFUSED in codes or self.gate.allowed_ids != checked.allowed_trust_ids:
             return False
+        added = self._added_rows_of(parsed, first, end, skip)
         numbers = parsed.column("assignment_number")[first:end]
         unread, new_ids = self.read_records(set(numbers))
         assignments, retired = self.assignments, self.retired
@@ -326,16 +354,74 @@ class AbsenceImport:
         digest = self.stored_digest
         if any(digest.get(post) != checked.stored_digest.get(post) for post in new_ids):
             return False
+        # The stored records are as the check read them, so the posts the new rows were made with (the
+        # check's) are the stored ones.
+        new_rows = added.result() if isinstance(added, Future) else added
+        updates = []
+        updated_posts = []
+        if UPDATED in codes:
+            columns = [
+                numbers,
+                *(
+                    parsed.column(name)[first:end]
+                    for name in ("start_date", "end_date", "category", "reason_code")
+                ),
+            ]
+            for number, first_day, last, category, reason in compress(
+                zip(*columns, strict=True), codes.translate(_IS_UPDATED)
+            ):
+                post = assignments[number]
+                stored_id = self.known[_absence_key(post[0], first_day, category)][0]  # type: ignore[index]
+                updates.append({"_id": stored_id, "_last_day": last, "_reason_code": reason})
+                updated_posts.append(post)
+        changing = new_rows.people | set(map(itemgetter(4), updated_posts))
+        self._write(changing, new_rows.insert, updates, self._start_next(parsed, following, skip))
+        report = self.report
+        report.added += new_rows.insert.count
+        report.updated += len(updates)
+        report.unchanged += codes.count(UNCHANGED)
+        report.changed_trusts.update(new_rows.trust_ids, map(itemgetter(1), updated_posts))
+        return True
+
+    def _start_next(
+        self, parsed: ParsedRows[AbsenceRow], following: Span | None, skip: Collection[int]
+    ) -> Callable[[], object] | None:
+        """What sets the ``ahead`` thread making the ``following`` span's new rows, for the writer to call
+        while the server stores this chunk's (not sooner: reading the stored records and sending the rows
+        want Python's lock too)."""
+        ahead = self.ahead
+        if following is None or ahead is None:
+            return None
+        span = (following.first, following.end)
+
+        def start() -> None:
+            self._next_added = (span, ahead.submit(self.added_rows, parsed, *span, skip))
+
+        return start
+
+    def _added_rows_of(
+        self, parsed: ParsedRows[AbsenceRow], first: int, end: int, skip: Collection[int]
+    ) -> NewRows | Future[NewRows]:
+        """The span's new rows: made ready ahead by the thread when it was asked for them, else now."""
+        made, self._next_added = self._next_added, None
+        if made is not None and made[0] == (first, end):
+            return made[1]
+        return self.added_rows(parsed, first, end, skip)
+
+    def added_rows(
+        self, parsed: ParsedRows[AbsenceRow], first: int, end: int, skip: Collection[int]
+    ) -> NewRows:
+        """The rows the check decided to add from ``first`` to before ``end``, ready to write, with the
+        posts it read for them. Uses neither the session nor what this writer read (it may run in the
+        ``ahead`` thread): ``write_checked`` writes them only once the stored records prove the same."""
+        checked: CheckedAbsences = parsed.checked
+        is_added = _outcome_codes(parsed, first, end, skip).translate(_IS_ADDED)
         # Column by column: no row is made again, and each step goes over a whole column at C speed.
-        columns = [
-            numbers,
-            *(
-                parsed.column(name)[first:end]
-                for name in ("start_date", "end_date", "category", "reason_code")
-            ),
+        added = [
+            list(compress(parsed.column(name)[first:end], is_added))
+            for name in ("assignment_number", "start_date", "end_date", "category", "reason_code")
         ]
-        added = [list(compress(column, codes.translate(_IS_ADDED))) for column in columns]
-        posts = list(map(assignments.__getitem__, added[0]))
+        posts = list(map(checked.assignments.__getitem__, added[0]))
         day = self.writer.day
         inserts = list(
             zip(
@@ -348,32 +434,26 @@ class AbsenceImport:
                 strict=True,
             )
         )
-        updates = []
-        changed = (
-            compress(zip(*columns, strict=True), codes.translate(_IS_UPDATED)) if UPDATED in codes else ()
+        return NewRows(
+            self._prepared(inserts), set(map(itemgetter(4), posts)), set(map(itemgetter(1), posts))
         )
-        for number, first_day, last, category, reason in changed:
-            post = assignments[number]
-            stored_id = self.known[_absence_key(post[0], first_day, category)][0]  # type: ignore[index]
-            updates.append({"_id": stored_id, "_last_day": last, "_reason_code": reason})
-            posts.append(post)
-        self._write(set(map(itemgetter(4), posts)), inserts, updates)
-        report = self.report
-        report.added += len(inserts)
-        report.updated += len(updates)
-        report.unchanged += codes.count(UNCHANGED)
-        report.changed_trusts.update(map(itemgetter(1), posts))
-        return True
 
-    def _write(
-        self, changing: set[int], inserts: list[tuple[Any, ...]], updates: list[dict[str, Any]]
-    ) -> None:
+    def _prepared(self, inserts: list[tuple[Any, ...]]) -> PreparedInsert:
         # In key order, the unique index is filled front to back: fewer B-tree pages touched at random. By
         # the key alone (post, first day, category): a whole row may tie on it up to an open absence's
         # None, which does not compare with a date.
         inserts.sort(key=_UNIQUE_KEY)
+        return self.writer.prepare_insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
+
+    def _write(
+        self,
+        changing: set[int],
+        inserts: PreparedInsert,
+        updates: list[dict[str, Any]],
+        while_stored: Callable[[], object] | None = None,
+    ) -> None:
         announce_records_changing(self.session, changing, ABSENCES)
         # Changes first: a stored sickness absence the file ends makes room for a later one the file
         # adds, and PostgreSQL's exclusion constraint checks each row as it is written.
         self.writer.execute(_ABSENCE_UPDATE, stamped(updates))
-        self.writer.insert(_ABSENCE_TABLE, _ABSENCE_COLUMNS, inserts)
+        self.writer.write_prepared(inserts, while_stored)

@@ -12,7 +12,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -100,28 +101,50 @@ class BulkWriter:
 
     def insert(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Insert new rows of ``columns`` (dates passed through ``self.day``), stamped created/updated now."""
-        if not rows or not self.writing:
+        self.write_prepared(self.prepare_insert(table, columns, rows))
+
+    def prepare_insert(
+        self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+    ) -> PreparedInsert:
+        """What ``write_prepared`` sends for these rows, made without the session: so that another thread
+        can make the next chunk's while this one's are written. The stamps are left to the writing, so that
+        they are the time the rows are written, whenever they were prepared."""
+        if self.dialect != "postgresql" or not self.writing:
+            return PreparedInsert(table, columns, len(rows), rows)
+        # COPY's text format built here: several times cheaper than psycopg's write_row per row.
+        lines = [
+            "\t".join(
+                [_NULL if v is None else (v.translate(_ESCAPES) if type(v) is str else str(v)) for v in row]
+            )
+            for row in rows
+        ]
+        return PreparedInsert(table, columns, len(rows), lines)
+
+    def write_prepared(
+        self, prepared: PreparedInsert, while_stored: Callable[[], object] | None = None
+    ) -> None:
+        """Insert the rows ``prepare_insert`` made ready, stamped created/updated now. ``while_stored`` is
+        called once PostgreSQL has been sent them, before waiting for it to store them (elsewhere, or with
+        nothing to send, at once): Python work started there overlaps the server's, without holding up
+        the sending (which wants Python's lock turn by turn; started sooner, it held up the server as
+        long as it ran)."""
+        table, columns, rows = prepared.table, prepared.columns, prepared.rows
+        sending = prepared.count and self.writing and self.dialect == "postgresql"
+        if while_stored is not None and not sending:
+            while_stored()
+        if not prepared.count or not self.writing:
             return
         stamps = [name for name in ("created_at", "updated_at") if name in table.c]
         connection = self.session.connection()
         dbapi = connection.connection.driver_connection
         names = ", ".join([*columns, *stamps])
         if self.dialect == "postgresql":
-            # COPY's text format built here: several times cheaper than psycopg's write_row per row.
             end = "\t".join(["", *[utcnow().isoformat()] * len(stamps)]) + "\n"
-            lines = "".join(
-                "\t".join(
-                    [
-                        _NULL if v is None else (v.translate(_ESCAPES) if type(v) is str else str(v))
-                        for v in row
-                    ]
-                )
-                + end
-                for row in rows
-            )
             with dbapi.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                copy.write(lines)
-            self._keep_statistics(table.name, len(rows))
+                copy.write(end.join(rows) + end)
+                if while_stored is not None:
+                    while_stored()  # the server stores the rows meanwhile
+            self._keep_statistics(table.name, prepared.count)
         elif self.dialect == "sqlite":
             values = ", ".join(["?"] * len(columns) + ["CURRENT_TIMESTAMP"] * len(stamps))
             cursor = dbapi.cursor()
@@ -135,3 +158,14 @@ class BulkWriter:
                 insert(table),
                 [{**dict(zip(columns, row, strict=True)), **dict.fromkeys(stamps, now)} for row in rows],
             )
+
+
+@dataclass(frozen=True)
+class PreparedInsert:
+    """New rows of ``columns`` ready for ``BulkWriter.write_prepared``: on PostgreSQL each row's line of
+    COPY text without its stamps, elsewhere the rows as given."""
+
+    table: Table
+    columns: Sequence[str]
+    count: int
+    rows: list[Any]

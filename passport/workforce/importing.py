@@ -24,8 +24,10 @@ from __future__ import annotations
 import gc
 import io
 from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, pairwise
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -483,21 +485,51 @@ def apply_file(
     # Absences the check decided are written as it decided, while their records stay as it read them;
     # from the first chunk whose records changed meanwhile, the rules decide again (as a resumed import's do).
     as_checked = None
+    ahead = None
     if parsed is not None and parsed.checked is not None and after_row == 0:
         as_checked = AbsenceImport(session, gate, report, writer)
+        if writer.dialect == "postgresql":
+            # The next chunk's rows are made ready while the server stores this one's: the client's work
+            # and the server's then overlap, on two cores (docs/import-formats.md). Not on SQLite, whose
+            # writes run in this process and take Python's lock back row by row.
+            ahead = as_checked.ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-ahead")
     size = chunk_size or APPLY_CHUNK_ROWS[kind]
     chunks = (
         parsed.spans(size) if parsed is not None else _read_chunks(kind, content, filename, max_bytes, size)
     )
+    try:
+        yield from _applied_chunks(chunks, parsed, as_checked, handle, report, after_row, skip)
+    finally:
+        if ahead is not None:
+            ahead.shutdown(cancel_futures=True)
+
+
+def _written_as_checked(
+    as_checked: AbsenceImport, parsed: Any, chunk: Any, following: Any, skip: set[int]
+) -> bool:
+    """Whether ``as_checked`` wrote the span ``chunk`` as the check decided (the check kept the rows)."""
+    next_span = following if isinstance(following, Span) else None
+    return as_checked.write_checked(parsed, chunk.first, chunk.end, skip, next_span)
+
+
+def _applied_chunks(
+    chunks: Iterator[Span] | Iterator[ReadChunk[Any]],
+    parsed: ParsedRows[Any] | None,
+    as_checked: AbsenceImport | None,
+    handle: Callable[[list[Any]], list[RowError]],
+    report: ImportReport,
+    after_row: int,
+    skip: set[int],
+) -> Iterator[AppliedChunk]:
     with _NoCyclicCollection():
-        for chunk in chunks:
+        for chunk, following in pairwise(chain(chunks, [None])):
             if chunk.through_row <= after_row:
                 continue
             before = (report.added, report.updated, report.unchanged, report.staff_added)
             errors: list[RowError] = []
-            if as_checked is None or not as_checked.write_checked(parsed, chunk.first, chunk.end, skip):  # type: ignore[arg-type]
+            if as_checked is None or not _written_as_checked(as_checked, parsed, chunk, following, skip):
                 as_checked = None
-                rows = parsed.rows(chunk.first, chunk.end) if isinstance(chunk, Span) else chunk.rows
+                rows = parsed.rows(chunk.first, chunk.end) if isinstance(chunk, Span) else chunk.rows  # type: ignore[union-attr]
                 errors = handle(
                     [row for row in rows if row.row_number > after_row and row.row_number not in skip]
                 )

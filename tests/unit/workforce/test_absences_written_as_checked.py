@@ -3,6 +3,7 @@ records they were decided from changed before the write, when the rules decide t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from passport.auth.models import Role
+from passport.db import utcnow
 from passport.workforce.absence_import import AbsenceImport
 from passport.workforce.import_runs import APPLYING_STAGE, import_steps
 from passport.workforce.importing import ABSENCES, apply_file, check_file, rows_to_keep
@@ -66,9 +68,9 @@ def rules_while_writing() -> Iterator[list[int]]:
         AbsenceImport.handle = handle  # type: ignore[method-assign]
 
 
-def import_changing_meanwhile(session, change=None, actor="cli", content=None, only=None):  # type: ignore[no-untyped-def]
-    """Import the file (partial, a row a chunk), making ``change`` once it is checked and before any
-    row is written; (the run, rows the rules decided while writing)."""
+def import_changing_meanwhile(session, change=None, actor="cli", content=None, only=None, after=0):  # type: ignore[no-untyped-def]
+    """Import the file (partial, a row a chunk), making ``change`` once it is checked and ``after`` rows
+    are written (none by default); (the run, rows the rules decided while writing)."""
     run = None
     with rules_while_writing() as decided:
         for step in import_steps(
@@ -84,12 +86,29 @@ def import_changing_meanwhile(session, change=None, actor="cli", content=None, o
             check_chunk_size=2,
             apply_chunk_size=1,
         ):
-            if step.stage == APPLYING_STAGE and step.done == 0 and change is not None:
+            if step.stage == APPLYING_STAGE and step.done == after and change is not None:
                 change()
                 session.flush()
                 change = None
             run = step.run
     return run, decided
+
+
+@contextmanager
+def spans_made() -> Iterator[list[tuple[int, str]]]:
+    """(first kept row, thread) of each span whose new rows the import made ready."""
+    made: list[tuple[int, str]] = []
+    added_rows = AbsenceImport.added_rows
+
+    def noting(self, parsed, first, end, skip):  # type: ignore[no-untyped-def]
+        made.append((first, threading.current_thread().name))
+        return added_rows(self, parsed, first, end, skip)
+
+    AbsenceImport.added_rows = noting  # type: ignore[method-assign]
+    try:
+        yield made
+    finally:
+        AbsenceImport.added_rows = added_rows  # type: ignore[method-assign]
 
 
 def stored(session) -> set[tuple[str, date, date | None]]:  # type: ignore[no-untyped-def]
@@ -104,8 +123,11 @@ def refused(run) -> dict[int, str]:  # type: ignore[no-untyped-def]
 
 
 def test_an_import_writes_what_its_check_decided_without_deciding_again(session, posts):
-    run, decided_while_writing = import_changing_meanwhile(session)
+    with spans_made() as made:
+        run, decided_while_writing = import_changing_meanwhile(session)
     assert decided_while_writing == []
+    if session.get_bind().dialect.name == "postgresql":  # each after the first made ready ahead
+        assert made == [(0, "MainThread"), *((first, "import-ahead_0") for first in (1, 2, 3, 4))]
     assert (run.added, run.updated, run.unchanged, run.rejected) == (3, 1, 0, 1)
     assert list(refused(run)) == [5]
     session.expire_all()
@@ -138,6 +160,46 @@ def test_a_post_ended_meanwhile_is_seen_by_the_write(session, posts):
     assert decided_while_writing == [4, 6]
     assert "the absence starts after the assignment ended (31 May 2024)" in refused(run)[4]
     assert (run.added, run.updated, run.rejected) == (2, 1, 2)
+
+
+def test_a_post_ended_after_the_next_rows_were_made_ready_is_seen_by_the_write(session, posts):
+    """On PostgreSQL the next chunk's new rows are made ready in another thread while the server stores
+    this chunk's: a change between then and their write still sends them to the rules."""
+
+    def ended_by_hand() -> None:  # once row 3 is written, and row 4 (a new row of post 2) made ready
+        posts[1].end_date = date(2024, 5, 31)
+
+    with spans_made() as made:
+        run, decided_while_writing = import_changing_meanwhile(session, ended_by_hand, after=2)
+    if session.get_bind().dialect.name == "postgresql":
+        assert (2, "import-ahead_0") in made  # row 4 is the third kept row
+    assert decided_while_writing == [4, 6]
+    assert "the absence starts after the assignment ended (31 May 2024)" in refused(run)[4]
+    assert (run.added, run.updated, run.rejected) == (2, 1, 2)
+    session.expire_all()
+    assert ("50000002-1", date(2024, 6, 1), date(2024, 6, 3)) not in stored(session)
+
+
+def test_new_rows_made_ready_ahead_are_stamped_when_written(session, posts):
+    """Rows are stamped as they are written, not as they were made ready: a change time is never earlier
+    than one written before it."""
+    noted = {}
+
+    def note_the_time() -> None:  # rows 4 and 6 are made ready before this and written after it
+        noted["at"] = utcnow()
+
+    with spans_made() as made:
+        import_changing_meanwhile(session, note_the_time, after=2)
+    if session.get_bind().dialect.name == "postgresql":
+        assert {(2, "import-ahead_0"), (4, "import-ahead_0")} <= set(made)
+    session.expire_all()
+    later = session.scalars(select(Absence).where(Absence.first_day >= date(2024, 6, 1))).all()
+    stamps = {(a.assignment.assignment_number, a.first_day): a.created_at for a in later}
+    if session.get_bind().dialect.name == "sqlite":  # SQLite's CURRENT_TIMESTAMP is whole seconds
+        noted["at"] = noted["at"].replace(microsecond=0)
+    assert stamps[("50000001-1", date(2024, 6, 1))] <= noted["at"]
+    assert stamps[("50000002-1", date(2024, 6, 1))] >= noted["at"]
+    assert stamps[("50000003-1", date(2024, 7, 1))] >= noted["at"]
 
 
 def test_a_stored_absence_removed_meanwhile_is_added_again_rather_than_changed(session, posts):
