@@ -64,6 +64,10 @@ MAX_STORED_ROW_ERRORS = 5_000
 # order of the absence indexes, so every chunk rewrites index pages all over; fewer chunks rewrite them
 # fewer times (a million absences in 31 s at 20,000 a chunk, 53 s at 5,000; each chunk about 0.5 s).
 APPLY_CHUNK_ROWS = {ASSIGNMENTS: 5_000, ABSENCES: 20_000}
+# PostgreSQL has no one writer to hold: a chunk holds only its own rows (a form adding an absence that
+# overlaps one of them waits for the chunk). Fewer, larger chunks of absences there spare a commit and a
+# round of index upkeep each (a million absences 1.0-1.8 s quicker at 60,000 a chunk, about 1.3 s each).
+POSTGRESQL_APPLY_CHUNK_ROWS = {**APPLY_CHUNK_ROWS, ABSENCES: 60_000}
 
 Progress = Callable[[int], None]
 
@@ -475,8 +479,8 @@ def apply_file(
     can commit it. Rows up to ``after_row`` (written by an earlier attempt) and the ``skip_rows`` the
     check rejected are passed over; the rules see the earlier chunks as stored records, so a resumed
     import counts and writes exactly as one that was never stopped. ``chunk_size`` rows a chunk: by
-    default the kind's ``APPLY_CHUNK_ROWS``. The rows come from ``parsed`` when the check kept them,
-    else from reading the file again."""
+    default the kind's ``APPLY_CHUNK_ROWS`` (``POSTGRESQL_APPLY_CHUNK_ROWS`` on PostgreSQL). The rows
+    come from ``parsed`` when the check kept them, else from reading the file again."""
     gate = TrustGate(session, actor, only_trust_id)
     report = ImportReport(kind=kind, filename=filename, partial=True)
     writer = BulkWriter(session, writing=True)  # one, so its count of rows written since ANALYZE carries on
@@ -493,7 +497,8 @@ def apply_file(
             # and the server's then overlap, on two cores (docs/import-formats.md). Not on SQLite, whose
             # writes run in this process and take Python's lock back row by row.
             ahead = as_checked.ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-ahead")
-    size = chunk_size or APPLY_CHUNK_ROWS[kind]
+    by_kind = POSTGRESQL_APPLY_CHUNK_ROWS if writer.dialect == "postgresql" else APPLY_CHUNK_ROWS
+    size = chunk_size or by_kind[kind]
     chunks = (
         parsed.spans(size) if parsed is not None else _read_chunks(kind, content, filename, max_bytes, size)
     )
