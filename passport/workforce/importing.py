@@ -66,7 +66,8 @@ MAX_STORED_ROW_ERRORS = 5_000
 APPLY_CHUNK_ROWS = {ASSIGNMENTS: 5_000, ABSENCES: 20_000}
 # PostgreSQL has no one writer to hold: a chunk holds only its own rows (a form adding an absence that
 # overlaps one of them waits for the chunk). Fewer, larger chunks of absences there spare a commit and a
-# round of index upkeep each (a million absences 1.0-1.8 s quicker at 60,000 a chunk, about 1.3 s each).
+# round of index upkeep each (a million absences 1.0-1.8 s quicker at 60,000 a chunk, about 2 s each; a
+# month's 40,000 changes are one chunk of up to 8 s, as it also counts its people's figures before).
 POSTGRESQL_APPLY_CHUNK_ROWS = {**APPLY_CHUNK_ROWS, ABSENCES: 60_000}
 
 Progress = Callable[[int], None]
