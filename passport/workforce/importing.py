@@ -503,8 +503,10 @@ def apply_file(
     chunks = (
         parsed.spans(size) if parsed is not None else _read_chunks(kind, content, filename, max_bytes, size)
     )
+    # Each chunk with the one after it, for the thread to make ready; read no sooner than before otherwise.
+    paired = pairwise(chain(chunks, [None])) if ahead is not None else ((chunk, None) for chunk in chunks)
     try:
-        yield from _applied_chunks(chunks, parsed, as_checked, handle, report, after_row, skip)
+        yield from _applied_chunks(paired, parsed, as_checked, handle, report, after_row, skip)
     finally:
         if ahead is not None:
             ahead.shutdown(cancel_futures=True)
@@ -519,7 +521,7 @@ def _written_as_checked(
 
 
 def _applied_chunks(
-    chunks: Iterator[Span] | Iterator[ReadChunk[Any]],
+    paired: Iterator[tuple[Any, Any]],
     parsed: ParsedRows[Any] | None,
     as_checked: AbsenceImport | None,
     handle: Callable[[list[Any]], list[RowError]],
@@ -528,14 +530,14 @@ def _applied_chunks(
     skip: set[int],
 ) -> Iterator[AppliedChunk]:
     with _NoCyclicCollection():
-        for chunk, following in pairwise(chain(chunks, [None])):
+        for chunk, following in paired:
             if chunk.through_row <= after_row:
                 continue
             before = (report.added, report.updated, report.unchanged, report.staff_added)
             errors: list[RowError] = []
             if as_checked is None or not _written_as_checked(as_checked, parsed, chunk, following, skip):
                 as_checked = None
-                rows = parsed.rows(chunk.first, chunk.end) if isinstance(chunk, Span) else chunk.rows  # type: ignore[union-attr]
+                rows = parsed.rows(chunk.first, chunk.end) if isinstance(chunk, Span) else chunk.rows
                 errors = handle(
                     [row for row in rows if row.row_number > after_row and row.row_number not in skip]
                 )
