@@ -21,7 +21,18 @@ from operator import itemgetter
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Executable, MetaData, Table, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Executable,
+    MetaData,
+    Table,
+    TypeDecorator,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
@@ -262,6 +273,16 @@ def _close_session(_exc: BaseException | None) -> None:
 # ORM's bulk insert cost more than the driver's own read and write (2.1 s against 0.8 s to read 842,000
 # absences on SQLite; bench/bench_dashboard.py), so these two hand the work to the driver, in the
 # session's transaction.
+
+
+def among(column: Any, values: Sequence[Any], dialect: str) -> Any:
+    """``column`` is one of ``values``. On PostgreSQL one array parameter: an IN of 5,000 placeholders took
+    longer to build and for the driver to parse than the query took to run (half of an assignments
+    import's time; a recount's secondee spans 0.10-0.25 s against 0.06-0.08 s). Elsewhere an expanding
+    IN, compiled once however many the values."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(bindparam(None, list(values), expanding=True))
 
 
 def driver_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:

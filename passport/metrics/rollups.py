@@ -244,10 +244,10 @@ def moved_sickness_rows(
         for batch in id_batches(people):
             seconded_ids += session.scalars(seconded.where(a.staff_member_id.in_(batch)))
     rows: list[Any] = []
-    as_array = session.get_bind().dialect.name == "postgresql"
+    dialect = session.get_bind().dialect.name
     for batch in id_batches(seconded_ids):
         spans = secondee_sickness_spans(
-            scope, first_day, last_day, cell_keys, True, batch, episodes=True, ids_as_array=as_array
+            scope, first_day, last_day, cell_keys, True, batch, episodes=True, dialect=dialect
         )
         moved = union_all(*spans).subquery("moved")
         rows += session.execute(

@@ -24,7 +24,6 @@ from sqlalchemy import (
     Select,
     String,
     and_,
-    any_,
     case,
     column,
     func,
@@ -34,9 +33,9 @@ from sqlalchemy import (
     union_all,
     values,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
+from passport.db import among
 from passport.metrics.published import rate_percent
 from passport.metrics.queries import (
     E4,
@@ -168,7 +167,7 @@ def secondee_sickness_spans(
     *,
     terms: bool = False,
     episodes: bool = False,
-    ids_as_array: bool = False,
+    dialect: str = "",
 ) -> tuple[Select[Any], Select[Any]]:
     """Sickness recorded on secondee assignments, moved onto her own posts (see ``clipped_spans``): the
     spans it adds, and the spans (negative) it takes off again where the own post records the same days.
@@ -177,9 +176,8 @@ def secondee_sickness_spans(
     at 60,000 staff: it expects 25 absences an assignment, read at random). ``terms``: the columns of
     ``term_columns`` (the secondee absence's term: the rows taken off again cancel its own); ``episodes``:
     the absence's own first and last day (``episode_first``, ``episode_last``, None while open) and the
-    row's ``sign``, for the roll-up, which settles the terms itself. ``ids_as_array`` (PostgreSQL): the ids
-    are sent as one array each time they are named, not a thousand parameters (0.10-0.25 s to 0.06-0.08 s
-    for a full recount's 1,000 secondee assignments, named four times).
+    row's ``sign``, for the roll-up, which settles the terms itself. ``dialect``: the session's, which says
+    how the ids are named (``passport.db.among``: one array on PostgreSQL).
 
     Secondee assignments are few: both start from them (the person_type index), then her absences and
     posts by their indexes.
@@ -227,8 +225,8 @@ def secondee_sickness_spans(
                 first_day <= last_day,
                 *(
                     [
-                        _among(seconded.id, seconded_ids, ids_as_array),
-                        _among(ab.assignment_id, seconded_ids, ids_as_array),
+                        among(seconded.id, seconded_ids, dialect),
+                        among(ab.assignment_id, seconded_ids, dialect),
                     ]
                     if seconded_ids is not None
                     else []
@@ -243,13 +241,6 @@ def secondee_sickness_spans(
         also, and_(also.assignment_id == own.id, also.category == SICKNESS)
     )
     return moved, counted_twice
-
-
-def _among(column: Any, ids: Sequence[int], as_array: bool) -> Any:
-    """``column`` is one of ``ids``: as one array parameter (PostgreSQL), or an IN of them."""
-    if as_array:
-        return column == any_(literal(list(ids), ARRAY(Integer)))
-    return column.in_(ids)
 
 
 def _grouped_spans(rows: Any, by: Sequence[str], reason: bool, terms: bool = False) -> Select[Any]:

@@ -18,11 +18,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, any_, bindparam, insert, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
-from passport.db import utcnow
+from passport.db import among, utcnow
 
 IN_BATCH = 5_000
 # PostgreSQL's planner reads a table's size from statistics that autovacuum refreshes a minute or more
@@ -37,15 +36,9 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 def select_in(session: Session, stmt: Any, column: Any, keys: Iterable[Any]) -> Iterator[Any]:
     """Rows of ``stmt`` whose ``column`` is one of ``keys``, one query per batch of keys."""
     values = list(keys)
-    if session.get_bind().dialect.name == "postgresql":
-        # One array parameter: an IN of 5,000 placeholders took longer to build and for the driver to
-        # parse than the query took to run (half of an assignments import's time).
-        query = stmt.where(column == any_(bindparam("keys", type_=ARRAY(column.type))))
-    else:
-        # An expanding parameter: compiled once, not once per key as a literal list would be.
-        query = stmt.where(column.in_(bindparam("keys", expanding=True)))
+    dialect = session.get_bind().dialect.name
     for start in range(0, len(values), IN_BATCH):
-        yield from session.execute(query, {"keys": values[start : start + IN_BATCH]}).all()
+        yield from session.execute(stmt.where(among(column, values[start : start + IN_BATCH], dialect))).all()
 
 
 class _DriverDays(dict[date | None, Any]):

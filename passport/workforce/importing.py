@@ -512,14 +512,6 @@ def apply_file(
             ahead.shutdown(cancel_futures=True)
 
 
-def _written_as_checked(
-    as_checked: AbsenceImport, parsed: Any, chunk: Any, following: Any, skip: set[int]
-) -> bool:
-    """Whether ``as_checked`` wrote the span ``chunk`` as the check decided (the check kept the rows)."""
-    next_span = following if isinstance(following, Span) else None
-    return as_checked.write_checked(parsed, chunk.first, chunk.end, skip, next_span)
-
-
 def _applied_chunks(
     paired: Iterator[tuple[Any, Any]],
     parsed: ParsedRows[Any] | None,
@@ -535,7 +527,11 @@ def _applied_chunks(
                 continue
             before = (report.added, report.updated, report.unchanged, report.staff_added)
             errors: list[RowError] = []
-            if as_checked is None or not _written_as_checked(as_checked, parsed, chunk, following, skip):
+            # ``following`` is the next span only when a thread makes rows ready ahead (written as checked).
+            written = as_checked is not None and as_checked.write_checked(
+                parsed, chunk.first, chunk.end, skip, following
+            )
+            if not written:
                 as_checked = None
                 rows = parsed.rows(chunk.first, chunk.end) if isinstance(chunk, Span) else chunk.rows
                 errors = handle(
