@@ -33,11 +33,14 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+from sqlalchemy.types import UserDefinedType
 
 log = logging.getLogger(__name__)
+_POSTGRESQL = PGDialect_psycopg()  # compiles array types for ``among``
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WROTE = "passport_wrote"
 
@@ -281,8 +284,42 @@ def among(column: Any, values: Sequence[Any], dialect: str) -> Any:
     import's time; a recount's secondee spans 0.10-0.25 s against 0.06-0.08 s). Elsewhere an expanding
     IN, compiled once however many the values."""
     if dialect == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column == any_(_array_parameter(column, values))
     return column.in_(bindparam(None, list(values), expanding=True))
+
+
+def _array_parameter(column: Any, values: Sequence[Any]) -> Any:
+    """PostgreSQL: whole numbers and text as the array's literal text, written here and read by the server
+    as the column's array type; psycopg dumps a list element by element in Python, which for 5,000 emails
+    took 7-9 ms against 2 ms (84 such reads in an import of 60,000 assignments). Other values go as a list,
+    dumped by psycopg."""
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        written = "{" + ",".join(map(str, values)) + "}"
+    elif kinds == {str}:
+        if '"' in (every := "".join(values)) or "\\" in every:
+            values = [value.replace("\\", "\\\\").replace('"', '\\"') for value in values]
+        written = '{"' + '","'.join(values) + '"}'
+    else:
+        return bindparam(None, list(values), type_=ARRAY(column.type))
+    return bindparam(None, written, type_=_ArrayText(ARRAY(column.type).compile(dialect=_POSTGRESQL)))
+
+
+class _ArrayText(UserDefinedType[str]):
+    """A parameter holding a PostgreSQL array's literal text, bound with a cast to the array type (so the
+    server reads it as it reads a dumped list: the same type, the same plans)."""
+
+    cache_ok = True
+    render_bind_cast = True
+
+    def __init__(self, array_type: str) -> None:
+        self.array_type = array_type
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return self.array_type
+
+    def literal_processor(self, dialect: Any) -> Any:  # a statement printed with its values
+        return lambda written: "'" + written.replace("'", "''") + "'::" + self.array_type
 
 
 def driver_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:
