@@ -33,14 +33,11 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
-from sqlalchemy.types import UserDefinedType
 
 log = logging.getLogger(__name__)
-_POSTGRESQL = PGDialect_psycopg()  # compiles array types for ``among``
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WROTE = "passport_wrote"
 
@@ -302,24 +299,21 @@ def _array_parameter(column: Any, values: Sequence[Any]) -> Any:
         written = '{"' + '","'.join(values) + '"}'
     else:
         return bindparam(None, list(values), type_=ARRAY(column.type))
-    return bindparam(None, written, type_=_ArrayText(ARRAY(column.type).compile(dialect=_POSTGRESQL)))
+    return bindparam(None, written, type_=_ArrayText(column.type))
 
 
-class _ArrayText(UserDefinedType[str]):
-    """A parameter holding a PostgreSQL array's literal text, bound with a cast to the array type (so the
-    server reads it as it reads a dumped list: the same type, the same plans)."""
+class _ArrayText(TypeDecorator[str]):
+    """An array of the given type whose parameter is its literal text: bound as the array is (the same cast,
+    so the same plans), without the list conversion."""
 
+    impl = ARRAY
     cache_ok = True
-    render_bind_cast = True
 
-    def __init__(self, array_type: str) -> None:
-        self.array_type = array_type
-
-    def get_col_spec(self, **_kw: Any) -> str:
-        return self.array_type
+    def bind_processor(self, dialect: Any) -> None:
+        return None
 
     def literal_processor(self, dialect: Any) -> Any:  # a statement printed with its values
-        return lambda written: "'" + written.replace("'", "''") + "'::" + self.array_type
+        return lambda written: "'" + written.replace("'", "''") + "'"
 
 
 def driver_rows(session: Session, statement: Executable) -> list[tuple[Any, ...]]:
