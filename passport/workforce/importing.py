@@ -61,14 +61,12 @@ KINDS = (ASSIGNMENTS, ABSENCES)
 MAX_STORED_ROW_ERRORS = 5_000
 # Rows written per committed chunk, so SQLite's one writer is never held for long (docs/import-formats.md
 # gives the measured times). Absences come in larger chunks: the rows are narrow, and they come in no
-# order of the absence indexes, so every chunk rewrites index pages all over; fewer chunks rewrite them
-# fewer times (a million absences in 31 s at 20,000 a chunk, 53 s at 5,000; each chunk about 0.5 s).
-APPLY_CHUNK_ROWS = {ASSIGNMENTS: 5_000, ABSENCES: 20_000}
-# PostgreSQL has no one writer to hold: a chunk holds only its own rows (a form adding an absence that
-# overlaps one of them waits for the chunk). Fewer, larger chunks of absences there spare a commit and a
-# round of index upkeep each (a million absences 1.0-1.8 s quicker at 60,000 a chunk, about 2 s each; a
-# month's 40,000 changes are one chunk of up to 8 s, as it also counts its people's figures before).
-POSTGRESQL_APPLY_CHUNK_ROWS = {**APPLY_CHUNK_ROWS, ABSENCES: 60_000}
+# order of the absence indexes, so every chunk rewrites index pages all over and each commit writes them
+# to the WAL again; fewer chunks rewrite them fewer times. A million absences' first import took 10.5-11.6 s
+# at 100,000 a chunk against 14.8-15.7 s at 20,000 (SQLite; PostgreSQL 18.8 s against 20.7 s at 60,000),
+# each chunk holding SQLite's writer about 1.1 s, well inside a form's 5 s busy timeout. Larger chunks
+# gained nothing more (200,000 on SQLite, 250,000 on PostgreSQL) and hold the writer longer.
+APPLY_CHUNK_ROWS = {ASSIGNMENTS: 5_000, ABSENCES: 100_000}
 
 Progress = Callable[[int], None]
 
@@ -480,8 +478,8 @@ def apply_file(
     can commit it. Rows up to ``after_row`` (written by an earlier attempt) and the ``skip_rows`` the
     check rejected are passed over; the rules see the earlier chunks as stored records, so a resumed
     import counts and writes exactly as one that was never stopped. ``chunk_size`` rows a chunk: by
-    default the kind's ``APPLY_CHUNK_ROWS`` (``POSTGRESQL_APPLY_CHUNK_ROWS`` on PostgreSQL). The rows
-    come from ``parsed`` when the check kept them, else from reading the file again."""
+    default the kind's ``APPLY_CHUNK_ROWS``. The rows come from ``parsed`` when the check kept them,
+    else from reading the file again."""
     gate = TrustGate(session, actor, only_trust_id)
     report = ImportReport(kind=kind, filename=filename, partial=True)
     writer = BulkWriter(session, writing=True)  # one, so its count of rows written since ANALYZE carries on
@@ -498,8 +496,7 @@ def apply_file(
             # and the server's then overlap, on two cores (docs/import-formats.md). Not on SQLite, whose
             # writes run in this process and take Python's lock back row by row.
             ahead = as_checked.ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-ahead")
-    by_kind = POSTGRESQL_APPLY_CHUNK_ROWS if writer.dialect == "postgresql" else APPLY_CHUNK_ROWS
-    size = chunk_size or by_kind[kind]
+    size = chunk_size or APPLY_CHUNK_ROWS[kind]
     chunks = (
         parsed.spans(size) if parsed is not None else _read_chunks(kind, content, filename, max_bytes, size)
     )
