@@ -1,5 +1,6 @@
 """``passport.db.among``: a column matched against many values, as one array on PostgreSQL (written as the
-array's text for numbers and text) and an expanding IN elsewhere, finds exactly the values given."""
+array's text for numbers and text), as one JSON text on SQLite (numbers and text) and an expanding IN
+otherwise, finds exactly the values given."""
 
 from __future__ import annotations
 
@@ -55,4 +56,15 @@ def test_postgresql_takes_numbers_and_text_as_the_arrays_text(wanted: list, writ
 
     key = column("k", Integer if type(wanted[0]) is int else String(20))
     compiled = among(key, wanted, "postgresql").compile(dialect=postgresql.psycopg.dialect())
+    assert list(compiled.params.values()) == [written]
+
+
+@pytest.mark.parametrize(("wanted", "written"), [([3, -4], "[3, -4]"), (['a"b', "é"], '["a\\"b", "é"]')])
+def test_sqlite_takes_numbers_and_text_as_one_json_text(wanted: list, written: str) -> None:  # type: ignore[type-arg]
+    """Not an IN that SQLAlchemy expands placeholder by placeholder (the reason for the JSON text: speed)."""
+    from sqlalchemy.dialects import sqlite
+
+    key = column("k", Integer if type(wanted[0]) is int else String(20))
+    compiled = among(key, wanted, "sqlite").compile(dialect=sqlite.dialect())
+    assert "json_each" in str(compiled)
     assert list(compiled.params.values()) == [written]
