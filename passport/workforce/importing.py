@@ -63,9 +63,10 @@ MAX_STORED_ROW_ERRORS = 5_000
 # gives the measured times). Absences come in larger chunks: the rows are narrow, and they come in no
 # order of the absence indexes, so every chunk rewrites index pages all over and each commit writes them
 # to the WAL again; fewer chunks rewrite them fewer times. A million absences' first import took 10.5-11.6 s
-# at 100,000 a chunk against 14.8-15.7 s at 20,000 (SQLite; PostgreSQL 18.8 s against 20.7 s at 60,000),
-# each chunk holding SQLite's writer about 1.1 s, well inside a form's 5 s busy timeout. Larger chunks
-# gained nothing more (200,000 on SQLite, 250,000 on PostgreSQL) and hold the writer longer.
+# at 100,000 a chunk against 14.8-15.7 s at 20,000, each chunk holding SQLite's writer about 1.1 s, well
+# inside a form's 5 s busy timeout (PostgreSQL: 18.8-20.5 s against 20.7 s at 60,000; a chunk holds only
+# its own rows there, so a form changing one of them waits for it, about 2 s). Larger chunks gained
+# nothing more (200,000 on SQLite, 250,000 on PostgreSQL) and hold the writer longer.
 APPLY_CHUNK_ROWS = {ASSIGNMENTS: 5_000, ABSENCES: 100_000}
 
 Progress = Callable[[int], None]
