@@ -177,7 +177,7 @@ def secondee_sickness_spans(
     ``term_columns`` (the secondee absence's term: the rows taken off again cancel its own); ``episodes``:
     the absence's own first and last day (``episode_first``, ``episode_last``, None while open) and the
     row's ``sign``, for the roll-up, which settles the terms itself. ``dialect``: the session's, which says
-    how the ids are named (``passport.db.among``: one array on PostgreSQL).
+    how the ids are named (``passport.db.among``: one array on PostgreSQL, one JSON text on SQLite).
 
     Secondee assignments are few: both start from them (the person_type index), then her absences and
     posts by their indexes.
